@@ -1,0 +1,44 @@
+//! Chain specifications built from the runtime's genesis presets.
+
+use cohort_runtime::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL, WASM_BINARY};
+use sc_service::{ChainType, Properties};
+
+/// A chain spec of the Cohort runtime.
+pub type ChainSpec = sc_service::GenericChainSpec;
+
+/// What wallets read to show balances: the token's symbol, decimals and address format.
+pub fn properties() -> Properties {
+	let mut properties = Properties::new();
+	properties.insert("tokenSymbol".into(), TOKEN_SYMBOL.into());
+	properties.insert("tokenDecimals".into(), TOKEN_DECIMALS.into());
+	properties.insert("ss58Format".into(), SS58_PREFIX.into());
+	properties
+}
+
+fn wasm_binary() -> Result<&'static [u8], String> {
+	WASM_BINARY.ok_or_else(|| {
+		"The runtime's WASM binary is not available (built with SKIP_WASM_BUILD?)".into()
+	})
+}
+
+/// `--dev` / `--chain dev`: Alice alone authors and finalizes.
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("Cohort Development")
+		.with_id("cohort_dev")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// `--chain local`: Alice and Bob author and finalize together.
+pub fn local_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("Cohort Local Testnet")
+		.with_id("cohort_local_testnet")
+		.with_chain_type(ChainType::Local)
+		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}

@@ -1,0 +1,12 @@
+//! The Cohort node: a solochain node on `sc-service` with Aura block production, GRANDPA
+//! finality, ParityDB storage, JSON-RPC and off-chain workers.
+//!
+//! It is a library as well as a binary so that tests can build its service in-process.
+
+pub mod benchmarking;
+pub mod chain_spec;
+pub mod cli;
+pub mod command;
+pub mod extrinsic;
+pub mod rpc;
+pub mod service;

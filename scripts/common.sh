@@ -1,0 +1,33 @@
+# Shared by the scripts: where things are, and the one feature set of the test build.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# The Cargo target directory lives outside the clone by default so that a fresh clone on the
+# same machine (as CI makes) builds incrementally. Set CARGO_TARGET_DIR to put it elsewhere.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cohort/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# One feature set for the whole test run, so nothing is compiled twice: the benchmarks are
+# compiled in, so that their tests run and `benchmark pallet` works on the tested binary.
+TEST_FEATURES="runtime-benchmarks"
+
+log() { printf '\n==> %s\n' "$*"; }
+
+# The test runner: cargo-nextest where installed, else cargo test.
+if cargo nextest --version >/dev/null 2>&1; then
+	RUST_TEST=(cargo nextest run)
+else
+	RUST_TEST=(cargo test)
+fi
+
+# The node binary the test build makes (the node crate has integration tests, so building its
+# tests builds the binary too, with the same features).
+TESTED_NODE="$CARGO_TARGET_DIR/debug/cohort-node"
+
+# Builds every test binary and the node exactly as the test run does, without running them.
+build_tested() {
+	"${RUST_TEST[@]}" --locked --workspace --features "$TEST_FEATURES" --no-run
+}

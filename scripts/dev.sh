@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the node (if needed) and starts a single-node development chain: Alice authors and
+# finalizes blocks, the usual dev accounts hold COH. State is thrown away on exit.
+# Extra arguments go to the node, e.g. `scripts/dev.sh --rpc-port 9955`.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+"$ROOT/scripts/setup.sh"
+
+# Built exactly as the test run builds it (same features, benchmarks included), so that
+# running the tests afterwards builds nothing again.
+log "building cohort-node (the first build takes a while)"
+build_tested
+
+rpc_port=9944
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+	[ "${args[$i]}" = "--rpc-port" ] && rpc_port="${args[$((i + 1))]}"
+done
+
+cat <<MSG
+
+Cohort dev chain starting. Point Polkadot.js apps at it:
+  https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A${rpc_port}#/explorer
+(JSON-RPC and WebSocket on ws://127.0.0.1:${rpc_port}). Ctrl-C stops it.
+
+MSG
+exec "$TESTED_NODE" --dev --tmp --rpc-cors all "$@"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what building and testing Cohort needs on a fresh Debian machine:
+# the Rust toolchain of rust-toolchain.toml (with its WASM target), the mold linker,
+# protoc, and Node.js with npm for the end-to-end tests. Safe to run again: it skips what is there.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+need_apt=()
+command -v mold >/dev/null || need_apt+=(mold)
+command -v protoc >/dev/null || need_apt+=(protobuf-compiler)
+command -v cc >/dev/null || need_apt+=(build-essential)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
+command -v curl >/dev/null || need_apt+=(curl)
+if ((${#need_apt[@]})); then
+	log "installing Debian packages: ${need_apt[*]}"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+if ! command -v rustup >/dev/null; then
+	log "installing rustup"
+	curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none
+	# shellcheck disable=SC1091
+	source "$HOME/.cargo/env"
+fi
+log "Rust toolchain from rust-toolchain.toml (with the wasm32v1-none target)"
+rustup toolchain install >/dev/null
+rustc --version

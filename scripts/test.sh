@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: the Rust unit and integration tests of the workspace (pallets, runtime,
+# node), then the end-to-end tests that start the real node and drive it with @polkadot/api.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+"$ROOT/scripts/setup.sh"
+
+started=$SECONDS
+log "Rust tests (features: $TEST_FEATURES)"
+"${RUST_TEST[@]}" --locked --workspace --features "$TEST_FEATURES" --no-fail-fast
+rust_done=$SECONDS
+
+# The test build above also built the node binary with the same features; the end-to-end
+# tests use that binary.
+export COHORT_NODE_BIN="$TESTED_NODE"
+
+log "end-to-end tests (@polkadot/api against $COHORT_NODE_BIN)"
+cd "$ROOT/tests/e2e"
+npm ci --no-audit --no-fund --loglevel=error
+npm test
+
+log "timings: Rust build and tests $((rust_done - started)) s, end-to-end $((SECONDS - rust_done)) s"

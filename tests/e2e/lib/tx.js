@@ -1,0 +1,64 @@
+// Submits extrinsics and waits for chain events the way a wallet does.
+
+/**
+ * Runs `start(callback)` (a polkadot.js subscription returning a promise of its unsubscribe
+ * function) until `onValue` settles the returned promise, then unsubscribes, whichever of the
+ * two arrives first.
+ */
+function subscribeUntil(start, onValue, timeoutMs, what) {
+  return new Promise((ok, fail) => {
+    let settled = false;
+    let unsub = null;
+    const finish = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (unsub) unsub();
+      fn(value);
+    };
+    const timer = setTimeout(() => finish(fail, new Error(`${what}: nothing within ${timeoutMs} ms`)), timeoutMs);
+    start((value) => onValue(value, (v) => finish(ok, v), (e) => finish(fail, e)))
+      .then((u) => { unsub = u; if (settled) u(); })
+      .catch((e) => finish(fail, e));
+  });
+}
+
+/**
+ * Signs and sends `tx`, resolving when it is in a block with its events, block hash and, if it
+ * failed, the decoded runtime error (`{ section, name }` for a module error, `{ token }` for a
+ * token error). Rejects if the pool refuses it.
+ */
+export function sendAndWait(api, tx, signer, timeoutMs = 120_000) {
+  return subscribeUntil(
+    (cb) => tx.signAndSend(signer, { nonce: -1 }, cb),
+    ({ status, events, dispatchError }, ok, fail) => {
+      if (status.isInvalid || status.isDropped || status.isUsurped) {
+        fail(new Error(`transaction ${status.type}`));
+      } else if (status.isInBlock) {
+        ok({ blockHash: status.asInBlock, events, error: decodeError(api, dispatchError) });
+      }
+    },
+    timeoutMs,
+    'transaction inclusion',
+  );
+}
+
+function decodeError(api, dispatchError) {
+  if (!dispatchError) return null;
+  if (dispatchError.isModule) {
+    const { section, name } = api.registry.findMetaError(dispatchError.asModule);
+    return { section, name };
+  }
+  if (dispatchError.isToken) return { token: dispatchError.asToken.type };
+  return { other: dispatchError.toString() };
+}
+
+/** Resolves with the first header from `subscribe` (new or finalized heads) at or past `target`. */
+export function waitForHeader(subscribe, target, timeoutMs = 120_000) {
+  return subscribeUntil(
+    subscribe,
+    (header, ok) => { if (header.number.toNumber() >= target) ok(header); },
+    timeoutMs,
+    `header #${target}`,
+  );
+}
