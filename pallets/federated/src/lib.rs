@@ -1,0 +1,856 @@
+//! # Federated pallet
+//!
+//! Coordinates federated-learning tasks round by round, so that nobody has to trust a central
+//! server. The numeric work (training, aggregation, evaluation) happens off chain; the chain
+//! decides who works in each round, checks what they submit, agrees on the result and pays.
+//!
+//! ## Overview
+//!
+//! A **task owner** creates a task ([`Pallet::create_task`]) describing the model, the local
+//! training, the aggregation rule, the number of rounds and the reward per round; the whole
+//! budget (`reward_per_round * rounds`) is held from the owner. **Trainers** (each bringing a
+//! dataset) and **aggregators** join with a bond, also held ([`Pallet::join`]).
+//!
+//! Each round goes through these phases (see `docs/federated.md` for the diagram):
+//!
+//! 1. *selection*: as soon as enough participants have joined, trainers and aggregators are
+//!    drawn for the round, weighted by bond, from the runtime's randomness;
+//! 2. *commit*: selected trainers commit `blake2_256(update ++ salt)` ([`Pallet::commit_update`]);
+//! 3. *reveal*: they reveal the update and the salt ([`Pallet::reveal_update`]); the pallet checks
+//!    the commitment, the length and the header, and keeps only the hash, length and position
+//!    of the update: the bytes stay in the block body;
+//! 4. *aggregate*: selected aggregators submit the hash of the aggregate they computed and one
+//!    score per accepted update ([`Pallet::submit_aggregate`]); the first submitter of each
+//!    distinct hash carries its payload. When every aggregator has submitted, or the phase ends,
+//!    the hash that reached the quorum becomes the next global model, each update's score is the
+//!    median of the agreeing aggregators' scores, and the round's reward is paid.
+//!
+//! A phase that ends without enough participants fails the round (keeping the previous global
+//! model) instead of leaving it stuck. Selected trainers who do not reveal, and selected
+//! aggregators who do not submit or disagree with the quorum, lose `penalty` of their bond; the
+//! slashed funds go to [`Config::OnSlash`].
+//!
+//! Workers do not scan the chain: [`Pallet::duties`] (the `FederatedApi` runtime API) tells an
+//! account what to do now and where every payload it needs is.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod api;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+mod payout;
+mod round;
+mod selection;
+#[cfg(test)]
+mod tests;
+mod validate;
+pub mod weights;
+pub use weights::WeightInfo;
+
+use cohort_primitives::round::{AggregatorSlot, RoundInfo, TrainerSlot};
+use frame_support::traits::fungible;
+use frame_system::pallet_prelude::BlockNumberFor;
+
+/// The balance type of the pallet's currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// Funds taken from an account, to be put somewhere.
+pub type CreditOf<T> =
+	fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+/// A task as stored.
+pub type TaskOf<T> = cohort_primitives::TaskInfo<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+>;
+/// A task specification as submitted.
+pub type TaskSpecOf<T> = cohort_primitives::TaskSpec<BalanceOf<T>, BlockNumberFor<T>>;
+/// A round as stored.
+pub type RoundOf<T> = RoundInfo<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+	<T as Config>::MaxTrainersPerRound,
+	<T as Config>::MaxAggregatorsPerRound,
+>;
+/// A trainer's place in a round.
+pub type TrainerSlotOf<T> =
+	TrainerSlot<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+/// An aggregator's place in a round.
+pub type AggregatorSlotOf<T> = AggregatorSlot<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	<T as Config>::MaxTrainersPerRound,
+>;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use cohort_primitives::{
+		payload::PayloadRef,
+		round::{FailReason, Phase},
+		traits::{ComputeAccess, DatasetAccess, RewardObserver, Role},
+		DatasetId, RoundIndex, Score, TaskId, TaskStatus,
+	};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible::MutateHold, tokens::Precision, OnUnbalanced, Randomness},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_core::H256;
+	use sp_runtime::traits::{CheckedMul, Saturating, Zero};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency that budgets, bonds and rewards are paid in.
+		type Currency: fungible::Inspect<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::BalancedHold<Self::AccountId>;
+
+		/// The runtime's hold reasons, which include this pallet's [`HoldReason`].
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Where slashed bonds go (a treasury account, for now).
+		type OnSlash: OnUnbalanced<CreditOf<Self>>;
+
+		/// The randomness that selection draws from.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// Whether an account may train on a dataset.
+		type DatasetAccess: DatasetAccess<Self::AccountId>;
+
+		/// Whether an account may aggregate.
+		type ComputeAccess: ComputeAccess<Self::AccountId>;
+
+		/// Told of every reward paid.
+		type RewardObserver: RewardObserver<Self::AccountId, BalanceOf<Self>>;
+
+		/// At most this many trainers in one round (and scores in one submission).
+		#[pallet::constant]
+		type MaxTrainersPerRound: Get<u32>;
+
+		/// At most this many aggregators in one round.
+		#[pallet::constant]
+		type MaxAggregatorsPerRound: Get<u32>;
+
+		/// At most this many trainers and aggregators may join one task.
+		#[pallet::constant]
+		type MaxParticipants: Get<u32>;
+
+		/// At most this many tasks may be running (or paused) at once.
+		#[pallet::constant]
+		type MaxActiveTasks: Get<u32>;
+
+		/// At most this many rounds per task.
+		#[pallet::constant]
+		type MaxRounds: Get<u32>;
+
+		/// The largest update or aggregate payload, in bytes, any task may allow.
+		#[pallet::constant]
+		type MaxPayloadBytes: Get<u32>;
+
+		/// The smallest bond a trainer may join with.
+		#[pallet::constant]
+		type MinTrainerBond: Get<BalanceOf<Self>>;
+
+		/// The smallest bond an aggregator may join with.
+		#[pallet::constant]
+		type MinAggregatorBond: Get<BalanceOf<Self>>;
+
+		/// The shortest phase, in blocks.
+		#[pallet::constant]
+		type MinPhaseLength: Get<BlockNumberFor<Self>>;
+
+		/// The longest phase, in blocks.
+		#[pallet::constant]
+		type MaxPhaseLength: Get<BlockNumberFor<Self>>;
+
+		/// Weights of the calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A task owner's budget for rewards.
+		TaskBudget,
+		/// A participant's bond, lost in part for misbehaviour.
+		ParticipantBond,
+	}
+
+	/// A participant of a task.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+	pub struct Participant<Balance> {
+		pub role: Role,
+		/// The dataset a trainer trains on.
+		pub dataset: Option<DatasetId>,
+		/// What is held from it for this task.
+		pub bond: Balance,
+	}
+
+	/// How a participant joins.
+	#[derive(
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+		TypeInfo,
+		MaxEncodedLen,
+	)]
+	pub enum JoinAs {
+		/// A trainer, training on this dataset.
+		Trainer { dataset: DatasetId },
+		/// An aggregator.
+		Aggregator,
+	}
+
+	/// What a participant did wrong.
+	#[derive(
+		Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo,
+	)]
+	pub enum Offence {
+		/// A selected trainer did not commit.
+		NoCommit,
+		/// A trainer committed but did not reveal.
+		NoReveal,
+		/// A selected aggregator did not submit.
+		NoAggregate,
+		/// An aggregator submitted a hash other than the one the quorum agreed on.
+		Disagreed,
+	}
+
+	/// The id the next task gets.
+	#[pallet::storage]
+	pub type NextTaskId<T> = StorageValue<_, TaskId, ValueQuery>;
+
+	/// Every task ever created.
+	#[pallet::storage]
+	pub type Tasks<T: Config> = StorageMap<_, Blake2_128Concat, TaskId, TaskOf<T>>;
+
+	/// Tasks that are running or paused, in order of creation; the per-block hook walks them.
+	#[pallet::storage]
+	pub type ActiveTasks<T: Config> =
+		StorageValue<_, BoundedVec<TaskId, T::MaxActiveTasks>, ValueQuery>;
+
+	/// The participants of each task.
+	#[pallet::storage]
+	pub type Participants<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		TaskId,
+		Blake2_128Concat,
+		T::AccountId,
+		Participant<BalanceOf<T>>,
+	>;
+
+	/// Every round of every task: under way or finished.
+	#[pallet::storage]
+	pub type Rounds<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, TaskId, Twox64Concat, RoundIndex, RoundOf<T>>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A task was created and its budget held from the owner.
+		TaskCreated { task: TaskId, owner: T::AccountId, budget: BalanceOf<T> },
+		/// The owner paused a task.
+		TaskPaused { task: TaskId },
+		/// The owner resumed a task.
+		TaskResumed { task: TaskId },
+		/// The owner cancelled a task; `refund` of its budget went back.
+		TaskCancelled { task: TaskId, refund: BalanceOf<T> },
+		/// All rounds of a task have run; `refund` of its budget went back to the owner.
+		TaskFinished { task: TaskId, refund: BalanceOf<T> },
+		/// An account joined a task, with `bond` held.
+		Joined { task: TaskId, who: T::AccountId, role: Role, bond: BalanceOf<T> },
+		/// An account left a task and got `bond` back.
+		Left { task: TaskId, who: T::AccountId, bond: BalanceOf<T> },
+		/// A round started: these trainers and aggregators were selected.
+		RoundStarted {
+			task: TaskId,
+			round: RoundIndex,
+			trainers: Vec<T::AccountId>,
+			aggregators: Vec<T::AccountId>,
+			commit_by: BlockNumberFor<T>,
+		},
+		/// A trainer committed to an update.
+		UpdateCommitted { task: TaskId, round: RoundIndex, who: T::AccountId, commitment: H256 },
+		/// The commit phase ended; trainers may reveal until `reveal_by`.
+		RevealOpened { task: TaskId, round: RoundIndex, reveal_by: BlockNumberFor<T> },
+		/// A trainer revealed its update; the bytes are in this block's body at `update`.
+		UpdateRevealed {
+			task: TaskId,
+			round: RoundIndex,
+			who: T::AccountId,
+			update: PayloadRef<BlockNumberFor<T>>,
+		},
+		/// The reveal phase ended; aggregators may submit until `submit_by`.
+		AggregationOpened {
+			task: TaskId,
+			round: RoundIndex,
+			updates: u32,
+			submit_by: BlockNumberFor<T>,
+		},
+		/// An aggregator submitted an aggregate hash and scores.
+		AggregateSubmitted { task: TaskId, round: RoundIndex, who: T::AccountId, aggregate: H256 },
+		/// A quorum agreed on `aggregate`: it is the task's new global model.
+		RoundFinalized {
+			task: TaskId,
+			round: RoundIndex,
+			aggregate: H256,
+			agreeing: u32,
+			paid: BalanceOf<T>,
+		},
+		/// A round ended without a new model; the previous global model stays.
+		RoundFailed { task: TaskId, round: RoundIndex, reason: FailReason },
+		/// A participant was paid for a round.
+		Rewarded {
+			task: TaskId,
+			round: RoundIndex,
+			who: T::AccountId,
+			role: Role,
+			amount: BalanceOf<T>,
+		},
+		/// A participant lost part of its bond.
+		Slashed {
+			task: TaskId,
+			round: RoundIndex,
+			who: T::AccountId,
+			offence: Offence,
+			amount: BalanceOf<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No task with this id.
+		UnknownTask,
+		/// Only the task's owner may do this.
+		NotOwner,
+		/// The task specification is inconsistent or outside the chain's limits.
+		InvalidSpec,
+		/// The model specification is degenerate, or its payload would exceed the size limit.
+		InvalidModel,
+		/// The aggregation rule cannot work with the task's trainers per round.
+		InvalidAggregationRule,
+		/// A phase is shorter or longer than the chain allows.
+		InvalidPhaseLength,
+		/// A task needs at least one round, and at most as many as the chain allows.
+		InvalidRoundCount,
+		/// The quorum must be more than half of the aggregators, and at most all of them.
+		InvalidQuorum,
+		/// The budget (reward per round times rounds) overflows.
+		BudgetOverflow,
+		/// Too many tasks are running already.
+		TooManyActiveTasks,
+		/// The task is not running.
+		NotActive,
+		/// The task is not paused.
+		NotPaused,
+		/// The task has ended (finished or cancelled).
+		TaskEnded,
+		/// The account has already joined this task.
+		AlreadyJoined,
+		/// The account has not joined this task.
+		NotParticipant,
+		/// The task has as many participants as it may.
+		TooManyParticipants,
+		/// The bond is below the minimum for the role.
+		BondTooLow,
+		/// The data market does not let this account train on this dataset.
+		DatasetNotAllowed,
+		/// This account may not aggregate.
+		ComputeNotAllowed,
+		/// The account is selected in the round under way and may not leave before it ends.
+		SelectedInOpenRound,
+		/// No such round, or it is not the task's current round.
+		WrongRound,
+		/// The round is not in the phase this call belongs to.
+		WrongPhase,
+		/// The account is not selected as a trainer in this round.
+		NotSelectedTrainer,
+		/// The account is not selected as an aggregator in this round.
+		NotSelectedAggregator,
+		/// The trainer has already committed in this round.
+		AlreadyCommitted,
+		/// The trainer did not commit in this round.
+		NotCommitted,
+		/// The trainer has already revealed in this round.
+		AlreadyRevealed,
+		/// The revealed update and salt do not hash to the commitment.
+		CommitmentMismatch,
+		/// The payload is larger than the task allows.
+		PayloadTooLarge,
+		/// The payload's header is malformed or its length does not match it.
+		MalformedPayload,
+		/// The payload's header names another task, round, kind, parameter count or scale.
+		PayloadHeaderMismatch,
+		/// The aggregator has already submitted in this round.
+		AlreadySubmitted,
+		/// There must be exactly one score per accepted update.
+		WrongScoreCount,
+		/// A score is above 1_000_000.
+		ScoreOutOfRange,
+		/// No submission has carried this aggregate's payload yet, so this one must.
+		AggregatePayloadMissing,
+		/// The payload does not hash to the submitted aggregate hash.
+		AggregateHashMismatch,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Starts rounds that can start and moves on rounds whose phase has ended.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::progress_tasks(now)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxTrainersPerRound::get() > 0, "rounds need trainers");
+			assert!(T::MaxAggregatorsPerRound::get() > 0, "rounds need aggregators");
+			assert!(
+				T::MaxParticipants::get() >= T::MaxTrainersPerRound::get(),
+				"a task must be able to fill a round"
+			);
+			assert!(T::MinPhaseLength::get() >= 1u32.into(), "a phase lasts at least a block");
+			assert!(!T::MinTrainerBond::get().is_zero(), "trainer bonds must be positive");
+			assert!(!T::MinAggregatorBond::get().is_zero(), "aggregator bonds must be positive");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state(now)
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Creates a federated-learning task and holds its budget (`reward_per_round * rounds`)
+		/// from the caller, who becomes its owner.
+		///
+		/// Rounds start once `min_trainers` trainers and `aggregators` aggregators have joined.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_task())]
+		pub fn create_task(origin: OriginFor<T>, spec: TaskSpecOf<T>) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			let parameter_count = Self::validate_spec(&spec)?;
+			let budget = spec
+				.reward_per_round
+				.checked_mul(&BalanceOf::<T>::from(spec.rounds))
+				.ok_or(Error::<T>::BudgetOverflow)?;
+
+			let task = NextTaskId::<T>::get();
+			ActiveTasks::<T>::try_append(task).map_err(|_| Error::<T>::TooManyActiveTasks)?;
+			T::Currency::hold(&HoldReason::TaskBudget.into(), &owner, budget)?;
+			NextTaskId::<T>::put(task.saturating_add(1));
+			Tasks::<T>::insert(
+				task,
+				TaskOf::<T> {
+					owner: owner.clone(),
+					spec,
+					status: TaskStatus::Active,
+					budget,
+					parameter_count,
+					next_round: 0,
+					global_model: None,
+					trainers: 0,
+					aggregators: 0,
+					created: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+			Self::deposit_event(Event::TaskCreated { task, owner, budget });
+			Ok(())
+		}
+
+		/// Pauses a running task: the round under way finishes, no new round starts.
+		/// Only the owner may call it.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::pause_task())]
+		pub fn pause_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Tasks::<T>::try_mutate(task, |info| {
+				let info = info.as_mut().ok_or(Error::<T>::UnknownTask)?;
+				ensure!(info.owner == who, Error::<T>::NotOwner);
+				ensure!(info.status == TaskStatus::Active, Error::<T>::NotActive);
+				info.status = TaskStatus::Paused;
+				Ok::<_, DispatchError>(())
+			})?;
+			Self::deposit_event(Event::TaskPaused { task });
+			Ok(())
+		}
+
+		/// Resumes a paused task. Only the owner may call it.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::resume_task())]
+		pub fn resume_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Tasks::<T>::try_mutate(task, |info| {
+				let info = info.as_mut().ok_or(Error::<T>::UnknownTask)?;
+				ensure!(info.owner == who, Error::<T>::NotOwner);
+				ensure!(info.status == TaskStatus::Paused, Error::<T>::NotPaused);
+				info.status = TaskStatus::Active;
+				Ok::<_, DispatchError>(())
+			})?;
+			Self::deposit_event(Event::TaskResumed { task });
+			Ok(())
+		}
+
+		/// Cancels a task: the round under way fails without penalties, and what is left of
+		/// the budget goes back to the owner. Participants leave with [`Pallet::leave`] to get
+		/// their bonds back. Only the owner may call it.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::cancel_task())]
+		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			ensure!(
+				matches!(info.status, TaskStatus::Active | TaskStatus::Paused),
+				Error::<T>::TaskEnded
+			);
+			if let Some(mut round) = Self::open_round(task, &info) {
+				let index = info.next_round;
+				round.phase = Phase::Failed { reason: FailReason::Cancelled };
+				Rounds::<T>::insert(task, index, round);
+				Self::deposit_event(Event::RoundFailed {
+					task,
+					round: index,
+					reason: FailReason::Cancelled,
+				});
+			}
+			let refund = Self::end_task(task, &mut info, TaskStatus::Cancelled)?;
+			Tasks::<T>::insert(task, info);
+			Self::deposit_event(Event::TaskCancelled { task, refund });
+			Ok(())
+		}
+
+		/// Joins a task as a trainer (on a dataset) or an aggregator, holding `bond`.
+		/// Selection for each round is weighted by bond.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::join())]
+		pub fn join(
+			origin: OriginFor<T>,
+			task: TaskId,
+			role: JoinAs,
+			bond: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(
+				matches!(info.status, TaskStatus::Active | TaskStatus::Paused),
+				Error::<T>::TaskEnded
+			);
+			ensure!(!Participants::<T>::contains_key(task, &who), Error::<T>::AlreadyJoined);
+			ensure!(
+				info.trainers.saturating_add(info.aggregators) < T::MaxParticipants::get(),
+				Error::<T>::TooManyParticipants
+			);
+			let (participant, role) = match role {
+				JoinAs::Trainer { dataset } => {
+					ensure!(bond >= T::MinTrainerBond::get(), Error::<T>::BondTooLow);
+					ensure!(
+						T::DatasetAccess::may_train(&who, dataset),
+						Error::<T>::DatasetNotAllowed
+					);
+					info.trainers.saturating_inc();
+					(
+						Participant { role: Role::Trainer, dataset: Some(dataset), bond },
+						Role::Trainer,
+					)
+				},
+				JoinAs::Aggregator => {
+					ensure!(bond >= T::MinAggregatorBond::get(), Error::<T>::BondTooLow);
+					ensure!(T::ComputeAccess::may_aggregate(&who), Error::<T>::ComputeNotAllowed);
+					info.aggregators.saturating_inc();
+					(Participant { role: Role::Aggregator, dataset: None, bond }, Role::Aggregator)
+				},
+			};
+			T::Currency::hold(&HoldReason::ParticipantBond.into(), &who, bond)?;
+			Participants::<T>::insert(task, &who, participant);
+			Tasks::<T>::insert(task, info);
+			Self::deposit_event(Event::Joined { task, who, role, bond });
+			Ok(())
+		}
+
+		/// Leaves a task and releases what is left of the bond. Not allowed while selected in
+		/// the round under way.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::leave())]
+		pub fn leave(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+			let participant =
+				Participants::<T>::get(task, &who).ok_or(Error::<T>::NotParticipant)?;
+			if let Some(round) = Self::open_round(task, &info) {
+				let selected = round.trainers.iter().any(|t| t.who == who)
+					|| round.aggregators.iter().any(|a| a.who == who);
+				ensure!(!selected, Error::<T>::SelectedInOpenRound);
+			}
+			T::Currency::release(
+				&HoldReason::ParticipantBond.into(),
+				&who,
+				participant.bond,
+				Precision::Exact,
+			)?;
+			match participant.role {
+				Role::Trainer => info.trainers.saturating_dec(),
+				Role::Aggregator => info.aggregators.saturating_dec(),
+			}
+			Participants::<T>::remove(task, &who);
+			Tasks::<T>::insert(task, info);
+			Self::deposit_event(Event::Left { task, who, bond: participant.bond });
+			Ok(())
+		}
+
+		/// Commits to an update: `commitment = blake2_256(update ++ salt)`. Only a trainer
+		/// selected for the round, during its commit phase. When every selected trainer has
+		/// committed, the reveal phase opens at once.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::commit_update(T::MaxTrainersPerRound::get()))]
+		pub fn commit_update(
+			origin: OriginFor<T>,
+			task: TaskId,
+			round: RoundIndex,
+			commitment: H256,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (mut info, mut record) = Self::current_round(task, round)?;
+			ensure!(record.phase == Phase::Commit, Error::<T>::WrongPhase);
+			let slot = record
+				.trainers
+				.iter_mut()
+				.find(|t| t.who == who)
+				.ok_or(Error::<T>::NotSelectedTrainer)?;
+			ensure!(slot.commitment.is_none(), Error::<T>::AlreadyCommitted);
+			slot.commitment = Some(commitment);
+			Self::deposit_event(Event::UpdateCommitted { task, round, who, commitment });
+
+			if record.trainers.iter().all(|t| t.commitment.is_some()) {
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::close_commit(task, round, &mut info, &mut record, now);
+				Tasks::<T>::insert(task, info);
+			}
+			Rounds::<T>::insert(task, round, record);
+			Ok(())
+		}
+
+		/// Reveals a committed update and its salt. The pallet checks the commitment, the size
+		/// bound and the header (kind, task, round, parameter count, scale), then keeps the
+		/// update's hash, length and position; the bytes stay in this block's body. When every
+		/// committed trainer has revealed, aggregation opens at once.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::reveal_update(update.len() as u32))]
+		pub fn reveal_update(
+			origin: OriginFor<T>,
+			task: TaskId,
+			round: RoundIndex,
+			update: BoundedVec<u8, T::MaxPayloadBytes>,
+			salt: [u8; 32],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (mut info, mut record) = Self::current_round(task, round)?;
+			ensure!(record.phase == Phase::Reveal, Error::<T>::WrongPhase);
+			let slot = record
+				.trainers
+				.iter_mut()
+				.find(|t| t.who == who)
+				.ok_or(Error::<T>::NotSelectedTrainer)?;
+			let commitment = slot.commitment.ok_or(Error::<T>::NotCommitted)?;
+			ensure!(slot.update.is_none(), Error::<T>::AlreadyRevealed);
+			let mut preimage = update.to_vec();
+			preimage.extend_from_slice(&salt);
+			ensure!(
+				H256(sp_io::hashing::blake2_256(&preimage)) == commitment,
+				Error::<T>::CommitmentMismatch
+			);
+			Self::check_payload(
+				&info,
+				task,
+				round,
+				cohort_primitives::PayloadKind::Update,
+				&update,
+			)?;
+			let update_ref = Self::payload_ref(&update);
+			slot.update = Some(update_ref.clone());
+			Self::deposit_event(Event::UpdateRevealed { task, round, who, update: update_ref });
+
+			let all_revealed =
+				record.trainers.iter().all(|t| t.commitment.is_none() || t.update.is_some());
+			if all_revealed {
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::close_reveal(task, round, &mut info, &mut record, now);
+				Tasks::<T>::insert(task, info);
+			}
+			Rounds::<T>::insert(task, round, record);
+			Ok(())
+		}
+
+		/// Submits the hash of the aggregate this aggregator computed and one contribution
+		/// score (millionths) per accepted update, in the round's order. The first submission
+		/// of each distinct hash must carry the aggregate's payload (its bytes stay in this
+		/// block's body). When every selected aggregator has submitted, the round is decided at
+		/// once; otherwise at the end of the phase.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::submit_aggregate(
+			T::MaxTrainersPerRound::get(),
+			T::MaxAggregatorsPerRound::get(),
+			payload.as_ref().map_or(0, |p| p.len() as u32),
+		))]
+		pub fn submit_aggregate(
+			origin: OriginFor<T>,
+			task: TaskId,
+			round: RoundIndex,
+			aggregate: H256,
+			scores: BoundedVec<Score, T::MaxTrainersPerRound>,
+			payload: Option<BoundedVec<u8, T::MaxPayloadBytes>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (mut info, mut record) = Self::current_round(task, round)?;
+			ensure!(record.phase == Phase::Aggregate, Error::<T>::WrongPhase);
+			let updates = record.accepted_updates().count();
+			ensure!(scores.len() == updates, Error::<T>::WrongScoreCount);
+			ensure!(
+				scores.iter().all(|s| *s <= cohort_primitives::round::MAX_SCORE),
+				Error::<T>::ScoreOutOfRange
+			);
+			let known = record.aggregate_payload(&aggregate).is_some();
+			let new_payload = match (known, payload) {
+				(true, _) => None,
+				(false, None) => return Err(Error::<T>::AggregatePayloadMissing.into()),
+				(false, Some(bytes)) => {
+					ensure!(
+						H256(sp_io::hashing::blake2_256(&bytes)) == aggregate,
+						Error::<T>::AggregateHashMismatch
+					);
+					Self::check_payload(
+						&info,
+						task,
+						round,
+						cohort_primitives::PayloadKind::Aggregate,
+						&bytes,
+					)?;
+					Some(Self::payload_ref(&bytes))
+				},
+			};
+			let slot = record
+				.aggregators
+				.iter_mut()
+				.find(|a| a.who == who)
+				.ok_or(Error::<T>::NotSelectedAggregator)?;
+			ensure!(slot.submission.is_none(), Error::<T>::AlreadySubmitted);
+			slot.submission =
+				Some(cohort_primitives::round::AggregateSubmission { aggregate, scores });
+			if let Some(payload_ref) = new_payload {
+				// One entry per distinct hash, and at most one hash per aggregator: fits.
+				record
+					.aggregates
+					.try_push(payload_ref)
+					.map_err(|_| Error::<T>::AlreadySubmitted)?;
+			}
+			Self::deposit_event(Event::AggregateSubmitted { task, round, who, aggregate });
+
+			if record.aggregators.iter().all(|a| a.submission.is_some()) {
+				Self::close_aggregate(task, round, &mut info, &mut record)?;
+				Tasks::<T>::insert(task, info);
+			}
+			Rounds::<T>::insert(task, round, record);
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The task's round under way, if there is one.
+		pub(crate) fn open_round(task: TaskId, info: &TaskOf<T>) -> Option<RoundOf<T>> {
+			Rounds::<T>::get(task, info.next_round).filter(|r| !r.phase.is_closed())
+		}
+
+		/// The task and its round under way, checking that `round` is it.
+		fn current_round(
+			task: TaskId,
+			round: RoundIndex,
+		) -> Result<(TaskOf<T>, RoundOf<T>), DispatchError> {
+			let info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(info.next_round == round, Error::<T>::WrongRound);
+			let record = Self::open_round(task, &info).ok_or(Error::<T>::WrongRound)?;
+			Ok((info, record))
+		}
+
+		/// Where the payload in the extrinsic being applied is.
+		fn payload_ref(bytes: &[u8]) -> PayloadRef<BlockNumberFor<T>> {
+			PayloadRef {
+				hash: H256(sp_io::hashing::blake2_256(bytes)),
+				len: bytes.len() as u32,
+				block: frame_system::Pallet::<T>::block_number(),
+				extrinsic_index: frame_system::Pallet::<T>::extrinsic_index().unwrap_or_default(),
+			}
+		}
+
+		/// Slashes `penalty` of a participant's bond for `offence` and sends it to `OnSlash`.
+		pub(crate) fn slash(
+			task: TaskId,
+			round: RoundIndex,
+			who: &T::AccountId,
+			penalty: sp_runtime::Perbill,
+			offence: Offence,
+		) {
+			Participants::<T>::mutate(task, who, |p| {
+				let Some(p) = p else { return };
+				let amount = penalty * p.bond;
+				if amount.is_zero() {
+					return;
+				}
+				let (credit, missing) = <T::Currency as fungible::BalancedHold<_>>::slash(
+					&HoldReason::ParticipantBond.into(),
+					who,
+					amount,
+				);
+				let slashed = amount.saturating_sub(missing);
+				p.bond = p.bond.saturating_sub(slashed);
+				T::OnSlash::on_unbalanced(credit);
+				Self::deposit_event(Event::Slashed {
+					task,
+					round,
+					who: who.clone(),
+					offence,
+					amount: slashed,
+				});
+			});
+		}
+
+		/// Ends a task: removes it from the active list and releases the rest of the budget.
+		pub(crate) fn end_task(
+			task: TaskId,
+			info: &mut TaskOf<T>,
+			status: TaskStatus,
+		) -> Result<BalanceOf<T>, DispatchError> {
+			ActiveTasks::<T>::mutate(|active| active.retain(|t| *t != task));
+			let refund = T::Currency::release(
+				&HoldReason::TaskBudget.into(),
+				&info.owner,
+				info.budget,
+				Precision::BestEffort,
+			)?;
+			info.budget = Zero::zero();
+			info.status = status;
+			Ok(refund)
+		}
+	}
+}

@@ -1,0 +1,64 @@
+//! Integer arithmetic of a finalized round: the median score of each update, and how the
+//! round's reward is split.
+
+use alloc::vec::Vec;
+use cohort_primitives::Score;
+use sp_runtime::{helpers_128bit::multiply_by_rational_with_rounding, Rounding};
+
+/// The median of `scores`; for an even count, the mean of the two middle values rounded down.
+/// `None` for no scores.
+pub(crate) fn median(mut scores: Vec<Score>) -> Option<Score> {
+	if scores.is_empty() {
+		return None;
+	}
+	scores.sort_unstable();
+	let mid = scores.len() / 2;
+	Some(if scores.len() % 2 == 1 {
+		scores[mid]
+	} else {
+		((scores[mid - 1] as u64 + scores[mid] as u64) / 2) as Score
+	})
+}
+
+/// Splits `pool` in proportion to `weights`, each share rounded down (what rounding leaves
+/// stays unpaid). All zero weights: nobody gets anything.
+pub(crate) fn proportional_shares(pool: u128, weights: &[Score]) -> Vec<u128> {
+	let total: u128 = weights.iter().map(|w| *w as u128).sum();
+	weights
+		.iter()
+		.map(|w| {
+			if total == 0 {
+				0
+			} else {
+				multiply_by_rational_with_rounding(pool, *w as u128, total, Rounding::Down)
+					.unwrap_or(0)
+			}
+		})
+		.collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn median_of_odd_and_even_counts() {
+		assert_eq!(median(vec![]), None);
+		assert_eq!(median(vec![7]), Some(7));
+		assert_eq!(median(vec![9, 1, 5]), Some(5));
+		assert_eq!(median(vec![1, 2, 3, 10]), Some(2), "(2 + 3) / 2 rounds down");
+		assert_eq!(median(vec![1_000_000, 1_000_000]), Some(1_000_000));
+		assert_eq!(median(vec![u32::MAX, u32::MAX]), Some(u32::MAX), "no overflow");
+	}
+
+	#[test]
+	fn shares_follow_weights_and_round_down() {
+		assert_eq!(proportional_shares(100, &[1, 1, 2]), vec![25, 25, 50]);
+		// 100 / 3 each, rounded down; 1 stays unpaid.
+		assert_eq!(proportional_shares(100, &[5, 5, 5]), vec![33, 33, 33]);
+		assert_eq!(proportional_shares(100, &[0, 0]), vec![0, 0]);
+		assert_eq!(proportional_shares(0, &[1, 2]), vec![0, 0]);
+		let big = proportional_shares(u128::MAX, &[1, 1]);
+		assert_eq!(big, vec![u128::MAX / 2, u128::MAX / 2]);
+	}
+}

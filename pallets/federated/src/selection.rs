@@ -1,0 +1,70 @@
+//! Drawing a round's trainers and aggregators, weighted by bond.
+
+use alloc::vec::Vec;
+use codec::Encode;
+
+/// Draws up to `count` distinct candidates without replacement; each draw picks a candidate
+/// with probability proportional to its weight. Deterministic in `seed` and the candidates'
+/// order, so every node draws the same.
+pub(crate) fn weighted_sample<A>(
+	mut candidates: Vec<(A, u128)>,
+	count: usize,
+	seed: &[u8],
+) -> Vec<A> {
+	let mut total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
+	let mut drawn = Vec::with_capacity(count.min(candidates.len()));
+	for draw in 0..count as u32 {
+		if candidates.is_empty() || total == 0 {
+			break;
+		}
+		let point = u128::from_le_bytes(sp_io::hashing::blake2_128(&(seed, draw).encode())) % total;
+		let mut acc = 0u128;
+		let index = candidates
+			.iter()
+			.position(|(_, w)| {
+				acc = acc.saturating_add(*w);
+				point < acc
+			})
+			.unwrap_or(candidates.len() - 1);
+		let (candidate, weight) = candidates.remove(index);
+		total = total.saturating_sub(weight);
+		drawn.push(candidate);
+	}
+	drawn
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn draws_distinct_candidates_up_to_the_count() {
+		let candidates: Vec<(u32, u128)> = (0..10).map(|i| (i, 1)).collect();
+		let mut drawn = weighted_sample(candidates.clone(), 4, b"seed");
+		assert_eq!(drawn.len(), 4);
+		drawn.sort();
+		drawn.dedup();
+		assert_eq!(drawn.len(), 4, "no candidate is drawn twice");
+		assert_eq!(weighted_sample(candidates.clone(), 20, b"seed").len(), 10);
+		assert_eq!(weighted_sample(candidates, 0, b"seed").len(), 0);
+	}
+
+	#[test]
+	fn same_seed_same_draw_other_seed_other_draw() {
+		let candidates: Vec<(u32, u128)> = (0..50).map(|i| (i, 1 + i as u128)).collect();
+		let a = weighted_sample(candidates.clone(), 5, b"one");
+		assert_eq!(a, weighted_sample(candidates.clone(), 5, b"one"));
+		assert_ne!(a, weighted_sample(candidates, 5, b"two"));
+	}
+
+	#[test]
+	fn heavier_bonds_are_drawn_more_often() {
+		// One candidate with 9x the weight of each of the other two: over many seeds it is
+		// drawn first about 9/11 of the time.
+		let candidates = vec![("heavy", 900u128), ("light1", 100), ("light2", 100)];
+		let heavy_first = (0u32..1000)
+			.filter(|s| weighted_sample(candidates.clone(), 1, &s.encode())[0] == "heavy")
+			.count();
+		assert!((760..880).contains(&heavy_first), "heavy drawn first {heavy_first} times of 1000");
+	}
+}

@@ -1,0 +1,1041 @@
+//! Unit tests: every call's success and errors, full task lifecycles, timeouts, penalties and
+//! quorum disagreement. Every test ends with the pallet's `try_state` invariants.
+
+use crate::{mock::*, ActiveTasks, Error, Event, JoinAs, Offence, Participants, Rounds, Tasks};
+use cohort_primitives::{
+	api::Duty,
+	model::ModelSpec,
+	payload::{PayloadHeader, PayloadKind},
+	round::{FailReason, Phase},
+	task::{AggregationRule, InitialModel, Optimizer, PhaseLengths, TrainingParams},
+	traits::Role,
+	RoundIndex, TaskId, TaskSpec, TaskStatus,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+	BoundedVec,
+};
+use sp_core::H256;
+use sp_runtime::{DispatchError, Perbill, TokenError};
+
+const OWNER: AccountId = 1;
+const TRAINERS: [AccountId; 3] = [11, 12, 13];
+const AGGREGATORS: [AccountId; 3] = [21, 22, 23];
+const TRAINER_BOND: Balance = 1_000;
+const AGGREGATOR_BOND: Balance = 2_000;
+const REWARD: Balance = 10_000;
+
+/// Two rounds of a 2-input, 2-class logistic regression (6 parameters); every joined
+/// participant is selected (3 trainers, 3 aggregators, quorum 2), so tests are deterministic.
+fn spec() -> TaskSpec<Balance, u64> {
+	TaskSpec {
+		model: ModelSpec::Mlp { input: 2, hidden: BoundedVec::new(), classes: 2 },
+		initial_model: InitialModel::Seed(42),
+		training: TrainingParams {
+			epochs: 1,
+			batch_size: 8,
+			optimizer: Optimizer::Sgd,
+			learning_rate_micros: 100_000,
+			fedprox_mu_micros: None,
+			dp: None,
+		},
+		scale: 1 << 16,
+		aggregation: AggregationRule::WeightedMean,
+		rounds: 2,
+		min_trainers: 2,
+		max_trainers: 3,
+		aggregators: 3,
+		quorum: 2,
+		phases: PhaseLengths { commit: 3, reveal: 3, aggregate: 3 },
+		max_payload_bytes: 1024,
+		reward_per_round: REWARD,
+		aggregator_share: Perbill::from_percent(30),
+		penalty: Perbill::from_percent(10),
+		validation_set: H256::repeat_byte(7),
+	}
+}
+
+const PARAMS: u32 = 6;
+
+fn payload(kind: PayloadKind, task: TaskId, round: RoundIndex, values: &[i32]) -> Vec<u8> {
+	let header =
+		PayloadHeader { kind, task, round, parameter_count: values.len() as u32, scale: 1 << 16 };
+	let mut bytes = header.to_bytes().to_vec();
+	values.iter().for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
+	bytes
+}
+
+fn update_of(task: TaskId, round: RoundIndex, who: AccountId) -> Vec<u8> {
+	payload(PayloadKind::Update, task, round, &[who as i32; PARAMS as usize])
+}
+
+fn aggregate_of(task: TaskId, round: RoundIndex, seed: i32) -> Vec<u8> {
+	payload(PayloadKind::Aggregate, task, round, &[seed; PARAMS as usize])
+}
+
+fn salt(who: AccountId) -> [u8; 32] {
+	[who as u8; 32]
+}
+
+fn commitment(update: &[u8], salt: [u8; 32]) -> H256 {
+	H256(sp_io::hashing::blake2_256(&[update, &salt[..]].concat()))
+}
+
+fn hash(bytes: &[u8]) -> H256 {
+	H256(sp_io::hashing::blake2_256(bytes))
+}
+
+fn bounded<S: frame_support::traits::Get<u32>>(v: Vec<u8>) -> BoundedVec<u8, S> {
+	v.try_into().expect("within bound")
+}
+
+fn scores(v: &[u32]) -> BoundedVec<u32, frame_support::traits::ConstU32<8>> {
+	v.to_vec().try_into().unwrap()
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Federated(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+fn origin(who: AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+fn held_bond(who: AccountId) -> Balance {
+	Balances::balance_on_hold(
+		&RuntimeHoldReason::Federated(crate::HoldReason::ParticipantBond),
+		&who,
+	)
+}
+
+fn held_budget(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&RuntimeHoldReason::Federated(crate::HoldReason::TaskBudget), &who)
+}
+
+fn create(spec: TaskSpec<Balance, u64>) -> TaskId {
+	let id = crate::NextTaskId::<Test>::get();
+	assert_ok!(Federated::create_task(origin(OWNER), spec));
+	id
+}
+
+fn join_all(task: TaskId) {
+	for t in TRAINERS {
+		assert_ok!(Federated::join(origin(t), task, JoinAs::Trainer { dataset: t }, TRAINER_BOND));
+	}
+	for a in AGGREGATORS {
+		assert_ok!(Federated::join(origin(a), task, JoinAs::Aggregator, AGGREGATOR_BOND));
+	}
+}
+
+/// A task with everyone joined and its first round started (in block 2).
+fn started_task() -> TaskId {
+	let task = create(spec());
+	join_all(task);
+	run_to_block(2);
+	assert_eq!(round(task, 0).phase, Phase::Commit);
+	task
+}
+
+fn round(task: TaskId, index: RoundIndex) -> crate::RoundOf<Test> {
+	Rounds::<Test>::get(task, index).expect("round exists")
+}
+
+fn commit(task: TaskId, index: RoundIndex, who: AccountId) {
+	let c = commitment(&update_of(task, index, who), salt(who));
+	assert_ok!(Federated::commit_update(origin(who), task, index, c));
+}
+
+fn reveal(task: TaskId, index: RoundIndex, who: AccountId) {
+	assert_ok!(Federated::reveal_update(
+		origin(who),
+		task,
+		index,
+		bounded(update_of(task, index, who)),
+		salt(who)
+	));
+}
+
+/// Submits `agg` with `s`, carrying the payload if no one has yet.
+fn submit(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], s: &[u32]) {
+	let known = round(task, index).aggregate_payload(&hash(agg)).is_some();
+	let carried = (!known).then(|| bounded(agg.to_vec()));
+	assert_ok!(Federated::submit_aggregate(
+		origin(who),
+		task,
+		index,
+		hash(agg),
+		scores(s),
+		carried
+	));
+}
+
+/// Commits and reveals all three trainers' updates: aggregation is open.
+fn to_aggregation(task: TaskId, index: RoundIndex) {
+	TRAINERS.iter().for_each(|t| commit(task, index, *t));
+	assert_eq!(round(task, index).phase, Phase::Reveal);
+	TRAINERS.iter().for_each(|t| reveal(task, index, *t));
+	assert_eq!(round(task, index).phase, Phase::Aggregate);
+}
+
+fn slashed(who: AccountId) -> Vec<Offence> {
+	events()
+		.into_iter()
+		.filter_map(|e| match e {
+			Event::Slashed { who: w, offence, .. } if w == who => Some(offence),
+			_ => None,
+		})
+		.collect()
+}
+
+// ---- create_task -------------------------------------------------------------------------
+
+#[test]
+fn create_task_holds_the_budget() {
+	test(|| {
+		let task = create(spec());
+		let info = Tasks::<Test>::get(task).unwrap();
+		assert_eq!(info.owner, OWNER);
+		assert_eq!(info.status, TaskStatus::Active);
+		assert_eq!(info.budget, 2 * REWARD);
+		assert_eq!(info.parameter_count, PARAMS);
+		assert_eq!(held_budget(OWNER), 2 * REWARD);
+		assert_eq!(Balances::balance(&OWNER), ENDOWMENT - 2 * REWARD);
+		assert_eq!(ActiveTasks::<Test>::get().to_vec(), vec![task]);
+		assert!(events().contains(&Event::TaskCreated { task, owner: OWNER, budget: 2 * REWARD }));
+		assert_eq!(create(spec()), task + 1, "ids count up");
+	});
+}
+
+#[test]
+fn create_task_refuses_bad_specs() {
+	test(|| {
+		let cases: Vec<(Box<dyn Fn(&mut TaskSpec<Balance, u64>)>, DispatchError)> = vec![
+			(
+				Box::new(|s| {
+					s.model = ModelSpec::Mlp { input: 0, hidden: BoundedVec::new(), classes: 2 }
+				}),
+				Error::<Test>::InvalidModel.into(),
+			),
+			(Box::new(|s| s.max_payload_bytes = 44), Error::<Test>::InvalidModel.into()),
+			(Box::new(|s| s.max_payload_bytes = 5000), Error::<Test>::InvalidModel.into()),
+			(Box::new(|s| s.scale = 0), Error::<Test>::InvalidSpec.into()),
+			(Box::new(|s| s.training.epochs = 0), Error::<Test>::InvalidSpec.into()),
+			(Box::new(|s| s.min_trainers = 0), Error::<Test>::InvalidSpec.into()),
+			(Box::new(|s| s.min_trainers = 4), Error::<Test>::InvalidSpec.into()),
+			(Box::new(|s| s.max_trainers = 9), Error::<Test>::InvalidSpec.into()),
+			(Box::new(|s| s.aggregators = 0), Error::<Test>::InvalidSpec.into()),
+			(
+				Box::new(|s| {
+					s.aggregators = 6;
+					s.quorum = 6
+				}),
+				Error::<Test>::InvalidSpec.into(),
+			),
+			(Box::new(|s| s.reward_per_round = 0), Error::<Test>::InvalidSpec.into()),
+			(Box::new(|s| s.quorum = 1), Error::<Test>::InvalidQuorum.into()),
+			(Box::new(|s| s.quorum = 4), Error::<Test>::InvalidQuorum.into()),
+			(
+				Box::new(|s| s.aggregation = AggregationRule::TrimmedMean { trim: 1 }),
+				Error::<Test>::InvalidAggregationRule.into(),
+			),
+			(
+				Box::new(|s| s.aggregation = AggregationRule::MultiKrum { f: 0, m: 1 }),
+				Error::<Test>::InvalidAggregationRule.into(),
+			),
+			(Box::new(|s| s.phases.commit = 0), Error::<Test>::InvalidPhaseLength.into()),
+			(Box::new(|s| s.phases.aggregate = 101), Error::<Test>::InvalidPhaseLength.into()),
+			(Box::new(|s| s.rounds = 0), Error::<Test>::InvalidRoundCount.into()),
+			(Box::new(|s| s.rounds = 11), Error::<Test>::InvalidRoundCount.into()),
+			(Box::new(|s| s.reward_per_round = u64::MAX), Error::<Test>::BudgetOverflow.into()),
+			(Box::new(|s| s.reward_per_round = ENDOWMENT), TokenError::FundsUnavailable.into()),
+		];
+		for (i, (break_it, error)) in cases.into_iter().enumerate() {
+			let mut s = spec();
+			break_it(&mut s);
+			let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
+			assert_eq!(Federated::create_task(origin(OWNER), s), Err(error), "case {i}");
+			assert_eq!(
+				sp_io::storage::root(sp_runtime::StateVersion::V1),
+				before,
+				"case {i} changed state"
+			);
+		}
+		// A rule that fits the trainers is fine.
+		let mut s = spec();
+		s.min_trainers = 3;
+		s.aggregation = AggregationRule::TrimmedMean { trim: 1 };
+		assert_ok!(Federated::create_task(origin(OWNER), s));
+	});
+}
+
+#[test]
+fn create_task_refuses_more_active_tasks_than_allowed() {
+	test(|| {
+		for _ in 0..4 {
+			create(spec());
+		}
+		assert_noop!(
+			Federated::create_task(origin(OWNER), spec()),
+			Error::<Test>::TooManyActiveTasks
+		);
+	});
+}
+
+// ---- pause, resume, cancel ------------------------------------------------------------------
+
+#[test]
+fn pause_stops_new_rounds_and_resume_restarts_them() {
+	test(|| {
+		let task = create(spec());
+		join_all(task);
+		assert_noop!(Federated::pause_task(origin(2), task), Error::<Test>::NotOwner);
+		assert_noop!(Federated::pause_task(origin(OWNER), 9), Error::<Test>::UnknownTask);
+		assert_noop!(Federated::resume_task(origin(OWNER), task), Error::<Test>::NotPaused);
+		assert_ok!(Federated::pause_task(origin(OWNER), task));
+		assert_noop!(Federated::pause_task(origin(OWNER), task), Error::<Test>::NotActive);
+		assert_eq!(Tasks::<Test>::get(task).unwrap().status, TaskStatus::Paused);
+		run_to_block(5);
+		assert!(Rounds::<Test>::get(task, 0).is_none(), "a paused task starts no round");
+
+		assert_noop!(Federated::resume_task(origin(2), task), Error::<Test>::NotOwner);
+		assert_ok!(Federated::resume_task(origin(OWNER), task));
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Commit);
+		assert!(events().contains(&Event::TaskPaused { task }));
+		assert!(events().contains(&Event::TaskResumed { task }));
+	});
+}
+
+#[test]
+fn a_round_under_way_finishes_while_paused() {
+	test(|| {
+		let task = started_task();
+		assert_ok!(Federated::pause_task(origin(OWNER), task));
+		to_aggregation(task, 0);
+		let agg = aggregate_of(task, 0, 5);
+		AGGREGATORS.iter().for_each(|a| submit(task, 0, *a, &agg, &[1, 1, 1]));
+		assert!(matches!(round(task, 0).phase, Phase::Finalized { .. }));
+		run_to_block(10);
+		assert!(Rounds::<Test>::get(task, 1).is_none(), "no next round while paused");
+	});
+}
+
+#[test]
+fn cancel_fails_the_round_refunds_and_lets_participants_leave() {
+	test(|| {
+		let task = started_task();
+		commit(task, 0, TRAINERS[0]);
+		assert_noop!(Federated::cancel_task(origin(2), task), Error::<Test>::NotOwner);
+		assert_noop!(Federated::cancel_task(origin(OWNER), 7), Error::<Test>::UnknownTask);
+		assert_ok!(Federated::cancel_task(origin(OWNER), task));
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::Cancelled });
+		assert_eq!(Tasks::<Test>::get(task).unwrap().status, TaskStatus::Cancelled);
+		assert_eq!(held_budget(OWNER), 0);
+		assert_eq!(Balances::balance(&OWNER), ENDOWMENT);
+		assert!(ActiveTasks::<Test>::get().is_empty());
+		assert!(events().contains(&Event::TaskCancelled { task, refund: 2 * REWARD }));
+		assert_noop!(Federated::cancel_task(origin(OWNER), task), Error::<Test>::TaskEnded);
+		assert_noop!(Federated::pause_task(origin(OWNER), task), Error::<Test>::NotActive);
+		assert!(slashed(TRAINERS[1]).is_empty(), "cancelling penalises nobody");
+
+		// Everyone gets the whole bond back.
+		for who in TRAINERS.iter().chain(AGGREGATORS.iter()) {
+			assert_ok!(Federated::leave(origin(*who), task));
+			assert_eq!(held_bond(*who), 0);
+			assert_eq!(Balances::balance(who), ENDOWMENT);
+		}
+		assert_noop!(
+			Federated::join(origin(30), task, JoinAs::Aggregator, AGGREGATOR_BOND),
+			Error::<Test>::TaskEnded
+		);
+	});
+}
+
+// ---- join, leave ---------------------------------------------------------------------------
+
+#[test]
+fn join_holds_the_bond_and_counts_participants() {
+	test(|| {
+		let task = create(spec());
+		assert_ok!(Federated::join(origin(11), task, JoinAs::Trainer { dataset: 5 }, TRAINER_BOND));
+		assert_ok!(Federated::join(origin(21), task, JoinAs::Aggregator, AGGREGATOR_BOND));
+		assert_eq!(held_bond(11), TRAINER_BOND);
+		assert_eq!(held_bond(21), AGGREGATOR_BOND);
+		let info = Tasks::<Test>::get(task).unwrap();
+		assert_eq!((info.trainers, info.aggregators), (1, 1));
+		let p = Participants::<Test>::get(task, 11).unwrap();
+		assert_eq!((p.role, p.dataset, p.bond), (Role::Trainer, Some(5), TRAINER_BOND));
+		assert!(events().contains(&Event::Joined {
+			task,
+			who: 11,
+			role: Role::Trainer,
+			bond: TRAINER_BOND
+		}));
+		let memberships = Federated::memberships(&11);
+		assert_eq!(memberships.len(), 1);
+		assert_eq!(
+			(memberships[0].task, memberships[0].role, memberships[0].selected_in),
+			(task, Role::Trainer, None)
+		);
+	});
+}
+
+#[test]
+fn join_refuses_what_it_must() {
+	test(|| {
+		let task = create(spec());
+		let trainer = |d| JoinAs::Trainer { dataset: d };
+		assert_noop!(
+			Federated::join(origin(11), 9, trainer(1), TRAINER_BOND),
+			Error::<Test>::UnknownTask
+		);
+		assert_noop!(Federated::join(origin(11), task, trainer(1), 99), Error::<Test>::BondTooLow);
+		assert_noop!(
+			Federated::join(origin(21), task, JoinAs::Aggregator, 199),
+			Error::<Test>::BondTooLow
+		);
+		assert_noop!(
+			Federated::join(origin(11), task, trainer(FORBIDDEN_DATASET), TRAINER_BOND),
+			Error::<Test>::DatasetNotAllowed
+		);
+		assert_noop!(
+			Federated::join(origin(NO_COMPUTE), task, JoinAs::Aggregator, AGGREGATOR_BOND),
+			Error::<Test>::ComputeNotAllowed
+		);
+		assert_noop!(
+			Federated::join(origin(11), task, trainer(1), ENDOWMENT + 1),
+			TokenError::FundsUnavailable
+		);
+		assert_ok!(Federated::join(origin(11), task, trainer(1), TRAINER_BOND));
+		assert_noop!(
+			Federated::join(origin(11), task, JoinAs::Aggregator, AGGREGATOR_BOND),
+			Error::<Test>::AlreadyJoined
+		);
+		for who in 12..27 {
+			assert_ok!(Federated::join(origin(who), task, trainer(who), TRAINER_BOND));
+		}
+		assert_noop!(
+			Federated::join(origin(30), task, trainer(30), TRAINER_BOND),
+			Error::<Test>::TooManyParticipants
+		);
+	});
+}
+
+#[test]
+fn leave_releases_the_bond_unless_selected() {
+	test(|| {
+		let task = create(spec());
+		assert_noop!(Federated::leave(origin(11), task), Error::<Test>::NotParticipant);
+		assert_noop!(Federated::leave(origin(11), 9), Error::<Test>::UnknownTask);
+		join_all(task);
+		assert_ok!(Federated::join(origin(30), task, JoinAs::Trainer { dataset: 1 }, TRAINER_BOND));
+		assert_ok!(Federated::leave(origin(30), task));
+		assert_eq!(held_bond(30), 0);
+		assert!(events().contains(&Event::Left { task, who: 30, bond: TRAINER_BOND }));
+		run_to_block(2);
+		assert_noop!(
+			Federated::leave(origin(TRAINERS[0]), task),
+			Error::<Test>::SelectedInOpenRound
+		);
+		assert_noop!(
+			Federated::leave(origin(AGGREGATORS[0]), task),
+			Error::<Test>::SelectedInOpenRound
+		);
+	});
+}
+
+// ---- selection -------------------------------------------------------------------------------
+
+#[test]
+fn a_round_starts_once_enough_have_joined() {
+	test(|| {
+		let task = create(spec());
+		assert_ok!(Federated::join(origin(11), task, JoinAs::Trainer { dataset: 1 }, TRAINER_BOND));
+		for a in AGGREGATORS {
+			assert_ok!(Federated::join(origin(a), task, JoinAs::Aggregator, AGGREGATOR_BOND));
+		}
+		run_to_block(3);
+		assert!(Rounds::<Test>::get(task, 0).is_none(), "one trainer is not enough");
+		assert_ok!(Federated::join(origin(12), task, JoinAs::Trainer { dataset: 2 }, TRAINER_BOND));
+		run_to_block(4);
+		let r = round(task, 0);
+		assert_eq!((r.phase, r.started, r.phase_ends), (Phase::Commit, 4, 7));
+		let mut trainers: Vec<_> = r.trainers.iter().map(|t| (t.who, t.dataset)).collect();
+		trainers.sort();
+		assert_eq!(trainers, vec![(11, 1), (12, 2)]);
+		assert_eq!(r.aggregators.len(), 3);
+		assert!(r.global_model.is_none(), "the first round starts from the initial model");
+		assert_eq!(Federated::memberships(&11)[0].selected_in, Some(0));
+	});
+}
+
+#[test]
+fn selection_draws_no_more_than_the_task_allows() {
+	test(|| {
+		let mut s = spec();
+		s.max_trainers = 2;
+		s.aggregators = 1;
+		s.quorum = 1;
+		let task = create(s);
+		join_all(task);
+		run_to_block(2);
+		let r = round(task, 0);
+		assert_eq!(r.trainers.len(), 2);
+		assert_eq!(r.aggregators.len(), 1);
+		assert!(r.trainers.iter().all(|t| TRAINERS.contains(&t.who)));
+		let unselected: Vec<_> =
+			TRAINERS.iter().filter(|t| !r.trainers.iter().any(|s| s.who == **t)).collect();
+		assert_eq!(unselected.len(), 1);
+		// An unselected trainer may leave.
+		assert_ok!(Federated::leave(origin(*unselected[0]), task));
+	});
+}
+
+// ---- commit ------------------------------------------------------------------------------
+
+#[test]
+fn commit_records_and_opens_reveal_when_all_committed() {
+	test(|| {
+		let task = started_task();
+		commit(task, 0, TRAINERS[0]);
+		let c = commitment(&update_of(task, 0, TRAINERS[0]), salt(TRAINERS[0]));
+		assert_eq!(
+			round(task, 0).trainers.iter().find(|t| t.who == TRAINERS[0]).unwrap().commitment,
+			Some(c)
+		);
+		assert!(events().contains(&Event::UpdateCommitted {
+			task,
+			round: 0,
+			who: TRAINERS[0],
+			commitment: c
+		}));
+		assert_eq!(round(task, 0).phase, Phase::Commit);
+		commit(task, 0, TRAINERS[1]);
+		commit(task, 0, TRAINERS[2]);
+		let r = round(task, 0);
+		assert_eq!((r.phase, r.phase_ends), (Phase::Reveal, 2 + 3));
+		assert!(events().contains(&Event::RevealOpened { task, round: 0, reveal_by: 5 }));
+	});
+}
+
+#[test]
+fn commit_refuses_what_it_must() {
+	test(|| {
+		let task = started_task();
+		let c = H256::repeat_byte(1);
+		assert_noop!(Federated::commit_update(origin(11), 9, 0, c), Error::<Test>::UnknownTask);
+		assert_noop!(Federated::commit_update(origin(11), task, 1, c), Error::<Test>::WrongRound);
+		assert_noop!(
+			Federated::commit_update(origin(30), task, 0, c),
+			Error::<Test>::NotSelectedTrainer
+		);
+		assert_noop!(
+			Federated::commit_update(origin(AGGREGATORS[0]), task, 0, c),
+			Error::<Test>::NotSelectedTrainer
+		);
+		assert_ok!(Federated::commit_update(origin(11), task, 0, c));
+		assert_noop!(
+			Federated::commit_update(origin(11), task, 0, c),
+			Error::<Test>::AlreadyCommitted
+		);
+		commit(task, 0, 12);
+		commit(task, 0, 13);
+		assert_noop!(Federated::commit_update(origin(11), task, 0, c), Error::<Test>::WrongPhase);
+	});
+}
+
+// ---- reveal --------------------------------------------------------------------------------
+
+#[test]
+fn reveal_keeps_hash_length_and_position_and_opens_aggregation() {
+	test(|| {
+		let task = started_task();
+		TRAINERS.iter().for_each(|t| commit(task, 0, *t));
+		run_to_block(3);
+		reveal(task, 0, TRAINERS[0]);
+		let update = update_of(task, 0, TRAINERS[0]);
+		let at = round(task, 0)
+			.trainers
+			.iter()
+			.find(|t| t.who == TRAINERS[0])
+			.unwrap()
+			.update
+			.clone()
+			.unwrap();
+		assert_eq!((at.hash, at.len, at.block), (hash(&update), update.len() as u32, 3));
+		assert!(events().contains(&Event::UpdateRevealed {
+			task,
+			round: 0,
+			who: TRAINERS[0],
+			update: at
+		}));
+		reveal(task, 0, TRAINERS[1]);
+		reveal(task, 0, TRAINERS[2]);
+		let r = round(task, 0);
+		assert_eq!((r.phase, r.phase_ends), (Phase::Aggregate, 3 + 3));
+		assert!(events().contains(&Event::AggregationOpened {
+			task,
+			round: 0,
+			updates: 3,
+			submit_by: 6
+		}));
+	});
+}
+
+#[test]
+fn reveal_refuses_what_it_must() {
+	test(|| {
+		let task = started_task();
+		let who = TRAINERS[0];
+		let good = update_of(task, 0, who);
+		assert_noop!(
+			Federated::reveal_update(origin(who), task, 0, bounded(good.clone()), salt(who)),
+			Error::<Test>::WrongPhase
+		);
+		// Only two commit; the commit phase times out into reveal.
+		commit(task, 0, who);
+		commit(task, 0, TRAINERS[1]);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Reveal);
+		assert_noop!(
+			Federated::reveal_update(
+				origin(TRAINERS[2]),
+				task,
+				0,
+				bounded(update_of(task, 0, TRAINERS[2])),
+				salt(TRAINERS[2])
+			),
+			Error::<Test>::NotCommitted
+		);
+		assert_noop!(
+			Federated::reveal_update(origin(30), task, 0, bounded(good.clone()), salt(who)),
+			Error::<Test>::NotSelectedTrainer
+		);
+		assert_noop!(
+			Federated::reveal_update(origin(who), task, 0, bounded(good.clone()), [0; 32]),
+			Error::<Test>::CommitmentMismatch
+		);
+		// Bad payloads behind a matching commitment: each is refused for what is wrong with it.
+		let cases: Vec<(Vec<u8>, Error<Test>)> = vec![
+			(vec![0u8; 1025], Error::<Test>::PayloadTooLarge),
+			(good[..30].to_vec(), Error::<Test>::MalformedPayload),
+			(
+				payload(PayloadKind::Aggregate, task, 0, &[1; 6]),
+				Error::<Test>::PayloadHeaderMismatch,
+			),
+			(
+				payload(PayloadKind::Update, task + 1, 0, &[1; 6]),
+				Error::<Test>::PayloadHeaderMismatch,
+			),
+			(payload(PayloadKind::Update, task, 1, &[1; 6]), Error::<Test>::PayloadHeaderMismatch),
+			(payload(PayloadKind::Update, task, 0, &[1; 7]), Error::<Test>::PayloadHeaderMismatch),
+		];
+		for (bad, error) in cases {
+			let t = TRAINERS[1];
+			// Re-commit is impossible, so check against a fresh round state each time.
+			frame_support::storage::with_transaction(|| {
+				Rounds::<Test>::mutate(task, 0, |r| {
+					r.as_mut()
+						.unwrap()
+						.trainers
+						.iter_mut()
+						.find(|s| s.who == t)
+						.unwrap()
+						.commitment = Some(commitment(&bad, salt(t)));
+				});
+				let result =
+					Federated::reveal_update(origin(t), task, 0, bounded(bad.clone()), salt(t));
+				assert_eq!(result, Err(error.into()));
+				sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(()))
+			})
+			.unwrap();
+		}
+		reveal(task, 0, who);
+		assert_noop!(
+			Federated::reveal_update(origin(who), task, 0, bounded(good), salt(who)),
+			Error::<Test>::AlreadyRevealed
+		);
+	});
+}
+
+// ---- submit_aggregate ----------------------------------------------------------------------
+
+#[test]
+fn submit_aggregate_refuses_what_it_must() {
+	test(|| {
+		let task = started_task();
+		let agg = aggregate_of(task, 0, 5);
+		let h = hash(&agg);
+		assert_noop!(
+			Federated::submit_aggregate(
+				origin(21),
+				task,
+				0,
+				h,
+				scores(&[1, 1, 1]),
+				Some(bounded(agg.clone()))
+			),
+			Error::<Test>::WrongPhase
+		);
+		to_aggregation(task, 0);
+		let a = AGGREGATORS[0];
+		assert_noop!(
+			Federated::submit_aggregate(
+				origin(a),
+				task,
+				0,
+				h,
+				scores(&[1, 1]),
+				Some(bounded(agg.clone()))
+			),
+			Error::<Test>::WrongScoreCount
+		);
+		assert_noop!(
+			Federated::submit_aggregate(
+				origin(a),
+				task,
+				0,
+				h,
+				scores(&[1, 1, 1_000_001]),
+				Some(bounded(agg.clone()))
+			),
+			Error::<Test>::ScoreOutOfRange
+		);
+		assert_noop!(
+			Federated::submit_aggregate(origin(a), task, 0, h, scores(&[1, 1, 1]), None),
+			Error::<Test>::AggregatePayloadMissing
+		);
+		assert_noop!(
+			Federated::submit_aggregate(
+				origin(a),
+				task,
+				0,
+				H256::zero(),
+				scores(&[1, 1, 1]),
+				Some(bounded(agg.clone()))
+			),
+			Error::<Test>::AggregateHashMismatch
+		);
+		let as_update = payload(PayloadKind::Update, task, 0, &[5; 6]);
+		assert_noop!(
+			Federated::submit_aggregate(
+				origin(a),
+				task,
+				0,
+				hash(&as_update),
+				scores(&[1, 1, 1]),
+				Some(bounded(as_update))
+			),
+			Error::<Test>::PayloadHeaderMismatch
+		);
+		let short = agg[..25].to_vec();
+		assert_noop!(
+			Federated::submit_aggregate(
+				origin(a),
+				task,
+				0,
+				hash(&short),
+				scores(&[1, 1, 1]),
+				Some(bounded(short))
+			),
+			Error::<Test>::MalformedPayload
+		);
+		assert_noop!(
+			Federated::submit_aggregate(
+				origin(TRAINERS[0]),
+				task,
+				0,
+				h,
+				scores(&[1, 1, 1]),
+				Some(bounded(agg.clone()))
+			),
+			Error::<Test>::NotSelectedAggregator
+		);
+		submit(task, 0, a, &agg, &[1, 1, 1]);
+		assert_eq!(round(task, 0).aggregates.len(), 1, "the payload is recorded once");
+		assert_noop!(
+			Federated::submit_aggregate(origin(a), task, 0, h, scores(&[1, 1, 1]), None),
+			Error::<Test>::AlreadySubmitted
+		);
+		// A second aggregator may refer to the known payload without carrying it.
+		assert_ok!(Federated::submit_aggregate(
+			origin(AGGREGATORS[1]),
+			task,
+			0,
+			h,
+			scores(&[1, 1, 1]),
+			None
+		));
+	});
+}
+
+// ---- whole lifecycle ---------------------------------------------------------------------
+
+#[test]
+fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
+	test(|| {
+		let task = started_task();
+		let (t1, t2, t3) = (TRAINERS[0], TRAINERS[1], TRAINERS[2]);
+
+		// Round 0: duties lead the way.
+		assert!(
+			matches!(Federated::duties(&t1)[..], [Duty::Train { round: 0, dataset, global_model: None, commit_by: 5, .. }] if dataset == t1)
+		);
+		assert!(Federated::duties(&AGGREGATORS[0]).is_empty(), "nothing to aggregate yet");
+		TRAINERS.iter().for_each(|t| commit(task, 0, *t));
+		assert!(matches!(Federated::duties(&t1)[..], [Duty::Reveal { round: 0, .. }]));
+		TRAINERS.iter().for_each(|t| reveal(task, 0, *t));
+		assert!(Federated::duties(&t1).is_empty());
+		let Duty::Aggregate { updates, payload_known, global_model: None, .. } =
+			Federated::duties(&AGGREGATORS[0]).pop().unwrap()
+		else {
+			panic!("an aggregation duty")
+		};
+		let order: Vec<_> = round(task, 0).trainers.iter().map(|t| t.who).collect();
+		assert_eq!(updates.iter().map(|(w, _)| *w).collect::<Vec<_>>(), order);
+		assert_eq!(updates[0].1.hash, hash(&update_of(task, 0, order[0])));
+		assert!(payload_known.is_empty());
+
+		// Scores per update (in round order): the median over aggregators is 2, 1, 1 after
+		// mapping below; every aggregator agrees on the aggregate.
+		let agg = aggregate_of(task, 0, 5);
+		let per_aggregator = [[200, 100, 100], [200, 100, 100], [500, 0, 100]];
+		for (a, s) in AGGREGATORS.iter().zip(per_aggregator) {
+			submit(task, 0, *a, &agg, &s);
+		}
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
+		let medians: Vec<_> = r.trainers.iter().map(|t| t.score.unwrap()).collect();
+		assert_eq!(medians, vec![200, 100, 100]);
+		// 70% of 10_000 to trainers by score (2:1:1), 30% to the three aggregators equally.
+		let rewards: Vec<_> = r.trainers.iter().map(|t| t.reward).collect();
+		assert_eq!(rewards, vec![3_500, 1_750, 1_750]);
+		assert!(r.aggregators.iter().all(|a| a.reward == 1_000));
+		assert_eq!(Balances::balance(&order[0]), ENDOWMENT - TRAINER_BOND + 3_500);
+		assert_eq!(Balances::balance(&AGGREGATORS[2]), ENDOWMENT - AGGREGATOR_BOND + 1_000);
+		let info = Tasks::<Test>::get(task).unwrap();
+		assert_eq!(info.budget, 2 * REWARD - 10_000);
+		assert_eq!(info.global_model.as_ref().map(|g| g.hash), Some(hash(&agg)));
+		assert_eq!(info.next_round, 1);
+		assert!(events().contains(&Event::RoundFinalized {
+			task,
+			round: 0,
+			aggregate: hash(&agg),
+			agreeing: 3,
+			paid: 10_000
+		}));
+		assert!(slashed(AGGREGATORS[2]).is_empty(), "agreeing aggregators are not penalised");
+
+		// Round 1 starts from round 0's aggregate.
+		run_to_block(3);
+		assert_eq!(round(task, 1).global_model.as_ref().map(|g| g.hash), Some(hash(&agg)));
+		assert!(
+			matches!(&Federated::duties(&t2)[..], [Duty::Train { round: 1, global_model: Some(g), .. }] if g.hash == hash(&agg))
+		);
+		to_aggregation(task, 1);
+		let agg1 = aggregate_of(task, 1, 6);
+		AGGREGATORS.iter().for_each(|a| submit(task, 1, *a, &agg1, &[0, 0, 0]));
+		// All scores zero: trainers get nothing, aggregators their share; the rest is refunded.
+		let r = round(task, 1);
+		assert!(r.trainers.iter().all(|t| t.reward == 0));
+		let info = Tasks::<Test>::get(task).unwrap();
+		assert_eq!(info.status, TaskStatus::Finished);
+		assert_eq!(info.budget, 0);
+		assert_eq!(held_budget(OWNER), 0);
+		assert_eq!(Balances::balance(&OWNER), ENDOWMENT - 10_000 - 3_000);
+		assert!(events().contains(&Event::TaskFinished { task, refund: 7_000 }));
+		assert!(ActiveTasks::<Test>::get().is_empty());
+		run_to_block(10);
+		assert!(Rounds::<Test>::get(task, 2).is_none(), "a finished task runs no more rounds");
+		assert!(Federated::duties(&t3).is_empty());
+		for who in TRAINERS.iter().chain(AGGREGATORS.iter()) {
+			assert_ok!(Federated::leave(origin(*who), task));
+		}
+	});
+}
+
+// ---- timeouts and penalties ----------------------------------------------------------------
+
+#[test]
+fn commit_timeout_with_too_few_commits_fails_and_penalises_no_shows() {
+	test(|| {
+		let task = started_task();
+		commit(task, 0, TRAINERS[0]);
+		run_to_block(5);
+		assert_eq!(round(task, 0).phase, Phase::Commit, "open until the end of block 5");
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NotEnoughCommits });
+		for t in &TRAINERS[1..] {
+			assert_eq!(slashed(*t), vec![Offence::NoCommit]);
+			assert_eq!(held_bond(*t), TRAINER_BOND - 100);
+			assert_eq!(Participants::<Test>::get(task, t).unwrap().bond, TRAINER_BOND - 100);
+		}
+		assert!(slashed(TRAINERS[0]).is_empty());
+		assert_eq!(
+			Balances::balance(&TREASURY),
+			ENDOWMENT + 200,
+			"slashed bonds go to the treasury"
+		);
+		let info = Tasks::<Test>::get(task).unwrap();
+		assert_eq!((info.next_round, info.budget, info.global_model), (1, 2 * REWARD, None));
+		run_to_block(7);
+		assert_eq!(round(task, 1).phase, Phase::Commit, "the next round starts");
+		assert!(round(task, 1).global_model.is_none(), "a failed round keeps the previous model");
+	});
+}
+
+#[test]
+fn commit_timeout_with_enough_commits_moves_to_reveal() {
+	test(|| {
+		let task = started_task();
+		commit(task, 0, TRAINERS[0]);
+		commit(task, 0, TRAINERS[1]);
+		run_to_block(6);
+		let r = round(task, 0);
+		assert_eq!((r.phase, r.phase_ends), (Phase::Reveal, 9));
+		assert_eq!(slashed(TRAINERS[2]), vec![Offence::NoCommit]);
+	});
+}
+
+#[test]
+fn reveal_timeout_penalises_who_committed_and_did_not_reveal() {
+	test(|| {
+		let task = started_task();
+		TRAINERS.iter().for_each(|t| commit(task, 0, *t));
+		reveal(task, 0, TRAINERS[0]);
+		reveal(task, 0, TRAINERS[1]);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_eq!(slashed(TRAINERS[2]), vec![Offence::NoReveal]);
+		assert_eq!(round(task, 0).accepted_updates().count(), 2);
+	});
+}
+
+#[test]
+fn reveal_timeout_with_too_few_updates_fails() {
+	test(|| {
+		let task = started_task();
+		TRAINERS.iter().for_each(|t| commit(task, 0, *t));
+		reveal(task, 0, TRAINERS[0]);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NotEnoughReveals });
+		assert_eq!(slashed(TRAINERS[1]), vec![Offence::NoReveal]);
+		assert_eq!(slashed(TRAINERS[2]), vec![Offence::NoReveal]);
+		assert_eq!(Tasks::<Test>::get(task).unwrap().budget, 2 * REWARD, "nobody is paid");
+	});
+}
+
+#[test]
+fn aggregate_timeout_decides_on_who_submitted_and_penalises_no_shows() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		let agg = aggregate_of(task, 0, 5);
+		submit(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
+		submit(task, 0, AGGREGATORS[1], &agg, &[1, 1, 1]);
+		run_to_block(5);
+		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Finalized { aggregate: hash(&agg) });
+		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoAggregate]);
+		assert_eq!(held_bond(AGGREGATORS[2]), AGGREGATOR_BOND - 200);
+		let r = round(task, 0);
+		assert_eq!(
+			r.aggregators.iter().filter(|a| a.reward > 0).count(),
+			2,
+			"only submitters are paid"
+		);
+	});
+}
+
+#[test]
+fn aggregate_timeout_without_quorum_fails() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		submit(task, 0, AGGREGATORS[0], &aggregate_of(task, 0, 5), &[1, 1, 1]);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NoQuorum });
+		assert!(slashed(AGGREGATORS[0]).is_empty(), "without a quorum no submitter is wrong");
+		assert_eq!(slashed(AGGREGATORS[1]), vec![Offence::NoAggregate]);
+		assert_eq!(Tasks::<Test>::get(task).unwrap().global_model, None);
+	});
+}
+
+// ---- quorum disagreement -----------------------------------------------------------------
+
+#[test]
+fn a_dissenting_aggregator_is_penalised_and_the_quorum_wins() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		let honest = aggregate_of(task, 0, 5);
+		let forged = aggregate_of(task, 0, 9);
+		submit(task, 0, AGGREGATORS[0], &forged, &[1_000_000, 0, 0]);
+		submit(task, 0, AGGREGATORS[1], &honest, &[10, 20, 30]);
+		submit(task, 0, AGGREGATORS[2], &honest, &[30, 20, 10]);
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&honest) });
+		assert_eq!(slashed(AGGREGATORS[0]), vec![Offence::Disagreed]);
+		assert_eq!(
+			r.aggregators[0].reward + r.aggregators[1].reward + r.aggregators[2].reward,
+			2 * 1_500
+		);
+		assert_eq!(r.aggregators.iter().find(|a| a.who == AGGREGATORS[0]).unwrap().reward, 0);
+		// The dissenter's scores do not count: medians of (10,30), (20,20), (30,10).
+		assert_eq!(
+			r.trainers.iter().map(|t| t.score.unwrap()).collect::<Vec<_>>(),
+			vec![20, 20, 20]
+		);
+		assert_eq!(r.aggregates.len(), 2, "both payloads are on chain");
+	});
+}
+
+#[test]
+fn total_disagreement_fails_the_round_without_penalties() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		for (i, a) in AGGREGATORS.iter().enumerate() {
+			submit(task, 0, *a, &aggregate_of(task, 0, i as i32), &[1, 1, 1]);
+		}
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NoQuorum });
+		assert!(AGGREGATORS.iter().all(|a| slashed(*a).is_empty()));
+		assert_eq!(Tasks::<Test>::get(task).unwrap().next_round, 1);
+	});
+}
+
+#[test]
+fn try_state_catches_books_that_do_not_balance() {
+	test(|| {
+		let task = started_task();
+		Participants::<Test>::mutate(task, TRAINERS[0], |p| p.as_mut().unwrap().bond += 1);
+		assert!(Federated::do_try_state(System::block_number()).is_err());
+		Participants::<Test>::mutate(task, TRAINERS[0], |p| p.as_mut().unwrap().bond -= 1);
+		Rounds::<Test>::mutate(task, 0, |r| r.as_mut().unwrap().phase_ends = 1);
+		assert!(
+			Federated::do_try_state(System::block_number()).is_err(),
+			"a round past its deadline"
+		);
+		Rounds::<Test>::mutate(task, 0, |r| r.as_mut().unwrap().phase_ends = 5);
+	});
+}
+
+#[test]
+fn all_storage_is_bounded() {
+	use frame_support::traits::StorageInfoTrait;
+	for info in crate::Pallet::<Test>::storage_info() {
+		assert!(
+			info.max_size.is_some(),
+			"{} is bounded",
+			String::from_utf8_lossy(&info.storage_name)
+		);
+	}
+}

@@ -1,0 +1,69 @@
+//! The runtime API a worker asks "what should this key do now", so that it never scans the
+//! chain blindly: every payload it needs comes with the block and extrinsic that carry it.
+
+use alloc::vec::Vec;
+use codec::{Codec, Decode, Encode};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+use crate::{traits::Role, DatasetId, PayloadRef, RoundIndex, TaskId, TaskInfo};
+
+/// One thing an account must do now.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub enum Duty<AccountId, BlockNumber> {
+	/// Train on `dataset` from the global model (`None`: the task's initial model), then commit
+	/// `blake2_256(update ++ salt)` before the end of block `commit_by`.
+	Train {
+		task: TaskId,
+		round: RoundIndex,
+		dataset: DatasetId,
+		global_model: Option<PayloadRef<BlockNumber>>,
+		commit_by: BlockNumber,
+	},
+	/// Reveal the update and salt behind `commitment` before the end of block `reveal_by`.
+	Reveal { task: TaskId, round: RoundIndex, commitment: H256, reveal_by: BlockNumber },
+	/// Aggregate `updates` (in this order) onto the global model, score each on the validation
+	/// set, and submit before the end of block `submit_by`. `payload_known` lists the aggregate
+	/// hashes already carried by an earlier submission; any other hash must carry its payload.
+	Aggregate {
+		task: TaskId,
+		round: RoundIndex,
+		global_model: Option<PayloadRef<BlockNumber>>,
+		updates: Vec<(AccountId, PayloadRef<BlockNumber>)>,
+		payload_known: Vec<H256>,
+		submit_by: BlockNumber,
+	},
+}
+
+/// A task an account has joined.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct Membership {
+	pub task: TaskId,
+	pub role: Role,
+	/// The dataset it trains on (trainers).
+	pub dataset: Option<DatasetId>,
+	/// The round under way, if it was selected for it.
+	pub selected_in: Option<RoundIndex>,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Federated-learning tasks and rounds, as workers and clients need them.
+	///
+	/// `Round` is the runtime's round record (`RoundInfo` with its bounds).
+	pub trait FederatedApi<AccountId, Balance, BlockNumber, Round>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+		Round: Codec,
+	{
+		/// What `who` must do now, in every task it has joined.
+		fn duties(who: AccountId) -> Vec<Duty<AccountId, BlockNumber>>;
+		/// The tasks `who` has joined.
+		fn memberships(who: AccountId) -> Vec<Membership>;
+		/// A task.
+		fn task(task: TaskId) -> Option<TaskInfo<AccountId, Balance, BlockNumber>>;
+		/// A round of a task, under way or finished.
+		fn round(task: TaskId, round: RoundIndex) -> Option<Round>;
+	}
+}

@@ -1,0 +1,167 @@
+//! One round of a task as the chain keeps it: who was selected, what they committed, revealed
+//! and submitted, and how it ended.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+use crate::{DatasetId, PayloadRef, Score};
+
+/// The highest contribution score: an update that helps as much as possible.
+pub const MAX_SCORE: Score = 1_000_000;
+
+/// Why a round failed. A failed round keeps the previous global model and pays nobody.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum FailReason {
+	/// Fewer than `min_trainers` committed before the commit phase ended.
+	NotEnoughCommits,
+	/// Fewer than `min_trainers` revealed a valid update before the reveal phase ended.
+	NotEnoughReveals,
+	/// No aggregate hash reached the quorum before the aggregate phase ended.
+	NoQuorum,
+	/// The owner cancelled the task during the round.
+	Cancelled,
+}
+
+/// Where a round is.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Phase {
+	/// Selected trainers train and commit `hash(update ++ salt)`.
+	Commit,
+	/// Trainers who committed reveal the update and the salt.
+	Reveal,
+	/// Selected aggregators submit the aggregate's hash and a score per accepted update.
+	Aggregate,
+	/// A quorum agreed: `aggregate` is the next global model.
+	Finalized { aggregate: H256 },
+	/// The round ended without a new model.
+	Failed { reason: FailReason },
+}
+
+impl Phase {
+	/// Whether the round is over.
+	pub fn is_closed(&self) -> bool {
+		matches!(self, Phase::Finalized { .. } | Phase::Failed { .. })
+	}
+}
+
+/// A trainer selected for a round, and what it has done in it.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct TrainerSlot<AccountId, Balance, BlockNumber> {
+	pub who: AccountId,
+	/// The dataset it trains on.
+	pub dataset: DatasetId,
+	/// `blake2_256(update ++ salt)`, once committed.
+	pub commitment: Option<H256>,
+	/// Its update, once revealed and accepted.
+	pub update: Option<PayloadRef<BlockNumber>>,
+	/// The median of the agreeing aggregators' scores, once the round is final.
+	pub score: Option<Score>,
+	/// What the round paid it.
+	pub reward: Balance,
+}
+
+/// What an aggregator submitted.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(MaxTrainers))]
+#[codec(mel_bound())]
+pub struct AggregateSubmission<MaxTrainers: Get<u32>> {
+	/// BLAKE2-256 of the aggregate payload it computed.
+	pub aggregate: H256,
+	/// One contribution score per accepted update, in the order of the round's trainers.
+	pub scores: BoundedVec<Score, MaxTrainers>,
+}
+
+/// An aggregator selected for a round, and what it has done in it.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(MaxTrainers))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, Balance: MaxEncodedLen))]
+pub struct AggregatorSlot<AccountId, Balance, MaxTrainers: Get<u32>>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+{
+	pub who: AccountId,
+	pub submission: Option<AggregateSubmission<MaxTrainers>>,
+	/// What the round paid it.
+	pub reward: Balance,
+}
+
+/// A round of a task.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(MaxTrainers, MaxAggregators))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, Balance: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+pub struct RoundInfo<
+	AccountId,
+	Balance,
+	BlockNumber,
+	MaxTrainers: Get<u32>,
+	MaxAggregators: Get<u32>,
+> where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+{
+	pub phase: Phase,
+	pub started: BlockNumber,
+	/// The last block of the current phase: in the block after it, the round moves on.
+	pub phase_ends: BlockNumber,
+	/// The global model trainers start from (the aggregate of an earlier round, and where its
+	/// payload is); `None` is the task's initial model.
+	pub global_model: Option<PayloadRef<BlockNumber>>,
+	pub trainers: BoundedVec<TrainerSlot<AccountId, Balance, BlockNumber>, MaxTrainers>,
+	pub aggregators: BoundedVec<AggregatorSlot<AccountId, Balance, MaxTrainers>, MaxAggregators>,
+	/// The payload of each distinct aggregate hash submitted (the first submitter carries it).
+	pub aggregates: BoundedVec<PayloadRef<BlockNumber>, MaxAggregators>,
+}
+
+impl<AccountId, Balance, BlockNumber, MaxTrainers, MaxAggregators>
+	RoundInfo<AccountId, Balance, BlockNumber, MaxTrainers, MaxAggregators>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxTrainers: Get<u32>,
+	MaxAggregators: Get<u32>,
+{
+	/// The accepted updates, in order: the order aggregators score them in.
+	pub fn accepted_updates(&self) -> impl Iterator<Item = (&AccountId, &PayloadRef<BlockNumber>)> {
+		self.trainers.iter().filter_map(|t| t.update.as_ref().map(|u| (&t.who, u)))
+	}
+
+	/// The payload of the aggregate with this hash, if one was submitted.
+	pub fn aggregate_payload(&self, hash: &H256) -> Option<&PayloadRef<BlockNumber>> {
+		self.aggregates.iter().find(|p| p.hash == *hash)
+	}
+}

@@ -1,0 +1,234 @@
+//! A federated-learning task as its owner describes it, and as the chain keeps it.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::H256;
+use sp_runtime::Perbill;
+
+use crate::{ModelSpec, RoundIndex};
+
+/// Where the first global model comes from.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum InitialModel {
+	/// Every worker builds the same initial model from this seed.
+	Seed(u64),
+	/// A model the owner distributes off chain; workers check its payload's BLAKE2-256 hash.
+	Hash(H256),
+}
+
+/// The local optimiser.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Optimizer {
+	Sgd,
+	Adam,
+}
+
+/// Client-level differential privacy (DP-FedAvg): clip each update to an L2 norm, then add
+/// Gaussian noise of standard deviation `noise_multiplier * clip_norm`.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct DpParams {
+	/// The clipping norm, in millionths.
+	pub clip_norm_micros: u32,
+	/// The noise multiplier, in millionths.
+	pub noise_multiplier_micros: u32,
+}
+
+/// How each trainer trains locally. Real numbers are integers in millionths, because consensus
+/// code reads them.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct TrainingParams {
+	pub epochs: u16,
+	pub batch_size: u16,
+	pub optimizer: Optimizer,
+	/// Learning rate, in millionths.
+	pub learning_rate_micros: u32,
+	/// FedProx's proximal term μ, in millionths; `None` is plain FedAvg.
+	pub fedprox_mu_micros: Option<u32>,
+	pub dp: Option<DpParams>,
+}
+
+/// How a round's accepted updates become one aggregate. Every rule runs in integer arithmetic
+/// with one rounding rule, so every honest aggregator computes the same bytes.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum AggregationRule {
+	/// FedAvg: the mean weighted by each trainer's sample count.
+	WeightedMean,
+	/// Coordinate-wise trimmed mean: drop the `trim` largest and `trim` smallest values.
+	TrimmedMean { trim: u32 },
+	/// Coordinate-wise median.
+	Median,
+	/// Multi-Krum: assume at most `f` Byzantine updates, average the `m` with the best scores.
+	MultiKrum { f: u32, m: u32 },
+}
+
+impl AggregationRule {
+	/// Whether the rule can run on as few as `updates` accepted updates.
+	pub fn works_with(&self, updates: u32) -> bool {
+		match *self {
+			AggregationRule::WeightedMean | AggregationRule::Median => updates >= 1,
+			AggregationRule::TrimmedMean { trim } => {
+				trim.checked_mul(2).map_or(false, |t| updates > t)
+			},
+			// Krum needs n > 2f + 2 to score, and selects 1..=n-f updates.
+			AggregationRule::MultiKrum { f, m } => {
+				f.checked_mul(2).and_then(|t| t.checked_add(2)).map_or(false, |t| updates > t)
+					&& m >= 1 && m <= updates - f
+			},
+		}
+	}
+}
+
+/// The length of each phase of a round, in blocks.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct PhaseLengths<BlockNumber> {
+	pub commit: BlockNumber,
+	pub reveal: BlockNumber,
+	pub aggregate: BlockNumber,
+}
+
+/// Everything a task owner decides when creating a task.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct TaskSpec<Balance, BlockNumber> {
+	pub model: ModelSpec,
+	pub initial_model: InitialModel,
+	pub training: TrainingParams,
+	/// Fixed-point scale of updates and aggregates: a parameter `p` is sent as `round(p * scale)`.
+	pub scale: u32,
+	pub aggregation: AggregationRule,
+	/// How many rounds to run. A failed round counts.
+	pub rounds: RoundIndex,
+	/// A round needs at least this many trainers selected, committed and revealed.
+	pub min_trainers: u32,
+	/// At most this many trainers are selected per round.
+	pub max_trainers: u32,
+	/// Aggregators selected per round.
+	pub aggregators: u32,
+	/// How many aggregators must submit the same aggregate hash for it to be accepted.
+	pub quorum: u32,
+	pub phases: PhaseLengths<BlockNumber>,
+	/// Upper bound on an update's or aggregate's payload, in bytes.
+	pub max_payload_bytes: u32,
+	/// Paid out of the task's budget for each finalized round.
+	pub reward_per_round: Balance,
+	/// The part of a round's reward that goes to the agreeing aggregators (in equal parts); the
+	/// rest goes to trainers in proportion to their scores.
+	pub aggregator_share: Perbill,
+	/// The part of its bond a participant loses for not revealing, not aggregating, or
+	/// disagreeing with the quorum.
+	pub penalty: Perbill,
+	/// BLAKE2-256 of the validation set that contribution scores are measured on.
+	pub validation_set: H256,
+}
+
+/// Where a task is in its life.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum TaskStatus {
+	/// Rounds start as soon as enough participants have joined.
+	Active,
+	/// The round under way finishes; no new round starts until the owner resumes.
+	Paused,
+	/// All rounds have run; what is left of the budget went back to the owner.
+	Finished,
+	/// The owner cancelled it; what was left of the budget went back to the owner.
+	Cancelled,
+}
+
+/// A task as the chain keeps it.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct TaskInfo<AccountId, Balance, BlockNumber> {
+	pub owner: AccountId,
+	pub spec: TaskSpec<Balance, BlockNumber>,
+	pub status: TaskStatus,
+	/// What is still held from the owner for rewards.
+	pub budget: Balance,
+	/// Parameters per update, from the model specification.
+	pub parameter_count: u32,
+	/// The round under way, or the next one to start.
+	pub next_round: RoundIndex,
+	/// The current global model: the aggregate of the last finalized round (`None`: the
+	/// initial model).
+	pub global_model: Option<crate::PayloadRef<BlockNumber>>,
+	/// Trainers and aggregators who have joined (and not left).
+	pub trainers: u32,
+	pub aggregators: u32,
+	pub created: BlockNumber,
+}
