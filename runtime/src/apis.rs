@@ -1,8 +1,9 @@
 //! The runtime APIs the node, wallets and Polkadot.js apps call.
 
 use crate::{
-	opaque::SessionKeys, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
+	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Federated,
+	Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System,
+	TransactionPayment, VERSION,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -194,6 +195,27 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl cohort_primitives::api::FederatedApi<Block, AccountId, Balance, BlockNumber, pallet_federated::RoundOf<Runtime>> for Runtime {
+		fn duties(who: AccountId) -> Vec<cohort_primitives::api::Duty<AccountId, BlockNumber>> {
+			Federated::duties(&who)
+		}
+
+		fn memberships(who: AccountId) -> Vec<cohort_primitives::api::Membership> {
+			Federated::memberships(&who)
+		}
+
+		fn task(task: cohort_primitives::TaskId) -> Option<pallet_federated::TaskOf<Runtime>> {
+			Federated::task(task)
+		}
+
+		fn round(
+			task: cohort_primitives::TaskId,
+			round: cohort_primitives::RoundIndex,
+		) -> Option<pallet_federated::RoundOf<Runtime>> {
+			Federated::round(task, round)
 		}
 	}
 

@@ -3,7 +3,7 @@
 use crate::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, VERSION,
+	System, DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -15,9 +15,11 @@ use frame_support::{
 		IdentityFee, Weight,
 	},
 };
+use frame_support::{traits::tokens::imbalance::ResolveTo, PalletId};
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_runtime::traits::{AccountIdConversion, BlakeTwo256, Hash as _};
 use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
@@ -122,4 +124,43 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Where slashed bonds go until a treasury pallet lands.
+	pub TreasuryAccount: AccountId = PalletId(*b"coh/trsy").into_account_truncating();
+}
+
+/// Selection randomness: BLAKE2-256 of the subject and the parent block's hash. The parent
+/// block's author can re-roll it by withholding the block; see `docs/federated.md` for the
+/// limits and what a deployment should use instead.
+pub struct ParentHashRandomness;
+impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		let parent = System::parent_hash();
+		(BlakeTwo256::hash_of(&(subject, parent)), System::block_number().saturating_sub(1))
+	}
+}
+
+impl pallet_federated::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
+	type Randomness = ParentHashRandomness;
+	// The data market, compute leases and incentives land later; until then every dataset id
+	// and every bonded aggregator is accepted, and rewards are only paid, not observed.
+	type DatasetAccess = ();
+	type ComputeAccess = ();
+	type RewardObserver = ();
+	type MaxTrainersPerRound = ConstU32<16>;
+	type MaxAggregatorsPerRound = ConstU32<5>;
+	type MaxParticipants = ConstU32<64>;
+	type MaxActiveTasks = ConstU32<32>;
+	type MaxRounds = ConstU32<1000>;
+	type MaxPayloadBytes = ConstU32<{ 1024 * 1024 }>;
+	type MinTrainerBond = ConstU128<{ UNIT }>;
+	type MinAggregatorBond = ConstU128<{ 10 * UNIT }>;
+	type MinPhaseLength = ConstU32<1>;
+	type MaxPhaseLength = ConstU32<{ DAYS }>;
+	type WeightInfo = pallet_federated::weights::SubstrateWeight<Runtime>;
 }

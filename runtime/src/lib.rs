@@ -2,8 +2,8 @@
 //!
 //! A solochain runtime (Aura block production, GRANDPA finality) whose pallets know nothing
 //! about consensus, so that the same pallets can later go into a parachain runtime.
-//! The Cohort pallets (`federated`, `data-market`, `compute-lease`, `incentives`) are added
-//! here as they land; see `docs/architecture.md`.
+//! The Cohort pallets: `federated` (federated-learning rounds); `data-market`, `compute-lease`
+//! and `incentives` are added as they land. See `docs/architecture.md`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`/`#[runtime]` expands to deep recursion in the type checker.
@@ -187,4 +187,7 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(10)]
+	pub type Federated = pallet_federated;
 }
