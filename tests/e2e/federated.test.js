@@ -8,7 +8,7 @@ import { Keyring } from '@polkadot/keyring';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aConcat, u8aToHex, hexToU8a } from '@polkadot/util';
 import { startNode, connect } from './lib/node.js';
-import { sendAndWait } from './lib/tx.js';
+import { feePaid, sendAndWait } from './lib/tx.js';
 
 const UNIT = 10n ** 12n;
 const SCALE = 1 << 16;
@@ -18,6 +18,15 @@ const REWARD = 100n * UNIT;
 let node;
 let api;
 let k;
+/** Fees each account paid, by address, from the events of its transactions. */
+const fees = new Map();
+
+/** `sendAndWait`, remembering the fee the signer paid. */
+async function send(tx, signer) {
+  const result = await sendAndWait(api, tx, signer);
+  fees.set(signer.address, (fees.get(signer.address) ?? 0n) + feePaid(result.events, signer));
+  return result;
+}
 
 before(async () => {
   await cryptoWaitReady();
@@ -97,7 +106,7 @@ async function runRound(task, round, expectedGlobal) {
     const update = payload(0, task, round, base.map((v, j) => v + (i + 1) * 1000 + j));
     const salt = blake2AsU8a(`${who.address}/${task}/${round}`, 256);
     secrets.set(who.address, { update, salt });
-    const { error } = await sendAndWait(api, api.tx.federated.commitUpdate(task, round, blake2AsU8a(u8aConcat(update, salt), 256)), who);
+    const { error } = await send(api.tx.federated.commitUpdate(task, round, blake2AsU8a(u8aConcat(update, salt), 256)), who);
     assert.equal(error, null);
   }));
 
@@ -106,7 +115,7 @@ async function runRound(task, round, expectedGlobal) {
     const duty = await waitForDuty(who, 'Reveal');
     const { update, salt } = secrets.get(who.address);
     assert.equal(duty.commitment.toHex(), u8aToHex(blake2AsU8a(u8aConcat(update, salt), 256)));
-    const { error, events } = await sendAndWait(api, api.tx.federated.revealUpdate(task, round, u8aToHex(update), salt), who);
+    const { error, events } = await send(api.tx.federated.revealUpdate(task, round, u8aToHex(update), salt), who);
     assert.equal(error, null);
     assert.equal(eventsOf(events, 'UpdateRevealed').length, 1);
   }));
@@ -164,10 +173,10 @@ test('a task runs two rounds by hand-made extrinsics and its finished rounds rea
 
   const bobBefore = (await api.query.system.account(k.bob.address)).data.free.toBigInt();
   await Promise.all([
-    sendAndWait(api, api.tx.federated.join(task, { Trainer: { dataset: 1 } }, 10n * UNIT), k.bob),
-    sendAndWait(api, api.tx.federated.join(task, { Trainer: { dataset: 2 } }, 10n * UNIT), k.charlie),
-    sendAndWait(api, api.tx.federated.join(task, 'Aggregator', 20n * UNIT), k.dave),
-    sendAndWait(api, api.tx.federated.join(task, 'Aggregator', 20n * UNIT), k.eve),
+    send(api.tx.federated.join(task, { Trainer: { dataset: 1 } }, 10n * UNIT), k.bob),
+    send(api.tx.federated.join(task, { Trainer: { dataset: 2 } }, 10n * UNIT), k.charlie),
+    send(api.tx.federated.join(task, 'Aggregator', 20n * UNIT), k.dave),
+    send(api.tx.federated.join(task, 'Aggregator', 20n * UNIT), k.eve),
   ]).then((results) => results.forEach((r) => assert.equal(r.error, null)));
   const memberships = (await api.call.federatedApi.memberships(k.bob.address)).toArray();
   assert.equal(memberships.length, 1);
@@ -200,11 +209,11 @@ test('a task runs two rounds by hand-made extrinsics and its finished rounds rea
   assert.equal(info.budget.toBigInt(), 0n);
   assert.equal((await duties(k.bob)).length, 0, 'nothing left to do');
 
-  // Bob's bond is still held; his rewards arrived (he paid only small fees besides).
+  // Bob's bond is still held; his balance moved by exactly the bond, his rewards and his fees.
   const bobAfter = (await api.query.system.account(k.bob.address)).data;
   assert.equal(bobAfter.reserved.toBigInt(), 10n * UNIT, 'the bond is still held');
-  const expected = bobBefore - 10n * UNIT + bobRewards;
-  assert.ok(bobAfter.free.toBigInt() <= expected && bobAfter.free.toBigInt() > expected - UNIT / 100n, 'rewards arrived, less fees');
+  assert.ok(fees.get(k.bob.address) > 0n);
+  assert.equal(bobAfter.free.toBigInt(), bobBefore - 10n * UNIT + bobRewards - fees.get(k.bob.address));
 
   const left = await sendAndWait(api, api.tx.federated.leave(task), k.bob);
   assert.equal(left.error, null);

@@ -173,6 +173,27 @@ fn scores<T: Config>(count: u32) -> BoundedVec<u32, T::MaxTrainersPerRound> {
 	BoundedVec::truncate_from(vec![500_000; count as usize])
 }
 
+/// Every selected aggregator but the last submits the same aggregate (the first carrying its
+/// payload) with a score for each of the `updates` updates; returns the last one.
+fn all_but_last_agree<T: Config>(task: TaskId, updates: u32, parameters: u32) -> T::AccountId {
+	let mut aggregators = selected_aggregators::<T>(task);
+	let last = aggregators.pop().expect("at least one aggregator");
+	let agreed = payload(PayloadKind::Aggregate, task, 0, parameters, 2);
+	for (i, who) in aggregators.into_iter().enumerate() {
+		let carried = (i == 0).then(|| agreed.clone().try_into().unwrap());
+		Federated::<T>::submit_aggregate(
+			RawOrigin::Signed(who).into(),
+			task,
+			0,
+			hash(&agreed),
+			scores::<T>(updates),
+			carried,
+		)
+		.unwrap();
+	}
+	last
+}
+
 /// Fills the active-task list with ids of tasks that do not exist (for list-length costs).
 fn fill_active<T: Config>(leave_room: u32) {
 	let filler: Vec<TaskId> =
@@ -329,27 +350,13 @@ mod benchmarks {
 		let parameters = parameters_in(l);
 		let (task, _) = started::<T>(t, a, parameters);
 		to_aggregation::<T>(task, parameters);
-		let aggregators = selected_aggregators::<T>(task);
-		let (last, others) = aggregators.split_last().unwrap();
-		let agreed = payload(PayloadKind::Aggregate, task, 0, parameters, 2);
-		for (i, who) in others.iter().enumerate() {
-			let carried = (i == 0).then(|| agreed.clone().try_into().unwrap());
-			Federated::<T>::submit_aggregate(
-				RawOrigin::Signed(who.clone()).into(),
-				task,
-				0,
-				hash(&agreed),
-				scores::<T>(t),
-				carried,
-			)
-			.unwrap();
-		}
+		let last = all_but_last_agree::<T>(task, t, parameters);
 		let own = payload(PayloadKind::Aggregate, task, 0, parameters, 3);
 		let own_hash = hash(&own);
 		let own: BoundedVec<u8, T::MaxPayloadBytes> = own.try_into().unwrap();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last.clone()), task, 0, own_hash, scores::<T>(t), Some(own));
+		_(RawOrigin::Signed(last), task, 0, own_hash, scores::<T>(t), Some(own));
 
 		assert!(Rounds::<T>::get(task, 0).unwrap().phase.is_closed());
 	}
@@ -386,8 +393,8 @@ mod benchmarks {
 		assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::Commit);
 	}
 
-	/// Deciding a round at the end of its aggregate phase: `t` updates, `a` aggregators who all
-	/// agreed, so everyone is paid.
+	/// Deciding a round at the end of its aggregate phase: `t` updates, `a` aggregators of whom
+	/// all but one agreed (paid) and one did not submit (penalised).
 	#[benchmark]
 	fn close_phase(
 		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
@@ -395,23 +402,8 @@ mod benchmarks {
 	) {
 		let (task, _) = started::<T>(t, a, 2);
 		to_aggregation::<T>(task, 2);
-		let agreed = payload(PayloadKind::Aggregate, task, 0, 2, 2);
-		let aggregators = selected_aggregators::<T>(task);
-		let (last, others) = aggregators.split_last().unwrap();
-		for (i, who) in others.iter().enumerate() {
-			let carried = (i == 0).then(|| agreed.clone().try_into().unwrap());
-			Federated::<T>::submit_aggregate(
-				RawOrigin::Signed(who.clone()).into(),
-				task,
-				0,
-				hash(&agreed),
-				scores::<T>(t),
-				carried,
-			)
-			.unwrap();
-		}
 		// The last aggregator does not submit: the phase times out.
-		let _ = last;
+		all_but_last_agree::<T>(task, t, 2);
 		let mut info = Tasks::<T>::get(task).unwrap();
 		let mut record = Rounds::<T>::get(task, 0).unwrap();
 

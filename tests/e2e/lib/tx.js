@@ -62,3 +62,11 @@ export function waitForHeader(subscribe, target, timeoutMs = 120_000) {
     `header #${target}`,
   );
 }
+
+/** The fee `who` paid in these events (from `TransactionFeePaid`), as a bigint. */
+export function feePaid(events, who) {
+  return events
+    .filter(({ event }) => event.section === 'transactionPayment' && event.method === 'TransactionFeePaid')
+    .filter(({ event }) => event.data.who.toString() === who.address)
+    .reduce((sum, { event }) => sum + event.data.actualFee.toBigInt(), 0n);
+}
