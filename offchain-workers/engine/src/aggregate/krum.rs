@@ -1,0 +1,48 @@
+//! Multi-Krum's selection (Blanchard et al. 2017): the updates closest to their neighbours.
+
+use super::{AggregateError, Update};
+use rayon::prelude::*;
+
+/// The indices of the `m` updates with the lowest Krum scores, in ascending order of score
+/// (ties: the lower index first). An update's score is the sum of the squared Euclidean
+/// distances to its `n - f - 2` nearest other updates. Needs `n > 2f + 2` and `1 <= m <= n - f`.
+pub(super) fn select(updates: &[Update], f: usize, m: usize) -> Result<Vec<usize>, AggregateError> {
+	let n = updates.len();
+	if n <= 2 * f + 2 {
+		return Err(AggregateError::TooFewUpdates { needed: 2 * f + 2, got: n });
+	}
+	if m == 0 || m > n - f {
+		return Err(AggregateError::BadKeepCount { m });
+	}
+	// Pairwise squared distances (upper triangle), in parallel over pairs.
+	let pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).collect();
+	let distances: Vec<u128> = pairs
+		.par_iter()
+		.map(|&(i, j)| squared_distance(updates[i].values, updates[j].values))
+		.collect();
+	let mut matrix = vec![vec![0u128; n]; n];
+	for (&(i, j), d) in pairs.iter().zip(distances) {
+		matrix[i][j] = d;
+		matrix[j][i] = d;
+	}
+	let neighbours = n - f - 2;
+	let mut scored: Vec<(u128, usize)> = (0..n)
+		.map(|i| {
+			let mut others: Vec<u128> = (0..n).filter(|j| *j != i).map(|j| matrix[i][j]).collect();
+			others.sort_unstable();
+			(others[..neighbours].iter().sum(), i)
+		})
+		.collect();
+	scored.sort_unstable();
+	Ok(scored.into_iter().take(m).map(|(_, i)| i).collect())
+}
+
+fn squared_distance(a: &[i32], b: &[i32]) -> u128 {
+	a.iter()
+		.zip(b)
+		.map(|(x, y)| {
+			let d = (*x as i64 - *y as i64).unsigned_abs() as u128;
+			d * d
+		})
+		.sum()
+}

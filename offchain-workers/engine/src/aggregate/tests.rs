@@ -1,0 +1,159 @@
+use super::*;
+use rand::{Rng, SeedableRng};
+
+fn updates<'a>(values: &'a [Vec<i32>], weights: &[u64]) -> Vec<Update<'a>> {
+	values.iter().zip(weights).map(|(v, w)| Update { values: v, weight: *w }).collect()
+}
+
+const MEAN: AggregationRule = AggregationRule::WeightedMean;
+const MEDIAN: AggregationRule = AggregationRule::Median;
+
+#[test]
+fn div_round_rounds_halves_away_from_zero() {
+	assert_eq!(div_round(3, 2), 2);
+	assert_eq!(div_round(-3, 2), -2);
+	assert_eq!(div_round(5, 4), 1);
+	assert_eq!(div_round(7, 4), 2);
+	assert_eq!(div_round(-5, 4), -1);
+	assert_eq!(div_round(-7, 4), -2);
+	assert_eq!(div_round(0, 9), 0);
+	assert_eq!(div_round(10, 5), 2);
+}
+
+#[test]
+fn weighted_mean_by_hand() {
+	// (1*10 + 3*20) / 4 = 17.5 -> 18; (1*-10 + 3*-20) / 4 = -17.5 -> -18; (1*1 + 3*0) / 4 -> 0.
+	let v = vec![vec![10, -10, 1], vec![20, -20, 0]];
+	assert_eq!(aggregate(&MEAN, &updates(&v, &[1, 3])), Ok(vec![18, -18, 0]));
+	// Equal weights: the plain mean.
+	assert_eq!(aggregate(&MEAN, &updates(&v, &[5, 5])), Ok(vec![15, -15, 1]));
+	// Extremes do not overflow.
+	let v = vec![vec![i32::MAX, i32::MIN], vec![i32::MAX, i32::MIN]];
+	assert_eq!(aggregate(&MEAN, &updates(&v, &[u64::MAX, u64::MAX])), Ok(vec![i32::MAX, i32::MIN]));
+}
+
+#[test]
+fn trimmed_mean_by_hand() {
+	// Column 0: 1, 2, 3, 100, -50 -> drop -50 and 100 -> (1+2+3)/3 = 2.
+	// Column 1: 4, 4, 5, 5, 5 -> drop a 4 and a 5 -> (4+5+5)/3 = 4.67 -> 5.
+	let v = vec![vec![1, 4], vec![2, 4], vec![3, 5], vec![100, 5], vec![-50, 5]];
+	let rule = AggregationRule::TrimmedMean { trim: 1 };
+	assert_eq!(aggregate(&rule, &updates(&v, &[1; 5])), Ok(vec![2, 5]));
+	// Weights do not matter to a trimmed mean.
+	assert_eq!(aggregate(&rule, &updates(&v, &[1, 9, 1, 9, 1])), Ok(vec![2, 5]));
+	let rule = AggregationRule::TrimmedMean { trim: 0 };
+	assert_eq!(aggregate(&rule, &updates(&v, &[1; 5])), Ok(vec![11, 5]));
+}
+
+#[test]
+fn median_by_hand() {
+	let odd = vec![vec![5, -1], vec![1, -3], vec![9, 7]];
+	assert_eq!(aggregate(&MEDIAN, &updates(&odd, &[1; 3])), Ok(vec![5, -1]));
+	// Even: the mean of the two middle values, halves away from zero: (2+3)/2 -> 3, (-2-3)/2 -> -3.
+	let even = vec![vec![1, -1], vec![2, -2], vec![3, -3], vec![100, -100]];
+	assert_eq!(aggregate(&MEDIAN, &updates(&even, &[1; 4])), Ok(vec![3, -3]));
+	let one = vec![vec![42]];
+	assert_eq!(aggregate(&MEDIAN, &updates(&one, &[1])), Ok(vec![42]));
+}
+
+#[test]
+fn multi_krum_leaves_out_the_outlier() {
+	// Four close updates and one far away; f = 1, so each is scored by its 5 - 1 - 2 = 2
+	// nearest neighbours, and the outlier scores worst.
+	let v = vec![vec![10, 10], vec![11, 10], vec![10, 11], vec![12, 12], vec![1000, -1000]];
+	let rule = AggregationRule::MultiKrum { f: 1, m: 3 };
+	// Scores: #0: d(0,1)=1, d(0,2)=1 -> 2; #1: 1 + d(1,2)=2 -> 3; #2: 1 + 2 -> 3;
+	// #3: d(3,1)=5, d(3,2)=5 -> 10; #4: huge. Keep #0, #1, #2 -> mean (31/3, 31/3) -> 10.
+	assert_eq!(aggregate(&rule, &updates(&v, &[1; 5])), Ok(vec![10, 10]));
+	// m = 1 is Krum: the single best update.
+	let rule = AggregationRule::MultiKrum { f: 1, m: 1 };
+	assert_eq!(aggregate(&rule, &updates(&v, &[1; 5])), Ok(vec![10, 10]));
+	// Keeping all but f: the weighted mean of the four close ones.
+	let rule = AggregationRule::MultiKrum { f: 1, m: 4 };
+	assert_eq!(aggregate(&rule, &updates(&v, &[1, 1, 1, 1, 1])), Ok(vec![11, 11]));
+}
+
+#[test]
+fn bad_inputs_are_refused() {
+	assert_eq!(aggregate(&MEAN, &[]), Err(AggregateError::NoUpdates));
+	let v = vec![vec![1, 2], vec![1]];
+	assert_eq!(
+		aggregate(&MEAN, &updates(&v, &[1, 1])),
+		Err(AggregateError::LengthMismatch { index: 1, expected: 2, found: 1 })
+	);
+	let v = vec![vec![1], vec![2]];
+	assert_eq!(aggregate(&MEAN, &updates(&v, &[0, 0])), Err(AggregateError::ZeroWeight));
+	let rule = AggregationRule::TrimmedMean { trim: 1 };
+	assert_eq!(
+		aggregate(&rule, &updates(&v, &[1, 1])),
+		Err(AggregateError::TooFewUpdates { needed: 2, got: 2 })
+	);
+	let v = vec![vec![1]; 4];
+	let rule = AggregationRule::MultiKrum { f: 1, m: 1 };
+	assert_eq!(
+		aggregate(&rule, &updates(&v, &[1; 4])),
+		Err(AggregateError::TooFewUpdates { needed: 4, got: 4 })
+	);
+	let v = vec![vec![1]; 5];
+	for m in [0, 5] {
+		let rule = AggregationRule::MultiKrum { f: 1, m };
+		assert_eq!(
+			aggregate(&rule, &updates(&v, &[1; 5])),
+			Err(AggregateError::BadKeepCount { m: m as usize })
+		);
+	}
+}
+
+/// The rules written the plainest way, one coordinate at a time, for comparison.
+fn naive(rule: &AggregationRule, v: &[Vec<i32>], w: &[u64]) -> Vec<i32> {
+	let n = v.len();
+	(0..v[0].len())
+		.map(|k| {
+			let mut column: Vec<i128> = v.iter().map(|u| u[k] as i128).collect();
+			match *rule {
+				AggregationRule::WeightedMean => {
+					let sum: i128 = column.iter().zip(w).map(|(x, w)| x * *w as i128).sum();
+					div_round(sum, w.iter().map(|w| *w as i128).sum())
+				},
+				AggregationRule::TrimmedMean { trim } => {
+					column.sort();
+					let t = trim as usize;
+					div_round(column[t..n - t].iter().sum(), (n - 2 * t) as i128)
+				},
+				AggregationRule::Median => {
+					column.sort();
+					if n % 2 == 1 {
+						column[n / 2]
+					} else {
+						div_round(column[n / 2 - 1] + column[n / 2], 2)
+					}
+				},
+				AggregationRule::MultiKrum { .. } => unreachable!(),
+			}
+		})
+		.map(|x| x as i32)
+		.collect()
+}
+
+#[test]
+fn parallel_chunks_match_the_plain_computation_on_random_inputs() {
+	let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+	for dimension in [1, 7, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17] {
+		for n in [1, 2, 5, 8] {
+			let v: Vec<Vec<i32>> =
+				(0..n).map(|_| (0..dimension).map(|_| rng.random()).collect()).collect();
+			let w: Vec<u64> = (0..n).map(|_| rng.random_range(1..1_000_000)).collect();
+			let mut rules = vec![MEAN, MEDIAN];
+			if n >= 3 {
+				rules.push(AggregationRule::TrimmedMean { trim: 1 });
+			}
+			for rule in rules {
+				assert_eq!(
+					aggregate(&rule, &updates(&v, &w)).unwrap(),
+					naive(&rule, &v, &w),
+					"{rule:?}, {n} updates of {dimension}"
+				);
+			}
+		}
+	}
+}
