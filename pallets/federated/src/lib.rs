@@ -486,13 +486,13 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::pause_task())]
 		pub fn pause_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Tasks::<T>::try_mutate(task, |info| {
-				let info = info.as_mut().ok_or(Error::<T>::UnknownTask)?;
-				ensure!(info.owner == who, Error::<T>::NotOwner);
-				ensure!(info.status == TaskStatus::Active, Error::<T>::NotActive);
-				info.status = TaskStatus::Paused;
-				Ok::<_, DispatchError>(())
-			})?;
+			Self::switch_status(
+				&who,
+				task,
+				TaskStatus::Active,
+				TaskStatus::Paused,
+				Error::<T>::NotActive,
+			)?;
 			Self::deposit_event(Event::TaskPaused { task });
 			Ok(())
 		}
@@ -502,13 +502,13 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::resume_task())]
 		pub fn resume_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Tasks::<T>::try_mutate(task, |info| {
-				let info = info.as_mut().ok_or(Error::<T>::UnknownTask)?;
-				ensure!(info.owner == who, Error::<T>::NotOwner);
-				ensure!(info.status == TaskStatus::Paused, Error::<T>::NotPaused);
-				info.status = TaskStatus::Active;
-				Ok::<_, DispatchError>(())
-			})?;
+			Self::switch_status(
+				&who,
+				task,
+				TaskStatus::Paused,
+				TaskStatus::Active,
+				Error::<T>::NotPaused,
+			)?;
 			Self::deposit_event(Event::TaskResumed { task });
 			Ok(())
 		}
@@ -779,6 +779,24 @@ pub mod pallet {
 		/// The task's round under way, if there is one.
 		pub(crate) fn open_round(task: TaskId, info: &TaskOf<T>) -> Option<RoundOf<T>> {
 			Rounds::<T>::get(task, info.next_round).filter(|r| !r.phase.is_closed())
+		}
+
+		/// Moves `who`'s task from status `from` to `to`; fails with `wrong_status` if it is not
+		/// in `from`.
+		fn switch_status(
+			who: &T::AccountId,
+			task: TaskId,
+			from: TaskStatus,
+			to: TaskStatus,
+			wrong_status: Error<T>,
+		) -> DispatchResult {
+			Tasks::<T>::try_mutate(task, |info| {
+				let info = info.as_mut().ok_or(Error::<T>::UnknownTask)?;
+				ensure!(info.owner == *who, Error::<T>::NotOwner);
+				ensure!(info.status == from, wrong_status);
+				info.status = to;
+				Ok(())
+			})
 		}
 
 		/// The task and its round under way, checking that `round` is it.
