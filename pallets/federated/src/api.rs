@@ -72,10 +72,7 @@ impl<T: Config> Pallet<T> {
 				let participant = Participants::<T>::get(task, who)?;
 				let info = Tasks::<T>::get(task)?;
 				let selected_in = Self::open_round(task, &info)
-					.filter(|r| {
-						r.trainers.iter().any(|t| t.who == *who)
-							|| r.aggregators.iter().any(|a| a.who == *who)
-					})
+					.filter(|r| r.is_selected(who))
 					.map(|_| info.next_round);
 				Some(Membership {
 					task,

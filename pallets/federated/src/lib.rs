@@ -600,9 +600,7 @@ pub mod pallet {
 			let participant =
 				Participants::<T>::get(task, &who).ok_or(Error::<T>::NotParticipant)?;
 			if let Some(round) = Self::open_round(task, &info) {
-				let selected = round.trainers.iter().any(|t| t.who == who)
-					|| round.aggregators.iter().any(|a| a.who == who);
-				ensure!(!selected, Error::<T>::SelectedInOpenRound);
+				ensure!(!round.is_selected(&who), Error::<T>::SelectedInOpenRound);
 			}
 			T::Currency::release(
 				&HoldReason::ParticipantBond.into(),

@@ -160,6 +160,12 @@ where
 		self.trainers.iter().filter_map(|t| t.update.as_ref().map(|u| (&t.who, u)))
 	}
 
+	/// Whether `who` was selected for this round, as a trainer or an aggregator.
+	pub fn is_selected(&self, who: &AccountId) -> bool {
+		self.trainers.iter().any(|t| t.who == *who)
+			|| self.aggregators.iter().any(|a| a.who == *who)
+	}
+
 	/// The payload of the aggregate with this hash, if one was submitted.
 	pub fn aggregate_payload(&self, hash: &H256) -> Option<&PayloadRef<BlockNumber>> {
 		self.aggregates.iter().find(|p| p.hash == *hash)
