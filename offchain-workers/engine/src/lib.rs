@@ -1,14 +1,24 @@
 //! Cohort's ML engine, usable and tested without a chain.
 //!
-//! - [`codec`]: model parameters ⇄ payloads. Training runs in `f32`; what is committed on chain
-//!   is the quantized payload (fixed-point `i32` with the task's scale), so every later step is
-//!   exact.
+//! - [`dataset`]: labelled data in CSV and a compact binary form, and `smartcore`'s bundled
+//!   datasets; [`partition`]: non-IID splits (label skew, Dirichlet) among simulated owners.
+//! - [`model`]: burn networks (MLP, small CNN) built from a task's model specification, their
+//!   flat parameter layout, and the seeded initial model.
+//! - [`train`]: local training (SGD/Adam, FedProx, client-level DP) producing an update;
+//!   [`evaluate`]: validation loss and accuracy, and each update's contribution score.
+//! - [`codec`]: parameters ⇄ payloads. Training runs in `f32`; what is committed on chain is the
+//!   quantized payload (fixed-point `i32` with the task's scale), so every later step is exact.
 //! - [`aggregate`]: weighted mean (FedAvg), trimmed mean, coordinate-wise median and multi-Krum
-//!   in integer arithmetic with one rounding rule, on all cores, so that every honest aggregator
-//!   produces the same bytes and the same hash.
-//! - [`partition`]: non-IID splits (label skew, Dirichlet) of a labelled dataset among simulated
-//!   data owners.
+//!   in integer arithmetic with one rounding rule, on all cores; [`opencl`]: the same rules as
+//!   OpenCL kernels, bit-identical, used when a device is present.
 
 pub mod aggregate;
 pub mod codec;
+pub mod dataset;
+pub mod evaluate;
+pub mod model;
+pub mod opencl;
 pub mod partition;
+pub mod train;
+
+pub use burn::tensor::Device;

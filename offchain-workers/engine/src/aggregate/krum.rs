@@ -7,19 +7,39 @@ use rayon::prelude::*;
 /// (ties: the lower index first). An update's score is the sum of the squared Euclidean
 /// distances to its `n - f - 2` nearest other updates. Needs `n > 2f + 2` and `1 <= m <= n - f`.
 pub(super) fn select(updates: &[Update], f: usize, m: usize) -> Result<Vec<usize>, AggregateError> {
-	let n = updates.len();
+	check_counts(updates.len(), f, m)?;
+	let pairs = pairs(updates.len());
+	let distances: Vec<u128> = pairs
+		.par_iter()
+		.map(|&(i, j)| squared_distance(updates[i].values, updates[j].values))
+		.collect();
+	Ok(choose(updates.len(), f, m, &pairs, distances))
+}
+
+/// Checks that multi-Krum can run on `n` updates with `f` and `m`.
+pub(crate) fn check_counts(n: usize, f: usize, m: usize) -> Result<(), AggregateError> {
 	if n <= 2 * f + 2 {
 		return Err(AggregateError::TooFewUpdates { needed: 2 * f + 2, got: n });
 	}
 	if m == 0 || m > n - f {
 		return Err(AggregateError::BadKeepCount { m });
 	}
-	// Pairwise squared distances (upper triangle), in parallel over pairs.
-	let pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).collect();
-	let distances: Vec<u128> = pairs
-		.par_iter()
-		.map(|&(i, j)| squared_distance(updates[i].values, updates[j].values))
-		.collect();
+	Ok(())
+}
+
+/// Every pair `(i, j)` with `i < j < n`: the upper triangle of the distance matrix.
+pub(crate) fn pairs(n: usize) -> Vec<(usize, usize)> {
+	(0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).collect()
+}
+
+/// The selection, given the squared distance of each pair of [`pairs`].
+pub(crate) fn choose(
+	n: usize,
+	f: usize,
+	m: usize,
+	pairs: &[(usize, usize)],
+	distances: Vec<u128>,
+) -> Vec<usize> {
 	let mut matrix = vec![vec![0u128; n]; n];
 	for (&(i, j), d) in pairs.iter().zip(distances) {
 		matrix[i][j] = d;
@@ -34,7 +54,7 @@ pub(super) fn select(updates: &[Update], f: usize, m: usize) -> Result<Vec<usize
 		})
 		.collect();
 	scored.sort_unstable();
-	Ok(scored.into_iter().take(m).map(|(_, i)| i).collect())
+	scored.into_iter().take(m).map(|(_, i)| i).collect()
 }
 
 fn squared_distance(a: &[i32], b: &[i32]) -> u128 {

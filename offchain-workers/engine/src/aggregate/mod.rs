@@ -6,7 +6,7 @@
 //! aggregator hashes the same bytes.
 
 mod coordinate;
-mod krum;
+pub(crate) mod krum;
 
 use cohort_primitives::task::AggregationRule;
 use rayon::prelude::*;
@@ -31,6 +31,8 @@ pub enum AggregateError {
 	TooFewUpdates { needed: usize, got: usize },
 	#[error("multi-Krum must keep between 1 and n - f updates, not {m}")]
 	BadKeepCount { m: usize },
+	#[error("the global model has {model} parameters, the aggregate {aggregate}")]
+	ModelLengthMismatch { model: usize, aggregate: usize },
 }
 
 /// `num / den` rounded to the nearest integer, halves away from zero. `den` must be positive.
@@ -77,8 +79,19 @@ pub fn aggregate(rule: &AggregationRule, updates: &[Update]) -> Result<Vec<i32>,
 	}
 }
 
+/// The next global model: `global + aggregate` per coordinate, saturating at the `i32` range.
+pub fn apply(global: &[i32], aggregate: &[i32]) -> Result<Vec<i32>, AggregateError> {
+	if global.len() != aggregate.len() {
+		return Err(AggregateError::ModelLengthMismatch {
+			model: global.len(),
+			aggregate: aggregate.len(),
+		});
+	}
+	Ok(global.iter().zip(aggregate).map(|(g, a)| g.saturating_add(*a)).collect())
+}
+
 /// Checks that there are updates, all of one length; returns that length.
-fn check(updates: &[Update]) -> Result<usize, AggregateError> {
+pub(crate) fn check(updates: &[Update]) -> Result<usize, AggregateError> {
 	let expected = updates.first().ok_or(AggregateError::NoUpdates)?.values.len();
 	match updates.iter().position(|u| u.values.len() != expected) {
 		Some(index) => Err(AggregateError::LengthMismatch {

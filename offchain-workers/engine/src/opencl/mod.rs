@@ -1,0 +1,305 @@
+//! The aggregation rules as OpenCL kernels (`kernels.cl`), bit-identical to the CPU's, and the
+//! [`Aggregator`] that uses them when an OpenCL device is present and the CPU otherwise.
+//!
+//! The kernels work in 64-bit integers, so the OpenCL path takes inputs whose sums fit them —
+//! total weight below 2³² for the weighted mean (and multi-Krum's mean), at most 64 updates for
+//! the trimmed mean and median — and hands anything else to the CPU, as it does on any OpenCL
+//! error. Either way the bytes are the same.
+
+use cohort_primitives::task::AggregationRule;
+use ocl::{flags::MemFlags, Buffer, Context, Device, Kernel, Platform, Program, Queue};
+
+use crate::aggregate::{self, krum, AggregateError, Update};
+
+const KERNELS: &str = include_str!("kernels.cl");
+/// Must match `MAX_UPDATES` in `kernels.cl`.
+const MAX_UPDATES: usize = 64;
+/// Must match `DISTANCE_BLOCK` in `kernels.cl`.
+const DISTANCE_BLOCK: usize = 4096;
+
+/// Why the OpenCL path did not produce an aggregate.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenClError {
+	/// The input is wrong; the CPU would refuse it too.
+	#[error(transparent)]
+	Aggregate(#[from] AggregateError),
+	/// The input is right but beyond the kernels' 64-bit arithmetic.
+	#[error("beyond the OpenCL kernels: {0}")]
+	Unsupported(&'static str),
+	#[error("OpenCL: {0}")]
+	Ocl(String),
+}
+
+impl From<ocl::Error> for OpenClError {
+	fn from(e: ocl::Error) -> Self {
+		OpenClError::Ocl(e.to_string())
+	}
+}
+
+/// One OpenCL device with the kernels built for it.
+pub struct OpenCl {
+	queue: Queue,
+	program: Program,
+	device: String,
+}
+
+impl OpenCl {
+	/// The first device of the first platform that has one.
+	pub fn first() -> Result<Self, OpenClError> {
+		for platform in Platform::list() {
+			let Ok(devices) = Device::list_all(platform) else { continue };
+			if let Some(device) = devices.into_iter().next() {
+				return Self::on(platform, device);
+			}
+		}
+		Err(OpenClError::Ocl("no OpenCL device found".into()))
+	}
+
+	fn on(platform: Platform, device: Device) -> Result<Self, OpenClError> {
+		let context = Context::builder().platform(platform).devices(device).build()?;
+		let queue = Queue::new(&context, device, None)?;
+		let program = Program::builder().src(KERNELS).devices(device).build(&context)?;
+		let name = format!("{} ({})", device.name()?, platform.name()?);
+		Ok(Self { queue, program, device: name })
+	}
+
+	/// The device's and platform's names.
+	pub fn device(&self) -> &str {
+		&self.device
+	}
+
+	/// Aggregates `updates` with `rule`, as [`aggregate::aggregate`] does.
+	pub fn aggregate(
+		&self,
+		rule: &AggregationRule,
+		updates: &[Update],
+	) -> Result<Vec<i32>, OpenClError> {
+		let dimension = aggregate::check(updates)?;
+		match *rule {
+			AggregationRule::WeightedMean => self.weighted_mean(updates, dimension),
+			AggregationRule::TrimmedMean { trim } => {
+				let trim = trim as usize;
+				if updates.len() <= 2 * trim {
+					return Err(AggregateError::TooFewUpdates {
+						needed: 2 * trim,
+						got: updates.len(),
+					}
+					.into());
+				}
+				self.trimmed_mean(updates, dimension, trim)
+			},
+			AggregationRule::Median => {
+				self.trimmed_mean(updates, dimension, (updates.len() - 1) / 2)
+			},
+			AggregationRule::MultiKrum { f, m } => {
+				let (f, m) = (f as usize, m as usize);
+				krum::check_counts(updates.len(), f, m)?;
+				let pairs = krum::pairs(updates.len());
+				let distances = self.squared_distances(updates, dimension, &pairs)?;
+				let kept = krum::choose(updates.len(), f, m, &pairs, distances);
+				let kept: Vec<Update> = kept.into_iter().map(|i| updates[i]).collect();
+				self.weighted_mean(&kept, dimension)
+			},
+		}
+	}
+
+	/// All updates in one device buffer, update `i` at `i * dimension`.
+	fn upload(&self, updates: &[Update], dimension: usize) -> Result<Buffer<i32>, OpenClError> {
+		let buffer = Buffer::<i32>::builder()
+			.queue(self.queue.clone())
+			.flags(MemFlags::new().read_only())
+			.len(updates.len() * dimension)
+			.build()?;
+		for (i, u) in updates.iter().enumerate() {
+			buffer.write(u.values).offset(i * dimension).enq()?;
+		}
+		Ok(buffer)
+	}
+
+	fn output<T: ocl::OclPrm>(&self, len: usize) -> Result<Buffer<T>, OpenClError> {
+		Ok(Buffer::<T>::builder()
+			.queue(self.queue.clone())
+			.flags(MemFlags::new().write_only())
+			.len(len)
+			.build()?)
+	}
+
+	fn weighted_mean(&self, updates: &[Update], dimension: usize) -> Result<Vec<i32>, OpenClError> {
+		let total: u128 = updates.iter().map(|u| u.weight as u128).sum();
+		if total == 0 {
+			return Err(AggregateError::ZeroWeight.into());
+		}
+		if total >= 1 << 32 {
+			return Err(OpenClError::Unsupported("total weight of 2^32 or more"));
+		}
+		if dimension == 0 {
+			return Ok(Vec::new());
+		}
+		let values = self.upload(updates, dimension)?;
+		let weights: Vec<u64> = updates.iter().map(|u| u.weight).collect();
+		let weights = Buffer::<u64>::builder()
+			.queue(self.queue.clone())
+			.flags(MemFlags::new().read_only())
+			.len(weights.len())
+			.copy_host_slice(&weights)
+			.build()?;
+		let out = self.output::<i32>(dimension)?;
+		let kernel = Kernel::builder()
+			.program(&self.program)
+			.name("weighted_mean")
+			.queue(self.queue.clone())
+			.global_work_size(dimension)
+			.arg(&values)
+			.arg(&weights)
+			.arg(updates.len() as u32)
+			.arg(dimension as u64)
+			.arg(total as i64)
+			.arg(&out)
+			.build()?;
+		// SAFETY: every buffer the kernel touches is as long as its global size requires.
+		unsafe { kernel.enq()? };
+		let mut result = vec![0i32; dimension];
+		out.read(&mut result).enq()?;
+		Ok(result)
+	}
+
+	fn trimmed_mean(
+		&self,
+		updates: &[Update],
+		dimension: usize,
+		trim: usize,
+	) -> Result<Vec<i32>, OpenClError> {
+		if updates.len() > MAX_UPDATES {
+			return Err(OpenClError::Unsupported("more than 64 updates for a trimmed mean"));
+		}
+		if dimension == 0 {
+			return Ok(Vec::new());
+		}
+		let values = self.upload(updates, dimension)?;
+		let out = self.output::<i32>(dimension)?;
+		let kernel = Kernel::builder()
+			.program(&self.program)
+			.name("trimmed_mean")
+			.queue(self.queue.clone())
+			.global_work_size(dimension)
+			.arg(&values)
+			.arg(updates.len() as u32)
+			.arg(dimension as u64)
+			.arg(trim as u32)
+			.arg(&out)
+			.build()?;
+		// SAFETY: as in `weighted_mean`.
+		unsafe { kernel.enq()? };
+		let mut result = vec![0i32; dimension];
+		out.read(&mut result).enq()?;
+		Ok(result)
+	}
+
+	fn squared_distances(
+		&self,
+		updates: &[Update],
+		dimension: usize,
+		pairs: &[(usize, usize)],
+	) -> Result<Vec<u128>, OpenClError> {
+		if dimension == 0 || pairs.is_empty() {
+			return Ok(vec![0; pairs.len()]);
+		}
+		let blocks = dimension.div_ceil(DISTANCE_BLOCK);
+		let values = self.upload(updates, dimension)?;
+		let index = |pick: fn(&(usize, usize)) -> usize| -> Result<Buffer<u32>, OpenClError> {
+			let v: Vec<u32> = pairs.iter().map(|p| pick(p) as u32).collect();
+			Ok(Buffer::<u32>::builder()
+				.queue(self.queue.clone())
+				.flags(MemFlags::new().read_only())
+				.len(v.len())
+				.copy_host_slice(&v)
+				.build()?)
+		};
+		let (first, second) = (index(|p| p.0)?, index(|p| p.1)?);
+		let (lo, hi) =
+			(self.output::<u64>(pairs.len() * blocks)?, self.output::<u64>(pairs.len() * blocks)?);
+		let kernel = Kernel::builder()
+			.program(&self.program)
+			.name("squared_distances")
+			.queue(self.queue.clone())
+			.global_work_size([pairs.len(), blocks])
+			.arg(&values)
+			.arg(&first)
+			.arg(&second)
+			.arg(dimension as u64)
+			.arg(blocks as u64)
+			.arg(&lo)
+			.arg(&hi)
+			.build()?;
+		// SAFETY: as in `weighted_mean`.
+		unsafe { kernel.enq()? };
+		let (mut lo_host, mut hi_host) =
+			(vec![0u64; pairs.len() * blocks], vec![0u64; pairs.len() * blocks]);
+		lo.read(&mut lo_host).enq()?;
+		hi.read(&mut hi_host).enq()?;
+		Ok((0..pairs.len())
+			.map(|p| {
+				(p * blocks..(p + 1) * blocks)
+					.map(|i| ((hi_host[i] as u128) << 64) | lo_host[i] as u128)
+					.sum()
+			})
+			.collect())
+	}
+}
+
+/// Aggregates on OpenCL when a device is present, on all CPU cores otherwise (or for inputs the
+/// kernels do not take, or after an OpenCL error). The result is the same either way.
+pub struct Aggregator {
+	opencl: Option<OpenCl>,
+}
+
+impl Aggregator {
+	/// The CPU only.
+	pub fn cpu() -> Self {
+		Self { opencl: None }
+	}
+
+	/// OpenCL on the first device found, unless `COHORT_OPENCL=0`; else the CPU.
+	pub fn detect() -> Self {
+		if std::env::var("COHORT_OPENCL").is_ok_and(|v| v == "0") {
+			return Self::cpu();
+		}
+		match OpenCl::first() {
+			Ok(cl) => Self { opencl: Some(cl) },
+			Err(e) => {
+				log::info!(target: "cohort-ml", "aggregating on the CPU: {e}");
+				Self::cpu()
+			},
+		}
+	}
+
+	/// Where aggregation runs, for logs.
+	pub fn backend(&self) -> String {
+		match &self.opencl {
+			Some(cl) => format!("OpenCL on {}", cl.device()),
+			None => format!("CPU ({} threads)", rayon::current_num_threads()),
+		}
+	}
+
+	/// Aggregates `updates` with `rule` (see [`aggregate::aggregate`]).
+	pub fn aggregate(
+		&self,
+		rule: &AggregationRule,
+		updates: &[Update],
+	) -> Result<Vec<i32>, AggregateError> {
+		if let Some(cl) = &self.opencl {
+			match cl.aggregate(rule, updates) {
+				Ok(result) => return Ok(result),
+				Err(OpenClError::Aggregate(e)) => return Err(e),
+				Err(OpenClError::Unsupported(why)) => {
+					log::debug!(target: "cohort-ml", "aggregating on the CPU: {why}")
+				},
+				Err(e) => log::warn!(target: "cohort-ml", "aggregating on the CPU: {e}"),
+			}
+		}
+		aggregate::aggregate(rule, updates)
+	}
+}
+
+#[cfg(test)]
+mod tests;
