@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the node (if needed) and starts a single-node development chain: Alice authors and
-# finalizes blocks, the usual dev accounts hold COH. State is thrown away on exit.
+# finalizes blocks, the usual dev accounts hold COH. The ML worker runs in the node with four
+# simulated data owners and three aggregators, and a demo task (digits) starts at once, so
+# federated rounds show in the log and in Polkadot.js apps. State is thrown away on exit.
 # Extra arguments go to the node, e.g. `scripts/dev.sh --rpc-port 9955`.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$ROOT/scripts/setup.sh"
@@ -23,4 +25,4 @@ Cohort dev chain starting. Point Polkadot.js apps at it:
 (JSON-RPC and WebSocket on ws://127.0.0.1:${rpc_port}). Ctrl-C stops it.
 
 MSG
-exec "$TESTED_NODE" --dev --tmp --rpc-cors all "$@"
+exec "$TESTED_NODE" --dev --tmp --rpc-cors all --ml-worker --ml-demo-task "$@"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Cohort needs on a fresh Debian machine:
 # the Rust toolchain of rust-toolchain.toml (with its WASM target), the mold linker,
-# protoc, and Node.js with npm for the end-to-end tests. Safe to run again: it skips what is there.
+# protoc, Node.js with npm for the end-to-end tests, and OpenCL (the ICD loader to link against,
+# and PoCL, the CPU driver the OpenCL aggregation tests run on). Safe to run again: it skips what
+# is there.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 need_apt=()
@@ -11,6 +13,9 @@ command -v cc >/dev/null || need_apt+=(build-essential)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v curl >/dev/null || need_apt+=(curl)
+[ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so ] || [ -e /usr/lib/aarch64-linux-gnu/libOpenCL.so ] ||
+	need_apt+=(ocl-icd-opencl-dev)
+[ -n "$(ls /etc/OpenCL/vendors/pocl*.icd 2>/dev/null)" ] || need_apt+=(pocl-opencl-icd)
 if ((${#need_apt[@]})); then
 	log "installing Debian packages: ${need_apt[*]}"
 	SUDO=""

@@ -6,6 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 started=$SECONDS
 log "Rust tests (features: $TEST_FEATURES)"
+# setup.sh installed PoCL: the OpenCL kernels must run here, not be skipped.
+export COHORT_REQUIRE_OPENCL=1
 "${RUST_TEST[@]}" --locked --workspace --features "$TEST_FEATURES" --no-fail-fast
 rust_done=$SECONDS
 

@@ -41,6 +41,39 @@ pub enum Subcommand {
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Writes the dev chain's validation set (20% of the bundled digits, the set `--dev`'s
+	/// simulated data owners and the demo task use) and prints its hash: what a task's
+	/// `validation_set` names.
+	MlValidationSet(MlValidationSetCmd),
+}
+
+/// `ml-validation-set`.
+#[derive(Debug, clap::Args)]
+pub struct MlValidationSetCmd {
+	/// Where to write it; `.csv` for CSV, any other name for the binary format.
+	#[arg(long, value_name = "FILE")]
+	pub out: std::path::PathBuf,
+}
+
+/// The ML worker's options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MlWorkerParams {
+	/// Run the ML worker: serve the federated-learning duties (train, commit, reveal,
+	/// aggregate) of this node's `cohw` keys. With `--dev`, simulated data owners with dev keys
+	/// join every task their data fits.
+	#[arg(long)]
+	pub ml_worker: bool,
+
+	/// The worker's data directory: `datasets/<id>.cohd|.csv`, `validation/*`, its journal.
+	/// Default: `ml` in the chain's base path.
+	#[arg(long, value_name = "PATH")]
+	pub ml_data: Option<std::path::PathBuf>,
+
+	/// With `--dev --ml-worker`: create a demo task on the simulated owners' digits when the
+	/// chain has no task yet.
+	#[arg(long)]
+	pub ml_demo_task: bool,
 }
 
 /// The node's command line.
@@ -51,4 +84,7 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: RunCmd,
+
+	#[clap(flatten)]
+	pub ml: MlWorkerParams,
 }

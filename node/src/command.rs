@@ -173,19 +173,47 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		},
+		Some(Subcommand::MlValidationSet(cmd)) => {
+			let set = cohort_worker::dev::validation_set();
+			let bytes = match cmd.out.extension().is_some_and(|e| e == "csv") {
+				true => set.to_csv().into_bytes(),
+				false => set.to_bytes(),
+			};
+			std::fs::write(&cmd.out, bytes).map_err(|e| format!("{}: {e}", cmd.out.display()))?;
+			println!(
+				"{}",
+				serde_json::json!({
+					"hash": format!("{:?}", set.hash()),
+					"samples": set.len(),
+					"features": set.feature_count,
+					"classes": set.class_count,
+				})
+			);
+			Ok(())
+		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let ml = cli.ml.clone();
 			runner.run_node_until_exit(|config| async move {
+				let ml = ml.ml_worker.then(|| crate::ml_worker::MlWorkerOptions {
+					data_dir: ml
+						.ml_data
+						.clone()
+						.unwrap_or_else(|| config.base_path.path().join("ml")),
+					simulate_owners: config.chain_spec.chain_type()
+						== sc_service::ChainType::Development,
+					demo_task: ml.ml_demo_task,
+				});
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config)
+					>(config, ml)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, ml)
 							.map_err(sc_cli::Error::Service)
 					},
 				}

@@ -1,5 +1,5 @@
 //! Signed extrinsics made by the node itself: for the `benchmark extrinsic`/`overhead`
-//! commands, for tests, and later for the ML worker's submissions.
+//! commands, for tests, and for the ML worker's submissions (signed in the keystore).
 
 use codec::Encode;
 use cohort_runtime::{self as runtime, Runtime, RuntimeCall, TxExtension, UncheckedExtrinsic};
@@ -14,6 +14,19 @@ pub fn create_signed_extrinsic<C: UsageProvider<runtime::opaque::Block>>(
 	call: impl Into<RuntimeCall>,
 	nonce: runtime::Nonce,
 ) -> UncheckedExtrinsic {
+	create_extrinsic_signed_by(client, sender.public(), |p| Some(sender.sign(p)), call, nonce)
+		.expect("a key pair always signs")
+}
+
+/// As [`create_signed_extrinsic`], with the signature made by `sign` for the key `sender` (a
+/// keystore, say); `None` when `sign` cannot sign.
+pub fn create_extrinsic_signed_by<C: UsageProvider<runtime::opaque::Block>>(
+	client: &C,
+	sender: sr25519::Public,
+	sign: impl FnOnce(&[u8]) -> Option<sr25519::Signature>,
+	call: impl Into<RuntimeCall>,
+	nonce: runtime::Nonce,
+) -> Option<UncheckedExtrinsic> {
 	let call = call.into();
 	let info = client.usage_info().chain;
 	let genesis_hash = info.genesis_hash;
@@ -49,12 +62,12 @@ pub fn create_signed_extrinsic<C: UsageProvider<runtime::opaque::Block>>(
 		(),
 	);
 	let raw_payload = runtime::SignedPayload::from_raw(call.clone(), tx_ext.clone(), implicit);
-	let signature = raw_payload.using_encoded(|payload| sender.sign(payload));
+	let signature = raw_payload.using_encoded(sign)?;
 
-	UncheckedExtrinsic::new_signed(
+	Some(UncheckedExtrinsic::new_signed(
 		call,
-		sp_runtime::AccountId32::from(sender.public()).into(),
+		sp_runtime::AccountId32::from(sender).into(),
 		runtime::Signature::Sr25519(signature),
 		tx_ext,
-	)
+	))
 }

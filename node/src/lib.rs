@@ -8,5 +8,6 @@ pub mod chain_spec;
 pub mod cli;
 pub mod command;
 pub mod extrinsic;
+pub mod ml_worker;
 pub mod rpc;
 pub mod service;

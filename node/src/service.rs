@@ -147,6 +147,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	ml_worker: Option<crate::ml_worker::MlWorkerOptions>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -221,6 +222,17 @@ pub fn new_full<
 			"offchain-worker",
 			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
 		);
+	}
+
+	if let Some(options) = ml_worker {
+		crate::ml_worker::spawn(
+			options,
+			client.clone(),
+			transaction_pool.clone(),
+			keystore_container.keystore(),
+			&task_manager,
+		)
+		.map_err(|e| ServiceError::Other(format!("ML worker: {e}")))?;
 	}
 
 	let role = config.role;

@@ -3,7 +3,7 @@
 
 use cohort_primitives::{
 	api::{Duty, Membership},
-	DatasetId, PayloadRef, RoundIndex, Score, TaskId, TaskInfo,
+	DatasetId, PayloadRef, RoundIndex, Score, TaskId, TaskInfo, TaskSpec,
 };
 use sp_core::{sr25519, H256};
 
@@ -17,6 +17,8 @@ pub type Payload = PayloadRef<BlockNumber>;
 /// An extrinsic the worker wants signed by one of its keys and submitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+	/// `Federated::create_task` (the dev demo task).
+	CreateTask { spec: TaskSpec<Balance, BlockNumber> },
 	/// `Federated::join` as a trainer on `dataset`, or as an aggregator (`dataset: None`).
 	Join { task: TaskId, dataset: Option<DatasetId>, bond: Balance },
 	/// `Federated::commit_update`.

@@ -6,8 +6,14 @@
 //! owners and the aggregators sign with well-known dev keys, endowed in the dev genesis.
 
 use cohort_ml::{dataset::Dataset, partition::label_skew};
-use cohort_primitives::DatasetId;
+use cohort_primitives::{
+	task::{InitialModel, Optimizer, PhaseLengths, TrainingParams},
+	AggregationRule, DatasetId, ModelSpec, TaskSpec,
+};
 use sp_core::H256;
+use sp_runtime::Perbill;
+
+use crate::chain::{Balance, BlockNumber};
 
 use crate::{
 	data::{DataDir, DataError},
@@ -51,4 +57,40 @@ pub fn prepare(data: &mut DataDir) -> Result<H256, DataError> {
 		data.write_dataset(i as DatasetId + 1, &train.subset(part))?;
 	}
 	data.write_validation(&validation)
+}
+
+/// The dev key that owns the demo task (`--ml-demo-task`).
+pub const DEMO_OWNER: &str = "//Ferdie//stash";
+
+/// The demo task: an MLP (64 → 32 → 10) on the simulated owners' digits, ten rounds.
+pub fn demo_task(validation_set: H256) -> TaskSpec<Balance, BlockNumber> {
+	TaskSpec {
+		model: ModelSpec::Mlp {
+			input: 64,
+			hidden: vec![32].try_into().expect("one layer fits"),
+			classes: 10,
+		},
+		initial_model: InitialModel::Seed(7),
+		training: TrainingParams {
+			epochs: 5,
+			batch_size: 16,
+			optimizer: Optimizer::Sgd,
+			learning_rate_micros: 100_000,
+			fedprox_mu_micros: None,
+			dp: None,
+		},
+		scale: 1 << 16,
+		aggregation: AggregationRule::WeightedMean,
+		rounds: 10,
+		min_trainers: OWNERS as u32,
+		max_trainers: OWNERS as u32,
+		aggregators: 2,
+		quorum: 2,
+		phases: PhaseLengths { commit: 20, reveal: 10, aggregate: 20 },
+		max_payload_bytes: 64 * 1024,
+		reward_per_round: 10 * DEV_BOND,
+		aggregator_share: Perbill::from_percent(20),
+		penalty: Perbill::from_percent(10),
+		validation_set,
+	}
 }

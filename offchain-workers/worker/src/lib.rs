@@ -16,4 +16,7 @@ pub mod journal;
 pub mod worker;
 
 pub use chain::{Action, Chain, ChainError};
+
+/// The keystore key type of worker keys: `cohort-node key insert --key-type cohw --scheme sr25519`.
+pub const WORKER_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"cohw");
 pub use worker::{AutoJoin, Participant, Worker};

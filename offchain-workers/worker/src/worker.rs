@@ -378,6 +378,26 @@ impl Worker {
 		}
 	}
 
+	/// Creates `spec` as a task owned by `owner` unless the chain already has a task (the dev
+	/// demo: `--ml-demo-task`).
+	pub fn create_demo_task(
+		&mut self,
+		chain: &impl Chain,
+		owner: &sr25519::Public,
+		spec: cohort_primitives::TaskSpec<Balance, BlockNumber>,
+	) {
+		match chain.task(0) {
+			Ok(None) => {
+				log::info!(target: LOG, "🧠 creating the demo task: digits, {} rounds", spec.rounds);
+				if let Err(e) = chain.submit(owner, Action::CreateTask { spec }) {
+					log::warn!(target: LOG, "cannot create the demo task: {e}");
+				}
+			},
+			Ok(Some(_)) => log::info!(target: LOG, "🧠 the chain has tasks: no demo task"),
+			Err(e) => log::warn!(target: LOG, "cannot read tasks: {e}"),
+		}
+	}
+
 	/// Simulated owners join every active task they can serve (dev only; see [`AutoJoin`]).
 	fn auto_join(&mut self, chain: &impl Chain, now: BlockNumber) {
 		if self.participants.iter().all(|p| p.auto_join.is_none()) {

@@ -1,0 +1,117 @@
+//! Engine throughput, printed next to a baseline measured the same way in the same run:
+//!
+//! - aggregation in GB/s of update bytes read, per rule, on the CPU (all cores) and on OpenCL
+//!   (when a device is present), next to a plain memory copy of the same bytes;
+//! - local training in samples per second (MLP and CNN on digits).
+//!
+//! `scripts/benchmark-ml.sh` runs it in the release profile (and times dev-chain rounds).
+
+use std::time::{Duration, Instant};
+
+use cohort_ml::{
+	aggregate::{aggregate, Update},
+	dataset::Dataset,
+	model::Architecture,
+	opencl::OpenCl,
+	train::{train, TrainingConfig},
+	Device,
+};
+use cohort_primitives::{task::Optimizer, AggregationRule, ModelSpec};
+use rand::{Rng, SeedableRng};
+
+/// The best of `runs` timings of `f`: the least disturbed by everything else on the machine.
+fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
+	(0..runs)
+		.map(|_| {
+			let t = Instant::now();
+			f();
+			t.elapsed()
+		})
+		.min()
+		.expect("runs > 0")
+}
+
+fn gbps(bytes: usize, t: Duration) -> f64 {
+	bytes as f64 / t.as_secs_f64() / 1e9
+}
+
+fn main() {
+	let n: usize = std::env::var("UPDATES").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+	let dimension: usize =
+		std::env::var("PARAMETERS").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 20);
+	let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+	let values: Vec<Vec<i32>> = (0..n)
+		.map(|_| (0..dimension).map(|_| rng.random_range(-100_000..100_000)).collect())
+		.collect();
+	let updates: Vec<Update> =
+		values.iter().map(|v| Update { values: v, weight: rng.random_range(1..1000) }).collect();
+	let bytes = n * dimension * 4;
+	println!("aggregation of {n} updates x {dimension} parameters ({} MB read per run)", bytes / 1_000_000);
+	println!("CPU threads: {}", rayon::current_num_threads());
+
+	let mut sink = vec![0i32; n * dimension];
+	let copy = best_of(5, || {
+		for (i, v) in values.iter().enumerate() {
+			sink[i * dimension..(i + 1) * dimension].copy_from_slice(v);
+		}
+		std::hint::black_box(&sink);
+	});
+	println!("{:<28} {:>8.2} GB/s   (baseline: memcpy of the same bytes)", "memory copy", gbps(bytes, copy));
+
+	let rules = [
+		("weighted mean", AggregationRule::WeightedMean),
+		("trimmed mean (trim 1)", AggregationRule::TrimmedMean { trim: 1 }),
+		("median", AggregationRule::Median),
+		("multi-Krum (f 1, m n-1)", AggregationRule::MultiKrum { f: 1, m: n as u32 - 1 }),
+	];
+	let opencl = OpenCl::first().map_err(|e| println!("OpenCL: none ({e})")).ok();
+	if let Some(cl) = &opencl {
+		println!("OpenCL device: {}", cl.device());
+	}
+	for (name, rule) in rules {
+		let cpu = best_of(3, || {
+			std::hint::black_box(aggregate(&rule, &updates).unwrap());
+		});
+		let line = format!("{:<28} {:>8.2} GB/s CPU", name, gbps(bytes, cpu));
+		match &opencl {
+			Some(cl) => {
+				let gpu = best_of(3, || {
+					std::hint::black_box(cl.aggregate(&rule, &updates).unwrap());
+				});
+				println!("{line}   {:>8.2} GB/s OpenCL (incl. transfers)", gbps(bytes, gpu));
+			},
+			None => println!("{line}"),
+		}
+	}
+
+	let digits = Dataset::bundled("digits").unwrap();
+	let device = Device::flex();
+	let layers = |v: &[u32]| v.to_vec().try_into().unwrap();
+	for (name, spec) in [
+		("MLP 64-32-10", ModelSpec::Mlp { input: 64, hidden: layers(&[32]), classes: 10 }),
+		(
+			"CNN 8x8 [4, 8] 3x3",
+			ModelSpec::Cnn { side: 8, channels: 1, filters: layers(&[4, 8]), kernel: 3, classes: 10 },
+		),
+	] {
+		let arch = Architecture::of(&spec).unwrap();
+		let global = arch.initial_parameters(1);
+		let config = TrainingConfig {
+			epochs: 2,
+			batch_size: 32,
+			optimizer: Optimizer::Sgd,
+			learning_rate: 0.1,
+			fedprox_mu: 0.0,
+			dp: None,
+			seed: 1,
+		};
+		let t = best_of(3, || {
+			std::hint::black_box(train(&arch, &global, &digits, &config, &device).unwrap());
+		});
+		println!(
+			"training {:<20} {:>10.0} samples/s (flex CPU backend, batch 32)",
+			name,
+			(digits.len() * config.epochs as usize) as f64 / t.as_secs_f64()
+		);
+	}
+}
