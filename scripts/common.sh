@@ -11,10 +11,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cohort/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # One feature set for the whole test run, so nothing is compiled twice: the benchmarks are
-# compiled in, so that their tests run and `benchmark pallet` works on the tested binary.
-TEST_FEATURES="runtime-benchmarks"
+# compiled in, so that their tests run and `benchmark pallet` works on the tested binary; burn's
+# wgpu backend is compiled in, so that its test runs (on Mesa's lavapipe where there is no GPU)
+# and the node can train on a GPU (`COHORT_ML_DEVICE=wgpu`).
+TEST_FEATURES="runtime-benchmarks,wgpu"
 
 log() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # The test runner: cargo-nextest where installed, else cargo test.
 if cargo nextest --version >/dev/null 2>&1; then

@@ -2,8 +2,8 @@
 # Installs what building and testing Cohort needs on a fresh Debian machine:
 # the Rust toolchain of rust-toolchain.toml (with its WASM target), the mold linker,
 # protoc, Node.js with npm for the end-to-end tests, and OpenCL (the ICD loader to link against,
-# and PoCL, the CPU driver the OpenCL aggregation tests run on). Safe to run again: it skips what
-# is there.
+# and PoCL, the CPU driver the OpenCL aggregation tests run on), and Vulkan with Mesa's lavapipe
+# (the CPU device burn's wgpu backend is tested on). Safe to run again: it skips what is there.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 need_apt=()
@@ -16,6 +16,9 @@ command -v curl >/dev/null || need_apt+=(curl)
 [ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so ] || [ -e /usr/lib/aarch64-linux-gnu/libOpenCL.so ] ||
 	need_apt+=(ocl-icd-opencl-dev)
 [ -n "$(ls /etc/OpenCL/vendors/pocl*.icd 2>/dev/null)" ] || need_apt+=(pocl-opencl-icd)
+# Vulkan: the loader and Mesa's drivers, lavapipe among them (burn's wgpu backend on a CPU).
+[ -n "$(ls /usr/share/vulkan/icd.d/lvp_icd*.json 2>/dev/null)" ] || need_apt+=(mesa-vulkan-drivers)
+ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
 if ((${#need_apt[@]})); then
 	log "installing Debian packages: ${need_apt[*]}"
 	SUDO=""

@@ -157,10 +157,11 @@ impl Chain for NodeChain {
 			nonce,
 		)
 		.ok_or_else(|| err("the keystore cannot sign with this key"))?;
-		let xt = sp_runtime::OpaqueExtrinsic::try_from_encoded_extrinsic(&xt.encode()).map_err(err)?;
+		let xt =
+			sp_runtime::OpaqueExtrinsic::try_from_encoded_extrinsic(&xt.encode()).map_err(err)?;
 		futures::executor::block_on(self.pool.submit_one(self.best(), TransactionSource::Local, xt))
-		.map(|_| ())
-		.map_err(err)
+			.map(|_| ())
+			.map_err(err)
 	}
 }
 

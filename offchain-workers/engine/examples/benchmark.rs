@@ -46,7 +46,10 @@ fn main() {
 	let updates: Vec<Update> =
 		values.iter().map(|v| Update { values: v, weight: rng.random_range(1..1000) }).collect();
 	let bytes = n * dimension * 4;
-	println!("aggregation of {n} updates x {dimension} parameters ({} MB read per run)", bytes / 1_000_000);
+	println!(
+		"aggregation of {n} updates x {dimension} parameters ({} MB read per run)",
+		bytes / 1_000_000
+	);
 	println!("CPU threads: {}", rayon::current_num_threads());
 
 	let mut sink = vec![0i32; n * dimension];
@@ -56,7 +59,11 @@ fn main() {
 		}
 		std::hint::black_box(&sink);
 	});
-	println!("{:<28} {:>8.2} GB/s   (baseline: memcpy of the same bytes)", "memory copy", gbps(bytes, copy));
+	println!(
+		"{:<28} {:>8.2} GB/s   (baseline: memcpy of the same bytes)",
+		"memory copy",
+		gbps(bytes, copy)
+	);
 
 	let rules = [
 		("weighted mean", AggregationRule::WeightedMean),
@@ -91,7 +98,13 @@ fn main() {
 		("MLP 64-32-10", ModelSpec::Mlp { input: 64, hidden: layers(&[32]), classes: 10 }),
 		(
 			"CNN 8x8 [4, 8] 3x3",
-			ModelSpec::Cnn { side: 8, channels: 1, filters: layers(&[4, 8]), kernel: 3, classes: 10 },
+			ModelSpec::Cnn {
+				side: 8,
+				channels: 1,
+				filters: layers(&[4, 8]),
+				kernel: 3,
+				classes: 10,
+			},
 		),
 	] {
 		let arch = Architecture::of(&spec).unwrap();

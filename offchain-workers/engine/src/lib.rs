@@ -22,3 +22,16 @@ pub mod partition;
 pub mod train;
 
 pub use burn::tensor::Device;
+
+/// The device training and evaluation run on: burn's `flex` CPU backend, or with the `wgpu`
+/// feature and `COHORT_ML_DEVICE=wgpu`, the first GPU (or Vulkan software device) wgpu finds.
+pub fn training_device() -> Device {
+	#[cfg(feature = "wgpu")]
+	if std::env::var("COHORT_ML_DEVICE").is_ok_and(|v| v == "wgpu") {
+		return Device::wgpu(Default::default());
+	}
+	Device::flex()
+}
+
+#[cfg(all(test, feature = "wgpu"))]
+mod wgpu_tests;

@@ -89,7 +89,7 @@ pub struct Worker {
 	device: Device,
 	/// Global models by payload hash (the initial ones by task).
 	globals: HashMap<(TaskId, Option<H256>), Vec<i32>>,
-	/// The next task id not yet looked at for auto-joining.
+	/// Auto-joining looks at tasks from this one on: every task before it is over.
 	next_task: TaskId,
 	clocks: HashMap<(TaskId, RoundIndex), RoundClock>,
 }
@@ -101,9 +101,10 @@ impl Worker {
 		aggregator: Aggregator,
 	) -> Result<Self, String> {
 		let journal = Journal::open(&data.journal_path()).map_err(|e| e.to_string())?;
+		let device = cohort_ml::training_device();
 		log::info!(
 			target: LOG,
-			"🧠 ML worker with {} key(s): {}; aggregating on {}",
+			"🧠 ML worker with {} key(s): {}; training on {device:?}; aggregating on {}",
 			participants.len(),
 			participants.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
 			aggregator.backend(),
@@ -113,7 +114,7 @@ impl Worker {
 			data,
 			journal,
 			aggregator,
-			device: Device::flex(),
+			device,
 			globals: HashMap::new(),
 			next_task: 0,
 			clocks: HashMap::new(),
@@ -403,8 +404,10 @@ impl Worker {
 		if self.participants.iter().all(|p| p.auto_join.is_none()) {
 			return;
 		}
+		// Every task from the first one still open, each block: a join the chain did not take
+		// is retried (journal.rs), and finished tasks are passed for good.
+		let mut task = self.next_task;
 		loop {
-			let task = self.next_task;
 			let info = match chain.task(task) {
 				Ok(Some(info)) => info,
 				Ok(None) => return,
@@ -413,14 +416,20 @@ impl Worker {
 					return;
 				},
 			};
-			if info.status == TaskStatus::Active {
-				for p in self.participants.clone() {
-					if let Err(e) = self.join(chain, &p, task, &info, now) {
-						log::warn!(target: LOG, "{}: not joining task {task}: {e}", p.name);
+			match info.status {
+				TaskStatus::Finished | TaskStatus::Cancelled if task == self.next_task => {
+					self.next_task += 1;
+				},
+				TaskStatus::Active => {
+					for p in self.participants.clone() {
+						if let Err(e) = self.join(chain, &p, task, &info, now) {
+							log::warn!(target: LOG, "{}: not joining task {task}: {e}", p.name);
+						}
 					}
-				}
+				},
+				_ => {},
 			}
-			self.next_task += 1;
+			task += 1;
 		}
 	}
 
@@ -439,16 +448,21 @@ impl Worker {
 			return Ok(());
 		}
 		let arch = Architecture::of(&info.spec.model).map_err(fail)?;
+		// Tasks this participant cannot serve are passed over quietly: they are someone else's.
 		let (dataset, bond) = match plan {
 			AutoJoin::Trainer { dataset, bond } => {
 				let data = self.data.dataset(*dataset).map_err(fail)?;
 				if data.feature_count != arch.inputs || data.class_count > arch.classes {
-					return Err(fail("its dataset does not fit the task's model"));
+					log::debug!(target: LOG, "{}: task {task} does not fit its data", p.name);
+					return Ok(());
 				}
 				(Some(*dataset), *bond)
 			},
 			AutoJoin::Aggregator { bond } => {
-				self.data.validation(info.spec.validation_set).map_err(fail)?;
+				if let Err(e) = self.data.validation(info.spec.validation_set) {
+					log::debug!(target: LOG, "{}: not aggregating task {task}: {e}", p.name);
+					return Ok(());
+				}
 				(None, *bond)
 			},
 		};

@@ -106,7 +106,8 @@ pub struct TrainingParams {
 	MaxEncodedLen,
 )]
 pub enum AggregationRule {
-	/// FedAvg: the mean weighted by each trainer's sample count.
+	/// FedAvg: the weighted mean of the updates. The chain carries no sample counts (a trainer
+	/// could inflate its own), so Cohort's worker weights every accepted update equally.
 	WeightedMean,
 	/// Coordinate-wise trimmed mean: drop the `trim` largest and `trim` smallest values.
 	TrimmedMean { trim: u32 },
