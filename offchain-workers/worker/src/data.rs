@@ -3,7 +3,7 @@
 //! ```text
 //! <data-dir>/datasets/<dataset id>.cohd|.csv   a trainer's local data (cohort_ml::dataset formats)
 //! <data-dir>/validation/<any name>.cohd|.csv   validation sets, found by their hash
-//! <data-dir>/journal.scale                     what the worker has submitted (journal.rs)
+//! <data-dir>/journal.scale, updates/           what the worker has submitted (journal.rs)
 //! ```
 
 use std::{
@@ -42,8 +42,9 @@ impl DataDir {
 		Ok(Self { root: root.to_owned(), datasets: HashMap::new(), validation: HashMap::new() })
 	}
 
-	pub fn journal_path(&self) -> PathBuf {
-		self.root.join("journal.scale")
+	/// The directory itself (the journal lives there too).
+	pub fn root(&self) -> &Path {
+		&self.root
 	}
 
 	/// A trainer's dataset, read once and then kept.

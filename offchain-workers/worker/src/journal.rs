@@ -1,12 +1,14 @@
 //! What the worker has submitted, on disk, so that a restart neither loses nor repeats work.
 //!
-//! Each submission is recorded *before* it is sent. A commitment's update and salt are kept, so
-//! a worker restarted between commit and reveal still reveals. A duty whose submission is
-//! recorded is not acted on again until `RETRY_BLOCKS` have passed without the chain taking it
-//! (the transaction was dropped, say); the pallet refuses real duplicates anyway.
+//! Each submission is recorded *before* it is sent. A commitment's salt is kept in the journal
+//! and its update in a file of its own (`updates/`), so a worker restarted between commit and
+//! reveal still reveals. A duty whose submission is recorded is not acted on again until
+//! `RETRY_BLOCKS` have passed without the chain taking it (the transaction was dropped, say);
+//! the pallet refuses real duplicates anyway.
 //!
-//! The file is SCALE-encoded and replaced atomically (write, then rename). Entries of rounds
-//! that are over are pruned once there are more than [`MAX_ENTRIES`].
+//! The journal file is SCALE-encoded and small (no payloads), and is replaced atomically (write,
+//! then rename) at every record, as are update files. The oldest rounds' entries, and their
+//! update files, are pruned once there are more than [`MAX_ENTRIES`].
 
 use std::{
 	collections::BTreeMap,
@@ -42,12 +44,11 @@ pub struct Key {
 	pub kind: Kind,
 }
 
-/// A trainer's update behind a commitment.
+/// A trainer's commitment and salt (its update is in [`Journal::update`]).
 #[derive(Encode, Decode, Clone, Debug, PartialEq, Eq)]
 pub struct Committed {
 	pub commitment: H256,
 	pub salt: [u8; 32],
-	pub update: Vec<u8>,
 }
 
 #[derive(Encode, Decode, Clone, Debug, PartialEq, Eq)]
@@ -56,10 +57,12 @@ pub struct Entry {
 	pub committed: Option<Committed>,
 }
 
-/// The journal file and its entries.
+/// The journal file, its entries, and the folder of update files.
 pub struct Journal {
 	path: PathBuf,
+	updates: PathBuf,
 	entries: BTreeMap<Key, Entry>,
+	capacity: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,16 +74,43 @@ pub enum JournalError {
 }
 
 impl Journal {
-	/// Opens the journal at `path`, empty if there is none yet.
-	pub fn open(path: &Path) -> Result<Self, JournalError> {
-		let io = |error| JournalError::Io { path: path.to_owned(), error };
-		let entries = match std::fs::read(path) {
+	/// Opens the journal in `dir` (`journal.scale` and `updates/`), empty if there is none yet.
+	pub fn open(dir: &Path) -> Result<Self, JournalError> {
+		Self::with_capacity(dir, MAX_ENTRIES)
+	}
+
+	fn with_capacity(dir: &Path, capacity: usize) -> Result<Self, JournalError> {
+		let path = dir.join("journal.scale");
+		let updates = dir.join("updates");
+		std::fs::create_dir_all(&updates)
+			.map_err(|error| JournalError::Io { path: updates.clone(), error })?;
+		let entries = match std::fs::read(&path) {
 			Ok(bytes) => BTreeMap::decode(&mut &bytes[..])
-				.map_err(|_| JournalError::Corrupt(path.to_owned()))?,
+				.map_err(|_| JournalError::Corrupt(path.clone()))?,
 			Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-			Err(e) => return Err(io(e)),
+			Err(error) => return Err(JournalError::Io { path, error }),
 		};
-		Ok(Self { path: path.to_owned(), entries })
+		Ok(Self { path, updates, entries, capacity })
+	}
+
+	fn update_path(&self, key: &Key) -> PathBuf {
+		let who: String = key.who.iter().map(|b| format!("{b:02x}")).collect();
+		self.updates.join(format!("{}-{}-{who}.payload", key.task, key.round))
+	}
+
+	/// Keeps the update committed under `key` (a `Commit` key) on disk.
+	pub fn save_update(&self, key: &Key, update: &[u8]) -> Result<(), JournalError> {
+		write_atomically(&self.update_path(key), update)
+	}
+
+	/// The update committed under `key`, if it was saved.
+	pub fn update(&self, key: &Key) -> Result<Option<Vec<u8>>, JournalError> {
+		let path = self.update_path(key);
+		match std::fs::read(&path) {
+			Ok(bytes) => Ok(Some(bytes)),
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+			Err(error) => Err(JournalError::Io { path, error }),
+		}
 	}
 
 	pub fn get(&self, key: &Key) -> Option<&Entry> {
@@ -96,14 +126,22 @@ impl Journal {
 	/// Records a submission and writes the journal to disk before returning.
 	pub fn record(&mut self, key: Key, entry: Entry) -> Result<(), JournalError> {
 		self.entries.insert(key, entry);
-		while self.entries.len() > MAX_ENTRIES {
-			self.entries.pop_first();
+		while self.entries.len() > self.capacity {
+			if let Some((old, _)) = self.entries.pop_first() {
+				// Only `Commit` entries have update files; a missing file is fine.
+				let _ = std::fs::remove_file(self.update_path(&old));
+			}
 		}
-		let io = |error| JournalError::Io { path: self.path.clone(), error };
-		let partial = self.path.with_extension("partial");
-		std::fs::write(&partial, self.entries.encode()).map_err(io)?;
-		std::fs::rename(&partial, &self.path).map_err(io)
+		write_atomically(&self.path, &self.entries.encode())
 	}
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
+	let io = |error| JournalError::Io { path: path.to_owned(), error };
+	let partial = path.with_extension("partial");
+	std::fs::write(&partial, bytes).map_err(io)?;
+	std::fs::rename(&partial, path).map_err(io)
 }
 
 #[cfg(test)]
@@ -115,39 +153,38 @@ mod tests {
 	}
 
 	#[test]
-	fn a_reopened_journal_remembers_commitments_and_submissions() {
+	fn a_reopened_journal_remembers_commitments_updates_and_submissions() {
 		let dir = tempfile::tempdir().unwrap();
-		let path = dir.path().join("journal.scale");
-		let committed =
-			Committed { commitment: H256::repeat_byte(2), salt: [3; 32], update: vec![4; 10] };
+		let committed = Committed { commitment: H256::repeat_byte(2), salt: [3; 32] };
 		{
-			let mut j = Journal::open(&path).unwrap();
+			let mut j = Journal::open(dir.path()).unwrap();
 			assert!(j.due(&key(0, Kind::Commit), 5));
-			j.record(
-				key(0, Kind::Commit),
-				Entry { submitted_at: 5, committed: Some(committed.clone()) },
-			)
-			.unwrap();
+			j.save_update(&key(0, Kind::Commit), &[4; 10]).unwrap();
+			let entry = Entry { submitted_at: 5, committed: Some(committed.clone()) };
+			j.record(key(0, Kind::Commit), entry).unwrap();
 		}
-		let j = Journal::open(&path).unwrap();
+		let j = Journal::open(dir.path()).unwrap();
 		assert_eq!(j.get(&key(0, Kind::Commit)).unwrap().committed, Some(committed));
+		assert_eq!(j.update(&key(0, Kind::Commit)).unwrap(), Some(vec![4; 10]));
+		assert_eq!(j.update(&key(1, Kind::Commit)).unwrap(), None);
 		assert!(!j.due(&key(0, Kind::Commit), 5 + RETRY_BLOCKS - 1));
 		assert!(j.due(&key(0, Kind::Commit), 5 + RETRY_BLOCKS));
 		assert!(j.due(&key(0, Kind::Reveal), 5));
 	}
 
 	#[test]
-	fn old_rounds_are_pruned_first_and_corruption_is_reported() {
+	fn old_rounds_are_pruned_first_with_their_updates_and_corruption_is_reported() {
 		let dir = tempfile::tempdir().unwrap();
-		let path = dir.path().join("journal.scale");
-		let mut j = Journal::open(&path).unwrap();
-		for round in 0..(MAX_ENTRIES as u32 + 3) {
-			j.record(key(round, Kind::Aggregate), Entry { submitted_at: 1, committed: None })
-				.unwrap();
+		let mut j = Journal::with_capacity(dir.path(), 10).unwrap();
+		for round in 0..13 {
+			j.save_update(&key(round, Kind::Commit), &[round as u8]).unwrap();
+			j.record(key(round, Kind::Commit), Entry { submitted_at: 1, committed: None }).unwrap();
 		}
-		assert!(j.get(&key(2, Kind::Aggregate)).is_none());
-		assert!(j.get(&key(3, Kind::Aggregate)).is_some());
-		std::fs::write(&path, [0xff; 3]).unwrap();
-		assert!(matches!(Journal::open(&path), Err(JournalError::Corrupt(_))));
+		assert!(j.get(&key(2, Kind::Commit)).is_none());
+		assert_eq!(j.update(&key(2, Kind::Commit)).unwrap(), None);
+		assert!(j.get(&key(3, Kind::Commit)).is_some());
+		assert_eq!(j.update(&key(3, Kind::Commit)).unwrap(), Some(vec![3]));
+		std::fs::write(dir.path().join("journal.scale"), [0xff; 3]).unwrap();
+		assert!(matches!(Journal::open(dir.path()), Err(JournalError::Corrupt(_))));
 	}
 }

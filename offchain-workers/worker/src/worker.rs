@@ -100,7 +100,7 @@ impl Worker {
 		data: DataDir,
 		aggregator: Aggregator,
 	) -> Result<Self, String> {
-		let journal = Journal::open(&data.journal_path()).map_err(|e| e.to_string())?;
+		let journal = Journal::open(data.root()).map_err(|e| e.to_string())?;
 		let device = cohort_ml::training_device();
 		log::info!(
 			target: LOG,
@@ -212,10 +212,9 @@ impl Worker {
 					trained.epoch_losses.first().copied().unwrap_or_default(),
 					trained.epoch_losses.last().copied().unwrap_or_default(),
 				);
-				let entry = Entry {
-					submitted_at: now,
-					committed: Some(Committed { commitment, salt, update }),
-				};
+				self.journal.save_update(&key, &update).map_err(fail)?;
+				let entry =
+					Entry { submitted_at: now, committed: Some(Committed { commitment, salt }) };
 				self.submit(chain, p, key, entry, Action::Commit { task, round, commitment })
 			},
 			Duty::Reveal { task, round, commitment, .. } => {
@@ -223,20 +222,22 @@ impl Worker {
 				if !self.journal.due(&key, now) {
 					return Ok(());
 				}
-				let committed = self
+				let commit_key = Self::key(p, task, round, Kind::Commit);
+				let salt = self
 					.journal
-					.get(&Self::key(p, task, round, Kind::Commit))
+					.get(&commit_key)
 					.and_then(|e| e.committed.clone())
 					.filter(|c| c.commitment == commitment)
-					.ok_or_else(|| {
-						fail(format!(
-							"task {task} round {round}: no journaled update behind commitment \
-							 {commitment:?}; it cannot be revealed"
-						))
-					})?;
+					.map(|c| c.salt);
+				let update = self.journal.update(&commit_key).map_err(fail)?;
+				let (Some(salt), Some(update)) = (salt, update) else {
+					return Err(fail(format!(
+						"task {task} round {round}: no journaled update behind commitment \
+						 {commitment:?}; it cannot be revealed"
+					)));
+				};
 				log::info!(target: LOG, "🧠 task {task} round {round}: {} reveals its update", p.name);
-				let action =
-					Action::Reveal { task, round, update: committed.update, salt: committed.salt };
+				let action = Action::Reveal { task, round, update, salt };
 				self.submit(chain, p, key, Entry { submitted_at: now, committed: None }, action)
 			},
 			Duty::Aggregate { task, round, global_model, updates, payload_known, .. } => {

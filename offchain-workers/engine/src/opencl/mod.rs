@@ -116,6 +116,26 @@ impl OpenCl {
 		Ok(buffer)
 	}
 
+	/// A read-only device copy of `data`.
+	fn input<T: ocl::OclPrm>(&self, data: &[T]) -> Result<Buffer<T>, OpenClError> {
+		Ok(Buffer::<T>::builder()
+			.queue(self.queue.clone())
+			.flags(MemFlags::new().read_only())
+			.len(data.len())
+			.copy_host_slice(data)
+			.build()?)
+	}
+
+	/// Runs `kernel` and reads its output `out` back.
+	fn run<T: ocl::OclPrm>(&self, kernel: Kernel, out: &Buffer<T>) -> Result<Vec<T>, OpenClError> {
+		// SAFETY: every kernel here reads and writes only within the lengths of the buffers it
+		// is given, for work items within its global size (checked in `kernels.cl`).
+		unsafe { kernel.enq()? };
+		let mut result = vec![T::default(); out.len()];
+		out.read(&mut result).enq()?;
+		Ok(result)
+	}
+
 	fn output<T: ocl::OclPrm>(&self, len: usize) -> Result<Buffer<T>, OpenClError> {
 		Ok(Buffer::<T>::builder()
 			.queue(self.queue.clone())
@@ -136,13 +156,7 @@ impl OpenCl {
 			return Ok(Vec::new());
 		}
 		let values = self.upload(updates, dimension)?;
-		let weights: Vec<u64> = updates.iter().map(|u| u.weight).collect();
-		let weights = Buffer::<u64>::builder()
-			.queue(self.queue.clone())
-			.flags(MemFlags::new().read_only())
-			.len(weights.len())
-			.copy_host_slice(&weights)
-			.build()?;
+		let weights = self.input(&updates.iter().map(|u| u.weight).collect::<Vec<u64>>())?;
 		let out = self.output::<i32>(dimension)?;
 		let kernel = Kernel::builder()
 			.program(&self.program)
@@ -156,11 +170,7 @@ impl OpenCl {
 			.arg(total as i64)
 			.arg(&out)
 			.build()?;
-		// SAFETY: every buffer the kernel touches is as long as its global size requires.
-		unsafe { kernel.enq()? };
-		let mut result = vec![0i32; dimension];
-		out.read(&mut result).enq()?;
-		Ok(result)
+		self.run(kernel, &out)
 	}
 
 	fn trimmed_mean(
@@ -188,11 +198,7 @@ impl OpenCl {
 			.arg(trim as u32)
 			.arg(&out)
 			.build()?;
-		// SAFETY: as in `weighted_mean`.
-		unsafe { kernel.enq()? };
-		let mut result = vec![0i32; dimension];
-		out.read(&mut result).enq()?;
-		Ok(result)
+		self.run(kernel, &out)
 	}
 
 	fn squared_distances(
@@ -206,14 +212,8 @@ impl OpenCl {
 		}
 		let blocks = dimension.div_ceil(DISTANCE_BLOCK);
 		let values = self.upload(updates, dimension)?;
-		let index = |pick: fn(&(usize, usize)) -> usize| -> Result<Buffer<u32>, OpenClError> {
-			let v: Vec<u32> = pairs.iter().map(|p| pick(p) as u32).collect();
-			Ok(Buffer::<u32>::builder()
-				.queue(self.queue.clone())
-				.flags(MemFlags::new().read_only())
-				.len(v.len())
-				.copy_host_slice(&v)
-				.build()?)
+		let index = |pick: fn(&(usize, usize)) -> usize| {
+			self.input(&pairs.iter().map(|p| pick(p) as u32).collect::<Vec<u32>>())
 		};
 		let (first, second) = (index(|p| p.0)?, index(|p| p.1)?);
 		let (lo, hi) =
@@ -231,11 +231,8 @@ impl OpenCl {
 			.arg(&lo)
 			.arg(&hi)
 			.build()?;
-		// SAFETY: as in `weighted_mean`.
-		unsafe { kernel.enq()? };
-		let (mut lo_host, mut hi_host) =
-			(vec![0u64; pairs.len() * blocks], vec![0u64; pairs.len() * blocks]);
-		lo.read(&mut lo_host).enq()?;
+		let lo_host = self.run(kernel, &lo)?;
+		let mut hi_host = vec![0u64; hi.len()];
 		hi.read(&mut hi_host).enq()?;
 		Ok((0..pairs.len())
 			.map(|p| {
