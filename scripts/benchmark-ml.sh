@@ -5,17 +5,21 @@
 #  2. the wall time of whole federated rounds on a dev chain (the node as scripts/dev.sh builds
 #     it, with the worker, four simulated owners and the demo task), split by the worker into
 #     training, aggregation and waiting for blocks.
-# Usage: scripts/benchmark-ml.sh [rounds to time, default 3]. Not a test: it only prints.
+# Usage: scripts/benchmark-ml.sh [rounds to time, default 3]; SKIP_ENGINE=1 skips part 1.
+# Not a test: it only prints.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$ROOT/scripts/setup.sh"
 rounds="${1:-3}"
 
-log "engine: aggregation and training throughput (release build)"
-cargo run --locked --release -p cohort-ml --example benchmark
+if [ -z "${SKIP_ENGINE:-}" ]; then
+	log "engine: aggregation and training throughput (release build)"
+	cargo run --locked --release -p cohort-ml --example benchmark
+fi
 
 log "dev chain: timing $rounds rounds of the demo task"
 build_tested
 base="$(mktemp -d)"
+: >"$base/node.log"
 port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 "$TESTED_NODE" --dev --base-path "$base" --ml-worker --ml-demo-task \
 	--rpc-port "$(port)" --listen-addr "/ip4/127.0.0.1/tcp/$(port)" \
@@ -23,7 +27,7 @@ port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",(
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$base"' EXIT
 deadline=$((SECONDS + 600))
-while [ "$(grep -c '⏱️' "$base/node.log")" -lt "$rounds" ]; do
+while [ "$(grep -c '⏱️' "$base/node.log" || true)" -lt "$rounds" ]; do
 	kill -0 "$pid" 2>/dev/null || { tail -20 "$base/node.log"; die "the node exited"; }
 	[ $SECONDS -lt $deadline ] || { tail -20 "$base/node.log"; die "no $rounds rounds in 10 minutes"; }
 	sleep 2

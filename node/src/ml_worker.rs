@@ -216,9 +216,7 @@ pub fn spawn(
 				continue;
 			}
 			// Work queued behind a long training run: act once, on the newest block.
-			while let Some(Some(next)) = blocks.next().now_or_never() {
-				let _ = next;
-			}
+			while let Some(Some(_)) = blocks.next().now_or_never() {}
 			let now = chain.best_number();
 			if last == Some(now) {
 				continue;

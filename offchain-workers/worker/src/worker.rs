@@ -101,6 +101,13 @@ impl Worker {
 		aggregator: Aggregator,
 	) -> Result<Self, String> {
 		let journal = Journal::open(data.root()).map_err(|e| e.to_string())?;
+		if participants.is_empty() {
+			log::warn!(
+				target: LOG,
+				"🧠 ML worker has no keys: insert one with `cohort-node key insert --key-type cohw \
+				 --scheme sr25519`, then restart"
+			);
+		}
 		let device = cohort_ml::training_device();
 		log::info!(
 			target: LOG,
