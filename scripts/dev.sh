@@ -2,7 +2,8 @@
 # Builds the node (if needed) and starts a single-node development chain: Alice authors and
 # finalizes blocks, the usual dev accounts hold COH. The ML worker runs in the node with four
 # simulated data owners and three aggregators, and a demo task (digits) starts at once, so
-# federated rounds show in the log and in Polkadot.js apps. State is thrown away on exit.
+# federated rounds show in the log and in Polkadot.js apps (COHORT_ML=0: without the worker).
+# State is thrown away on exit.
 # Extra arguments go to the node, e.g. `scripts/dev.sh --rpc-port 9955`.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$ROOT/scripts/setup.sh"
@@ -25,4 +26,8 @@ Cohort dev chain starting. Point Polkadot.js apps at it:
 (JSON-RPC and WebSocket on ws://127.0.0.1:${rpc_port}). Ctrl-C stops it.
 
 MSG
-exec "$TESTED_NODE" --dev --tmp --rpc-cors all --ml-worker --ml-demo-task "$@"
+# COHORT_ML=0: a plain chain, without the worker (docs/howto-run-a-task.md does the worker's
+# part by hand).
+ml=(--ml-worker --ml-demo-task)
+[ "${COHORT_ML:-1}" = 0 ] && ml=()
+exec "$TESTED_NODE" --dev --tmp --rpc-cors all "${ml[@]}" "$@"
