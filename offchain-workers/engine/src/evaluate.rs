@@ -63,47 +63,59 @@ pub enum ScoreError {
 	Aggregate(#[from] AggregateError),
 }
 
-/// The round's new global model (`global` plus the aggregate of `updates` with `rule`) and each
-/// update's contribution score (module docs), in the order of `updates`.
-pub fn aggregate_and_score(
-	arch: &Architecture,
-	aggregator: &Aggregator,
-	rule: &AggregationRule,
-	scale: u32,
-	global: &[i32],
-	updates: &[Update],
-	validation: &Dataset,
-	device: &Device,
-) -> Result<(Vec<i32>, Vec<Score>), ScoreError> {
-	let model = apply(global, &aggregator.aggregate(rule, updates)?)?;
-	let loss_of = |values: &[i32]| -> Result<f32, ModelError> {
-		Ok(evaluate(arch, &dequantize(values, scale), validation, device)?.loss)
-	};
-	let all_rule = if rule.works_with(updates.len() as u32 - 1) {
-		*rule
-	} else {
-		AggregationRule::WeightedMean
-	};
-	let loss_all = if all_rule == *rule {
-		loss_of(&model)?
-	} else {
-		loss_of(&apply(global, &aggregate(&all_rule, updates)?)?)?
-	};
-	let mut scores = Vec::with_capacity(updates.len());
-	for i in 0..updates.len() {
-		let others: Vec<Update> =
-			updates.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, u)| *u).collect();
-		let without = if others.is_empty() {
-			global.to_vec()
-		} else {
-			apply(global, &aggregate(&all_rule, &others)?)?
-		};
-		let loss_without = loss_of(&without)?;
-		let share = ((loss_without - loss_all) / loss_without).clamp(0.0, 1.0);
-		let share = if share.is_finite() { share } else { 0.0 };
-		scores.push((share as f64 * MAX_SCORE as f64).round() as Score);
+/// What contribution scores are measured against: a task's model, its fixed-point scale, and the
+/// validation set, evaluated on `device`.
+pub struct Validation<'a> {
+	pub arch: &'a Architecture,
+	pub scale: u32,
+	pub data: &'a Dataset,
+	pub device: &'a Device,
+}
+
+impl Validation<'_> {
+	/// Validation loss of a quantized model.
+	fn loss(&self, model: &[i32]) -> Result<f32, ModelError> {
+		Ok(evaluate(self.arch, &dequantize(model, self.scale), self.data, self.device)?.loss)
 	}
-	Ok((model, scores))
+
+	/// The round's new global model (`global` plus the aggregate of `updates` with `rule`, on
+	/// `aggregator`) and each update's contribution score (module docs), in the order of
+	/// `updates`.
+	pub fn aggregate_and_score(
+		&self,
+		aggregator: &Aggregator,
+		rule: &AggregationRule,
+		global: &[i32],
+		updates: &[Update],
+	) -> Result<(Vec<i32>, Vec<Score>), ScoreError> {
+		let model = apply(global, &aggregator.aggregate(rule, updates)?)?;
+		// `aggregate` refused an empty round above, so there is at least one update.
+		let all_rule = if rule.works_with(updates.len() as u32 - 1) {
+			*rule
+		} else {
+			AggregationRule::WeightedMean
+		};
+		let loss_all = if all_rule == *rule {
+			self.loss(&model)?
+		} else {
+			self.loss(&apply(global, &aggregate(&all_rule, updates)?)?)?
+		};
+		let mut scores = Vec::with_capacity(updates.len());
+		for i in 0..updates.len() {
+			let others: Vec<Update> =
+				updates.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, u)| *u).collect();
+			let without = if others.is_empty() {
+				global.to_vec()
+			} else {
+				apply(global, &aggregate(&all_rule, &others)?)?
+			};
+			let loss_without = self.loss(&without)?;
+			let share = ((loss_without - loss_all) / loss_without).clamp(0.0, 1.0);
+			let share = if share.is_finite() { share } else { 0.0 };
+			scores.push((share as f64 * MAX_SCORE as f64).round() as Score);
+		}
+		Ok((model, scores))
+	}
 }
 
 #[cfg(test)]
@@ -157,17 +169,15 @@ mod tests {
 		let useless = vec![0i32; useful.len()];
 		let updates =
 			[Update { values: &useful, weight: 100 }, Update { values: &useless, weight: 100 }];
-		let (model, scores) = aggregate_and_score(
-			&arch,
-			&Aggregator::cpu(),
-			&AggregationRule::WeightedMean,
-			scale,
-			&global,
-			&updates,
-			&validation,
-			&device,
-		)
-		.unwrap();
+		let check = Validation { arch: &arch, scale, data: &validation, device: &device };
+		let (model, scores) = check
+			.aggregate_and_score(
+				&Aggregator::cpu(),
+				&AggregationRule::WeightedMean,
+				&global,
+				&updates,
+			)
+			.unwrap();
 		assert_eq!(
 			model,
 			apply(&global, &aggregate(&AggregationRule::WeightedMean, &updates).unwrap()).unwrap()

@@ -19,7 +19,7 @@ use std::{
 use cohort_ml::{
 	aggregate::Update,
 	codec::{self, dequantize, quantize},
-	evaluate::{aggregate_and_score, evaluate},
+	evaluate::{evaluate, Validation},
 	model::Architecture,
 	opencl::Aggregator,
 	train::{train, TrainingConfig},
@@ -273,17 +273,15 @@ impl Worker {
 				let inputs: Vec<Update> =
 					values.iter().map(|v| Update { values: v, weight: 1 }).collect();
 				let validation = self.data.validation(spec.validation_set).map_err(fail)?;
-				let (model, scores) = aggregate_and_score(
-					&arch,
-					&self.aggregator,
-					&spec.aggregation,
-					spec.scale,
-					&global,
-					&inputs,
-					validation,
-					&self.device,
-				)
-				.map_err(fail)?;
+				let check = Validation {
+					arch: &arch,
+					scale: spec.scale,
+					data: validation,
+					device: &self.device,
+				};
+				let (model, scores) = check
+					.aggregate_and_score(&self.aggregator, &spec.aggregation, &global, &inputs)
+					.map_err(fail)?;
 				let payload =
 					codec::encode(PayloadKind::Aggregate, task, round, spec.scale, &model)
 						.map_err(fail)?;

@@ -36,7 +36,7 @@ impl ModelSpec {
 	pub fn parameter_count(&self) -> Option<u64> {
 		match self {
 			ModelSpec::Mlp { input, hidden, classes } => {
-				if *input == 0 || *classes == 0 || hidden.iter().any(|w| *w == 0) {
+				if *input == 0 || *classes == 0 || hidden.contains(&0) {
 					return None;
 				}
 				let mut count: u64 = 0;

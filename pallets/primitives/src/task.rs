@@ -123,11 +123,11 @@ impl AggregationRule {
 		match *self {
 			AggregationRule::WeightedMean | AggregationRule::Median => updates >= 1,
 			AggregationRule::TrimmedMean { trim } => {
-				trim.checked_mul(2).map_or(false, |t| updates > t)
+				trim.checked_mul(2).is_some_and(|t| updates > t)
 			},
 			// Krum needs n > 2f + 2 to score, and selects 1..=n-f updates.
 			AggregationRule::MultiKrum { f, m } => {
-				f.checked_mul(2).and_then(|t| t.checked_add(2)).map_or(false, |t| updates > t)
+				f.checked_mul(2).and_then(|t| t.checked_add(2)).is_some_and(|t| updates > t)
 					&& m >= 1 && m <= updates - f
 			},
 		}
