@@ -4,6 +4,7 @@
 use std::{path::PathBuf, sync::Arc};
 
 use codec::{Decode, Encode};
+use cohort_primitives::api::{FederatedApi, Membership};
 use cohort_runtime::{opaque::Block, AccountId, RuntimeCall, UncheckedExtrinsic};
 use cohort_worker::{
 	chain::{BlockNumber, Payload, Task, WorkerDuty},
@@ -69,20 +70,14 @@ impl Chain for NodeChain {
 	}
 
 	fn duties(&self, who: &AccountId) -> Result<Vec<WorkerDuty>, ChainError> {
-		use cohort_primitives::api::FederatedApi;
 		self.client.runtime_api().duties(self.best(), who.clone()).map_err(err)
 	}
 
-	fn memberships(
-		&self,
-		who: &AccountId,
-	) -> Result<Vec<cohort_primitives::api::Membership>, ChainError> {
-		use cohort_primitives::api::FederatedApi;
+	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError> {
 		self.client.runtime_api().memberships(self.best(), who.clone()).map_err(err)
 	}
 
 	fn task(&self, task: u32) -> Result<Option<Task>, ChainError> {
-		use cohort_primitives::api::FederatedApi;
 		self.client.runtime_api().task(self.best(), task).map_err(err)
 	}
 

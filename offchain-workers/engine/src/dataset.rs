@@ -222,28 +222,22 @@ impl Dataset {
 	/// 0..16 to 0..1), `iris` (4 features, 3 classes) or `breast_cancer` (30 features, 2 classes).
 	pub fn bundled(name: &str) -> Result<Self, DatasetError> {
 		use smartcore::dataset;
-		fn labels<T: Copy>(target: &[T], to_u32: impl Fn(T) -> u32) -> Vec<u32> {
-			target.iter().map(|t| to_u32(*t)).collect()
-		}
-		let (data, labels, scale) = match name {
+		let (features, feature_count, labels, scale) = match name {
 			"digits" => {
 				let d = dataset::digits::load_dataset();
-				let l = labels(&d.target, |t: f32| t as u32);
-				((d.data, d.num_features), l, 1.0 / 16.0)
+				let labels = d.target.iter().map(|t| *t as u32).collect();
+				(d.data, d.num_features, labels, 1.0 / 16.0)
 			},
 			"iris" => {
 				let d = dataset::iris::load_dataset();
-				let l = labels(&d.target, |t| t);
-				((d.data, d.num_features), l, 1.0)
+				(d.data, d.num_features, d.target, 1.0)
 			},
 			"breast_cancer" => {
 				let d = dataset::breast_cancer::load_dataset();
-				let l = labels(&d.target, |t| t);
-				((d.data, d.num_features), l, 1.0)
+				(d.data, d.num_features, d.target, 1.0)
 			},
 			other => return Err(DatasetError::UnknownBundled(other.into())),
 		};
-		let ((features, feature_count), scale) = (data, scale);
 		let classes = labels.iter().max().map_or(0, |m| *m as usize + 1);
 		let features = features.iter().map(|x| x * scale).collect();
 		Self::new(features, labels, feature_count, classes)

@@ -72,23 +72,39 @@ pub struct Validation<'a> {
 	pub device: &'a Device,
 }
 
+/// A round's outcome as an aggregator computes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregated {
+	/// The new global model, quantized.
+	pub model: Vec<i32>,
+	/// Each update's contribution score, in the order of the updates.
+	pub scores: Vec<Score>,
+	/// The new global model on the validation set.
+	pub quality: Evaluation,
+}
+
 impl Validation<'_> {
-	/// Validation loss of a quantized model.
+	/// A quantized model on the validation set.
+	fn evaluate(&self, model: &[i32]) -> Result<Evaluation, ModelError> {
+		evaluate(self.arch, &dequantize(model, self.scale), self.data, self.device)
+	}
+
 	fn loss(&self, model: &[i32]) -> Result<f32, ModelError> {
-		Ok(evaluate(self.arch, &dequantize(model, self.scale), self.data, self.device)?.loss)
+		Ok(self.evaluate(model)?.loss)
 	}
 
 	/// The round's new global model (`global` plus the aggregate of `updates` with `rule`, on
-	/// `aggregator`) and each update's contribution score (module docs), in the order of
-	/// `updates`.
+	/// `aggregator`), each update's contribution score (module docs), and how the new model
+	/// does on the validation set.
 	pub fn aggregate_and_score(
 		&self,
 		aggregator: &Aggregator,
 		rule: &AggregationRule,
 		global: &[i32],
 		updates: &[Update],
-	) -> Result<(Vec<i32>, Vec<Score>), ScoreError> {
+	) -> Result<Aggregated, ScoreError> {
 		let model = apply(global, &aggregator.aggregate(rule, updates)?)?;
+		let quality = self.evaluate(&model)?;
 		// `aggregate` refused an empty round above, so there is at least one update.
 		let all_rule = if rule.works_with(updates.len() as u32 - 1) {
 			*rule
@@ -96,7 +112,7 @@ impl Validation<'_> {
 			AggregationRule::WeightedMean
 		};
 		let loss_all = if all_rule == *rule {
-			self.loss(&model)?
+			quality.loss
 		} else {
 			self.loss(&apply(global, &aggregate(&all_rule, updates)?)?)?
 		};
@@ -114,7 +130,7 @@ impl Validation<'_> {
 			let share = if share.is_finite() { share } else { 0.0 };
 			scores.push((share as f64 * MAX_SCORE as f64).round() as Score);
 		}
-		Ok((model, scores))
+		Ok(Aggregated { model, scores, quality })
 	}
 }
 
@@ -170,7 +186,7 @@ mod tests {
 		let updates =
 			[Update { values: &useful, weight: 100 }, Update { values: &useless, weight: 100 }];
 		let check = Validation { arch: &arch, scale, data: &validation, device: &device };
-		let (model, scores) = check
+		let Aggregated { model, scores, quality } = check
 			.aggregate_and_score(
 				&Aggregator::cpu(),
 				&AggregationRule::WeightedMean,
@@ -178,6 +194,7 @@ mod tests {
 				&updates,
 			)
 			.unwrap();
+		assert_eq!(quality, check.evaluate(&model).unwrap());
 		assert_eq!(
 			model,
 			apply(&global, &aggregate(&AggregationRule::WeightedMean, &updates).unwrap()).unwrap()

@@ -19,7 +19,7 @@ use std::{
 use cohort_ml::{
 	aggregate::Update,
 	codec::{self, dequantize, quantize},
-	evaluate::{evaluate, Validation},
+	evaluate::{Aggregated, Validation},
 	model::Architecture,
 	opencl::Aggregator,
 	train::{train, TrainingConfig},
@@ -279,16 +279,13 @@ impl Worker {
 					data: validation,
 					device: &self.device,
 				};
-				let (model, scores) = check
+				let Aggregated { model, scores, quality } = check
 					.aggregate_and_score(&self.aggregator, &spec.aggregation, &global, &inputs)
 					.map_err(fail)?;
 				let payload =
 					codec::encode(PayloadKind::Aggregate, task, round, spec.scale, &model)
 						.map_err(fail)?;
 				let hash = codec::payload_hash(&payload);
-				let quality =
-					evaluate(&arch, &dequantize(&model, spec.scale), validation, &self.device)
-						.map_err(fail)?;
 				let elapsed = started.elapsed();
 				self.clock(task, round).aggregation += elapsed;
 				log::info!(
