@@ -98,14 +98,6 @@ pub fn payload_hash(bytes: &[u8]) -> H256 {
 	H256(sp_crypto_hashing::blake2_256(bytes))
 }
 
-/// A trainer's commitment to an update: BLAKE2-256 of the update's bytes followed by the salt.
-pub fn commitment(update: &[u8], salt: &[u8; 32]) -> H256 {
-	let mut preimage = Vec::with_capacity(update.len() + salt.len());
-	preimage.extend_from_slice(update);
-	preimage.extend_from_slice(salt);
-	H256(sp_crypto_hashing::blake2_256(&preimage))
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -192,18 +184,13 @@ mod tests {
 
 	#[test]
 	fn hashes_match_independently_computed_vectors() {
-		// Expected values from Python's hashlib: blake2b(digest_size=32) of the payload bytes,
-		// and of the payload followed by the salt.
+		// Expected value from Python's hashlib: blake2b(digest_size=32) of the payload bytes.
+		// (Commitments are checked the same way in `cohort_primitives::commitment`.)
 		let bytes = encode(PayloadKind::Update, 1, 2, SCALE, &[5, 6]).unwrap();
 		let hex = |h: H256| format!("{h:x}");
 		assert_eq!(
 			hex(payload_hash(&bytes)),
 			"200427f19af0a92d8c645d967c12792efb8865896a831008db6fd44d03159463"
 		);
-		assert_eq!(
-			hex(commitment(&bytes, &[9u8; 32])),
-			"baee1db09c18ec550b1e6ed4662b6740d7499fbaf857dfc9d436eb74028574bb"
-		);
-		assert_ne!(commitment(&bytes, &[9u8; 32]), commitment(&bytes, &[8u8; 32]));
 	}
 }

@@ -6,13 +6,13 @@ use codec::{Codec, Decode, Encode};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
-use crate::{traits::Role, DatasetId, PayloadRef, RoundIndex, TaskId, TaskInfo};
+use crate::{traits::Role, DatasetId, PayloadRef, RoundIndex, RoundSummary, TaskId, TaskInfo};
 
 /// One thing an account must do now.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
 pub enum Duty<AccountId, BlockNumber> {
 	/// Train on `dataset` from the global model (`None`: the task's initial model), then commit
-	/// `blake2_256(update ++ salt)` before the end of block `commit_by`.
+	/// `update_commitment(who, task, round, update, salt)` before the end of block `commit_by`.
 	Train {
 		task: TaskId,
 		round: RoundIndex,
@@ -23,15 +23,24 @@ pub enum Duty<AccountId, BlockNumber> {
 	/// Reveal the update and salt behind `commitment` before the end of block `reveal_by`.
 	Reveal { task: TaskId, round: RoundIndex, commitment: H256, reveal_by: BlockNumber },
 	/// Aggregate `updates` (in this order) onto the global model, score each on the validation
-	/// set, and submit before the end of block `submit_by`. `payload_known` lists the aggregate
-	/// hashes already carried by an earlier submission; any other hash must carry its payload.
+	/// set, and commit `aggregate_commitment(who, task, round, aggregate, scores, salt)` before
+	/// the end of block `commit_by`.
 	Aggregate {
 		task: TaskId,
 		round: RoundIndex,
 		global_model: Option<PayloadRef<BlockNumber>>,
 		updates: Vec<(AccountId, PayloadRef<BlockNumber>)>,
+		commit_by: BlockNumber,
+	},
+	/// Reveal the aggregate hash, scores and salt behind `commitment` before the end of block
+	/// `reveal_by`. `payload_known` lists the aggregate hashes whose payload an earlier reveal
+	/// carried; a reveal of any other hash must carry its payload.
+	RevealAggregate {
+		task: TaskId,
+		round: RoundIndex,
+		commitment: H256,
 		payload_known: Vec<H256>,
-		submit_by: BlockNumber,
+		reveal_by: BlockNumber,
 	},
 }
 
@@ -63,7 +72,10 @@ sp_api::decl_runtime_apis! {
 		fn memberships(who: AccountId) -> Vec<Membership>;
 		/// A task.
 		fn task(task: TaskId) -> Option<TaskInfo<AccountId, Balance, BlockNumber>>;
-		/// A round of a task, under way or finished.
+		/// A round of a task, under way or recently finished (older rounds are pruned to a
+		/// summary).
 		fn round(task: TaskId, round: RoundIndex) -> Option<Round>;
+		/// What is kept of a finished round once its full record is pruned.
+		fn round_summary(task: TaskId, round: RoundIndex) -> Option<RoundSummary<Balance, BlockNumber>>;
 	}
 }

@@ -9,6 +9,7 @@
 extern crate alloc;
 
 pub mod api;
+pub mod commitment;
 pub mod model;
 pub mod payload;
 pub mod round;
@@ -17,7 +18,7 @@ pub mod traits;
 
 pub use model::ModelSpec;
 pub use payload::{PayloadHeader, PayloadKind, PayloadRef};
-pub use round::{Phase, RoundInfo};
+pub use round::{Phase, RoundInfo, RoundSummary};
 pub use task::{AggregationRule, TaskInfo, TaskSpec, TaskStatus};
 
 /// A federated-learning task, numbered from 0 in order of creation.

@@ -111,12 +111,13 @@ impl PayloadHeader {
 }
 
 /// Where a payload is: its hash (BLAKE2-256 of the bytes), its length, and the block and
-/// extrinsic that carried it.
+/// extrinsic that carried it. (The hash is `payload_hash`, not `hash`: polkadot.js would show a
+/// field named `hash` as `hash_`, since every codec there has a `hash` of its own.)
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub struct PayloadRef<BlockNumber> {
-	pub hash: H256,
+	pub payload_hash: H256,
 	pub len: u32,
 	pub block: BlockNumber,
 	pub extrinsic_index: u32,

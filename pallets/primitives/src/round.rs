@@ -55,8 +55,12 @@ pub enum Phase {
 	Commit,
 	/// Trainers who committed reveal the update and the salt.
 	Reveal,
-	/// Selected aggregators submit the aggregate's hash and a score per accepted update.
+	/// Selected aggregators compute the aggregate and a score per accepted update, and commit
+	/// to them (`aggregate_commitment`), so that nobody can copy another's result.
 	Aggregate,
+	/// Aggregators who committed reveal their aggregate hash, scores and salt; the first reveal
+	/// of each distinct hash carries its payload.
+	AggregateReveal,
 	/// A quorum agreed: `aggregate` is the next global model.
 	Finalized { aggregate: H256 },
 	/// The round ended without a new model.
@@ -76,7 +80,7 @@ pub struct TrainerSlot<AccountId, Balance, BlockNumber> {
 	pub who: AccountId,
 	/// The dataset it trains on.
 	pub dataset: DatasetId,
-	/// `blake2_256(update ++ salt)`, once committed.
+	/// `update_commitment(..)` (see [`crate::commitment`]), once committed.
 	pub commitment: Option<H256>,
 	/// Its update, once revealed and accepted.
 	pub update: Option<PayloadRef<BlockNumber>>,
@@ -86,7 +90,7 @@ pub struct TrainerSlot<AccountId, Balance, BlockNumber> {
 	pub reward: Balance,
 }
 
-/// What an aggregator submitted.
+/// What an aggregator revealed.
 #[derive(
 	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
 )]
@@ -111,6 +115,9 @@ where
 	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
 {
 	pub who: AccountId,
+	/// `aggregate_commitment(..)` of its result, once committed.
+	pub commitment: Option<H256>,
+	/// Its result, once revealed and matched against the commitment.
 	pub submission: Option<AggregateSubmission<MaxTrainers>>,
 	/// What the round paid it.
 	pub reward: Balance,
@@ -168,6 +175,23 @@ where
 
 	/// The payload of the aggregate with this hash, if one was submitted.
 	pub fn aggregate_payload(&self, hash: &H256) -> Option<&PayloadRef<BlockNumber>> {
-		self.aggregates.iter().find(|p| p.hash == *hash)
+		self.aggregates.iter().find(|p| p.payload_hash == *hash)
 	}
+
+	/// Whether an update with this hash was already revealed in this round.
+	pub fn has_update(&self, hash: &H256) -> bool {
+		self.trainers.iter().any(|t| t.update.as_ref().is_some_and(|u| u.payload_hash == *hash))
+	}
+}
+
+/// What is kept of a round once its full record is pruned (after the chain's retention).
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct RoundSummary<Balance, BlockNumber> {
+	/// `Finalized { aggregate }` or `Failed { reason }`.
+	pub outcome: Phase,
+	pub started: BlockNumber,
+	/// Updates accepted in the round.
+	pub updates: u32,
+	/// What the round paid, to trainers and aggregators together.
+	pub paid: Balance,
 }

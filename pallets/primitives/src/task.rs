@@ -148,9 +148,15 @@ impl AggregationRule {
 	MaxEncodedLen,
 )]
 pub struct PhaseLengths<BlockNumber> {
+	/// Trainers train and commit.
 	pub commit: BlockNumber,
+	/// Trainers reveal their updates. It must be long enough for the blocks to carry every
+	/// selected trainer's largest update (`create_task` checks).
 	pub reveal: BlockNumber,
+	/// Aggregators aggregate, score and commit.
 	pub aggregate: BlockNumber,
+	/// Aggregators reveal their results.
+	pub aggregate_reveal: BlockNumber,
 }
 
 /// Everything a task owner decides when creating a task.
@@ -182,8 +188,9 @@ pub struct TaskSpec<Balance, BlockNumber> {
 	/// The part of a round's reward that goes to the agreeing aggregators (in equal parts); the
 	/// rest goes to trainers in proportion to their scores.
 	pub aggregator_share: Perbill,
-	/// The part of its bond a participant loses for not revealing, not aggregating, or
-	/// disagreeing with the quorum.
+	/// The part of its bond a participant loses for not committing, not revealing, not
+	/// aggregating, or disagreeing with the quorum. At least the chain's minimum; the bonds
+	/// the task asks for grow as it shrinks (see [`TaskInfo::min_trainer_bond`]).
 	pub penalty: Perbill,
 	/// BLAKE2-256 of the validation set that contribution scores are measured on.
 	pub validation_set: H256,
@@ -211,6 +218,17 @@ pub enum TaskStatus {
 	Finished,
 	/// The owner cancelled it; what was left of the budget went back to the owner.
 	Cancelled,
+	/// No round started for longer than the chain allows (too few participants, or paused
+	/// too long); what was left of the budget went back to the owner.
+	Expired,
+}
+
+impl TaskStatus {
+	/// Whether the task is running or paused (it holds a budget and a place among the active
+	/// tasks).
+	pub fn is_live(&self) -> bool {
+		matches!(self, TaskStatus::Active | TaskStatus::Paused)
+	}
 }
 
 /// A task as the chain keeps it.
@@ -221,6 +239,13 @@ pub struct TaskInfo<AccountId, Balance, BlockNumber> {
 	pub status: TaskStatus,
 	/// What is still held from the owner for rewards.
 	pub budget: Balance,
+	/// What is held from the owner for the storage the task uses, until the task is pruned.
+	pub deposit: Balance,
+	/// The smallest bond a trainer may join with: the chain's minimum, or more, so that the
+	/// penalty for a no-show is at least what a trainer earns in a round.
+	pub min_trainer_bond: Balance,
+	/// The same for aggregators.
+	pub min_aggregator_bond: Balance,
 	/// Parameters per update, from the model specification.
 	pub parameter_count: u32,
 	/// The round under way, or the next one to start.
@@ -232,4 +257,11 @@ pub struct TaskInfo<AccountId, Balance, BlockNumber> {
 	pub trainers: u32,
 	pub aggregators: u32,
 	pub created: BlockNumber,
+	/// When the last round started (or the task was created): a live task with no round
+	/// started for longer than the chain allows expires.
+	pub last_round_started: BlockNumber,
+	/// When the task ended (finished, cancelled or expired); it may be pruned some time after.
+	pub ended: Option<BlockNumber>,
+	/// How many accounts the owner's allowlist holds; 0: anyone may join.
+	pub allowlist_len: u32,
 }
