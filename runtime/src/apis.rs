@@ -217,6 +217,13 @@ impl_runtime_apis! {
 		) -> Option<pallet_federated::RoundOf<Runtime>> {
 			Federated::round(task, round)
 		}
+
+		fn round_summary(
+			task: cohort_primitives::TaskId,
+			round: cohort_primitives::RoundIndex,
+		) -> Option<pallet_federated::RoundSummaryOf<Runtime>> {
+			Federated::round_summary(task, round)
+		}
 	}
 
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {

@@ -142,6 +142,11 @@ impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomne
 	}
 }
 
+parameter_types! {
+	/// A task's penalty may not be lower: a no-show must cost something.
+	pub const FederatedMinPenalty: Perbill = Perbill::from_percent(1);
+}
+
 impl pallet_federated::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -154,13 +159,27 @@ impl pallet_federated::Config for Runtime {
 	type RewardObserver = ();
 	type MaxTrainersPerRound = ConstU32<16>;
 	type MaxAggregatorsPerRound = ConstU32<5>;
-	type MaxParticipants = ConstU32<64>;
+	// Each role has a cap of its own, so trainers cannot crowd out aggregators or the reverse.
+	type MaxTrainersPerTask = ConstU32<64>;
+	type MaxAggregatorsPerTask = ConstU32<16>;
+	type MaxAllowlist = ConstU32<64>;
 	type MaxActiveTasks = ConstU32<32>;
 	type MaxRounds = ConstU32<1000>;
 	type MaxPayloadBytes = ConstU32<{ 1024 * 1024 }>;
+	// A task counts on 1 MiB of payload per block: under a third of the normal class's 3.75 MiB,
+	// so that several tasks can reveal at once and other transactions still fit.
+	type BlockPayloadBytes = ConstU32<{ 1024 * 1024 }>;
 	type MinTrainerBond = ConstU128<{ UNIT }>;
 	type MinAggregatorBond = ConstU128<{ 10 * UNIT }>;
+	type MinPenalty = FederatedMinPenalty;
 	type MinPhaseLength = ConstU32<1>;
 	type MaxPhaseLength = ConstU32<{ DAYS }>;
+	// 10 COH, plus a thousandth of a COH per byte the task may store (about 40 COH for the dev
+	// demo task): filling the active list or storage costs real money, returned on pruning.
+	type TaskDepositBase = ConstU128<{ 10 * UNIT }>;
+	type TaskDepositPerByte = ConstU128<{ UNIT / 1_000 }>;
+	type TaskExpiry = ConstU32<{ DAYS }>;
+	type TaskRetention = ConstU32<{ DAYS }>;
+	type RetainedRounds = ConstU32<8>;
 	type WeightInfo = pallet_federated::weights::SubstrateWeight<Runtime>;
 }

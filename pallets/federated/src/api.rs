@@ -1,6 +1,6 @@
 //! What the `FederatedApi` runtime API answers, and the invariants `try_state` checks.
 
-use crate::{ActiveTasks, Config, Pallet, Participants, Rounds, Tasks};
+use crate::{ActiveTasks, Config, Pallet, Participants, RoundSummaries, Rounds, Tasks};
 use alloc::vec::Vec;
 use cohort_primitives::{
 	api::{Duty, Membership},
@@ -44,7 +44,7 @@ impl<T: Config> Pallet<T> {
 					}
 				},
 				Phase::Aggregate => {
-					if aggregator.is_some_and(|a| a.submission.is_none()) {
+					if aggregator.is_some_and(|a| a.commitment.is_none()) {
 						duties.push(Duty::Aggregate {
 							task,
 							round,
@@ -53,8 +53,24 @@ impl<T: Config> Pallet<T> {
 								.accepted_updates()
 								.map(|(who, at)| (who.clone(), at.clone()))
 								.collect(),
-							payload_known: record.aggregates.iter().map(|p| p.hash).collect(),
-							submit_by: record.phase_ends,
+							commit_by: record.phase_ends,
+						});
+					}
+				},
+				Phase::AggregateReveal => {
+					if let Some(commitment) =
+						aggregator.filter(|a| a.submission.is_none()).and_then(|a| a.commitment)
+					{
+						duties.push(Duty::RevealAggregate {
+							task,
+							round,
+							commitment,
+							payload_known: record
+								.aggregates
+								.iter()
+								.map(|p| p.payload_hash)
+								.collect(),
+							reveal_by: record.phase_ends,
 						});
 					}
 				},
@@ -89,36 +105,52 @@ impl<T: Config> Pallet<T> {
 		Tasks::<T>::get(task)
 	}
 
-	/// A round of a task.
+	/// A round of a task, while its full record is kept.
 	pub fn round(task: TaskId, round: RoundIndex) -> Option<crate::RoundOf<T>> {
 		Rounds::<T>::get(task, round)
 	}
 
+	/// The summary of a finished round of a task.
+	pub fn round_summary(task: TaskId, round: RoundIndex) -> Option<crate::RoundSummaryOf<T>> {
+		RoundSummaries::<T>::get(task, round)
+	}
+
 	/// The pallet's invariants:
-	/// - the funds held for budgets and bonds are exactly what the tasks and participants say;
-	/// - the active list holds exactly the running and paused tasks, once each;
-	/// - each task's participant counts match its participants;
+	/// - the funds held for budgets, deposits and bonds are exactly what the tasks and
+	///   participants say;
+	/// - the active list holds exactly the running and paused tasks, once each; exactly the
+	///   others have ended and hold no budget;
+	/// - each task's participant counts match its participants and stay within the caps, and its
+	///   allowlist length matches its allowlist;
 	/// - no round is open past the end of its phase (the hook of block `now` has run);
-	/// - a round never holds more trainers or aggregators than its task allows.
+	/// - a round never holds more trainers or aggregators than its task allows;
+	/// - every finished round has a summary, and at most `RetainedRounds + 1` full records are
+	///   kept per task.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state(now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
-		use crate::{BalanceOf, HoldReason};
+		use crate::{Allowlists, BalanceOf, HoldReason};
 		use alloc::collections::btree_map::BTreeMap;
-		use cohort_primitives::{traits::Role, TaskStatus};
-		use frame_support::{ensure, traits::fungible::InspectHold};
+		use cohort_primitives::traits::Role;
+		use frame_support::{
+			ensure,
+			traits::{fungible::InspectHold, Get},
+		};
 		use sp_runtime::traits::Zero;
 
 		let active = ActiveTasks::<T>::get();
 		let mut budgets: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (task, info) in Tasks::<T>::iter() {
-			let running = matches!(info.status, TaskStatus::Active | TaskStatus::Paused);
+			let running = info.status.is_live();
 			ensure!(
 				active.iter().filter(|t| **t == task).count() == running as usize,
 				"the active list holds exactly the running and paused tasks, once each"
 			);
 			ensure!(running || info.budget.is_zero(), "an ended task holds no budget");
+			ensure!(running != info.ended.is_some(), "exactly the ended tasks have an end");
 			*budgets.entry(info.owner.clone()).or_default() += info.budget;
+			*deposits.entry(info.owner.clone()).or_default() += info.deposit;
 
 			let (mut trainers, mut aggregators) = (0u32, 0u32);
 			for (who, p) in Participants::<T>::iter_prefix(task) {
@@ -132,16 +164,37 @@ impl<T: Config> Pallet<T> {
 				(trainers, aggregators) == (info.trainers, info.aggregators),
 				"participant counts match the participants"
 			);
+			ensure!(
+				trainers <= T::MaxTrainersPerTask::get() &&
+					aggregators <= T::MaxAggregatorsPerTask::get(),
+				"each role stays within its cap"
+			);
+			ensure!(
+				Allowlists::<T>::get(task).map_or(0, |l| l.len() as u32) == info.allowlist_len,
+				"the allowlist length matches the allowlist"
+			);
 
 			if let Some(round) = Rounds::<T>::get(task, info.next_round) {
 				if !round.phase.is_closed() {
 					ensure!(running, "only a running or paused task has an open round");
 					ensure!(round.phase_ends >= now, "no round is open past the end of its phase");
 				}
+			}
+			for (_, round) in Rounds::<T>::iter_prefix(task) {
 				ensure!(
-					round.trainers.len() as u32 <= info.spec.max_trainers
-						&& round.aggregators.len() as u32 <= info.spec.aggregators,
+					round.trainers.len() as u32 <= info.spec.max_trainers &&
+						round.aggregators.len() as u32 <= info.spec.aggregators,
 					"a round holds no more trainers or aggregators than its task allows"
+				);
+			}
+			ensure!(
+				Rounds::<T>::iter_prefix(task).count() as u32 <= T::RetainedRounds::get() + 1,
+				"at most RetainedRounds + 1 full round records per task"
+			);
+			for index in 0..info.next_round {
+				ensure!(
+					RoundSummaries::<T>::contains_key(task, index),
+					"every finished round has a summary"
 				);
 			}
 		}
@@ -154,6 +207,12 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::TaskBudget.into(), &owner) == budget,
 				"the budget held from each owner is the sum of its tasks' budgets"
+			);
+		}
+		for (owner, deposit) in deposits {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::TaskDeposit.into(), &owner) == deposit,
+				"the deposit held from each owner is the sum of its tasks' deposits"
 			);
 		}
 		for (who, bond) in bonds {

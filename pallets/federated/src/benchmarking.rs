@@ -4,6 +4,7 @@ use super::*;
 use crate::Pallet as Federated;
 use alloc::{vec, vec::Vec};
 use cohort_primitives::{
+	commitment::{aggregate_commitment, update_commitment},
 	model::ModelSpec,
 	payload::{PayloadHeader, PayloadKind, PAYLOAD_HEADER_LEN},
 	round::Phase,
@@ -23,10 +24,7 @@ const SEED: u32 = 0;
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, SEED);
-	let amount = T::MinAggregatorBond::get()
-		.saturating_add(T::MinTrainerBond::get())
-		.saturating_mul(1_000u32.into())
-		.max(BalanceOf::<T>::max_value() / 1_000_000u32.into());
+	let amount = BalanceOf::<T>::max_value() / 1_000_000u32.into();
 	T::Currency::set_balance(&who, amount);
 	who
 }
@@ -53,8 +51,13 @@ fn spec<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> TaskSpec
 		max_trainers: trainers,
 		aggregators,
 		quorum: aggregators / 2 + 1,
-		phases: PhaseLengths { commit: phase, reveal: phase, aggregate: phase },
-		max_payload_bytes: T::MaxPayloadBytes::get(),
+		phases: PhaseLengths {
+			commit: phase,
+			reveal: T::MaxPhaseLength::get(),
+			aggregate: phase,
+			aggregate_reveal: T::MaxPhaseLength::get(),
+		},
+		max_payload_bytes: T::MaxPayloadBytes::get().min(T::BlockPayloadBytes::get()),
 		reward_per_round: T::MinTrainerBond::get(),
 		aggregator_share: Perbill::from_percent(30),
 		penalty: Perbill::from_percent(10),
@@ -80,9 +83,6 @@ fn payload(
 	bytes
 }
 
-fn commitment(update: &[u8]) -> H256 {
-	H256(sp_io::hashing::blake2_256(&[update, &[0u8; 32][..]].concat()))
-}
 
 fn hash(bytes: &[u8]) -> H256 {
 	H256(sp_io::hashing::blake2_256(bytes))
@@ -105,13 +105,14 @@ fn create_with<T: Config>(
 		),
 	)
 	.expect("valid task");
+	let info = Tasks::<T>::get(task).expect("just created");
 	for i in 0..trainers {
 		let who = funded::<T>("trainer", i);
 		Federated::<T>::join(
 			RawOrigin::Signed(who).into(),
 			task,
 			JoinAs::Trainer { dataset: i as u64 },
-			T::MinTrainerBond::get(),
+			info.min_trainer_bond,
 		)
 		.expect("joins");
 	}
@@ -121,7 +122,7 @@ fn create_with<T: Config>(
 			RawOrigin::Signed(who).into(),
 			task,
 			JoinAs::Aggregator,
-			T::MinAggregatorBond::get(),
+			info.min_aggregator_bond,
 		)
 		.expect("joins");
 	}
@@ -131,8 +132,9 @@ fn create_with<T: Config>(
 /// A task whose first round has started with every participant selected.
 fn started<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> (TaskId, T::AccountId) {
 	let (task, owner) = create_with::<T>(trainers, aggregators, parameters);
-	let info = Tasks::<T>::get(task).unwrap();
-	Federated::<T>::start_round(task, &info, frame_system::Pallet::<T>::block_number());
+	let mut info = Tasks::<T>::get(task).unwrap();
+	Federated::<T>::start_round(task, &mut info, frame_system::Pallet::<T>::block_number());
+	Tasks::<T>::insert(task, info);
 	(task, owner)
 }
 
@@ -144,54 +146,86 @@ fn selected_aggregators<T: Config>(task: TaskId) -> Vec<T::AccountId> {
 	Rounds::<T>::get(task, 0).unwrap().aggregators.iter().map(|a| a.who.clone()).collect()
 }
 
-/// Commits and reveals every selected trainer's update: aggregation is open.
-fn to_aggregation<T: Config>(task: TaskId, parameters: u32) {
+/// A distinct update for each trainer (its first parameter is the trainer's number).
+fn update_for(task: TaskId, parameters: u32, i: usize) -> Vec<u8> {
+	let mut update = payload(PayloadKind::Update, task, 0, parameters, 1);
+	update[PAYLOAD_HEADER_LEN..PAYLOAD_HEADER_LEN + 4].copy_from_slice(&(i as u32).to_le_bytes());
+	update
+}
+
+/// Commits every selected trainer's update, then reveals all but the last `keep` of them.
+fn commit_and_reveal<T: Config>(task: TaskId, parameters: u32, keep: usize) -> Vec<T::AccountId> {
 	let trainers = selected_trainers::<T>(task);
-	let update = payload(PayloadKind::Update, task, 0, parameters, 1);
-	for who in &trainers {
+	for (i, who) in trainers.iter().enumerate() {
+		let update = update_for(task, parameters, i);
 		Federated::<T>::commit_update(
 			RawOrigin::Signed(who.clone()).into(),
 			task,
 			0,
-			commitment(&update),
+			update_commitment(who, task, 0, &update, &[0u8; 32]),
 		)
 		.unwrap();
 	}
-	for who in &trainers {
+	for (i, who) in trainers.iter().enumerate().take(trainers.len() - keep) {
 		Federated::<T>::reveal_update(
 			RawOrigin::Signed(who.clone()).into(),
 			task,
 			0,
-			update.clone().try_into().unwrap(),
+			update_for(task, parameters, i).try_into().unwrap(),
 			[0u8; 32],
 		)
 		.unwrap();
 	}
+	trainers
 }
 
 fn scores<T: Config>(count: u32) -> BoundedVec<u32, T::MaxTrainersPerRound> {
 	BoundedVec::truncate_from(vec![500_000; count as usize])
 }
 
-/// Every selected aggregator but the last submits the same aggregate (the first carrying its
-/// payload) with a score for each of the `updates` updates; returns the last one.
-fn all_but_last_agree<T: Config>(task: TaskId, updates: u32, parameters: u32) -> T::AccountId {
-	let mut aggregators = selected_aggregators::<T>(task);
-	let last = aggregators.pop().expect("at least one aggregator");
+/// Moves the round to its aggregate reveal phase: every trainer revealed, every selected
+/// aggregator committed to the agreed aggregate, except the last, which committed to `last`'s
+/// own aggregate. Returns the aggregators.
+fn to_aggregate_reveal<T: Config>(
+	task: TaskId,
+	parameters: u32,
+	last: &[u8],
+) -> Vec<T::AccountId> {
+	commit_and_reveal::<T>(task, parameters, 0);
+	let updates = Rounds::<T>::get(task, 0).unwrap().accepted_updates().count() as u32;
+	let aggregators = selected_aggregators::<T>(task);
 	let agreed = payload(PayloadKind::Aggregate, task, 0, parameters, 2);
-	for (i, who) in aggregators.into_iter().enumerate() {
+	for (i, who) in aggregators.iter().enumerate() {
+		let result = if i + 1 == aggregators.len() { hash(last) } else { hash(&agreed) };
+		Federated::<T>::commit_aggregate(
+			RawOrigin::Signed(who.clone()).into(),
+			task,
+			0,
+			aggregate_commitment(who, task, 0, &result, &scores::<T>(updates), &[0u8; 32]),
+		)
+		.unwrap();
+	}
+	aggregators
+}
+
+/// Every selected aggregator but the last reveals the agreed aggregate (the first carrying its
+/// payload).
+fn all_but_last_reveal<T: Config>(task: TaskId, aggregators: &[T::AccountId], parameters: u32) {
+	let updates = Rounds::<T>::get(task, 0).unwrap().accepted_updates().count() as u32;
+	let agreed = payload(PayloadKind::Aggregate, task, 0, parameters, 2);
+	for (i, who) in aggregators.iter().take(aggregators.len() - 1).enumerate() {
 		let carried = (i == 0).then(|| agreed.clone().try_into().unwrap());
-		Federated::<T>::submit_aggregate(
-			RawOrigin::Signed(who).into(),
+		Federated::<T>::reveal_aggregate(
+			RawOrigin::Signed(who.clone()).into(),
 			task,
 			0,
 			hash(&agreed),
 			scores::<T>(updates),
+			[0u8; 32],
 			carried,
 		)
 		.unwrap();
 	}
-	last
 }
 
 /// Fills the active-task list with ids of tasks that do not exist (for list-length costs).
@@ -238,10 +272,11 @@ mod benchmarks {
 		assert_eq!(Tasks::<T>::get(task).unwrap().status, cohort_primitives::TaskStatus::Active);
 	}
 
+	/// Cancelling during aggregation, with `t` revealed updates to pay.
 	#[benchmark]
-	fn cancel_task() {
-		let (task, owner) =
-			started::<T>(T::MaxTrainersPerRound::get(), T::MaxAggregatorsPerRound::get(), 2);
+	fn cancel_task(t: Linear<1, { T::MaxTrainersPerRound::get() }>) {
+		let (task, owner) = started::<T>(t, T::MaxAggregatorsPerRound::get(), 2);
+		commit_and_reveal::<T>(task, 2, 0);
 		fill_active::<T>(1);
 		ActiveTasks::<T>::try_append(task).unwrap();
 
@@ -251,13 +286,25 @@ mod benchmarks {
 		assert_eq!(Tasks::<T>::get(task).unwrap().status, cohort_primitives::TaskStatus::Cancelled);
 	}
 
+	/// Joining a task whose allowlist holds `n` accounts, the joiner last.
 	#[benchmark]
-	fn join() {
-		let (task, _) = create_with::<T>(0, 0, 2);
+	fn join(n: Linear<0, { T::MaxAllowlist::get() }>) {
+		let (task, owner) = create_with::<T>(0, 0, 2);
 		let who = funded::<T>("joiner", 0);
+		if n > 0 {
+			let mut list: Vec<T::AccountId> = (1..n).map(|i| account("listed", i, SEED)).collect();
+			list.push(who.clone());
+			Federated::<T>::set_allowlist(
+				RawOrigin::Signed(owner).into(),
+				task,
+				BoundedVec::truncate_from(list),
+			)
+			.unwrap();
+		}
+		let bond = Tasks::<T>::get(task).unwrap().min_aggregator_bond;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), task, JoinAs::Aggregator, T::MinAggregatorBond::get());
+		_(RawOrigin::Signed(who.clone()), task, JoinAs::Aggregator, bond);
 
 		assert!(Participants::<T>::contains_key(task, &who));
 	}
@@ -272,7 +319,7 @@ mod benchmarks {
 			RawOrigin::Signed(who.clone()).into(),
 			task,
 			JoinAs::Trainer { dataset: 0 },
-			T::MinTrainerBond::get(),
+			Tasks::<T>::get(task).unwrap().min_trainer_bond,
 		)
 		.unwrap();
 
@@ -304,61 +351,117 @@ mod benchmarks {
 		assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::Reveal);
 	}
 
-	/// The last of the round's trainers reveals an update of `l` bytes, which opens aggregation.
+	/// The last of `t` trainers reveals an update of `l` bytes (checked against the `t - 1`
+	/// revealed before it), which opens aggregation.
 	#[benchmark]
-	fn reveal_update(l: Linear<{ PAYLOAD_HEADER_LEN as u32 + 8 }, { T::MaxPayloadBytes::get() }>) {
+	fn reveal_update(
+		l: Linear<
+			{ PAYLOAD_HEADER_LEN as u32 + 8 },
+			{ T::MaxPayloadBytes::get().min(T::BlockPayloadBytes::get()) },
+		>,
+		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
+	) {
 		let parameters = parameters_in(l);
-		let (task, _) = started::<T>(T::MaxTrainersPerRound::get(), 1, parameters);
-		let update = payload(PayloadKind::Update, task, 0, parameters, 1);
-		let trainers = selected_trainers::<T>(task);
-		for who in &trainers {
-			Federated::<T>::commit_update(
-				RawOrigin::Signed(who.clone()).into(),
-				task,
-				0,
-				commitment(&update),
-			)
-			.unwrap();
-		}
-		let (last, others) = trainers.split_last().unwrap();
-		for who in others {
-			Federated::<T>::reveal_update(
-				RawOrigin::Signed(who.clone()).into(),
-				task,
-				0,
-				update.clone().try_into().unwrap(),
-				[0u8; 32],
-			)
-			.unwrap();
-		}
-		let update: BoundedVec<u8, T::MaxPayloadBytes> = update.try_into().unwrap();
+		let (task, _) = started::<T>(t, 1, parameters);
+		let trainers = commit_and_reveal::<T>(task, parameters, 1);
+		let last = trainers.last().unwrap().clone();
+		let update: BoundedVec<u8, T::MaxPayloadBytes> =
+			update_for(task, parameters, trainers.len() - 1).try_into().unwrap();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last.clone()), task, 0, update, [0u8; 32]);
+		_(RawOrigin::Signed(last), task, 0, update, [0u8; 32]);
 
 		assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::Aggregate);
 	}
 
-	/// The last of `a` aggregators submits, carrying an aggregate of `l` bytes, over `t`
-	/// updates; this decides the round (paying, and penalising the last one if it dissents).
+	/// The last of `a` aggregators commits, which opens the aggregate reveal phase.
 	#[benchmark]
-	fn submit_aggregate(
+	fn commit_aggregate(a: Linear<1, { T::MaxAggregatorsPerRound::get() }>) {
+		let (task, _) = started::<T>(1, a, 2);
+		commit_and_reveal::<T>(task, 2, 0);
+		let aggregators = selected_aggregators::<T>(task);
+		let (last, others) = aggregators.split_last().unwrap();
+		for who in others {
+			Federated::<T>::commit_aggregate(
+				RawOrigin::Signed(who.clone()).into(),
+				task,
+				0,
+				H256::zero(),
+			)
+			.unwrap();
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last.clone()), task, 0, H256::zero());
+
+		assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::AggregateReveal);
+	}
+
+	/// The last of `a` aggregators reveals, carrying an aggregate of `l` bytes of its own, over
+	/// `t` updates; this decides the round (paying everyone else, penalising it as a dissenter).
+	#[benchmark]
+	fn reveal_aggregate(
 		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
 		a: Linear<1, { T::MaxAggregatorsPerRound::get() }>,
-		l: Linear<{ PAYLOAD_HEADER_LEN as u32 + 8 }, { T::MaxPayloadBytes::get() }>,
+		l: Linear<
+			{ PAYLOAD_HEADER_LEN as u32 + 8 },
+			{ T::MaxPayloadBytes::get().min(T::BlockPayloadBytes::get()) },
+		>,
 	) {
 		let parameters = parameters_in(l);
 		let (task, _) = started::<T>(t, a, parameters);
-		to_aggregation::<T>(task, parameters);
-		let last = all_but_last_agree::<T>(task, t, parameters);
 		let own = payload(PayloadKind::Aggregate, task, 0, parameters, 3);
+		let aggregators = to_aggregate_reveal::<T>(task, parameters, &own);
+		all_but_last_reveal::<T>(task, &aggregators, parameters);
+		let last = aggregators.last().unwrap().clone();
 		let own_hash = hash(&own);
 		let own: BoundedVec<u8, T::MaxPayloadBytes> = own.try_into().unwrap();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last), task, 0, own_hash, scores::<T>(t), Some(own));
+		_(RawOrigin::Signed(last), task, 0, own_hash, scores::<T>(t), [0u8; 32], Some(own));
 
 		assert!(Rounds::<T>::get(task, 0).unwrap().phase.is_closed());
+	}
+
+	/// Setting an allowlist of `n` accounts (the deposit grows).
+	#[benchmark]
+	fn set_allowlist(n: Linear<0, { T::MaxAllowlist::get() }>) {
+		let (task, owner) = create_with::<T>(0, 0, 2);
+		let list: Vec<T::AccountId> = (0..n).map(|i| account("listed", i, SEED)).collect();
+		let list = BoundedVec::truncate_from(list);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), task, list);
+
+		assert_eq!(Tasks::<T>::get(task).unwrap().allowlist_len, n);
+	}
+
+	/// Pruning an ended task with `p` participants left and `r` round summaries.
+	#[benchmark]
+	fn prune_task(
+		p: Linear<0, { T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()) }>,
+		r: Linear<0, { T::MaxRounds::get() }>,
+	) {
+		let trainers = p.min(T::MaxTrainersPerTask::get());
+		let (task, owner) = create_with::<T>(trainers, p - trainers, 2);
+		let summary = crate::RoundSummaryOf::<T> {
+			outcome: Phase::Failed { reason: cohort_primitives::round::FailReason::NoQuorum },
+			started: frame_system::Pallet::<T>::block_number(),
+			updates: 0,
+			paid: 0u32.into(),
+		};
+		for index in 0..r {
+			crate::RoundSummaries::<T>::insert(task, index, summary.clone());
+		}
+		Federated::<T>::cancel_task(RawOrigin::Signed(owner.clone()).into(), task).unwrap();
+		let later = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::TaskRetention::get());
+		frame_system::Pallet::<T>::set_block_number(later);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), task);
+
+		assert!(!Tasks::<T>::contains_key(task));
 	}
 
 	/// The hook with `n` active tasks, each with a round under way that is not due.
@@ -379,31 +482,34 @@ mod benchmarks {
 
 	/// Selecting a round among `p` participants.
 	#[benchmark]
-	fn start_round(p: Linear<2, { T::MaxParticipants::get() }>) {
-		let aggregators = T::MaxAggregatorsPerRound::get().min(p - 1);
+	fn start_round(
+		p: Linear<2, { T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()) }>,
+	) {
+		let aggregators = T::MaxAggregatorsPerTask::get().min(p - 1);
 		let (task, _) = create_with::<T>(p - aggregators, aggregators, 2);
-		let info = Tasks::<T>::get(task).unwrap();
+		let mut info = Tasks::<T>::get(task).unwrap();
 		let now = frame_system::Pallet::<T>::block_number();
 
 		#[block]
 		{
-			Federated::<T>::start_round(task, &info, now);
+			Federated::<T>::start_round(task, &mut info, now);
 		}
 
 		assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::Commit);
 	}
 
-	/// Deciding a round at the end of its aggregate phase: `t` updates, `a` aggregators of whom
-	/// all but one agreed (paid) and one did not submit (penalised).
+	/// Deciding a round at the end of its aggregate reveal phase: `t` updates, `a` aggregators
+	/// of whom all but one revealed the agreed result (paid) and one did not reveal
+	/// (penalised).
 	#[benchmark]
 	fn close_phase(
 		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
 		a: Linear<1, { T::MaxAggregatorsPerRound::get() }>,
 	) {
 		let (task, _) = started::<T>(t, a, 2);
-		to_aggregation::<T>(task, 2);
-		// The last aggregator does not submit: the phase times out.
-		all_but_last_agree::<T>(task, t, 2);
+		let agreed = payload(PayloadKind::Aggregate, task, 0, 2, 2);
+		let aggregators = to_aggregate_reveal::<T>(task, 2, &agreed);
+		all_but_last_reveal::<T>(task, &aggregators, 2);
 		let mut info = Tasks::<T>::get(task).unwrap();
 		let mut record = Rounds::<T>::get(task, 0).unwrap();
 
@@ -413,6 +519,22 @@ mod benchmarks {
 		}
 
 		assert!(record.phase.is_closed());
+	}
+
+	/// The hook expiring one task in which no round ever started.
+	#[benchmark]
+	fn expire_task() {
+		let (task, _) = create_with::<T>(0, 0, 2);
+		let now = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::TaskExpiry::get())
+			.saturating_add(1u32.into());
+
+		#[block]
+		{
+			Federated::<T>::on_initialize(now);
+		}
+
+		assert_eq!(Tasks::<T>::get(task).unwrap().status, cohort_primitives::TaskStatus::Expired);
 	}
 
 	impl_benchmark_test_suite!(Federated, crate::mock::new_test_ext(), crate::mock::Test);

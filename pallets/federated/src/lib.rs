@@ -8,27 +8,37 @@
 //!
 //! A **task owner** creates a task ([`Pallet::create_task`]) describing the model, the local
 //! training, the aggregation rule, the number of rounds and the reward per round; the whole
-//! budget (`reward_per_round * rounds`) is held from the owner. **Trainers** (each bringing a
-//! dataset) and **aggregators** join with a bond, also held ([`Pallet::join`]).
+//! budget (`reward_per_round * rounds`) is held from the owner, and so is a deposit for the
+//! storage the task uses, until the task is pruned ([`Pallet::prune_task`]). **Trainers** (each
+//! bringing a dataset) and **aggregators** join with a bond, also held ([`Pallet::join`]); the
+//! task may limit who joins to an allowlist ([`Pallet::set_allowlist`]).
 //!
 //! Each round goes through these phases (see `docs/federated.md` for the diagram):
 //!
 //! 1. *selection*: as soon as enough participants have joined, trainers and aggregators are
 //!    drawn for the round, weighted by bond, from the runtime's randomness;
-//! 2. *commit*: selected trainers commit `blake2_256(update ++ salt)` ([`Pallet::commit_update`]);
+//! 2. *commit*: selected trainers commit to their update with a commitment that names them, the
+//!    task and the round ([`Pallet::commit_update`], [`cohort_primitives::commitment`]);
 //! 3. *reveal*: they reveal the update and the salt ([`Pallet::reveal_update`]); the pallet checks
-//!    the commitment, the length and the header, and keeps only the hash, length and position
-//!    of the update: the bytes stay in the block body;
-//! 4. *aggregate*: selected aggregators submit the hash of the aggregate they computed and one
-//!    score per accepted update ([`Pallet::submit_aggregate`]); the first submitter of each
-//!    distinct hash carries its payload. When every aggregator has submitted, or the phase ends,
-//!    the hash that reached the quorum becomes the next global model, each update's score is the
-//!    median of the agreeing aggregators' scores, and the round's reward is paid.
+//!    the commitment, the length, the header, and that no one revealed the same bytes before,
+//!    and keeps only the hash, length and position of the update: the bytes stay in the block
+//!    body;
+//! 4. *aggregate*: selected aggregators compute the aggregate and one score per accepted update
+//!    and commit to both ([`Pallet::commit_aggregate`]);
+//! 5. *aggregate reveal*: they reveal them ([`Pallet::reveal_aggregate`]); the first reveal of
+//!    each distinct hash carries its payload. When every committed aggregator has revealed, or
+//!    the phase ends, the hash that reached the quorum becomes the next global model, each
+//!    update's score is the (lower) median of the agreeing aggregators' scores, and the round's
+//!    reward is paid.
 //!
-//! A phase that ends without enough participants fails the round (keeping the previous global
-//! model) instead of leaving it stuck. Selected trainers who do not reveal, and selected
-//! aggregators who do not submit or disagree with the quorum, lose `penalty` of their bond; the
-//! slashed funds go to [`Config::OnSlash`].
+//! Every phase closes as soon as everyone in it has acted. A phase that ends without enough
+//! participants fails the round (keeping the previous global model) instead of leaving it
+//! stuck. Selected participants who do not commit or reveal, and aggregators who disagree with
+//! the quorum, lose `penalty` of their bond; the slashed funds go to [`Config::OnSlash`].
+//!
+//! A live task in which no round starts for [`Config::TaskExpiry`] blocks expires and returns
+//! its budget. Only the last [`Config::RetainedRounds`] round records are kept in full; every
+//! finished round keeps a summary until the task is pruned.
 //!
 //! Workers do not scan the chain: [`Pallet::duties`] (the `FederatedApi` runtime API) tells an
 //! account what to do now and where every payload it needs is.
@@ -42,9 +52,11 @@ pub use pallet::*;
 mod api;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod deposit;
 #[cfg(test)]
 mod mock;
 mod payout;
+mod prune;
 mod round;
 mod selection;
 #[cfg(test)]
@@ -53,7 +65,7 @@ mod validate;
 pub mod weights;
 pub use weights::WeightInfo;
 
-use cohort_primitives::round::{AggregatorSlot, RoundInfo, TrainerSlot};
+use cohort_primitives::round::{AggregatorSlot, RoundInfo, RoundSummary, TrainerSlot};
 use frame_support::traits::fungible;
 use frame_system::pallet_prelude::BlockNumberFor;
 
@@ -79,6 +91,8 @@ pub type RoundOf<T> = RoundInfo<
 	<T as Config>::MaxTrainersPerRound,
 	<T as Config>::MaxAggregatorsPerRound,
 >;
+/// What is kept of a finished round.
+pub type RoundSummaryOf<T> = RoundSummary<BalanceOf<T>, BlockNumberFor<T>>;
 /// A trainer's place in a round.
 pub type TrainerSlotOf<T> =
 	TrainerSlot<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
@@ -88,16 +102,20 @@ pub type AggregatorSlotOf<T> = AggregatorSlot<
 	BalanceOf<T>,
 	<T as Config>::MaxTrainersPerRound,
 >;
+/// An owner's allowlist.
+pub type AllowlistOf<T> =
+	frame_support::BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxAllowlist>;
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use cohort_primitives::{
+		commitment::{aggregate_commitment, update_commitment},
 		payload::PayloadRef,
-		round::{FailReason, Phase},
+		round::{AggregateSubmission, FailReason, Phase, MAX_SCORE},
 		traits::{ComputeAccess, DatasetAccess, RewardObserver, Role},
-		DatasetId, RoundIndex, Score, TaskId, TaskStatus,
+		DatasetId, PayloadKind, RoundIndex, Score, TaskId, TaskStatus,
 	};
 	use frame_support::{
 		pallet_prelude::*,
@@ -105,10 +123,13 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
-	use sp_runtime::traits::{CheckedMul, Saturating, Zero};
+	use sp_runtime::{
+		traits::{CheckedMul, Saturating, Zero},
+		Perbill,
+	};
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -116,7 +137,7 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
-		/// The currency that budgets, bonds and rewards are paid in.
+		/// The currency that budgets, deposits, bonds and rewards are paid in.
 		type Currency: fungible::Inspect<Self::AccountId>
 			+ fungible::Mutate<Self::AccountId>
 			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
@@ -148,9 +169,18 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAggregatorsPerRound: Get<u32>;
 
-		/// At most this many trainers and aggregators may join one task.
+		/// At most this many trainers may join one task. Trainers and aggregators have caps of
+		/// their own, so that neither role can crowd the other out.
 		#[pallet::constant]
-		type MaxParticipants: Get<u32>;
+		type MaxTrainersPerTask: Get<u32>;
+
+		/// At most this many aggregators may join one task.
+		#[pallet::constant]
+		type MaxAggregatorsPerTask: Get<u32>;
+
+		/// At most this many accounts on a task's allowlist.
+		#[pallet::constant]
+		type MaxAllowlist: Get<u32>;
 
 		/// At most this many tasks may be running (or paused) at once.
 		#[pallet::constant]
@@ -164,13 +194,23 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPayloadBytes: Get<u32>;
 
-		/// The smallest bond a trainer may join with.
+		/// The payload bytes a task may count on each block to carry: a reveal phase must be
+		/// long enough for every selected trainer's largest update at this rate. Set it well
+		/// below the block length, so that one task's reveals cannot fill whole blocks.
+		#[pallet::constant]
+		type BlockPayloadBytes: Get<u32>;
+
+		/// The smallest bond a trainer may join any task with.
 		#[pallet::constant]
 		type MinTrainerBond: Get<BalanceOf<Self>>;
 
-		/// The smallest bond an aggregator may join with.
+		/// The smallest bond an aggregator may join any task with.
 		#[pallet::constant]
 		type MinAggregatorBond: Get<BalanceOf<Self>>;
+
+		/// The smallest penalty a task may set.
+		#[pallet::constant]
+		type MinPenalty: Get<Perbill>;
 
 		/// The shortest phase, in blocks.
 		#[pallet::constant]
@@ -179,6 +219,26 @@ pub mod pallet {
 		/// The longest phase, in blocks.
 		#[pallet::constant]
 		type MaxPhaseLength: Get<BlockNumberFor<Self>>;
+
+		/// The part of a task's deposit that does not depend on its size.
+		#[pallet::constant]
+		type TaskDepositBase: Get<BalanceOf<Self>>;
+
+		/// The part of a task's deposit per byte of storage it may use.
+		#[pallet::constant]
+		type TaskDepositPerByte: Get<BalanceOf<Self>>;
+
+		/// A live task in which no round starts for this many blocks expires.
+		#[pallet::constant]
+		type TaskExpiry: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after its end before anyone may prune a task.
+		#[pallet::constant]
+		type TaskRetention: Get<BlockNumberFor<Self>>;
+
+		/// Finished rounds kept in full per task; older ones keep only their summary.
+		#[pallet::constant]
+		type RetainedRounds: Get<u32>;
 
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -189,6 +249,8 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// A task owner's budget for rewards.
 		TaskBudget,
+		/// A task owner's deposit for the storage the task uses, until it is pruned.
+		TaskDeposit,
 		/// A participant's bond, lost in part for misbehaviour.
 		ParticipantBond,
 	}
@@ -230,11 +292,13 @@ pub mod pallet {
 	pub enum Offence {
 		/// A selected trainer did not commit.
 		NoCommit,
-		/// A trainer committed but did not reveal.
+		/// A trainer committed but did not reveal a valid update.
 		NoReveal,
-		/// A selected aggregator did not submit.
+		/// A selected aggregator did not commit to a result.
 		NoAggregate,
-		/// An aggregator submitted a hash other than the one the quorum agreed on.
+		/// An aggregator committed but did not reveal its result.
+		NoAggregateReveal,
+		/// An aggregator revealed a hash other than the one the quorum agreed on.
 		Disagreed,
 	}
 
@@ -242,7 +306,7 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextTaskId<T> = StorageValue<_, TaskId, ValueQuery>;
 
-	/// Every task ever created.
+	/// Every task not yet pruned.
 	#[pallet::storage]
 	pub type Tasks<T: Config> = StorageMap<_, Blake2_128Concat, TaskId, TaskOf<T>>;
 
@@ -262,16 +326,31 @@ pub mod pallet {
 		Participant<BalanceOf<T>>,
 	>;
 
-	/// Every round of every task: under way or finished.
+	/// Each task's round under way and its last [`Config::RetainedRounds`] finished rounds, in
+	/// full.
 	#[pallet::storage]
 	pub type Rounds<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, TaskId, Twox64Concat, RoundIndex, RoundOf<T>>;
 
+	/// A summary of every finished round of each task, kept until the task is pruned.
+	#[pallet::storage]
+	pub type RoundSummaries<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, TaskId, Twox64Concat, RoundIndex, RoundSummaryOf<T>>;
+
+	/// The accounts that may join a task, when its owner has set a list.
+	#[pallet::storage]
+	pub type Allowlists<T: Config> = StorageMap<_, Blake2_128Concat, TaskId, AllowlistOf<T>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A task was created and its budget held from the owner.
-		TaskCreated { task: TaskId, owner: T::AccountId, budget: BalanceOf<T> },
+		/// A task was created; its budget and its storage deposit were held from the owner.
+		TaskCreated {
+			task: TaskId,
+			owner: T::AccountId,
+			budget: BalanceOf<T>,
+			deposit: BalanceOf<T>,
+		},
 		/// The owner paused a task.
 		TaskPaused { task: TaskId },
 		/// The owner resumed a task.
@@ -280,9 +359,16 @@ pub mod pallet {
 		TaskCancelled { task: TaskId, refund: BalanceOf<T> },
 		/// All rounds of a task have run; `refund` of its budget went back to the owner.
 		TaskFinished { task: TaskId, refund: BalanceOf<T> },
+		/// No round of a task started for too long; `refund` of its budget went back.
+		TaskExpired { task: TaskId, refund: BalanceOf<T> },
+		/// An ended task's records were removed; its deposit and every remaining bond went back.
+		TaskPruned { task: TaskId, deposit: BalanceOf<T>, bonds_released: u32 },
+		/// The owner set who may join a task (`accounts: 0`: anyone); the deposit is now
+		/// `deposit`.
+		AllowlistSet { task: TaskId, accounts: u32, deposit: BalanceOf<T> },
 		/// An account joined a task, with `bond` held.
 		Joined { task: TaskId, who: T::AccountId, role: Role, bond: BalanceOf<T> },
-		/// An account left a task and got `bond` back.
+		/// An account left a task (or the task was pruned) and got `bond` back.
 		Left { task: TaskId, who: T::AccountId, bond: BalanceOf<T> },
 		/// A round started: these trainers and aggregators were selected.
 		RoundStarted {
@@ -303,15 +389,24 @@ pub mod pallet {
 			who: T::AccountId,
 			update: PayloadRef<BlockNumberFor<T>>,
 		},
-		/// The reveal phase ended; aggregators may submit until `submit_by`.
+		/// The reveal phase ended; aggregators may commit until `commit_by`.
 		AggregationOpened {
 			task: TaskId,
 			round: RoundIndex,
 			updates: u32,
-			submit_by: BlockNumberFor<T>,
+			commit_by: BlockNumberFor<T>,
 		},
-		/// An aggregator submitted an aggregate hash and scores.
-		AggregateSubmitted { task: TaskId, round: RoundIndex, who: T::AccountId, aggregate: H256 },
+		/// An aggregator committed to a result.
+		AggregateCommitted {
+			task: TaskId,
+			round: RoundIndex,
+			who: T::AccountId,
+			commitment: H256,
+		},
+		/// The aggregate commit phase ended; aggregators may reveal until `reveal_by`.
+		AggregateRevealOpened { task: TaskId, round: RoundIndex, reveal_by: BlockNumberFor<T> },
+		/// An aggregator revealed an aggregate hash and scores.
+		AggregateRevealed { task: TaskId, round: RoundIndex, who: T::AccountId, aggregate: H256 },
 		/// A quorum agreed on `aggregate`: it is the task's new global model.
 		RoundFinalized {
 			task: TaskId,
@@ -358,7 +453,12 @@ pub mod pallet {
 		InvalidRoundCount,
 		/// The quorum must be more than half of the aggregators, and at most all of them.
 		InvalidQuorum,
-		/// The budget (reward per round times rounds) overflows.
+		/// The penalty is below the chain's minimum.
+		PenaltyTooLow,
+		/// The reveal phases are too short for the blocks to carry every selected trainer's
+		/// largest update (or an aggregate) at the chain's payload rate.
+		RevealWindowTooShort,
+		/// The budget (reward per round times rounds), a bond or the deposit overflows.
 		BudgetOverflow,
 		/// Too many tasks are running already.
 		TooManyActiveTasks,
@@ -366,15 +466,19 @@ pub mod pallet {
 		NotActive,
 		/// The task is not paused.
 		NotPaused,
-		/// The task has ended (finished or cancelled).
+		/// The task has ended (finished, cancelled or expired).
 		TaskEnded,
+		/// The task has not ended, or ended too recently to be pruned.
+		NotPrunable,
 		/// The account has already joined this task.
 		AlreadyJoined,
 		/// The account has not joined this task.
 		NotParticipant,
-		/// The task has as many participants as it may.
+		/// The task has as many participants of this role as it may.
 		TooManyParticipants,
-		/// The bond is below the minimum for the role.
+		/// The task's owner has not put this account on the task's allowlist.
+		NotAllowlisted,
+		/// The bond is below the task's minimum for the role.
 		BondTooLow,
 		/// The data market does not let this account train on this dataset.
 		DatasetNotAllowed,
@@ -390,35 +494,36 @@ pub mod pallet {
 		NotSelectedTrainer,
 		/// The account is not selected as an aggregator in this round.
 		NotSelectedAggregator,
-		/// The trainer has already committed in this round.
+		/// The account has already committed in this round.
 		AlreadyCommitted,
-		/// The trainer did not commit in this round.
+		/// The account did not commit in this round.
 		NotCommitted,
-		/// The trainer has already revealed in this round.
+		/// The account has already revealed in this round.
 		AlreadyRevealed,
-		/// The revealed update and salt do not hash to the commitment.
+		/// What was revealed does not match this account's commitment for this task and round.
 		CommitmentMismatch,
+		/// Another trainer already revealed exactly this update in this round.
+		DuplicateUpdate,
 		/// The payload is larger than the task allows.
 		PayloadTooLarge,
 		/// The payload's header is malformed or its length does not match it.
 		MalformedPayload,
 		/// The payload's header names another task, round, kind, parameter count or scale.
 		PayloadHeaderMismatch,
-		/// The aggregator has already submitted in this round.
-		AlreadySubmitted,
 		/// There must be exactly one score per accepted update.
 		WrongScoreCount,
 		/// A score is above 1_000_000.
 		ScoreOutOfRange,
-		/// No submission has carried this aggregate's payload yet, so this one must.
+		/// No reveal has carried this aggregate's payload yet, so this one must.
 		AggregatePayloadMissing,
-		/// The payload does not hash to the submitted aggregate hash.
+		/// The payload does not hash to the revealed aggregate hash.
 		AggregateHashMismatch,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Starts rounds that can start and moves on rounds whose phase has ended.
+		/// Starts rounds that can start, moves on rounds whose phase has ended, and expires
+		/// tasks in which no round has started for too long.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::progress_tasks(now)
 		}
@@ -427,12 +532,19 @@ pub mod pallet {
 			assert!(T::MaxTrainersPerRound::get() > 0, "rounds need trainers");
 			assert!(T::MaxAggregatorsPerRound::get() > 0, "rounds need aggregators");
 			assert!(
-				T::MaxParticipants::get() >= T::MaxTrainersPerRound::get(),
-				"a task must be able to fill a round"
+				T::MaxTrainersPerTask::get() >= T::MaxTrainersPerRound::get(),
+				"a task must be able to fill a round with trainers"
+			);
+			assert!(
+				T::MaxAggregatorsPerTask::get() >= T::MaxAggregatorsPerRound::get(),
+				"a task must be able to fill a round with aggregators"
 			);
 			assert!(T::MinPhaseLength::get() >= 1u32.into(), "a phase lasts at least a block");
 			assert!(!T::MinTrainerBond::get().is_zero(), "trainer bonds must be positive");
 			assert!(!T::MinAggregatorBond::get().is_zero(), "aggregator bonds must be positive");
+			assert!(!T::MinPenalty::get().is_zero(), "a no-show must cost something");
+			assert!(T::BlockPayloadBytes::get() > 0, "blocks must carry payloads");
+			assert!(!T::TaskDepositBase::get().is_zero(), "a task must cost a deposit");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -444,9 +556,11 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Creates a federated-learning task and holds its budget (`reward_per_round * rounds`)
-		/// from the caller, who becomes its owner.
+		/// and a deposit for its storage from the caller, who becomes its owner.
 		///
 		/// Rounds start once `min_trainers` trainers and `aggregators` aggregators have joined.
+		/// The task's minimum bonds are derived from the spec so that a participant's penalty is
+		/// at least what its role earns in a round.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::create_task())]
 		pub fn create_task(origin: OriginFor<T>, spec: TaskSpecOf<T>) -> DispatchResult {
@@ -456,11 +570,15 @@ pub mod pallet {
 				.reward_per_round
 				.checked_mul(&BalanceOf::<T>::from(spec.rounds))
 				.ok_or(Error::<T>::BudgetOverflow)?;
+			let (min_trainer_bond, min_aggregator_bond) = Self::min_bonds(&spec)?;
+			let deposit = Self::task_deposit(spec.rounds, 0)?;
 
 			let task = NextTaskId::<T>::get();
 			ActiveTasks::<T>::try_append(task).map_err(|_| Error::<T>::TooManyActiveTasks)?;
 			T::Currency::hold(&HoldReason::TaskBudget.into(), &owner, budget)?;
+			T::Currency::hold(&HoldReason::TaskDeposit.into(), &owner, deposit)?;
 			NextTaskId::<T>::put(task.saturating_add(1));
+			let now = frame_system::Pallet::<T>::block_number();
 			Tasks::<T>::insert(
 				task,
 				TaskOf::<T> {
@@ -468,20 +586,26 @@ pub mod pallet {
 					spec,
 					status: TaskStatus::Active,
 					budget,
+					deposit,
+					min_trainer_bond,
+					min_aggregator_bond,
 					parameter_count,
 					next_round: 0,
 					global_model: None,
 					trainers: 0,
 					aggregators: 0,
-					created: frame_system::Pallet::<T>::block_number(),
+					created: now,
+					last_round_started: now,
+					ended: None,
+					allowlist_len: 0,
 				},
 			);
-			Self::deposit_event(Event::TaskCreated { task, owner, budget });
+			Self::deposit_event(Event::TaskCreated { task, owner, budget, deposit });
 			Ok(())
 		}
 
 		/// Pauses a running task: the round under way finishes, no new round starts.
-		/// Only the owner may call it.
+		/// Only the owner may call it. A task paused longer than [`Config::TaskExpiry`] expires.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::pause_task())]
 		pub fn pause_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
@@ -514,27 +638,28 @@ pub mod pallet {
 		}
 
 		/// Cancels a task: the round under way fails without penalties, and what is left of
-		/// the budget goes back to the owner. Participants leave with [`Pallet::leave`] to get
-		/// their bonds back. Only the owner may call it.
+		/// the budget goes back to the owner. Updates already revealed in that round are paid
+		/// first (the trainers' part of the round's reward, in equal shares): once updates are
+		/// public, cancelling does not get them for free. Participants leave with
+		/// [`Pallet::leave`] to get their bonds back. Only the owner may call it.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::cancel_task())]
+		#[pallet::weight(T::WeightInfo::cancel_task(T::MaxTrainersPerRound::get()))]
 		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
 			ensure!(info.owner == who, Error::<T>::NotOwner);
-			ensure!(
-				matches!(info.status, TaskStatus::Active | TaskStatus::Paused),
-				Error::<T>::TaskEnded
-			);
+			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
 			if let Some(mut round) = Self::open_round(task, &info) {
 				let index = info.next_round;
+				Self::pay_revealed_work(task, index, &mut info, &mut round);
 				round.phase = Phase::Failed { reason: FailReason::Cancelled };
-				Rounds::<T>::insert(task, index, round);
 				Self::deposit_event(Event::RoundFailed {
 					task,
 					round: index,
 					reason: FailReason::Cancelled,
 				});
+				Self::summarise(task, index, &round);
+				Rounds::<T>::insert(task, index, round);
 			}
 			let refund = Self::end_task(task, &mut info, TaskStatus::Cancelled)?;
 			Tasks::<T>::insert(task, info);
@@ -542,10 +667,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Joins a task as a trainer (on a dataset) or an aggregator, holding `bond`.
-		/// Selection for each round is weighted by bond.
+		/// Joins a task as a trainer (on a dataset) or an aggregator, holding `bond` (at least
+		/// the task's minimum for the role). Selection for each round is weighted by bond. Each
+		/// role has its own cap, and the owner may limit joining to an allowlist.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::join())]
+		#[pallet::weight(T::WeightInfo::join(T::MaxAllowlist::get()))]
 		pub fn join(
 			origin: OriginFor<T>,
 			task: TaskId,
@@ -554,18 +680,21 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
-			ensure!(
-				matches!(info.status, TaskStatus::Active | TaskStatus::Paused),
-				Error::<T>::TaskEnded
-			);
+			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
 			ensure!(!Participants::<T>::contains_key(task, &who), Error::<T>::AlreadyJoined);
-			ensure!(
-				info.trainers.saturating_add(info.aggregators) < T::MaxParticipants::get(),
-				Error::<T>::TooManyParticipants
-			);
+			if info.allowlist_len > 0 {
+				ensure!(
+					Allowlists::<T>::get(task).is_some_and(|list| list.contains(&who)),
+					Error::<T>::NotAllowlisted
+				);
+			}
 			let (participant, role) = match role {
 				JoinAs::Trainer { dataset } => {
-					ensure!(bond >= T::MinTrainerBond::get(), Error::<T>::BondTooLow);
+					ensure!(
+						info.trainers < T::MaxTrainersPerTask::get(),
+						Error::<T>::TooManyParticipants
+					);
+					ensure!(bond >= info.min_trainer_bond, Error::<T>::BondTooLow);
 					ensure!(
 						T::DatasetAccess::may_train(&who, dataset),
 						Error::<T>::DatasetNotAllowed
@@ -577,7 +706,11 @@ pub mod pallet {
 					)
 				},
 				JoinAs::Aggregator => {
-					ensure!(bond >= T::MinAggregatorBond::get(), Error::<T>::BondTooLow);
+					ensure!(
+						info.aggregators < T::MaxAggregatorsPerTask::get(),
+						Error::<T>::TooManyParticipants
+					);
+					ensure!(bond >= info.min_aggregator_bond, Error::<T>::BondTooLow);
 					ensure!(T::ComputeAccess::may_aggregate(&who), Error::<T>::ComputeNotAllowed);
 					info.aggregators.saturating_inc();
 					(Participant { role: Role::Aggregator, dataset: None, bond }, Role::Aggregator)
@@ -602,25 +735,15 @@ pub mod pallet {
 			if let Some(round) = Self::open_round(task, &info) {
 				ensure!(!round.is_selected(&who), Error::<T>::SelectedInOpenRound);
 			}
-			T::Currency::release(
-				&HoldReason::ParticipantBond.into(),
-				&who,
-				participant.bond,
-				Precision::Exact,
-			)?;
-			match participant.role {
-				Role::Trainer => info.trainers.saturating_dec(),
-				Role::Aggregator => info.aggregators.saturating_dec(),
-			}
-			Participants::<T>::remove(task, &who);
+			Self::release_participant(task, &mut info, &who, participant)?;
 			Tasks::<T>::insert(task, info);
-			Self::deposit_event(Event::Left { task, who, bond: participant.bond });
 			Ok(())
 		}
 
-		/// Commits to an update: `commitment = blake2_256(update ++ salt)`. Only a trainer
-		/// selected for the round, during its commit phase. When every selected trainer has
-		/// committed, the reveal phase opens at once.
+		/// Commits to an update: `commitment = update_commitment(caller, task, round, update,
+		/// salt)` (see `cohort_primitives::commitment`), which only the caller can open. Only a
+		/// trainer selected for the round, during its commit phase. When every selected trainer
+		/// has committed, the reveal phase opens at once.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::commit_update(T::MaxTrainersPerRound::get()))]
 		pub fn commit_update(
@@ -650,12 +773,16 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Reveals a committed update and its salt. The pallet checks the commitment, the size
-		/// bound and the header (kind, task, round, parameter count, scale), then keeps the
-		/// update's hash, length and position; the bytes stay in this block's body. When every
-		/// committed trainer has revealed, aggregation opens at once.
+		/// Reveals a committed update and its salt. The pallet checks the commitment (which
+		/// names the caller, the task and the round), the size bound, the header (kind, task,
+		/// round, parameter count, scale) and that nobody revealed the same bytes in this round,
+		/// then keeps the update's hash, length and position; the bytes stay in this block's
+		/// body. When every committed trainer has revealed, aggregation opens at once.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::reveal_update(update.len() as u32))]
+		#[pallet::weight(T::WeightInfo::reveal_update(
+			update.len() as u32,
+			T::MaxTrainersPerRound::get(),
+		))]
 		pub fn reveal_update(
 			origin: OriginFor<T>,
 			task: TaskId,
@@ -668,26 +795,21 @@ pub mod pallet {
 			ensure!(record.phase == Phase::Reveal, Error::<T>::WrongPhase);
 			let slot = record
 				.trainers
-				.iter_mut()
+				.iter()
 				.find(|t| t.who == who)
 				.ok_or(Error::<T>::NotSelectedTrainer)?;
 			let commitment = slot.commitment.ok_or(Error::<T>::NotCommitted)?;
 			ensure!(slot.update.is_none(), Error::<T>::AlreadyRevealed);
-			let mut preimage = update.to_vec();
-			preimage.extend_from_slice(&salt);
 			ensure!(
-				H256(sp_io::hashing::blake2_256(&preimage)) == commitment,
+				update_commitment(&who, task, round, &update, &salt) == commitment,
 				Error::<T>::CommitmentMismatch
 			);
-			Self::check_payload(
-				&info,
-				task,
-				round,
-				cohort_primitives::PayloadKind::Update,
-				&update,
-			)?;
+			Self::check_payload(&info, task, round, PayloadKind::Update, &update)?;
 			let update_ref = Self::payload_ref(&update);
-			slot.update = Some(update_ref.clone());
+			ensure!(!record.has_update(&update_ref.payload_hash), Error::<T>::DuplicateUpdate);
+			if let Some(slot) = record.trainers.iter_mut().find(|t| t.who == who) {
+				slot.update = Some(update_ref.clone());
+			}
 			Self::deposit_event(Event::UpdateRevealed { task, round, who, update: update_ref });
 
 			let all_revealed =
@@ -701,36 +823,79 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Submits the hash of the aggregate this aggregator computed and one contribution
-		/// score (millionths) per accepted update, in the round's order. The first submission
-		/// of each distinct hash must carry the aggregate's payload (its bytes stay in this
-		/// block's body). When every selected aggregator has submitted, the round is decided at
-		/// once; otherwise at the end of the phase.
+		/// Commits to the result this aggregator computed: `commitment =
+		/// aggregate_commitment(caller, task, round, aggregate_hash, scores, salt)`, with one
+		/// score (millionths) per accepted update in the round's order. Nobody has revealed a
+		/// result yet, so there is nothing to copy. When every selected aggregator has
+		/// committed, the aggregate reveal phase opens at once.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::submit_aggregate(
+		#[pallet::weight(T::WeightInfo::commit_aggregate(T::MaxAggregatorsPerRound::get()))]
+		pub fn commit_aggregate(
+			origin: OriginFor<T>,
+			task: TaskId,
+			round: RoundIndex,
+			commitment: H256,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (mut info, mut record) = Self::current_round(task, round)?;
+			ensure!(record.phase == Phase::Aggregate, Error::<T>::WrongPhase);
+			let slot = record
+				.aggregators
+				.iter_mut()
+				.find(|a| a.who == who)
+				.ok_or(Error::<T>::NotSelectedAggregator)?;
+			ensure!(slot.commitment.is_none(), Error::<T>::AlreadyCommitted);
+			slot.commitment = Some(commitment);
+			Self::deposit_event(Event::AggregateCommitted { task, round, who, commitment });
+
+			if record.aggregators.iter().all(|a| a.commitment.is_some()) {
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::close_aggregate_commit(task, round, &mut info, &mut record, now);
+				Tasks::<T>::insert(task, info);
+			}
+			Rounds::<T>::insert(task, round, record);
+			Ok(())
+		}
+
+		/// Reveals the aggregate hash, scores and salt behind this aggregator's commitment. The
+		/// first reveal of each distinct hash must carry the aggregate's payload (its bytes stay
+		/// in this block's body). When every committed aggregator has revealed, the round is
+		/// decided at once; otherwise at the end of the phase.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::reveal_aggregate(
 			T::MaxTrainersPerRound::get(),
 			T::MaxAggregatorsPerRound::get(),
 			payload.as_ref().map_or(0, |p| p.len() as u32),
 		))]
-		pub fn submit_aggregate(
+		pub fn reveal_aggregate(
 			origin: OriginFor<T>,
 			task: TaskId,
 			round: RoundIndex,
 			aggregate: H256,
 			scores: BoundedVec<Score, T::MaxTrainersPerRound>,
+			salt: [u8; 32],
 			payload: Option<BoundedVec<u8, T::MaxPayloadBytes>>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let (mut info, mut record) = Self::current_round(task, round)?;
-			ensure!(record.phase == Phase::Aggregate, Error::<T>::WrongPhase);
-			let updates = record.accepted_updates().count();
-			ensure!(scores.len() == updates, Error::<T>::WrongScoreCount);
+			ensure!(record.phase == Phase::AggregateReveal, Error::<T>::WrongPhase);
+			let slot = record
+				.aggregators
+				.iter()
+				.find(|a| a.who == who)
+				.ok_or(Error::<T>::NotSelectedAggregator)?;
+			let commitment = slot.commitment.ok_or(Error::<T>::NotCommitted)?;
+			ensure!(slot.submission.is_none(), Error::<T>::AlreadyRevealed);
 			ensure!(
-				scores.iter().all(|s| *s <= cohort_primitives::round::MAX_SCORE),
-				Error::<T>::ScoreOutOfRange
+				aggregate_commitment(&who, task, round, &aggregate, &scores, &salt) == commitment,
+				Error::<T>::CommitmentMismatch
 			);
-			let known = record.aggregate_payload(&aggregate).is_some();
-			let new_payload = match (known, payload) {
+			ensure!(
+				scores.len() == record.accepted_updates().count(),
+				Error::<T>::WrongScoreCount
+			);
+			ensure!(scores.iter().all(|s| *s <= MAX_SCORE), Error::<T>::ScoreOutOfRange);
+			let new_payload = match (record.aggregate_payload(&aggregate).is_some(), payload) {
 				(true, _) => None,
 				(false, None) => return Err(Error::<T>::AggregatePayloadMissing.into()),
 				(false, Some(bytes)) => {
@@ -738,38 +903,77 @@ pub mod pallet {
 						H256(sp_io::hashing::blake2_256(&bytes)) == aggregate,
 						Error::<T>::AggregateHashMismatch
 					);
-					Self::check_payload(
-						&info,
-						task,
-						round,
-						cohort_primitives::PayloadKind::Aggregate,
-						&bytes,
-					)?;
+					Self::check_payload(&info, task, round, PayloadKind::Aggregate, &bytes)?;
 					Some(Self::payload_ref(&bytes))
 				},
 			};
-			let slot = record
-				.aggregators
-				.iter_mut()
-				.find(|a| a.who == who)
-				.ok_or(Error::<T>::NotSelectedAggregator)?;
-			ensure!(slot.submission.is_none(), Error::<T>::AlreadySubmitted);
-			slot.submission =
-				Some(cohort_primitives::round::AggregateSubmission { aggregate, scores });
+			if let Some(slot) = record.aggregators.iter_mut().find(|a| a.who == who) {
+				slot.submission = Some(AggregateSubmission { aggregate, scores });
+			}
 			if let Some(payload_ref) = new_payload {
 				// One entry per distinct hash, and at most one new hash per aggregator: it fits.
 				if record.aggregates.try_push(payload_ref).is_err() {
 					frame_support::defensive!("more aggregate payloads than aggregators");
 				}
 			}
-			Self::deposit_event(Event::AggregateSubmitted { task, round, who, aggregate });
+			Self::deposit_event(Event::AggregateRevealed { task, round, who, aggregate });
 
-			if record.aggregators.iter().all(|a| a.submission.is_some()) {
+			let all_revealed = record
+				.aggregators
+				.iter()
+				.all(|a| a.commitment.is_none() || a.submission.is_some());
+			if all_revealed {
 				Self::close_aggregate(task, round, &mut info, &mut record)?;
 				Tasks::<T>::insert(task, info);
 			}
 			Rounds::<T>::insert(task, round, record);
 			Ok(())
+		}
+
+		/// Limits who may join a live task to `accounts` (an empty list: anyone may). Accounts
+		/// that joined already stay. The owner's deposit grows (or shrinks) with the list. Only
+		/// the owner may call it.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::set_allowlist(accounts.len() as u32))]
+		pub fn set_allowlist(
+			origin: OriginFor<T>,
+			task: TaskId,
+			accounts: AllowlistOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
+			let mut accounts = accounts;
+			accounts.sort();
+			accounts.dedup();
+			let len = accounts.len() as u32;
+			let deposit = Self::task_deposit(info.spec.rounds, len)?;
+			Self::adjust_deposit(&mut info, deposit)?;
+			info.allowlist_len = len;
+			if accounts.is_empty() {
+				Allowlists::<T>::remove(task);
+			} else {
+				Allowlists::<T>::insert(task, accounts);
+			}
+			Tasks::<T>::insert(task, info);
+			Self::deposit_event(Event::AllowlistSet { task, accounts: len, deposit });
+			Ok(())
+		}
+
+		/// Removes an ended task and everything kept for it, [`Config::TaskRetention`] blocks
+		/// after it ended: its rounds and their summaries, its allowlist, and its participants,
+		/// whose bonds are released. The owner's deposit goes back to the owner. Anyone may
+		/// call it (it only cleans up).
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::prune_task(
+			T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()),
+			T::MaxRounds::get(),
+		))]
+		pub fn prune_task(origin: OriginFor<T>, task: TaskId) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let (participants, rounds) = Self::do_prune(task)?;
+			Ok(Some(T::WeightInfo::prune_task(participants, rounds)).into())
 		}
 	}
 
@@ -811,11 +1015,33 @@ pub mod pallet {
 		/// Where the payload in the extrinsic being applied is.
 		fn payload_ref(bytes: &[u8]) -> PayloadRef<BlockNumberFor<T>> {
 			PayloadRef {
-				hash: H256(sp_io::hashing::blake2_256(bytes)),
+				payload_hash: H256(sp_io::hashing::blake2_256(bytes)),
 				len: bytes.len() as u32,
 				block: frame_system::Pallet::<T>::block_number(),
 				extrinsic_index: frame_system::Pallet::<T>::extrinsic_index().unwrap_or_default(),
 			}
+		}
+
+		/// Releases a participant's bond and removes it from the task.
+		pub(crate) fn release_participant(
+			task: TaskId,
+			info: &mut TaskOf<T>,
+			who: &T::AccountId,
+			participant: Participant<BalanceOf<T>>,
+		) -> DispatchResult {
+			T::Currency::release(
+				&HoldReason::ParticipantBond.into(),
+				who,
+				participant.bond,
+				Precision::Exact,
+			)?;
+			match participant.role {
+				Role::Trainer => info.trainers.saturating_dec(),
+				Role::Aggregator => info.aggregators.saturating_dec(),
+			}
+			Participants::<T>::remove(task, who);
+			Self::deposit_event(Event::Left { task, who: who.clone(), bond: participant.bond });
+			Ok(())
 		}
 
 		/// Slashes `penalty` of a participant's bond for `offence` and sends it to `OnSlash`.
@@ -823,7 +1049,7 @@ pub mod pallet {
 			task: TaskId,
 			round: RoundIndex,
 			who: &T::AccountId,
-			penalty: sp_runtime::Perbill,
+			penalty: Perbill,
 			offence: Offence,
 		) {
 			Participants::<T>::mutate(task, who, |p| {
@@ -851,6 +1077,7 @@ pub mod pallet {
 		}
 
 		/// Ends a task: removes it from the active list and releases the rest of the budget.
+		/// The deposit stays held until the task is pruned.
 		pub(crate) fn end_task(
 			task: TaskId,
 			info: &mut TaskOf<T>,
@@ -865,6 +1092,7 @@ pub mod pallet {
 			)?;
 			info.budget = Zero::zero();
 			info.status = status;
+			info.ended = Some(frame_system::Pallet::<T>::block_number());
 			Ok(refund)
 		}
 	}

@@ -41,8 +41,18 @@ pub const FORBIDDEN_DATASET: u64 = 666;
 /// An account the mock compute market refuses.
 pub const NO_COMPUTE: AccountId = 666;
 
+/// Payload bytes a task may count on per block.
+pub const BLOCK_PAYLOAD_BYTES: u32 = 2048;
+/// The fixed part of a task's deposit.
+pub const DEPOSIT_BASE: Balance = 1_000;
+/// Blocks without a round after which a live task expires.
+pub const TASK_EXPIRY: u64 = 50;
+/// Blocks after its end before a task may be pruned.
+pub const TASK_RETENTION: u64 = 20;
+
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	pub const MinPenalty: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(1);
 }
 
 /// Test randomness: the hash of the subject and the block number, so draws change per block.
@@ -78,14 +88,23 @@ impl pallet_federated::Config for Test {
 	type RewardObserver = ();
 	type MaxTrainersPerRound = ConstU32<8>;
 	type MaxAggregatorsPerRound = ConstU32<5>;
-	type MaxParticipants = ConstU32<16>;
+	type MaxTrainersPerTask = ConstU32<12>;
+	type MaxAggregatorsPerTask = ConstU32<6>;
+	type MaxAllowlist = ConstU32<4>;
 	type MaxActiveTasks = ConstU32<4>;
 	type MaxRounds = ConstU32<10>;
 	type MaxPayloadBytes = ConstU32<4096>;
+	type BlockPayloadBytes = ConstU32<BLOCK_PAYLOAD_BYTES>;
 	type MinTrainerBond = ConstU64<100>;
 	type MinAggregatorBond = ConstU64<200>;
+	type MinPenalty = MinPenalty;
 	type MinPhaseLength = ConstU64<1>;
 	type MaxPhaseLength = ConstU64<100>;
+	type TaskDepositBase = ConstU64<DEPOSIT_BASE>;
+	type TaskDepositPerByte = ConstU64<1>;
+	type TaskExpiry = ConstU64<TASK_EXPIRY>;
+	type TaskRetention = ConstU64<TASK_RETENTION>;
+	type RetainedRounds = ConstU32<2>;
 	type WeightInfo = ();
 }
 

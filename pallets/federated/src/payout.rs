@@ -5,19 +5,16 @@ use alloc::vec::Vec;
 use cohort_primitives::Score;
 use sp_runtime::{helpers_128bit::multiply_by_rational_with_rounding, Rounding};
 
-/// The median of `scores`; for an even count, the mean of the two middle values rounded down.
-/// `None` for no scores.
+/// The lower median of `scores`: the middle value, or for an even count the lower of the two
+/// middle values (never their mean). With `n` scores of which at most `f < n / 2` come from
+/// colluders, it always lies between two honest scores; with two scores, one colluder can lower
+/// a score but never raise it. `None` for no scores.
 pub(crate) fn median(mut scores: Vec<Score>) -> Option<Score> {
 	if scores.is_empty() {
 		return None;
 	}
 	scores.sort_unstable();
-	let mid = scores.len() / 2;
-	Some(if scores.len() % 2 == 1 {
-		scores[mid]
-	} else {
-		((scores[mid - 1] as u64 + scores[mid] as u64) / 2) as Score
-	})
+	Some(scores[(scores.len() - 1) / 2])
 }
 
 /// Splits `pool` in proportion to `weights`, each share rounded down (what rounding leaves
@@ -46,9 +43,20 @@ mod tests {
 		assert_eq!(median(vec![]), None);
 		assert_eq!(median(vec![7]), Some(7));
 		assert_eq!(median(vec![9, 1, 5]), Some(5));
-		assert_eq!(median(vec![1, 2, 3, 10]), Some(2), "(2 + 3) / 2 rounds down");
+		assert_eq!(median(vec![1, 2, 3, 10]), Some(2), "the lower of the middle two");
 		assert_eq!(median(vec![1_000_000, 1_000_000]), Some(1_000_000));
-		assert_eq!(median(vec![u32::MAX, u32::MAX]), Some(u32::MAX), "no overflow");
+		assert_eq!(median(vec![u32::MAX, u32::MAX]), Some(u32::MAX));
+	}
+
+	#[test]
+	fn one_colluder_cannot_raise_a_score_above_the_honest_ones() {
+		// Honest aggregators score 300_000 and 320_000 (and 310_000); a colluder says 1_000_000.
+		assert_eq!(median(vec![300_000, 1_000_000]), Some(300_000), "two: never raised");
+		assert_eq!(median(vec![300_000, 320_000, 1_000_000]), Some(320_000));
+		assert_eq!(median(vec![300_000, 310_000, 320_000, 1_000_000]), Some(310_000));
+		// Lowering is bounded the same way once honest scores are the majority.
+		assert_eq!(median(vec![0, 300_000, 320_000]), Some(300_000));
+		assert_eq!(median(vec![0, 300_000, 310_000, 320_000]), Some(300_000));
 	}
 
 	#[test]

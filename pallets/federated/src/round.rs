@@ -2,9 +2,9 @@
 //! the phase's end), deciding the quorum, paying and penalising.
 //!
 //! ```text
-//! (selection) -> Commit -> Reveal -> Aggregate -> Finalized
-//!                  |         |          |
-//!                  +---------+----------+------> Failed
+//! (selection) -> Commit -> Reveal -> Aggregate -> AggregateReveal -> Finalized
+//!                  |         |          |              |
+//!                  +---------+----------+--------------+------> Failed
 //! ```
 
 use crate::{
@@ -35,8 +35,9 @@ use sp_runtime::{
 };
 
 impl<T: Config> Pallet<T> {
-	/// The per-block hook: for each active task, starts its next round if it can, or moves its
-	/// round on if the current phase has ended.
+	/// The per-block hook: for each active task, starts its next round if it can, moves its
+	/// round on if the current phase has ended, or expires it if no round has started for
+	/// [`Config::TaskExpiry`] blocks.
 	pub(crate) fn progress_tasks(now: BlockNumberFor<T>) -> Weight {
 		let active = crate::ActiveTasks::<T>::get();
 		let mut weight = T::WeightInfo::on_initialize_idle(active.len() as u32);
@@ -55,6 +56,10 @@ impl<T: Config> Pallet<T> {
 							Ok(())
 						},
 						Phase::Aggregate => {
+							Self::close_aggregate_commit(task, index, &mut info, &mut record, now);
+							Ok(())
+						},
+						Phase::AggregateReveal => {
 							Self::close_aggregate(task, index, &mut info, &mut record)
 						},
 						Phase::Finalized { .. } | Phase::Failed { .. } => Ok(()),
@@ -74,8 +79,21 @@ impl<T: Config> Pallet<T> {
 					&& info.trainers >= info.spec.min_trainers
 					&& info.aggregators >= info.spec.aggregators =>
 				{
-					Self::start_round(task, &info, now);
-					weight.saturating_accrue(T::WeightInfo::start_round(T::MaxParticipants::get()));
+					Self::start_round(task, &mut info, now);
+					Tasks::<T>::insert(task, info);
+					weight.saturating_accrue(T::WeightInfo::start_round(
+						T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()),
+					));
+				},
+				None if now > info.last_round_started.saturating_add(T::TaskExpiry::get()) => {
+					match Self::end_task(task, &mut info, TaskStatus::Expired) {
+						Ok(refund) => Self::deposit_event(Event::TaskExpired { task, refund }),
+						Err(e) => {
+							log::error!(target: "runtime::federated", "expiring task {task}: {e:?}")
+						},
+					}
+					Tasks::<T>::insert(task, info);
+					weight.saturating_accrue(T::WeightInfo::expire_task());
 				},
 				None => {},
 			}
@@ -84,7 +102,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Draws the round's trainers and aggregators, weighted by bond, and opens its commit phase.
-	pub(crate) fn start_round(task: TaskId, info: &TaskOf<T>, now: BlockNumberFor<T>) {
+	pub(crate) fn start_round(task: TaskId, info: &mut TaskOf<T>, now: BlockNumberFor<T>) {
 		let index = info.next_round;
 		let (seed, _) =
 			T::Randomness::random(&(b"cohort/federated/selection", task, index).encode());
@@ -120,7 +138,12 @@ impl<T: Config> Pallet<T> {
 			&(&seed, b"aggregators").encode(),
 		)
 		.into_iter()
-		.map(|who| AggregatorSlotOf::<T> { who, submission: None, reward: Zero::zero() })
+		.map(|who| AggregatorSlotOf::<T> {
+			who,
+			commitment: None,
+			submission: None,
+			reward: Zero::zero(),
+		})
 		.collect();
 
 		let commit_by = now.saturating_add(info.spec.phases.commit);
@@ -143,6 +166,7 @@ impl<T: Config> Pallet<T> {
 			aggregates: BoundedVec::new(),
 		};
 		Rounds::<T>::insert(task, index, record);
+		info.last_round_started = now;
 	}
 
 	/// Ends the commit phase: selected trainers who did not commit are penalised; the reveal
@@ -194,14 +218,41 @@ impl<T: Config> Pallet<T> {
 			task,
 			round: index,
 			updates,
-			submit_by: record.phase_ends,
+			commit_by: record.phase_ends,
 		});
 	}
 
-	/// Ends the aggregate phase. If a quorum of aggregators agreed on one hash (whose payload
-	/// is on chain), it becomes the global model, scores are the medians of the agreeing
-	/// aggregators' scores, the reward is paid, and dissenters and no-shows are penalised.
-	/// Otherwise the round fails and only no-shows are penalised.
+	/// Ends the aggregate (commit) phase: selected aggregators who did not commit are
+	/// penalised; the aggregate reveal phase opens if enough committed to reach the quorum,
+	/// else the round fails.
+	pub(crate) fn close_aggregate_commit(
+		task: TaskId,
+		index: RoundIndex,
+		info: &mut TaskOf<T>,
+		record: &mut RoundOf<T>,
+		now: BlockNumberFor<T>,
+	) {
+		for slot in record.aggregators.iter().filter(|a| a.commitment.is_none()) {
+			Self::slash(task, index, &slot.who, info.spec.penalty, Offence::NoAggregate);
+		}
+		let committed = record.aggregators.iter().filter(|a| a.commitment.is_some()).count();
+		if (committed as u32) < info.spec.quorum {
+			return Self::fail(task, index, info, record, FailReason::NoQuorum);
+		}
+		record.phase = Phase::AggregateReveal;
+		record.phase_ends = now.saturating_add(info.spec.phases.aggregate_reveal);
+		Self::deposit_event(Event::AggregateRevealOpened {
+			task,
+			round: index,
+			reveal_by: record.phase_ends,
+		});
+	}
+
+	/// Ends the aggregate reveal phase. If a quorum of aggregators agreed on one hash (whose
+	/// payload is on chain), it becomes the global model, scores are the lower medians of the
+	/// agreeing aggregators' scores, the reward is paid, and dissenters and aggregators who
+	/// committed but did not reveal are penalised. Otherwise the round fails and only those who
+	/// did not reveal are penalised.
 	pub(crate) fn close_aggregate(
 		task: TaskId,
 		index: RoundIndex,
@@ -209,8 +260,10 @@ impl<T: Config> Pallet<T> {
 		record: &mut RoundOf<T>,
 	) -> Result<(), DispatchError> {
 		let penalty = info.spec.penalty;
-		for slot in record.aggregators.iter().filter(|a| a.submission.is_none()) {
-			Self::slash(task, index, &slot.who, penalty, Offence::NoAggregate);
+		for slot in
+			record.aggregators.iter().filter(|a| a.commitment.is_some() && a.submission.is_none())
+		{
+			Self::slash(task, index, &slot.who, penalty, Offence::NoAggregateReveal);
 		}
 		let Some(aggregate) = Self::quorum_hash(record, info.spec.quorum) else {
 			Self::fail(task, index, info, record, FailReason::NoQuorum);
@@ -231,7 +284,8 @@ impl<T: Config> Pallet<T> {
 			Self::slash(task, index, &slot.who, penalty, Offence::Disagreed);
 		}
 
-		// Each accepted update's score: the median over the agreeing aggregators.
+		// Each accepted update's score: the lower median over the agreeing aggregators, so that
+		// no single colluder among them can raise a score above every honest one.
 		let mut update_no = 0usize;
 		for slot in record.trainers.iter_mut().filter(|t| t.update.is_some()) {
 			let scores = agreeing
@@ -279,7 +333,28 @@ impl<T: Config> Pallet<T> {
 			agreeing: agreeing.len() as u32,
 			paid,
 		});
+		Self::summarise(task, index, record);
 		Self::conclude_round(task, info)
+	}
+
+	/// Pays the trainers whose updates are already revealed in a round that will not finish
+	/// (the owner cancelled): the trainers' part of the round's reward, in equal shares.
+	pub(crate) fn pay_revealed_work(
+		task: TaskId,
+		index: RoundIndex,
+		info: &mut TaskOf<T>,
+		record: &mut RoundOf<T>,
+	) {
+		let revealed = record.accepted_updates().count() as u128;
+		if revealed == 0 {
+			return;
+		}
+		let reward: u128 = info.spec.reward_per_round.min(info.budget).unique_saturated_into();
+		let trainer_pool = reward.saturating_sub(info.spec.aggregator_share * reward);
+		let share = trainer_pool / revealed;
+		for slot in record.trainers.iter_mut().filter(|t| t.update.is_some()) {
+			slot.reward = Self::pay(task, index, info, &slot.who, Role::Trainer, share);
+		}
 	}
 
 	/// The aggregate hash that at least `quorum` submissions agree on and whose payload is on
@@ -300,7 +375,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Pays `amount` out of the task's budget; returns what was paid (nothing if the transfer
 	/// fails, e.g. an amount below the existential deposit to an account that no longer exists).
-	fn pay(
+	pub(crate) fn pay(
 		task: TaskId,
 		index: RoundIndex,
 		info: &mut TaskOf<T>,
@@ -351,6 +426,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		record.phase = Phase::Failed { reason };
 		Self::deposit_event(Event::RoundFailed { task, round: index, reason });
+		Self::summarise(task, index, record);
 		if let Err(e) = Self::conclude_round(task, info) {
 			log::error!(target: "runtime::federated", "concluding round {index} of task {task}: {e:?}");
 		}

@@ -3,7 +3,11 @@
 use crate::{Config, Error, Pallet, TaskOf, TaskSpecOf};
 use cohort_primitives::{PayloadHeader, PayloadKind, RoundIndex, TaskId};
 use frame_support::{ensure, traits::Get};
-use sp_runtime::{traits::Zero, DispatchError};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{UniqueSaturatedInto, Zero},
+	DispatchError,
+};
 
 impl<T: Config> Pallet<T> {
 	/// Checks a task specification against itself and the chain's limits; returns the model's
@@ -43,13 +47,27 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::InvalidQuorum
 		);
 		ensure!(spec.aggregation.works_with(spec.min_trainers), Error::<T>::InvalidAggregationRule);
-		for phase in [spec.phases.commit, spec.phases.reveal, spec.phases.aggregate] {
+		let phases = &spec.phases;
+		for phase in [phases.commit, phases.reveal, phases.aggregate, phases.aggregate_reveal] {
 			ensure!(
 				phase >= T::MinPhaseLength::get() && phase <= T::MaxPhaseLength::get(),
 				Error::<T>::InvalidPhaseLength
 			);
 		}
 		ensure!(!spec.reward_per_round.is_zero(), Error::<T>::InvalidSpec);
+		ensure!(spec.penalty >= T::MinPenalty::get(), Error::<T>::PenaltyTooLow);
+		// Every selected trainer's update must fit in the reveal phase's blocks at the rate the
+		// chain grants a task, and an aggregate in the aggregate reveal phase's: otherwise
+		// honest trainers could be slashed for reveals no block had room for.
+		let per_block = T::BlockPayloadBytes::get() as u64;
+		let blocks = |n: BlockNumberFor<T>| -> u64 { n.unique_saturated_into() };
+		ensure!(
+			payload_len <= per_block
+				&& payload_len.saturating_mul(spec.max_trainers as u64)
+					<= blocks(phases.reveal).saturating_mul(per_block)
+				&& payload_len <= blocks(phases.aggregate_reveal).saturating_mul(per_block),
+			Error::<T>::RevealWindowTooShort
+		);
 		Ok(parameter_count.try_into().map_err(|_| Error::<T>::InvalidModel)?)
 	}
 

@@ -1,9 +1,12 @@
 //! Unit tests: every call's success and errors, full task lifecycles, timeouts, penalties and
-//! quorum disagreement. Every test ends with the pallet's `try_state` invariants.
+//! quorum disagreement. Every test ends with the pallet's `try_state` invariants. The attacks
+//! (copying, denial of service) have tests of their own in `attacks.rs`, storage life (deposit,
+//! expiry, pruning, allowlists) in `storage.rs`.
 
 use crate::{mock::*, ActiveTasks, Error, Event, JoinAs, Offence, Participants, Rounds, Tasks};
 use cohort_primitives::{
 	api::Duty,
+	commitment::{aggregate_commitment, update_commitment},
 	model::ModelSpec,
 	payload::{PayloadHeader, PayloadKind},
 	round::{FailReason, Phase},
@@ -19,12 +22,15 @@ use frame_support::{
 use sp_core::H256;
 use sp_runtime::{DispatchError, Perbill, TokenError};
 
+mod attacks;
+mod storage;
+
 const OWNER: AccountId = 1;
 const TRAINERS: [AccountId; 3] = [11, 12, 13];
 const AGGREGATORS: [AccountId; 3] = [21, 22, 23];
-const TRAINER_BOND: Balance = 1_000;
+const TRAINER_BOND: Balance = 5_000;
 const AGGREGATOR_BOND: Balance = 2_000;
-const REWARD: Balance = 10_000;
+const REWARD: Balance = 1_000;
 
 /// Two rounds of a 2-input, 2-class logistic regression (6 parameters); every joined
 /// participant is selected (3 trainers, 3 aggregators, quorum 2), so tests are deterministic.
@@ -47,7 +53,7 @@ fn spec() -> TaskSpec<Balance, u64> {
 		max_trainers: 3,
 		aggregators: 3,
 		quorum: 2,
-		phases: PhaseLengths { commit: 3, reveal: 3, aggregate: 3 },
+		phases: PhaseLengths { commit: 3, reveal: 3, aggregate: 3, aggregate_reveal: 3 },
 		max_payload_bytes: 1024,
 		reward_per_round: REWARD,
 		aggregator_share: Perbill::from_percent(30),
@@ -78,8 +84,12 @@ fn salt(who: AccountId) -> [u8; 32] {
 	[who as u8; 32]
 }
 
-fn commitment(update: &[u8], salt: [u8; 32]) -> H256 {
-	H256(sp_io::hashing::blake2_256(&[update, &salt[..]].concat()))
+fn commitment(task: TaskId, index: RoundIndex, who: AccountId, update: &[u8]) -> H256 {
+	update_commitment(&who, task, index, update, &salt(who))
+}
+
+fn agg_commitment(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], s: &[u32]) -> H256 {
+	aggregate_commitment(&who, task, index, &hash(agg), s, &salt(who))
 }
 
 fn hash(bytes: &[u8]) -> H256 {
@@ -119,6 +129,15 @@ fn held_budget(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&RuntimeHoldReason::Federated(crate::HoldReason::TaskBudget), &who)
 }
 
+fn held_deposit(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&RuntimeHoldReason::Federated(crate::HoldReason::TaskDeposit), &who)
+}
+
+/// The deposit of a task of `rounds` rounds without an allowlist.
+fn deposit(rounds: RoundIndex) -> Balance {
+	Federated::task_deposit(rounds, 0).unwrap()
+}
+
 fn create(spec: TaskSpec<Balance, u64>) -> TaskId {
 	let id = crate::NextTaskId::<Test>::get();
 	assert_ok!(Federated::create_task(origin(OWNER), spec));
@@ -148,7 +167,7 @@ fn round(task: TaskId, index: RoundIndex) -> crate::RoundOf<Test> {
 }
 
 fn commit(task: TaskId, index: RoundIndex, who: AccountId) {
-	let c = commitment(&update_of(task, index, who), salt(who));
+	let c = commitment(task, index, who, &update_of(task, index, who));
 	assert_ok!(Federated::commit_update(origin(who), task, index, c));
 }
 
@@ -162,18 +181,31 @@ fn reveal(task: TaskId, index: RoundIndex, who: AccountId) {
 	));
 }
 
-/// Submits `agg` with `s`, carrying the payload if no one has yet.
-fn submit(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], s: &[u32]) {
+/// An aggregator commits to `agg` with scores `s`.
+fn commit_agg(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], s: &[u32]) {
+	let c = agg_commitment(task, index, who, agg, s);
+	assert_ok!(Federated::commit_aggregate(origin(who), task, index, c));
+}
+
+/// An aggregator reveals `agg` with `s`, carrying the payload if no one has yet.
+fn reveal_agg(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], s: &[u32]) {
 	let known = round(task, index).aggregate_payload(&hash(agg)).is_some();
 	let carried = (!known).then(|| bounded(agg.to_vec()));
-	assert_ok!(Federated::submit_aggregate(
+	assert_ok!(Federated::reveal_aggregate(
 		origin(who),
 		task,
 		index,
 		hash(agg),
 		scores(s),
+		salt(who),
 		carried
 	));
+}
+
+/// Each listed aggregator commits to its result, then each reveals it.
+fn decide(task: TaskId, index: RoundIndex, results: &[(AccountId, &[u8], &[u32])]) {
+	results.iter().for_each(|(a, agg, s)| commit_agg(task, index, *a, agg, s));
+	results.iter().for_each(|(a, agg, s)| reveal_agg(task, index, *a, agg, s));
 }
 
 /// Commits and reveals all three trainers' updates: aggregation is open.
@@ -206,9 +238,24 @@ fn create_task_holds_the_budget() {
 		assert_eq!(info.budget, 2 * REWARD);
 		assert_eq!(info.parameter_count, PARAMS);
 		assert_eq!(held_budget(OWNER), 2 * REWARD);
-		assert_eq!(Balances::balance(&OWNER), ENDOWMENT - 2 * REWARD);
+		// The deposit covers the task, its full round records and its summaries.
+		let stored = <crate::TaskOf<Test> as codec::MaxEncodedLen>::max_encoded_len() +
+			2 * <crate::RoundOf<Test> as codec::MaxEncodedLen>::max_encoded_len() +
+			2 * <crate::RoundSummaryOf<Test> as codec::MaxEncodedLen>::max_encoded_len();
+		assert_eq!(deposit(2), DEPOSIT_BASE + stored as Balance);
+		assert_eq!((info.deposit, held_deposit(OWNER)), (deposit(2), deposit(2)));
+		assert!(deposit(10) > deposit(2), "the deposit grows with the rounds");
+		assert_eq!(Balances::balance(&OWNER), ENDOWMENT - 2 * REWARD - deposit(2));
+		// Bonds that make a no-show cost at least a round's pay: 700 / 2 trainers / 10%, and
+		// 300 / quorum 2 / 10%.
+		assert_eq!((info.min_trainer_bond, info.min_aggregator_bond), (3_500, 1_500));
 		assert_eq!(ActiveTasks::<Test>::get().to_vec(), vec![task]);
-		assert!(events().contains(&Event::TaskCreated { task, owner: OWNER, budget: 2 * REWARD }));
+		assert!(events().contains(&Event::TaskCreated {
+			task,
+			owner: OWNER,
+			budget: 2 * REWARD,
+			deposit: deposit(2)
+		}));
 		assert_eq!(create(spec()), task + 1, "ids count up");
 	});
 }
@@ -251,6 +298,29 @@ fn create_task_refuses_bad_specs() {
 			),
 			(Box::new(|s| s.phases.commit = 0), Error::<Test>::InvalidPhaseLength.into()),
 			(Box::new(|s| s.phases.aggregate = 101), Error::<Test>::InvalidPhaseLength.into()),
+			(Box::new(|s| s.phases.aggregate_reveal = 0), Error::<Test>::InvalidPhaseLength.into()),
+			(Box::new(|s| s.penalty = Perbill::zero()), Error::<Test>::PenaltyTooLow.into()),
+			(
+				Box::new(|s| s.penalty = Perbill::from_parts(9_999_999)),
+				Error::<Test>::PenaltyTooLow.into(),
+			),
+			// One update (3_229 bytes) is more than a block carries for a task (2_048).
+			(
+				Box::new(|s| {
+					s.model = ModelSpec::Mlp { input: 400, hidden: BoundedVec::new(), classes: 2 };
+					s.max_payload_bytes = 4096
+				}),
+				Error::<Test>::RevealWindowTooShort.into(),
+			),
+			// Three updates of 1_629 bytes need three blocks' worth of 2_048; two are too few.
+			(
+				Box::new(|s| {
+					s.model = ModelSpec::Mlp { input: 200, hidden: BoundedVec::new(), classes: 2 };
+					s.max_payload_bytes = 4096;
+					s.phases.reveal = 2
+				}),
+				Error::<Test>::RevealWindowTooShort.into(),
+			),
 			(Box::new(|s| s.rounds = 0), Error::<Test>::InvalidRoundCount.into()),
 			(Box::new(|s| s.rounds = 11), Error::<Test>::InvalidRoundCount.into()),
 			(Box::new(|s| s.reward_per_round = u64::MAX), Error::<Test>::BudgetOverflow.into()),
@@ -267,10 +337,16 @@ fn create_task_refuses_bad_specs() {
 				"case {i} changed state"
 			);
 		}
-		// A rule that fits the trainers is fine.
+		// A rule that fits the trainers is fine, and so is a reveal phase long enough for the
+		// large model above, and the smallest penalty.
 		let mut s = spec();
 		s.min_trainers = 3;
 		s.aggregation = AggregationRule::TrimmedMean { trim: 1 };
+		assert_ok!(Federated::create_task(origin(OWNER), s));
+		let mut s = spec();
+		s.model = ModelSpec::Mlp { input: 200, hidden: BoundedVec::new(), classes: 2 };
+		s.max_payload_bytes = 4096;
+		s.penalty = Perbill::from_percent(1);
 		assert_ok!(Federated::create_task(origin(OWNER), s));
 	});
 }
@@ -320,7 +396,8 @@ fn a_round_under_way_finishes_while_paused() {
 		assert_ok!(Federated::pause_task(origin(OWNER), task));
 		to_aggregation(task, 0);
 		let agg = aggregate_of(task, 0, 5);
-		AGGREGATORS.iter().for_each(|a| submit(task, 0, *a, &agg, &[1, 1, 1]));
+		let s: &[u32] = &[1, 1, 1];
+		decide(task, 0, &AGGREGATORS.map(|a| (a, &agg[..], s)));
 		assert!(matches!(round(task, 0).phase, Phase::Finalized { .. }));
 		run_to_block(10);
 		assert!(Rounds::<Test>::get(task, 1).is_none(), "no next round while paused");
@@ -338,7 +415,8 @@ fn cancel_fails_the_round_refunds_and_lets_participants_leave() {
 		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::Cancelled });
 		assert_eq!(Tasks::<Test>::get(task).unwrap().status, TaskStatus::Cancelled);
 		assert_eq!(held_budget(OWNER), 0);
-		assert_eq!(Balances::balance(&OWNER), ENDOWMENT);
+		assert_eq!(held_deposit(OWNER), deposit(2), "the deposit stays until the task is pruned");
+		assert_eq!(Balances::balance(&OWNER), ENDOWMENT - deposit(2));
 		assert!(ActiveTasks::<Test>::get().is_empty());
 		assert!(events().contains(&Event::TaskCancelled { task, refund: 2 * REWARD }));
 		assert_noop!(Federated::cancel_task(origin(OWNER), task), Error::<Test>::TaskEnded);
@@ -396,9 +474,12 @@ fn join_refuses_what_it_must() {
 			Federated::join(origin(11), 9, trainer(1), TRAINER_BOND),
 			Error::<Test>::UnknownTask
 		);
-		assert_noop!(Federated::join(origin(11), task, trainer(1), 99), Error::<Test>::BondTooLow);
 		assert_noop!(
-			Federated::join(origin(21), task, JoinAs::Aggregator, 199),
+			Federated::join(origin(11), task, trainer(1), 3_499),
+			Error::<Test>::BondTooLow
+		);
+		assert_noop!(
+			Federated::join(origin(21), task, JoinAs::Aggregator, 1_499),
 			Error::<Test>::BondTooLow
 		);
 		assert_noop!(
@@ -418,11 +499,19 @@ fn join_refuses_what_it_must() {
 			Federated::join(origin(11), task, JoinAs::Aggregator, AGGREGATOR_BOND),
 			Error::<Test>::AlreadyJoined
 		);
-		for who in 12..27 {
+		for who in 12..23 {
 			assert_ok!(Federated::join(origin(who), task, trainer(who), TRAINER_BOND));
 		}
 		assert_noop!(
 			Federated::join(origin(30), task, trainer(30), TRAINER_BOND),
+			Error::<Test>::TooManyParticipants
+		);
+		// Aggregators have a cap of their own.
+		for who in 31..37 {
+			assert_ok!(Federated::join(origin(who), task, JoinAs::Aggregator, AGGREGATOR_BOND));
+		}
+		assert_noop!(
+			Federated::join(origin(37), task, JoinAs::Aggregator, AGGREGATOR_BOND),
 			Error::<Test>::TooManyParticipants
 		);
 	});
@@ -505,7 +594,7 @@ fn commit_records_and_opens_reveal_when_all_committed() {
 	test(|| {
 		let task = started_task();
 		commit(task, 0, TRAINERS[0]);
-		let c = commitment(&update_of(task, 0, TRAINERS[0]), salt(TRAINERS[0]));
+		let c = commitment(task, 0, TRAINERS[0], &update_of(task, 0, TRAINERS[0]));
 		assert_eq!(
 			round(task, 0).trainers.iter().find(|t| t.who == TRAINERS[0]).unwrap().commitment,
 			Some(c)
@@ -569,7 +658,7 @@ fn reveal_keeps_hash_length_and_position_and_opens_aggregation() {
 			.update
 			.clone()
 			.unwrap();
-		assert_eq!((at.hash, at.len, at.block), (hash(&update), update.len() as u32, 3));
+		assert_eq!((at.payload_hash, at.len, at.block), (hash(&update), update.len() as u32, 3));
 		assert!(events().contains(&Event::UpdateRevealed {
 			task,
 			round: 0,
@@ -584,7 +673,7 @@ fn reveal_keeps_hash_length_and_position_and_opens_aggregation() {
 			task,
 			round: 0,
 			updates: 3,
-			submit_by: 6
+			commit_by: 6
 		}));
 	});
 }
@@ -648,7 +737,7 @@ fn reveal_refuses_what_it_must() {
 						.iter_mut()
 						.find(|s| s.who == t)
 						.unwrap()
-						.commitment = Some(commitment(&bad, salt(t)));
+						.commitment = Some(commitment(task, 0, t, &bad));
 				});
 				let result =
 					Federated::reveal_update(origin(t), task, 0, bounded(bad.clone()), salt(t));
@@ -665,114 +754,181 @@ fn reveal_refuses_what_it_must() {
 	});
 }
 
-// ---- submit_aggregate ----------------------------------------------------------------------
+// ---- commit_aggregate, reveal_aggregate ----------------------------------------------------
 
 #[test]
-fn submit_aggregate_refuses_what_it_must() {
+fn commit_aggregate_records_and_opens_the_aggregate_reveal_when_all_committed() {
 	test(|| {
 		let task = started_task();
+		let c = H256::repeat_byte(1);
+		assert_noop!(
+			Federated::commit_aggregate(origin(21), task, 0, c),
+			Error::<Test>::WrongPhase
+		);
+		to_aggregation(task, 0);
+		assert_noop!(Federated::commit_aggregate(origin(21), 9, 0, c), Error::<Test>::UnknownTask);
+		assert_noop!(
+			Federated::commit_aggregate(origin(21), task, 1, c),
+			Error::<Test>::WrongRound
+		);
+		assert_noop!(
+			Federated::commit_aggregate(origin(TRAINERS[0]), task, 0, c),
+			Error::<Test>::NotSelectedAggregator
+		);
+		assert_ok!(Federated::commit_aggregate(origin(21), task, 0, c));
+		assert!(events().contains(&Event::AggregateCommitted {
+			task,
+			round: 0,
+			who: 21,
+			commitment: c
+		}));
+		assert_noop!(
+			Federated::commit_aggregate(origin(21), task, 0, c),
+			Error::<Test>::AlreadyCommitted
+		);
+		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_ok!(Federated::commit_aggregate(origin(22), task, 0, c));
+		assert_ok!(Federated::commit_aggregate(origin(23), task, 0, c));
+		let r = round(task, 0);
+		assert_eq!((r.phase, r.phase_ends), (Phase::AggregateReveal, 2 + 3));
+		assert!(events().contains(&Event::AggregateRevealOpened { task, round: 0, reveal_by: 5 }));
+		assert_noop!(
+			Federated::commit_aggregate(origin(21), task, 0, c),
+			Error::<Test>::WrongPhase
+		);
+	});
+}
+
+#[test]
+fn reveal_aggregate_refuses_what_it_must() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
 		let agg = aggregate_of(task, 0, 5);
 		let h = hash(&agg);
+		let a = AGGREGATORS[0];
+		let ok_scores: &[u32] = &[1, 1, 1];
 		assert_noop!(
-			Federated::submit_aggregate(
-				origin(21),
+			Federated::reveal_aggregate(
+				origin(a),
 				task,
 				0,
 				h,
-				scores(&[1, 1, 1]),
+				scores(ok_scores),
+				salt(a),
 				Some(bounded(agg.clone()))
 			),
 			Error::<Test>::WrongPhase
 		);
-		to_aggregation(task, 0);
-		let a = AGGREGATORS[0];
-		assert_noop!(
-			Federated::submit_aggregate(
-				origin(a),
-				task,
-				0,
-				h,
-				scores(&[1, 1]),
-				Some(bounded(agg.clone()))
-			),
-			Error::<Test>::WrongScoreCount
-		);
-		assert_noop!(
-			Federated::submit_aggregate(
-				origin(a),
-				task,
-				0,
-				h,
-				scores(&[1, 1, 1_000_001]),
-				Some(bounded(agg.clone()))
-			),
-			Error::<Test>::ScoreOutOfRange
-		);
-		assert_noop!(
-			Federated::submit_aggregate(origin(a), task, 0, h, scores(&[1, 1, 1]), None),
-			Error::<Test>::AggregatePayloadMissing
-		);
-		assert_noop!(
-			Federated::submit_aggregate(
-				origin(a),
-				task,
-				0,
-				H256::zero(),
-				scores(&[1, 1, 1]),
-				Some(bounded(agg.clone()))
-			),
-			Error::<Test>::AggregateHashMismatch
-		);
+		// Each aggregator commits to what it will reveal below, so that each reveal gets past
+		// the commitment check to the error it is about; the third never commits.
 		let as_update = payload(PayloadKind::Update, task, 0, &[5; 6]);
-		assert_noop!(
-			Federated::submit_aggregate(
-				origin(a),
-				task,
-				0,
-				hash(&as_update),
-				scores(&[1, 1, 1]),
-				Some(bounded(as_update))
-			),
-			Error::<Test>::PayloadHeaderMismatch
-		);
 		let short = agg[..25].to_vec();
+		commit_agg(task, 0, a, &agg, ok_scores);
 		assert_noop!(
-			Federated::submit_aggregate(
-				origin(a),
+			Federated::reveal_aggregate(origin(a), task, 0, h, scores(ok_scores), salt(a), None),
+			Error::<Test>::WrongPhase,
+		);
+		commit_agg(task, 0, AGGREGATORS[1], &agg, ok_scores);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::AggregateReveal);
+		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoAggregate]);
+		assert_noop!(
+			Federated::reveal_aggregate(
+				origin(AGGREGATORS[2]),
 				task,
 				0,
-				hash(&short),
-				scores(&[1, 1, 1]),
-				Some(bounded(short))
+				h,
+				scores(ok_scores),
+				salt(AGGREGATORS[2]),
+				Some(bounded(agg.clone()))
 			),
-			Error::<Test>::MalformedPayload
+			Error::<Test>::NotCommitted
 		);
 		assert_noop!(
-			Federated::submit_aggregate(
+			Federated::reveal_aggregate(
 				origin(TRAINERS[0]),
 				task,
 				0,
 				h,
-				scores(&[1, 1, 1]),
+				scores(ok_scores),
+				salt(a),
 				Some(bounded(agg.clone()))
 			),
 			Error::<Test>::NotSelectedAggregator
 		);
-		submit(task, 0, a, &agg, &[1, 1, 1]);
+		// What does not match the commitment: other scores, another hash, another salt.
+		for (hash_, s, salt_) in [
+			(h, &[1u32, 1, 2][..], salt(a)),
+			(H256::zero(), ok_scores, salt(a)),
+			(h, ok_scores, [0; 32]),
+		] {
+			assert_noop!(
+				Federated::reveal_aggregate(
+					origin(a),
+					task,
+					0,
+					hash_,
+					scores(s),
+					salt_,
+					Some(bounded(agg.clone()))
+				),
+				Error::<Test>::CommitmentMismatch
+			);
+		}
+		// Behind a matching commitment, each bad result is refused for what is wrong with it.
+		let cases: Vec<(H256, Vec<u32>, Option<Vec<u8>>, Error<Test>)> = vec![
+			(h, vec![1, 1], Some(agg.clone()), Error::<Test>::WrongScoreCount),
+			(h, vec![1, 1, 1_000_001], Some(agg.clone()), Error::<Test>::ScoreOutOfRange),
+			(h, vec![1, 1, 1], None, Error::<Test>::AggregatePayloadMissing),
+			(H256::zero(), vec![1, 1, 1], Some(agg.clone()), Error::<Test>::AggregateHashMismatch),
+			(
+				hash(&as_update),
+				vec![1, 1, 1],
+				Some(as_update.clone()),
+				Error::<Test>::PayloadHeaderMismatch,
+			),
+			(hash(&short), vec![1, 1, 1], Some(short.clone()), Error::<Test>::MalformedPayload),
+		];
+		for (hash_, s, carried, error) in cases {
+			frame_support::storage::with_transaction(|| {
+				Rounds::<Test>::mutate(task, 0, |r| {
+					r.as_mut().unwrap().aggregators.iter_mut().find(|x| x.who == a).unwrap().commitment =
+						Some(aggregate_commitment(&a, task, 0, &hash_, &s, &salt(a)));
+				});
+				let result = Federated::reveal_aggregate(
+					origin(a),
+					task,
+					0,
+					hash_,
+					scores(&s),
+					salt(a),
+					carried.map(bounded),
+				);
+				assert_eq!(result, Err(error.into()));
+				sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(()))
+			})
+			.unwrap();
+		}
+		reveal_agg(task, 0, a, &agg, ok_scores);
+		assert!(events().contains(&Event::AggregateRevealed { task, round: 0, who: a, aggregate: h }));
 		assert_eq!(round(task, 0).aggregates.len(), 1, "the payload is recorded once");
 		assert_noop!(
-			Federated::submit_aggregate(origin(a), task, 0, h, scores(&[1, 1, 1]), None),
-			Error::<Test>::AlreadySubmitted
+			Federated::reveal_aggregate(origin(a), task, 0, h, scores(ok_scores), salt(a), None),
+			Error::<Test>::AlreadyRevealed
 		);
-		// A second aggregator may refer to the known payload without carrying it.
-		assert_ok!(Federated::submit_aggregate(
+		// A second aggregator may refer to the known payload without carrying it; the round is
+		// decided once every aggregator who committed has revealed.
+		assert_ok!(Federated::reveal_aggregate(
 			origin(AGGREGATORS[1]),
 			task,
 			0,
 			h,
-			scores(&[1, 1, 1]),
+			scores(ok_scores),
+			salt(AGGREGATORS[1]),
 			None
 		));
+		assert_eq!(round(task, 0).phase, Phase::Finalized { aggregate: h });
 	});
 }
 
@@ -793,55 +949,77 @@ fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
 		assert!(matches!(Federated::duties(&t1)[..], [Duty::Reveal { round: 0, .. }]));
 		TRAINERS.iter().for_each(|t| reveal(task, 0, *t));
 		assert!(Federated::duties(&t1).is_empty());
-		let Duty::Aggregate { updates, payload_known, global_model: None, .. } =
+		let Duty::Aggregate { updates, global_model: None, commit_by: 5, .. } =
 			Federated::duties(&AGGREGATORS[0]).pop().unwrap()
 		else {
 			panic!("an aggregation duty")
 		};
 		let order: Vec<_> = round(task, 0).trainers.iter().map(|t| t.who).collect();
 		assert_eq!(updates.iter().map(|(w, _)| *w).collect::<Vec<_>>(), order);
-		assert_eq!(updates[0].1.hash, hash(&update_of(task, 0, order[0])));
-		assert!(payload_known.is_empty());
+		assert_eq!(updates[0].1.payload_hash, hash(&update_of(task, 0, order[0])));
 
 		// Scores per update (in round order): the median over aggregators is 2, 1, 1 after
 		// mapping below; every aggregator agrees on the aggregate.
 		let agg = aggregate_of(task, 0, 5);
 		let per_aggregator = [[200, 100, 100], [200, 100, 100], [500, 0, 100]];
 		for (a, s) in AGGREGATORS.iter().zip(per_aggregator) {
-			submit(task, 0, *a, &agg, &s);
+			commit_agg(task, 0, *a, &agg, &s);
+		}
+		let Duty::RevealAggregate { commitment, payload_known, reveal_by: 5, .. } =
+			Federated::duties(&AGGREGATORS[0]).pop().unwrap()
+		else {
+			panic!("an aggregate reveal duty")
+		};
+		assert_eq!(commitment, agg_commitment(task, 0, AGGREGATORS[0], &agg, &per_aggregator[0]));
+		assert!(payload_known.is_empty());
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, &per_aggregator[0]);
+		assert!(
+			matches!(&Federated::duties(&AGGREGATORS[1])[..], [Duty::RevealAggregate { payload_known, .. }] if *payload_known == vec![hash(&agg)])
+		);
+		for (a, s) in AGGREGATORS.iter().zip(per_aggregator).skip(1) {
+			reveal_agg(task, 0, *a, &agg, &s);
 		}
 		let r = round(task, 0);
 		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
 		let medians: Vec<_> = r.trainers.iter().map(|t| t.score.unwrap()).collect();
 		assert_eq!(medians, vec![200, 100, 100]);
-		// 70% of 10_000 to trainers by score (2:1:1), 30% to the three aggregators equally.
+		// 70% of 1_000 to trainers by score (2:1:1), 30% to the three aggregators equally.
 		let rewards: Vec<_> = r.trainers.iter().map(|t| t.reward).collect();
-		assert_eq!(rewards, vec![3_500, 1_750, 1_750]);
-		assert!(r.aggregators.iter().all(|a| a.reward == 1_000));
-		assert_eq!(Balances::balance(&order[0]), ENDOWMENT - TRAINER_BOND + 3_500);
-		assert_eq!(Balances::balance(&AGGREGATORS[2]), ENDOWMENT - AGGREGATOR_BOND + 1_000);
+		assert_eq!(rewards, vec![350, 175, 175]);
+		assert!(r.aggregators.iter().all(|a| a.reward == 100));
+		assert_eq!(Balances::balance(&order[0]), ENDOWMENT - TRAINER_BOND + 350);
+		assert_eq!(Balances::balance(&AGGREGATORS[2]), ENDOWMENT - AGGREGATOR_BOND + 100);
 		let info = Tasks::<Test>::get(task).unwrap();
-		assert_eq!(info.budget, 2 * REWARD - 10_000);
-		assert_eq!(info.global_model.as_ref().map(|g| g.hash), Some(hash(&agg)));
+		assert_eq!(info.budget, 2 * REWARD - 1_000);
+		assert_eq!(info.global_model.as_ref().map(|g| g.payload_hash), Some(hash(&agg)));
 		assert_eq!(info.next_round, 1);
 		assert!(events().contains(&Event::RoundFinalized {
 			task,
 			round: 0,
 			aggregate: hash(&agg),
 			agreeing: 3,
-			paid: 10_000
+			paid: 1_000
 		}));
+		let summary = Federated::round_summary(task, 0).unwrap();
+		assert_eq!(
+			(summary.outcome, summary.started, summary.updates, summary.paid),
+			(Phase::Finalized { aggregate: hash(&agg) }, 2, 3, 1_000)
+		);
 		assert!(slashed(AGGREGATORS[2]).is_empty(), "agreeing aggregators are not penalised");
 
 		// Round 1 starts from round 0's aggregate.
 		run_to_block(3);
-		assert_eq!(round(task, 1).global_model.as_ref().map(|g| g.hash), Some(hash(&agg)));
+		assert_eq!(
+			round(task, 1).global_model.as_ref().map(|g| g.payload_hash),
+			Some(hash(&agg))
+		);
 		assert!(
-			matches!(&Federated::duties(&t2)[..], [Duty::Train { round: 1, global_model: Some(g), .. }] if g.hash == hash(&agg))
+			matches!(&Federated::duties(&t2)[..], [Duty::Train { round: 1, global_model: Some(g), .. }] if g.payload_hash == hash(&agg))
 		);
 		to_aggregation(task, 1);
 		let agg1 = aggregate_of(task, 1, 6);
-		AGGREGATORS.iter().for_each(|a| submit(task, 1, *a, &agg1, &[0, 0, 0]));
+		let zero: &[u32] = &[0, 0, 0];
+		decide(task, 1, &AGGREGATORS.map(|a| (a, &agg1[..], zero)));
 		// All scores zero: trainers get nothing, aggregators their share; the rest is refunded.
 		let r = round(task, 1);
 		assert!(r.trainers.iter().all(|t| t.reward == 0));
@@ -849,8 +1027,8 @@ fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
 		assert_eq!(info.status, TaskStatus::Finished);
 		assert_eq!(info.budget, 0);
 		assert_eq!(held_budget(OWNER), 0);
-		assert_eq!(Balances::balance(&OWNER), ENDOWMENT - 10_000 - 3_000);
-		assert!(events().contains(&Event::TaskFinished { task, refund: 7_000 }));
+		assert_eq!(Balances::balance(&OWNER), ENDOWMENT - 1_000 - 300 - deposit(2));
+		assert!(events().contains(&Event::TaskFinished { task, refund: 700 }));
 		assert!(ActiveTasks::<Test>::get().is_empty());
 		run_to_block(10);
 		assert!(Rounds::<Test>::get(task, 2).is_none(), "a finished task runs no more rounds");
@@ -874,13 +1052,13 @@ fn commit_timeout_with_too_few_commits_fails_and_penalises_no_shows() {
 		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NotEnoughCommits });
 		for t in &TRAINERS[1..] {
 			assert_eq!(slashed(*t), vec![Offence::NoCommit]);
-			assert_eq!(held_bond(*t), TRAINER_BOND - 100);
-			assert_eq!(Participants::<Test>::get(task, t).unwrap().bond, TRAINER_BOND - 100);
+			assert_eq!(held_bond(*t), TRAINER_BOND - 500);
+			assert_eq!(Participants::<Test>::get(task, t).unwrap().bond, TRAINER_BOND - 500);
 		}
 		assert!(slashed(TRAINERS[0]).is_empty());
 		assert_eq!(
 			Balances::balance(&TREASURY),
-			ENDOWMENT + 200,
+			ENDOWMENT + 1_000,
 			"slashed bonds go to the treasury"
 		);
 		let info = Tasks::<Test>::get(task).unwrap();
@@ -933,38 +1111,73 @@ fn reveal_timeout_with_too_few_updates_fails() {
 }
 
 #[test]
-fn aggregate_timeout_decides_on_who_submitted_and_penalises_no_shows() {
+fn aggregate_commit_timeout_penalises_who_did_not_commit() {
 	test(|| {
 		let task = started_task();
 		to_aggregation(task, 0);
 		let agg = aggregate_of(task, 0, 5);
-		submit(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
-		submit(task, 0, AGGREGATORS[1], &agg, &[1, 1, 1]);
+		commit_agg(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
+		commit_agg(task, 0, AGGREGATORS[1], &agg, &[1, 1, 1]);
 		run_to_block(5);
-		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_eq!(round(task, 0).phase, Phase::Aggregate, "open until the end of block 5");
 		run_to_block(6);
-		assert_eq!(round(task, 0).phase, Phase::Finalized { aggregate: hash(&agg) });
+		assert_eq!(round(task, 0).phase, Phase::AggregateReveal);
 		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoAggregate]);
 		assert_eq!(held_bond(AGGREGATORS[2]), AGGREGATOR_BOND - 200);
+		assert!(Federated::duties(&AGGREGATORS[2]).is_empty(), "too late to take part");
+		// The two who committed reveal: decided at once, only they are paid.
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
+		reveal_agg(task, 0, AGGREGATORS[1], &agg, &[1, 1, 1]);
 		let r = round(task, 0);
-		assert_eq!(
-			r.aggregators.iter().filter(|a| a.reward > 0).count(),
-			2,
-			"only submitters are paid"
-		);
+		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
+		assert_eq!(r.aggregators.iter().filter(|a| a.reward > 0).count(), 2);
 	});
 }
 
 #[test]
-fn aggregate_timeout_without_quorum_fails() {
+fn aggregate_commit_timeout_below_quorum_fails_at_once() {
 	test(|| {
 		let task = started_task();
 		to_aggregation(task, 0);
-		submit(task, 0, AGGREGATORS[0], &aggregate_of(task, 0, 5), &[1, 1, 1]);
+		commit_agg(task, 0, AGGREGATORS[0], &aggregate_of(task, 0, 5), &[1, 1, 1]);
 		run_to_block(6);
 		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NoQuorum });
-		assert!(slashed(AGGREGATORS[0]).is_empty(), "without a quorum no submitter is wrong");
+		assert!(slashed(AGGREGATORS[0]).is_empty());
 		assert_eq!(slashed(AGGREGATORS[1]), vec![Offence::NoAggregate]);
+	});
+}
+
+#[test]
+fn aggregate_reveal_timeout_decides_on_who_revealed_and_penalises_the_rest() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		let agg = aggregate_of(task, 0, 5);
+		AGGREGATORS.iter().for_each(|a| commit_agg(task, 0, *a, &agg, &[1, 1, 1]));
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
+		reveal_agg(task, 0, AGGREGATORS[1], &agg, &[1, 1, 1]);
+		run_to_block(5);
+		assert_eq!(round(task, 0).phase, Phase::AggregateReveal);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Finalized { aggregate: hash(&agg) });
+		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoAggregateReveal]);
+		let r = round(task, 0);
+		assert_eq!(r.aggregators.iter().filter(|a| a.reward > 0).count(), 2);
+	});
+}
+
+#[test]
+fn aggregate_reveal_timeout_without_quorum_fails() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		let agg = aggregate_of(task, 0, 5);
+		AGGREGATORS.iter().for_each(|a| commit_agg(task, 0, *a, &agg, &[1, 1, 1]));
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NoQuorum });
+		assert!(slashed(AGGREGATORS[0]).is_empty(), "without a quorum no revealer is wrong");
+		assert_eq!(slashed(AGGREGATORS[1]), vec![Offence::NoAggregateReveal]);
 		assert_eq!(Tasks::<Test>::get(task).unwrap().global_model, None);
 	});
 }
@@ -978,21 +1191,27 @@ fn a_dissenting_aggregator_is_penalised_and_the_quorum_wins() {
 		to_aggregation(task, 0);
 		let honest = aggregate_of(task, 0, 5);
 		let forged = aggregate_of(task, 0, 9);
-		submit(task, 0, AGGREGATORS[0], &forged, &[1_000_000, 0, 0]);
-		submit(task, 0, AGGREGATORS[1], &honest, &[10, 20, 30]);
-		submit(task, 0, AGGREGATORS[2], &honest, &[30, 20, 10]);
+		decide(
+			task,
+			0,
+			&[
+				(AGGREGATORS[0], &forged[..], &[1_000_000, 0, 0][..]),
+				(AGGREGATORS[1], &honest[..], &[10, 20, 30][..]),
+				(AGGREGATORS[2], &honest[..], &[30, 20, 10][..]),
+			],
+		);
 		let r = round(task, 0);
 		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&honest) });
 		assert_eq!(slashed(AGGREGATORS[0]), vec![Offence::Disagreed]);
 		assert_eq!(
 			r.aggregators[0].reward + r.aggregators[1].reward + r.aggregators[2].reward,
-			2 * 1_500
+			2 * 150
 		);
 		assert_eq!(r.aggregators.iter().find(|a| a.who == AGGREGATORS[0]).unwrap().reward, 0);
-		// The dissenter's scores do not count: medians of (10,30), (20,20), (30,10).
+		// The dissenter's scores do not count: lower medians of (10,30), (20,20), (30,10).
 		assert_eq!(
 			r.trainers.iter().map(|t| t.score.unwrap()).collect::<Vec<_>>(),
-			vec![20, 20, 20]
+			vec![10, 20, 10]
 		);
 		assert_eq!(r.aggregates.len(), 2, "both payloads are on chain");
 	});
@@ -1003,9 +1222,13 @@ fn total_disagreement_fails_the_round_without_penalties() {
 	test(|| {
 		let task = started_task();
 		to_aggregation(task, 0);
-		for (i, a) in AGGREGATORS.iter().enumerate() {
-			submit(task, 0, *a, &aggregate_of(task, 0, i as i32), &[1, 1, 1]);
-		}
+		let results: Vec<_> = (0..3).map(|i| aggregate_of(task, 0, i)).collect();
+		let ones: &[u32] = &[1, 1, 1];
+		decide(
+			task,
+			0,
+			&AGGREGATORS.iter().zip(&results).map(|(a, r)| (*a, &r[..], ones)).collect::<Vec<_>>(),
+		);
 		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NoQuorum });
 		assert!(AGGREGATORS.iter().all(|a| slashed(*a).is_empty()));
 		assert_eq!(Tasks::<Test>::get(task).unwrap().next_round, 1);

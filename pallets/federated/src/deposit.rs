@@ -1,0 +1,82 @@
+//! What a task costs its owner up front besides its budget — a deposit for the storage it may
+//! use — and what its participants must bond.
+
+use crate::{
+	BalanceOf, Config, Error, HoldReason, Pallet, RoundOf, RoundSummaryOf, TaskOf, TaskSpecOf,
+};
+use cohort_primitives::RoundIndex;
+use frame_support::{
+	pallet_prelude::MaxEncodedLen,
+	traits::{fungible::MutateHold, tokens::Precision, Get},
+};
+use sp_runtime::{
+	traits::{CheckedAdd, CheckedMul, UniqueSaturatedFrom, UniqueSaturatedInto},
+	DispatchError, DispatchResult,
+};
+
+impl<T: Config> Pallet<T> {
+	/// The deposit for a task of `rounds` rounds with `allowlist` accounts on its allowlist:
+	/// [`Config::TaskDepositBase`] plus [`Config::TaskDepositPerByte`] for each byte it may
+	/// store at most — the task record, the round records kept in full, a summary per round and
+	/// the allowlist. Participants pay for their own records with their bonds.
+	pub(crate) fn task_deposit(
+		rounds: RoundIndex,
+		allowlist: u32,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let full_rounds = rounds.min(T::RetainedRounds::get().saturating_add(1)) as u64;
+		let bytes = (TaskOf::<T>::max_encoded_len() as u64)
+			.saturating_add(full_rounds.saturating_mul(RoundOf::<T>::max_encoded_len() as u64))
+			.saturating_add(
+				(rounds as u64).saturating_mul(RoundSummaryOf::<T>::max_encoded_len() as u64),
+			)
+			.saturating_add(
+				(allowlist as u64).saturating_mul(T::AccountId::max_encoded_len() as u64),
+			);
+		T::TaskDepositPerByte::get()
+			.checked_mul(&BalanceOf::<T>::unique_saturated_from(bytes))
+			.and_then(|d| d.checked_add(&T::TaskDepositBase::get()))
+			.ok_or_else(|| Error::<T>::BudgetOverflow.into())
+	}
+
+	/// Holds or releases the difference between a task's deposit and `deposit`.
+	pub(crate) fn adjust_deposit(info: &mut TaskOf<T>, deposit: BalanceOf<T>) -> DispatchResult {
+		let reason = HoldReason::TaskDeposit.into();
+		if deposit > info.deposit {
+			T::Currency::hold(&reason, &info.owner, deposit - info.deposit)?;
+		} else if deposit < info.deposit {
+			T::Currency::release(&reason, &info.owner, info.deposit - deposit, Precision::Exact)?;
+		}
+		info.deposit = deposit;
+		Ok(())
+	}
+
+	/// The smallest bonds a trainer and an aggregator may join a task with: the chain's
+	/// minimums, raised so that `penalty × bond` is at least what one participant of the role
+	/// earns in a round when the fewest are paid (`min_trainers` trainers sharing the trainers'
+	/// part, `quorum` aggregators sharing theirs). A no-show then loses more than doing the
+	/// work would have paid.
+	pub(crate) fn min_bonds(
+		spec: &TaskSpecOf<T>,
+	) -> Result<(BalanceOf<T>, BalanceOf<T>), DispatchError> {
+		let reward: u128 = spec.reward_per_round.unique_saturated_into();
+		let aggregator_pool = spec.aggregator_share * reward;
+		let trainer_pool = reward.saturating_sub(aggregator_pool);
+		let bond_for = |pool: u128, sharers: u32| -> Option<u128> {
+			let share = pool.div_ceil(sharers.max(1) as u128);
+			let parts = spec.penalty.deconstruct().max(1) as u128;
+			share.checked_mul(1_000_000_000)?.checked_add(parts - 1).map(|n| n / parts)
+		};
+		let fits = |bond: Option<u128>| -> Result<BalanceOf<T>, DispatchError> {
+			let bond = bond.ok_or(Error::<T>::BudgetOverflow)?;
+			let balance = BalanceOf::<T>::unique_saturated_from(bond);
+			let round_trip: u128 = balance.unique_saturated_into();
+			if round_trip != bond {
+				return Err(Error::<T>::BudgetOverflow.into());
+			}
+			Ok(balance)
+		};
+		let trainer = fits(bond_for(trainer_pool, spec.min_trainers))?;
+		let aggregator = fits(bond_for(aggregator_pool, spec.quorum))?;
+		Ok((trainer.max(T::MinTrainerBond::get()), aggregator.max(T::MinAggregatorBond::get())))
+	}
+}

@@ -1,0 +1,297 @@
+//! Hostile callers. Each test plays one attack from issue 9 against the pallet and checks that
+//! the attacker gains nothing: its call is refused with a typed error, it is penalised where it
+//! held a role, and honest participants are paid as if it were not there.
+
+use super::*;
+
+/// The round's trainers in round order, with the copier's position.
+fn trainer_order(task: TaskId) -> Vec<AccountId> {
+	round(task, 0).trainers.iter().map(|t| t.who).collect()
+}
+
+/// Attack 1: a selected trainer copies another's commitment (from the pool or the event),
+/// waits for the victim's reveal, and reveals the same bytes and salt.
+#[test]
+fn a_copied_update_commitment_opens_for_nobody_but_its_author() {
+	test(|| {
+		let task = started_task();
+		let (victim, copier, other) = (TRAINERS[0], TRAINERS[1], TRAINERS[2]);
+		commit(task, 0, victim);
+		let copied = commitment(task, 0, victim, &update_of(task, 0, victim));
+		assert_ok!(Federated::commit_update(origin(copier), task, 0, copied));
+		commit(task, 0, other);
+		reveal(task, 0, victim);
+		// The victim's update and salt are public now; they do not open the copier's copy.
+		let stolen = bounded(update_of(task, 0, victim));
+		assert_noop!(
+			Federated::reveal_update(origin(copier), task, 0, stolen.clone(), salt(victim)),
+			Error::<Test>::CommitmentMismatch
+		);
+		assert_noop!(
+			Federated::reveal_update(origin(copier), task, 0, stolen, salt(copier)),
+			Error::<Test>::CommitmentMismatch
+		);
+		reveal(task, 0, other);
+		// The reveal phase runs out: the copier is penalised, its update never counts.
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_eq!(slashed(copier), vec![Offence::NoReveal]);
+		assert_eq!(round(task, 0).accepted_updates().count(), 2);
+		let agg = aggregate_of(task, 0, 5);
+		let s: &[u32] = &[500, 500];
+		decide(task, 0, &AGGREGATORS.map(|a| (a, &agg[..], s)));
+		let r = round(task, 0);
+		let reward = |who| r.trainers.iter().find(|t| t.who == who).unwrap().reward;
+		assert_eq!((reward(victim), reward(other), reward(copier)), (350, 350, 0));
+		assert_eq!(Balances::balance(&copier), ENDOWMENT - TRAINER_BOND);
+		assert_eq!(held_bond(copier), TRAINER_BOND - 500);
+	});
+}
+
+/// Attack 1, with two accounts of one person: both commit to the same bytes (each with a
+/// commitment of its own) to be paid twice for one piece of work.
+#[test]
+fn the_same_update_revealed_twice_in_a_round_is_refused() {
+	test(|| {
+		let task = started_task();
+		let (first, twin) = (TRAINERS[0], TRAINERS[1]);
+		let update = update_of(task, 0, first);
+		commit(task, 0, first);
+		assert_ok!(Federated::commit_update(
+			origin(twin),
+			task,
+			0,
+			commitment(task, 0, twin, &update)
+		));
+		commit(task, 0, TRAINERS[2]);
+		reveal(task, 0, first);
+		assert_noop!(
+			Federated::reveal_update(origin(twin), task, 0, bounded(update), salt(twin)),
+			Error::<Test>::DuplicateUpdate
+		);
+	});
+}
+
+/// A commitment made for another round (or task) does not open in this one, so old or
+/// prepared commitments cannot be replayed.
+#[test]
+fn a_commitment_opens_only_in_its_own_task_and_round() {
+	test(|| {
+		let task = started_task();
+		let who = TRAINERS[0];
+		let update = update_of(task, 0, who);
+		let elsewhere = [
+			update_commitment(&who, task, 1, &update, &salt(who)),
+			update_commitment(&who, task + 1, 0, &update, &salt(who)),
+		];
+		for c in elsewhere {
+			frame_support::storage::with_transaction(|| {
+				assert_ok!(Federated::commit_update(origin(who), task, 0, c));
+				TRAINERS[1..].iter().for_each(|t| commit(task, 0, *t));
+				assert_eq!(
+					Federated::reveal_update(origin(who), task, 0, bounded(update.clone()), salt(who)),
+					Err(Error::<Test>::CommitmentMismatch.into())
+				);
+				sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(()))
+			})
+			.unwrap();
+		}
+	});
+}
+
+/// Attack 2: a lazy aggregator commits to nothing it computed, then copies the first revealed
+/// result. Results are hidden until every commitment is in, and a copied result does not open
+/// the lazy aggregator's commitment.
+#[test]
+fn a_lazy_aggregator_cannot_copy_a_result() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		let agg = aggregate_of(task, 0, 5);
+		let s: &[u32] = &[300, 300, 300];
+		let lazy = AGGREGATORS[2];
+		commit_agg(task, 0, AGGREGATORS[0], &agg, s);
+		commit_agg(task, 0, AGGREGATORS[1], &agg, s);
+		// Nothing to copy yet: no result, no payload, no score is on chain or in a duty.
+		let r = round(task, 0);
+		assert!(r.aggregators.iter().all(|a| a.submission.is_none()) && r.aggregates.is_empty());
+		assert!(matches!(&Federated::duties(&lazy)[..], [Duty::Aggregate { .. }]));
+		assert_ok!(Federated::commit_aggregate(origin(lazy), task, 0, H256::repeat_byte(9)));
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, s);
+		// Now the result is public; copying it does not open the lazy commitment.
+		for salt_ in [salt(lazy), salt(AGGREGATORS[0])] {
+			assert_noop!(
+				Federated::reveal_aggregate(origin(lazy), task, 0, hash(&agg), scores(s), salt_, None),
+				Error::<Test>::CommitmentMismatch
+			);
+		}
+		reveal_agg(task, 0, AGGREGATORS[1], &agg, s);
+		run_to_block(6);
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
+		assert_eq!(slashed(lazy), vec![Offence::NoAggregateReveal]);
+		let reward = |who| r.aggregators.iter().find(|a| a.who == who).unwrap().reward;
+		assert_eq!((reward(AGGREGATORS[0]), reward(AGGREGATORS[1]), reward(lazy)), (150, 150, 0));
+	});
+}
+
+/// Attack 2, variant: the lazy aggregator copies an honest aggregator's commitment itself.
+#[test]
+fn a_copied_aggregate_commitment_opens_for_nobody_but_its_author() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		let agg = aggregate_of(task, 0, 5);
+		let s: &[u32] = &[1, 1, 1];
+		let (honest, lazy) = (AGGREGATORS[0], AGGREGATORS[2]);
+		commit_agg(task, 0, honest, &agg, s);
+		let copied = agg_commitment(task, 0, honest, &agg, s);
+		assert_ok!(Federated::commit_aggregate(origin(lazy), task, 0, copied));
+		commit_agg(task, 0, AGGREGATORS[1], &agg, s);
+		reveal_agg(task, 0, honest, &agg, s);
+		assert_noop!(
+			Federated::reveal_aggregate(origin(lazy), task, 0, hash(&agg), scores(s), salt(honest), None),
+			Error::<Test>::CommitmentMismatch
+		);
+	});
+}
+
+/// Attack 2: one malicious aggregator reveals a forged model first; with no copiers, the
+/// honest majority decides and the forger is penalised.
+#[test]
+fn a_forged_first_result_does_not_win_without_copiers() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		let honest = aggregate_of(task, 0, 5);
+		let forged = aggregate_of(task, 0, 66);
+		let s: &[u32] = &[1, 1, 1];
+		commit_agg(task, 0, AGGREGATORS[0], &forged, s);
+		commit_agg(task, 0, AGGREGATORS[1], &honest, s);
+		commit_agg(task, 0, AGGREGATORS[2], &honest, s);
+		reveal_agg(task, 0, AGGREGATORS[0], &forged, s);
+		reveal_agg(task, 0, AGGREGATORS[1], &honest, s);
+		reveal_agg(task, 0, AGGREGATORS[2], &honest, s);
+		assert_eq!(round(task, 0).phase, Phase::Finalized { aggregate: hash(&honest) });
+		assert_eq!(slashed(AGGREGATORS[0]), vec![Offence::Disagreed]);
+		assert!(slashed(AGGREGATORS[1]).is_empty() && slashed(AGGREGATORS[2]).is_empty());
+	});
+}
+
+/// Attack 3: with two agreeing aggregators, a colluder scoring its partner 1_000_000 used to
+/// move the partner's median halfway to the maximum; the lower median keeps the honest score.
+#[test]
+fn one_colluding_aggregator_cannot_raise_a_score() {
+	test(|| {
+		let task = started_task();
+		to_aggregation(task, 0);
+		let agg = aggregate_of(task, 0, 5);
+		let honest: &[u32] = &[100, 200, 300];
+		let colluding: &[u32] = &[1_000_000, 1_000_000, 1_000_000];
+		commit_agg(task, 0, AGGREGATORS[0], &agg, honest);
+		commit_agg(task, 0, AGGREGATORS[1], &agg, colluding);
+		run_to_block(6);
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, honest);
+		reveal_agg(task, 0, AGGREGATORS[1], &agg, colluding);
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
+		assert_eq!(
+			r.trainers.iter().map(|t| t.score.unwrap()).collect::<Vec<_>>(),
+			honest.to_vec(),
+			"every score stays the honest one"
+		);
+	});
+}
+
+/// Attack 3: minimum-bond trainers fill a task; aggregators still join (each role has its own
+/// cap) and rounds start.
+#[test]
+fn trainers_cannot_crowd_out_aggregators() {
+	test(|| {
+		let task = create(spec());
+		let min = Tasks::<Test>::get(task).unwrap().min_trainer_bond;
+		for who in 11..23 {
+			assert_ok!(Federated::join(origin(who), task, JoinAs::Trainer { dataset: who }, min));
+		}
+		assert_noop!(
+			Federated::join(origin(30), task, JoinAs::Trainer { dataset: 30 }, min),
+			Error::<Test>::TooManyParticipants
+		);
+		for a in [31, 32, 33] {
+			assert_ok!(Federated::join(origin(a), task, JoinAs::Aggregator, AGGREGATOR_BOND));
+		}
+		run_to_block(2);
+		assert_eq!(round(task, 0).phase, Phase::Commit);
+		assert_eq!(round(task, 0).aggregators.len(), 3);
+	});
+}
+
+/// Attack 3: an owner cancels during aggregation, after every update is public in block
+/// bodies. The revealed work is paid first.
+#[test]
+fn cancelling_after_the_reveal_pays_the_revealed_updates() {
+	test(|| {
+		let task = started_task();
+		TRAINERS.iter().for_each(|t| commit(task, 0, *t));
+		reveal(task, 0, TRAINERS[0]);
+		reveal(task, 0, TRAINERS[1]);
+		assert_ok!(Federated::cancel_task(origin(OWNER), task));
+		// 70% of the round's 1_000 in equal shares to the two revealed updates.
+		let r = round(task, 0);
+		let reward = |who| r.trainers.iter().find(|t| t.who == who).unwrap().reward;
+		assert_eq!((reward(TRAINERS[0]), reward(TRAINERS[1]), reward(TRAINERS[2])), (350, 350, 0));
+		assert!(events().contains(&Event::TaskCancelled { task, refund: 2 * REWARD - 700 }));
+		assert_eq!(Balances::balance(&TRAINERS[0]), ENDOWMENT - TRAINER_BOND + 350);
+		assert_eq!(
+			Federated::round_summary(task, 0).map(|s| (s.outcome, s.paid)),
+			Some((Phase::Failed { reason: FailReason::Cancelled }, 700))
+		);
+		assert!(slashed(TRAINERS[2]).is_empty(), "cancelling penalises nobody");
+	});
+}
+
+/// Attack 3: a no-show's penalty costs at least what the round would have paid it, so skipping
+/// work (or blocking a round) does not pay.
+#[test]
+fn a_no_show_loses_more_than_the_work_would_have_paid() {
+	test(|| {
+		let task = started_task();
+		let info = Tasks::<Test>::get(task).unwrap();
+		let penalty = info.spec.penalty;
+		// The most one trainer can earn in a round is the trainers' part over min_trainers.
+		let best_pay = (REWARD - info.spec.aggregator_share * REWARD) / info.spec.min_trainers as Balance;
+		assert!(penalty * info.min_trainer_bond >= best_pay);
+		let best_aggregator_pay = (info.spec.aggregator_share * REWARD) / info.spec.quorum as Balance;
+		assert!(penalty * info.min_aggregator_bond >= best_aggregator_pay);
+		// And the pallet enforces it at join.
+		assert_noop!(
+			Federated::join(origin(30), task, JoinAs::Trainer { dataset: 30 }, info.min_trainer_bond - 1),
+			Error::<Test>::BondTooLow
+		);
+	});
+}
+
+/// Attack 3: filling the active list with tasks that never start costs deposits and budgets,
+/// and frees itself: such tasks expire and return their budgets.
+#[test]
+fn tasks_filling_the_active_list_cost_deposits_and_expire() {
+	test(|| {
+		let mut cheap = spec();
+		cheap.reward_per_round = 1;
+		for _ in 0..4 {
+			create(cheap.clone());
+		}
+		assert_noop!(
+			Federated::create_task(origin(OWNER), cheap.clone()),
+			Error::<Test>::TooManyActiveTasks
+		);
+		assert_eq!(held_deposit(OWNER), 4 * deposit(2));
+		run_to_block(1 + TASK_EXPIRY + 1);
+		assert!(ActiveTasks::<Test>::get().is_empty());
+		assert_eq!(
+			events().iter().filter(|e| matches!(e, Event::TaskExpired { .. })).count(),
+			4
+		);
+		assert_ok!(Federated::create_task(origin(2), spec()));
+	});
+}
