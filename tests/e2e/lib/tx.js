@@ -35,7 +35,7 @@ export function sendAndWait(api, tx, signer, timeoutMs = 120_000) {
       if (status.isInvalid || status.isDropped || status.isUsurped) {
         fail(new Error(`transaction ${status.type}`));
       } else if (status.isInBlock) {
-        ok({ blockHash: status.asInBlock, events, error: decodeError(api, dispatchError) });
+        ok({ blockHash: status.asInBlock, events, error: dispatchErrorOf(api, dispatchError) });
       }
     },
     timeoutMs,
@@ -43,7 +43,12 @@ export function sendAndWait(api, tx, signer, timeoutMs = 120_000) {
   );
 }
 
-function decodeError(api, dispatchError) {
+/**
+ * A `DispatchError` as `{ section, name }` for a module error (the pallet's error, found in the
+ * metadata with `api.registry.findMetaError`), `{ token }` for a token error, `{ other }` for
+ * the rest; `null` for none.
+ */
+export function dispatchErrorOf(api, dispatchError) {
   if (!dispatchError) return null;
   if (dispatchError.isModule) {
     const { section, name } = api.registry.findMetaError(dispatchError.asModule);
@@ -51,6 +56,19 @@ function decodeError(api, dispatchError) {
   }
   if (dispatchError.isToken) return { token: dispatchError.asToken.type };
   return { other: dispatchError.toString() };
+}
+
+/**
+ * The decoded errors of the `system.ExtrinsicFailed` events among `records` (a transaction's or
+ * a block's event records), with the index of the extrinsic each belongs to.
+ */
+export function extrinsicFailures(api, records) {
+  return records
+    .filter(({ event }) => api.events.system.ExtrinsicFailed.is(event))
+    .map(({ phase, event }) => ({
+      index: phase.isApplyExtrinsic ? phase.asApplyExtrinsic.toNumber() : null,
+      ...dispatchErrorOf(api, event.data.dispatchError),
+    }));
 }
 
 /** Resolves with the first header from `subscribe` (new or finalized heads) at or past `target`. */
