@@ -944,9 +944,10 @@ pub mod pallet {
 			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
 			ensure!(info.owner == who, Error::<T>::NotOwner);
 			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
-			let mut accounts = accounts;
+			let mut accounts = accounts.into_inner();
 			accounts.sort();
 			accounts.dedup();
+			let accounts = AllowlistOf::<T>::truncate_from(accounts);
 			let len = accounts.len() as u32;
 			let deposit = Self::task_deposit(info.spec.rounds, len)?;
 			Self::adjust_deposit(&mut info, deposit)?;

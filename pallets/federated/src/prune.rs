@@ -53,7 +53,7 @@ impl<T: Config> Pallet<T> {
 		for (who, participant) in participants {
 			Self::release_participant(task, &mut info, &who, participant)?;
 		}
-		Rounds::<T>::clear_prefix(task, u32::MAX, None);
+		let _ = Rounds::<T>::clear_prefix(task, u32::MAX, None);
 		let rounds = RoundSummaries::<T>::clear_prefix(task, u32::MAX, None).unique;
 		Allowlists::<T>::remove(task);
 		let deposit = T::Currency::release(

@@ -13,7 +13,8 @@
 //! | aggregate | `"COHA" ++ account ++ task ++ round ++ aggregate ++ scores ++ salt` |
 
 use codec::Encode;
-use sp_core::{hashing::blake2_256, H256};
+use sp_core::H256;
+use sp_runtime::traits::{BlakeTwo256, Hash};
 
 use crate::{RoundIndex, Score, TaskId};
 
@@ -30,7 +31,7 @@ pub fn update_commitment<AccountId: Encode>(
 	update: &[u8],
 	salt: &[u8; 32],
 ) -> H256 {
-	H256(blake2_256(&(UPDATE_TAG, who, task, round, blake2_256(update), salt).encode()))
+	BlakeTwo256::hash(&(UPDATE_TAG, who, task, round, BlakeTwo256::hash(update), salt).encode())
 }
 
 /// The commitment an aggregator `who` makes to the aggregate hash and the scores it computed
@@ -43,7 +44,7 @@ pub fn aggregate_commitment<AccountId: Encode>(
 	scores: &[Score],
 	salt: &[u8; 32],
 ) -> H256 {
-	H256(blake2_256(&(AGGREGATE_TAG, who, task, round, aggregate, scores, salt).encode()))
+	BlakeTwo256::hash(&(AGGREGATE_TAG, who, task, round, aggregate, scores, salt).encode())
 }
 
 #[cfg(test)]

@@ -4,11 +4,6 @@
 
 use super::*;
 
-/// The round's trainers in round order, with the copier's position.
-fn trainer_order(task: TaskId) -> Vec<AccountId> {
-	round(task, 0).trainers.iter().map(|t| t.who).collect()
-}
-
 /// Attack 1: a selected trainer copies another's commitment (from the pool or the event),
 /// waits for the victim's reveal, and reveals the same bytes and salt.
 #[test]

@@ -29,7 +29,7 @@ const OWNER: AccountId = 1;
 const TRAINERS: [AccountId; 3] = [11, 12, 13];
 const AGGREGATORS: [AccountId; 3] = [21, 22, 23];
 const TRAINER_BOND: Balance = 5_000;
-const AGGREGATOR_BOND: Balance = 2_000;
+const AGGREGATOR_BOND: Balance = 3_000;
 const REWARD: Balance = 1_000;
 
 /// Two rounds of a 2-input, 2-class logistic regression (6 parameters); every joined
@@ -1123,7 +1123,7 @@ fn aggregate_commit_timeout_penalises_who_did_not_commit() {
 		run_to_block(6);
 		assert_eq!(round(task, 0).phase, Phase::AggregateReveal);
 		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoAggregate]);
-		assert_eq!(held_bond(AGGREGATORS[2]), AGGREGATOR_BOND - 200);
+		assert_eq!(held_bond(AGGREGATORS[2]), AGGREGATOR_BOND - AGGREGATOR_BOND / 10);
 		assert!(Federated::duties(&AGGREGATORS[2]).is_empty(), "too late to take part");
 		// The two who committed reveal: decided at once, only they are paid.
 		reveal_agg(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
