@@ -2,7 +2,8 @@
 # Builds the node (if needed) and starts a single-node development chain: Alice authors and
 # finalizes blocks, the usual dev accounts hold COH. The ML worker runs in the node with four
 # simulated data owners and three aggregators, and a demo task (digits) starts at once, so
-# federated rounds show in the log and in Polkadot.js apps (COHORT_ML=0: without the worker).
+# federated rounds show in the log and in Polkadot.js apps (COHORT_ML=0: without the worker;
+# COHORT_ML_CHEATERS=1: with a copying trainer and a lazy aggregator that the chain refuses).
 # State is thrown away on exit.
 # Extra arguments go to the node, e.g. `scripts/dev.sh --rpc-port 9955`.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -29,5 +30,6 @@ MSG
 # COHORT_ML=0: a plain chain, without the worker (docs/howto-run-a-task.md does the worker's
 # part by hand).
 ml=(--ml-worker --ml-demo-task)
+[ "${COHORT_ML_CHEATERS:-0}" = 1 ] && ml+=(--ml-dev-cheaters)
 [ "${COHORT_ML:-1}" = 0 ] && ml=()
 exec "$TESTED_NODE" --dev --tmp --rpc-cors all "${ml[@]}" "$@"

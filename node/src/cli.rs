@@ -74,6 +74,13 @@ pub struct MlWorkerParams {
 	/// chain has no task yet.
 	#[arg(long)]
 	pub ml_demo_task: bool,
+
+	/// With `--dev --ml-worker`: add two cheaters that the chain must refuse, a trainer that
+	/// copies another's commitment and update (`//Dave//stash`) and an aggregator that copies
+	/// another's result (`//Eve//stash`). The demo task then selects five trainers and four
+	/// aggregators, so that the honest ones still finish every round.
+	#[arg(long, requires = "ml_worker")]
+	pub ml_dev_cheaters: bool,
 }
 
 /// The node's command line.

@@ -195,14 +195,20 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(&cli.run)?;
 			let ml = cli.ml.clone();
 			runner.run_node_until_exit(|config| async move {
+				let dev = config.chain_spec.chain_type() == sc_service::ChainType::Development;
+				if ml.ml_dev_cheaters && !dev {
+					return Err(sc_cli::Error::Input(
+						"--ml-dev-cheaters needs a development chain (--dev)".into(),
+					));
+				}
 				let ml = ml.ml_worker.then(|| crate::ml_worker::MlWorkerOptions {
 					data_dir: ml
 						.ml_data
 						.clone()
 						.unwrap_or_else(|| config.base_path.path().join("ml")),
-					simulate_owners: config.chain_spec.chain_type()
-						== sc_service::ChainType::Development,
+					simulate_owners: dev,
 					demo_task: ml.ml_demo_task,
+					cheaters: ml.ml_dev_cheaters,
 				});
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<

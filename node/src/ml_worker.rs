@@ -1,24 +1,35 @@
 //! Hosts the ML worker (`cohort-worker`) in the node: the [`Chain`] it needs, over this node's
 //! client, keystore and transaction pool, and the task that runs it on every new best block.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use codec::{Decode, Encode};
-use cohort_primitives::api::{FederatedApi, Membership};
-use cohort_runtime::{opaque::Block, AccountId, RuntimeCall, UncheckedExtrinsic};
+use cohort_primitives::{
+	api::{FederatedApi, Membership},
+	RoundIndex, TaskId,
+};
+use cohort_runtime::{
+	opaque::Block, AccountId, Hash, RuntimeCall, RuntimeError, RuntimeEvent, UncheckedExtrinsic,
+};
 use cohort_worker::{
-	chain::{BlockNumber, Payload, Task, WorkerDuty},
+	chain::{AggregatorView, BlockNumber, Payload, Task, TrainerView, WorkerDuty},
 	data::DataDir,
-	Action, AutoJoin, Chain, ChainError, Participant, Worker, WORKER_KEY_TYPE,
+	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
+	WORKER_KEY_TYPE,
 };
 use futures::{FutureExt, StreamExt};
 use pallet_federated::{Call as FederatedCall, JoinAs};
-use sc_client_api::{BlockBackend, BlockchainEvents};
+use sc_client_api::{BlockBackend, BlockchainEvents, StorageProvider};
 use sc_transaction_pool_api::{InPoolTransaction, TransactionPool, TransactionSource};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
-use sp_core::sr25519;
+use sp_core::{sr25519, storage::StorageKey, H256};
+use sp_io::hashing::twox_128;
 use sp_keystore::KeystorePtr;
+use sp_runtime::{
+	traits::{BlakeTwo256, Hash as _},
+	DispatchError,
+};
 
 use crate::service::FullClient;
 
@@ -30,6 +41,9 @@ pub struct MlWorkerOptions {
 	pub simulate_owners: bool,
 	/// Create a demo task on the simulated owners' data if the chain has none (`--ml-demo-task`).
 	pub demo_task: bool,
+	/// Add the dev cheaters: a copying trainer and a lazy copying aggregator
+	/// (`--ml-dev-cheaters`, with `--dev` only).
+	pub cheaters: bool,
 }
 
 type Pool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
@@ -38,6 +52,29 @@ struct NodeChain {
 	client: Arc<FullClient>,
 	pool: Arc<Pool>,
 	keystore: KeystorePtr,
+	/// The Aura slot: the time between blocks.
+	block_time: Duration,
+}
+
+/// The runtime's name for a dispatch error, as the metadata has it: `Federated::CommitmentMismatch`
+/// for a pallet's error, the error itself otherwise (`BadOrigin`, `Token(FundsUnavailable)`).
+pub fn error_name(error: DispatchError) -> String {
+	match RuntimeError::from_dispatch_error(error) {
+		// `RuntimeError`'s debug form is `Pallet(Variant)`; a pallet error's is its name.
+		Some(e) => {
+			let debug = format!("{e:?}");
+			match debug.split_once('(') {
+				Some((pallet, variant)) => format!("{pallet}::{}", variant.trim_end_matches(')')),
+				None => debug,
+			}
+		},
+		None => format!("{error:?}"),
+	}
+}
+
+/// The storage key of `System::Events`.
+fn events_key() -> StorageKey {
+	StorageKey([twox_128(b"System"), twox_128(b"Events")].concat())
 }
 
 fn err(e: impl std::fmt::Display) -> ChainError {
@@ -69,6 +106,10 @@ impl Chain for NodeChain {
 		self.client.info().best_number
 	}
 
+	fn block_time(&self) -> Duration {
+		self.block_time
+	}
+
 	fn duties(&self, who: &AccountId) -> Result<Vec<WorkerDuty>, ChainError> {
 		self.client.runtime_api().duties(self.best(), who.clone()).map_err(err)
 	}
@@ -77,8 +118,31 @@ impl Chain for NodeChain {
 		self.client.runtime_api().memberships(self.best(), who.clone()).map_err(err)
 	}
 
-	fn task(&self, task: u32) -> Result<Option<Task>, ChainError> {
+	fn task(&self, task: TaskId) -> Result<Option<Task>, ChainError> {
 		self.client.runtime_api().task(self.best(), task).map_err(err)
+	}
+
+	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
+		let Some(record) =
+			self.client.runtime_api().round(self.best(), task, round).map_err(err)?
+		else {
+			return Ok(None);
+		};
+		let trainers = record
+			.trainers
+			.into_iter()
+			.map(|t| TrainerView { who: t.who, commitment: t.commitment, update: t.update })
+			.collect();
+		let aggregators = record
+			.aggregators
+			.into_iter()
+			.map(|a| AggregatorView {
+				who: a.who,
+				commitment: a.commitment,
+				revealed: a.submission.map(|s| (s.aggregate, s.scores.into_inner())),
+			})
+			.collect();
+		Ok(Some(RoundView { trainers, aggregators }))
 	}
 
 	fn payload(&self, at: &Payload) -> Result<Vec<u8>, ChainError> {
@@ -100,19 +164,19 @@ impl Chain for NodeChain {
 			RuntimeCall::Federated(FederatedCall::reveal_update { update, .. }) => {
 				update.into_inner()
 			},
-			RuntimeCall::Federated(FederatedCall::submit_aggregate {
+			RuntimeCall::Federated(FederatedCall::reveal_aggregate {
 				payload: Some(payload),
 				..
 			}) => payload.into_inner(),
 			_ => return Err(err("the extrinsic carries no payload")),
 		};
-		if cohort_ml::codec::payload_hash(&bytes) != at.hash {
+		if cohort_ml::codec::payload_hash(&bytes) != at.payload_hash {
 			return Err(err("the payload does not match its hash"));
 		}
 		Ok(bytes)
 	}
 
-	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<(), ChainError> {
+	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<H256, ChainError> {
 		let bounded = |v: Vec<u8>| v.try_into().map_err(|_| err("payload too large"));
 		let call: RuntimeCall = match action {
 			Action::CreateTask { spec } => FederatedCall::create_task { spec }.into(),
@@ -131,12 +195,16 @@ impl Chain for NodeChain {
 			Action::Reveal { task, round, update, salt } => {
 				FederatedCall::reveal_update { task, round, update: bounded(update)?, salt }.into()
 			},
-			Action::Aggregate { task, round, aggregate, scores, payload } => {
-				FederatedCall::submit_aggregate {
+			Action::CommitAggregate { task, round, commitment } => {
+				FederatedCall::commit_aggregate { task, round, commitment }.into()
+			},
+			Action::RevealAggregate { task, round, aggregate, scores, salt, payload } => {
+				FederatedCall::reveal_aggregate {
 					task,
 					round,
 					aggregate,
 					scores: scores.try_into().map_err(|_| err("too many scores"))?,
+					salt,
 					payload: payload.map(bounded).transpose()?,
 				}
 				.into()
@@ -154,9 +222,48 @@ impl Chain for NodeChain {
 		.ok_or_else(|| err("the keystore cannot sign with this key"))?;
 		let xt =
 			sp_runtime::OpaqueExtrinsic::try_from_encoded_extrinsic(&xt.encode()).map_err(err)?;
-		futures::executor::block_on(self.pool.submit_one(self.best(), TransactionSource::Local, xt))
-			.map(|_| ())
-			.map_err(err)
+		// The same hash `outcomes` computes for the extrinsics of a block body.
+		let hash = BlakeTwo256::hash_of(&xt);
+		futures::executor::block_on(self.pool.submit_one(
+			self.best(),
+			TransactionSource::Local,
+			xt,
+		))
+		.map_err(err)?;
+		Ok(hash)
+	}
+
+	fn outcomes(&self, number: BlockNumber) -> Result<Option<Vec<Outcome>>, ChainError> {
+		let Some(hash) = self.client.block_hash(number).map_err(err)? else { return Ok(None) };
+		let body = self
+			.client
+			.block_body(hash)
+			.map_err(err)?
+			.ok_or_else(|| err(format!("block {number} has no body here (pruned?)")))?;
+		let events = match self.client.storage(hash, &events_key()).map_err(err)? {
+			Some(data) => {
+				Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &data.0[..])
+					.map_err(|e| err(format!("the events of block {number}: {e}")))?
+			},
+			None => Vec::new(),
+		};
+		let failed = |index: usize| {
+			events.iter().find_map(|record| match &record.event {
+				RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+					dispatch_error,
+					..
+				}) if record.phase == frame_system::Phase::ApplyExtrinsic(index as u32) => {
+					Some(error_name(*dispatch_error))
+				},
+				_ => None,
+			})
+		};
+		Ok(Some(
+			body.iter()
+				.enumerate()
+				.map(|(i, xt)| Outcome { extrinsic: BlakeTwo256::hash_of(xt), error: failed(i) })
+				.collect(),
+		))
 	}
 }
 
@@ -174,21 +281,31 @@ pub fn spawn(
 	let mut demo_owner = None;
 	if options.simulate_owners {
 		let validation = cohort_worker::dev::prepare(&mut data).map_err(|e| e.to_string())?;
-		for (uri, auto_join) in cohort_worker::dev::participants() {
+		let cheaters = options.cheaters.then(cohort_worker::dev::cheaters).unwrap_or_default();
+		for key in cohort_worker::dev::participants().into_iter().chain(cheaters) {
+			let uri = key.uri;
 			let public = keystore
 				.sr25519_generate_new(WORKER_KEY_TYPE, Some(uri))
 				.map_err(|e| e.to_string())?;
-			let name = match &auto_join {
-				AutoJoin::Trainer { dataset, .. } => format!("owner {dataset} ({uri})"),
-				AutoJoin::Aggregator { .. } => format!("aggregator {uri}"),
+			let name = match (&key.auto_join, key.behaviour) {
+				(_, Behaviour::CopyingTrainer) => format!("copying trainer ({uri})"),
+				(_, Behaviour::LazyAggregator) => format!("lazy aggregator ({uri})"),
+				(AutoJoin::Trainer { dataset, .. }, _) => format!("owner {dataset} ({uri})"),
+				(AutoJoin::Aggregator { .. }, _) => format!("aggregator {uri}"),
 			};
-			participants.push(Participant { public, name, auto_join: Some(auto_join) });
+			participants.push(Participant {
+				public,
+				name,
+				auto_join: Some(key.auto_join),
+				behaviour: key.behaviour,
+			});
 		}
 		if options.demo_task {
 			let public = keystore
 				.sr25519_generate_new(WORKER_KEY_TYPE, Some(cohort_worker::dev::DEMO_OWNER))
 				.map_err(|e| e.to_string())?;
-			demo_owner = Some((public, cohort_worker::dev::demo_task(validation)));
+			let spec = cohort_worker::dev::demo_task(validation, options.cheaters);
+			demo_owner = Some((public, spec));
 		}
 	}
 	for public in keystore.sr25519_public_keys(WORKER_KEY_TYPE) {
@@ -196,12 +313,16 @@ pub fn spawn(
 			&& demo_owner.as_ref().is_none_or(|(o, _)| *o != public)
 		{
 			let name = sp_core::crypto::Ss58Codec::to_ss58check(&AccountId::from(public));
-			participants.push(Participant { public, name, auto_join: None });
+			participants.push(Participant::new(public, name));
 		}
 	}
 	let aggregator = cohort_ml::opencl::Aggregator::detect();
 	let mut worker = Worker::new(participants, data, aggregator)?;
-	let chain = NodeChain { client: client.clone(), pool, keystore };
+	let slot =
+		sc_consensus_aura::slot_duration::<sp_consensus_aura::sr25519::AuthorityId, _, _>(&*client)
+			.map_err(|e| format!("the Aura slot duration: {e}"))?;
+	let block_time = Duration::from_millis(slot.as_millis());
+	let chain = NodeChain { client: client.clone(), pool, keystore, block_time };
 
 	task_manager.spawn_handle().spawn_blocking("ml-worker", Some("ml-worker"), async move {
 		let mut blocks = client.import_notification_stream();
@@ -224,4 +345,27 @@ pub fn spawn(
 		}
 	});
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn dispatch_errors_are_named_as_in_the_metadata() {
+		let mismatch = pallet_federated::Error::<cohort_runtime::Runtime>::CommitmentMismatch;
+		assert_eq!(error_name(mismatch.into()), "Federated::CommitmentMismatch");
+		let funds = pallet_balances::Error::<cohort_runtime::Runtime>::InsufficientBalance;
+		assert_eq!(error_name(funds.into()), "Balances::InsufficientBalance");
+		assert_eq!(error_name(DispatchError::BadOrigin), "BadOrigin");
+	}
+
+	#[test]
+	fn the_events_key_is_system_events() {
+		// twox_128("System") ++ twox_128("Events"), as every Substrate client knows it.
+		assert_eq!(
+			format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&events_key().0)),
+			"0x26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7"
+		);
+	}
 }

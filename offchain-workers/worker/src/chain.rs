@@ -1,6 +1,8 @@
 //! What the worker needs from a chain, as a trait: the node implements it over its client and
 //! transaction pool; a separate process could implement it over RPC.
 
+use std::time::Duration;
+
 use cohort_primitives::{
 	api::{Duty, Membership},
 	DatasetId, PayloadRef, RoundIndex, Score, TaskId, TaskInfo, TaskSpec,
@@ -25,12 +27,15 @@ pub enum Action {
 	Commit { task: TaskId, round: RoundIndex, commitment: H256 },
 	/// `Federated::reveal_update`.
 	Reveal { task: TaskId, round: RoundIndex, update: Vec<u8>, salt: [u8; 32] },
-	/// `Federated::submit_aggregate`.
-	Aggregate {
+	/// `Federated::commit_aggregate`.
+	CommitAggregate { task: TaskId, round: RoundIndex, commitment: H256 },
+	/// `Federated::reveal_aggregate`: the payload travels only if no earlier reveal carried it.
+	RevealAggregate {
 		task: TaskId,
 		round: RoundIndex,
 		aggregate: H256,
 		scores: Vec<Score>,
+		salt: [u8; 32],
 		payload: Option<Vec<u8>>,
 	},
 }
@@ -40,18 +45,64 @@ pub enum Action {
 #[error("{0}")]
 pub struct ChainError(pub String);
 
+/// What became of one extrinsic of a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+	/// The extrinsic's hash, as [`Chain::submit`] returns it.
+	pub extrinsic: H256,
+	/// `None`: dispatched successfully. `Some(name)`: the runtime refused it, with this error
+	/// (`Federated::CommitmentMismatch`, say); the fee is paid, the call changed nothing.
+	pub error: Option<String>,
+}
+
+/// A trainer's slot in a round, as the worker sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainerView {
+	pub who: AccountId,
+	/// Its commitment, once committed.
+	pub commitment: Option<H256>,
+	/// Where its update is, once revealed and accepted.
+	pub update: Option<Payload>,
+}
+
+/// An aggregator's slot in a round, as the worker sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregatorView {
+	pub who: AccountId,
+	/// Its commitment, once committed.
+	pub commitment: Option<H256>,
+	/// The aggregate hash and scores it revealed, once accepted.
+	pub revealed: Option<(H256, Vec<Score>)>,
+}
+
+/// A round of a task, as the worker needs it (the runtime's round record, trimmed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoundView {
+	pub trainers: Vec<TrainerView>,
+	pub aggregators: Vec<AggregatorView>,
+}
+
 /// The chain as the worker sees it, at its best block.
 pub trait Chain {
 	/// The best block's number.
 	fn best_number(&self) -> BlockNumber;
+	/// The time between blocks (the Aura slot): with a task's last measured work time, it says
+	/// whether work started now can land before its deadline.
+	fn block_time(&self) -> Duration;
 	/// What `who` must do now (the `FederatedApi::duties` runtime API).
 	fn duties(&self, who: &AccountId) -> Result<Vec<WorkerDuty>, ChainError>;
 	/// The tasks `who` has joined.
 	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError>;
-	/// A task, or `None` past the last one.
+	/// A task, or `None` past the last one (or once it is pruned).
 	fn task(&self, task: TaskId) -> Result<Option<Task>, ChainError>;
+	/// A round of a task, while the chain keeps its full record.
+	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError>;
 	/// The bytes of a payload, read from the block body it names and checked against its hash.
 	fn payload(&self, at: &Payload) -> Result<Vec<u8>, ChainError>;
-	/// Signs `action` with the worker key `signer` and submits it to the transaction pool.
-	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<(), ChainError>;
+	/// Signs `action` with the worker key `signer`, submits it to the transaction pool, and
+	/// returns the extrinsic's hash (what [`Outcome::extrinsic`] names once it is in a block).
+	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<H256, ChainError>;
+	/// The outcome of every extrinsic in block `number` of the best chain, in block order;
+	/// `Ok(None)` if there is no such block (yet).
+	fn outcomes(&self, number: BlockNumber) -> Result<Option<Vec<Outcome>>, ChainError>;
 }

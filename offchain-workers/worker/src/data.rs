@@ -3,7 +3,7 @@
 //! ```text
 //! <data-dir>/datasets/<dataset id>.cohd|.csv   a trainer's local data (cohort_ml::dataset formats)
 //! <data-dir>/validation/<any name>.cohd|.csv   validation sets, found by their hash
-//! <data-dir>/journal.scale, updates/           what the worker has submitted (journal.rs)
+//! <data-dir>/journal.scale, sealed/            what the worker has submitted (journal.rs, sealed.rs)
 //! ```
 
 use std::{

@@ -1,22 +1,30 @@
 //! Cohort's ML worker: on each new block it asks the chain what each of its keys must do
 //! (`FederatedApi::duties`), trains, aggregates and scores with `cohort-ml`, and submits the
-//! commit, reveal and aggregate extrinsics. It reaches the chain only through [`Chain`], so the
-//! node hosts it (`--ml-worker`) and a separate process could too.
+//! commit and reveal extrinsics of trainers and aggregators; it reads what became of each of
+//! them from the blocks. It reaches the chain only through [`Chain`], so the node hosts it
+//! (`--ml-worker`) and a separate process could too.
 //!
-//! - [`chain`]: the trait and the actions it submits;
+//! - [`chain`]: the trait, the actions it submits, the outcomes and rounds it reads;
 //! - [`worker`]: what to do for each duty, and the progress log;
-//! - [`journal`]: what was submitted, on disk, so a restart neither loses nor repeats work;
+//! - [`journal`]: what was submitted and what became of it, on disk, so a restart neither loses
+//!   nor repeats work; [`sealed`]: the opening of each commitment, in a file of its own;
+//!   [`durable`]: crash-safe file writes;
 //! - [`data`]: the data directory (trainers' datasets, validation sets);
-//! - [`dev`]: simulated data owners on the bundled digits dataset for `--dev`.
+//! - [`dev`]: simulated data owners (and cheaters) on the bundled digits dataset for `--dev`;
+//! - [`cache`], [`log_once`]: a bounded cache of global models; failure lines logged once.
 
+pub mod cache;
 pub mod chain;
 pub mod data;
 pub mod dev;
+pub mod durable;
 pub mod journal;
+pub mod log_once;
+pub mod sealed;
 pub mod worker;
 
-pub use chain::{Action, Chain, ChainError};
+pub use chain::{Action, Chain, ChainError, Outcome, RoundView};
 
 /// The keystore key type of worker keys: `cohort-node key insert --key-type cohw --scheme sr25519`.
 pub const WORKER_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"cohw");
-pub use worker::{AutoJoin, Participant, Worker};
+pub use worker::{AutoJoin, Behaviour, Participant, Worker};

@@ -1,43 +1,43 @@
-//! What the worker does for each duty, once per block.
+//! The worker: its keys, what it keeps between blocks, and what it does once per block.
 //!
-//! - `Train`: build the global model (the task's seeded initial model, or the last aggregate read
-//!   from its block), train on the key's dataset, quantize and frame the update, draw a salt,
-//!   journal both, and submit `commit_update`.
-//! - `Reveal`: submit `reveal_update` with the journaled update and salt.
-//! - `Aggregate`: read every accepted update from its block, aggregate onto the global model with
-//!   the task's rule (OpenCL when present), score each update on the validation set, and submit
-//!   `submit_aggregate` (with the payload unless an earlier submission carried it).
-//!
-//! Every update gets weight 1 in the weighted mean: the chain does not carry trainers' sample
-//! counts (a trainer could inflate its own), so every aggregator uses the same equal weights.
+//! At each new best block it reads the outcome of the extrinsics it sent ([`Chain::outcomes`]),
+//! prunes the journal of finished rounds now and then, joins tasks (dev only), and serves each
+//! key's duties ([`duties`]; the dev cheaters' in [`cheat`]). Failures are logged once each,
+//! with the key, the task and the round; the next block tries again.
+
+mod cheat;
+mod duties;
 
 use std::{
-	collections::HashMap,
+	collections::{BTreeMap, HashMap},
 	time::{Duration, Instant},
 };
 
-use cohort_ml::{
-	aggregate::Update,
-	codec::{self, dequantize, quantize},
-	evaluate::{Aggregated, Validation},
-	model::Architecture,
-	opencl::Aggregator,
-	train::{train, TrainingConfig},
-	Device,
-};
-use cohort_primitives::{
-	api::Duty, task::InitialModel, DatasetId, PayloadHeader, PayloadKind, RoundIndex, TaskId,
-	TaskStatus,
-};
+use cohort_ml::{model::Architecture, opencl::Aggregator, Device};
+use cohort_primitives::{api::Duty, DatasetId, RoundIndex, TaskId, TaskStatus};
 use sp_core::{crypto::Ss58Codec, sr25519, H256};
 
 use crate::{
-	chain::{AccountId, Action, Balance, BlockNumber, Chain, Payload, Task},
+	cache::Recent,
+	chain::{AccountId, Action, Balance, BlockNumber, Chain, Task},
 	data::DataDir,
-	journal::{Committed, Entry, Journal, Key, Kind},
+	journal::{Journal, Key, Kind, Settled},
+	log_once::LogOnce,
 };
 
+pub use duties::can_meet;
+
 const LOG: &str = "cohort-worker";
+
+/// Global models kept in memory (each as large as an update): a few tasks' current models.
+pub const GLOBALS_KEPT: usize = 4;
+/// Blocks between two prunings of the journal (it is also pruned whenever it is full).
+pub const PRUNE_EVERY: BlockNumber = 32;
+/// How far back the outcomes of sent extrinsics are looked for after a restart or a long
+/// training run.
+pub const SCAN_BACK: BlockNumber = 64;
+/// Task ids looked at past one the chain does not have (a pruned task leaves a gap).
+const TASK_LOOKAHEAD: TaskId = 4;
 
 /// Joining tasks on its own: only the simulated owners of `--dev` do this; a real participant
 /// joins deliberately and the worker serves its duties.
@@ -47,6 +47,20 @@ pub enum AutoJoin {
 	Aggregator { bond: Balance },
 }
 
+/// How a key serves its duties. Only `--dev --ml-dev-cheaters` uses anything but
+/// [`Behaviour::Honest`]: to show the chain refusing cheats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+	/// Trains, aggregates and reveals what it committed.
+	Honest,
+	/// Never trains: commits a copy of another trainer's commitment, then reveals that
+	/// trainer's update with a salt of its own. The chain must refuse the reveal.
+	CopyingTrainer,
+	/// Never aggregates: commits a random commitment, then reveals the first other
+	/// aggregator's result. The chain must refuse the reveal.
+	LazyAggregator,
+}
+
 /// A key of the worker's key type in the node's keystore.
 #[derive(Debug, Clone)]
 pub struct Participant {
@@ -54,9 +68,15 @@ pub struct Participant {
 	/// For logs.
 	pub name: String,
 	pub auto_join: Option<AutoJoin>,
+	pub behaviour: Behaviour,
 }
 
 impl Participant {
+	/// An honest key that joins nothing on its own.
+	pub fn new(public: sr25519::Public, name: String) -> Self {
+		Self { public, name, auto_join: None, behaviour: Behaviour::Honest }
+	}
+
 	fn account(&self) -> AccountId {
 		AccountId::from(self.public)
 	}
@@ -70,14 +90,39 @@ struct RoundClock {
 	aggregation: Duration,
 }
 
-#[derive(Debug, thiserror::Error)]
-enum DutyError {
-	#[error("{0}")]
-	Failed(String),
+/// Work whose duration the worker measures, to know whether it can meet a deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Work {
+	Training,
+	Aggregation,
 }
 
+/// Why a duty was not served; logged once with the key, task and round.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct DutyError(String);
+
 fn fail(e: impl std::fmt::Display) -> DutyError {
-	DutyError::Failed(e.to_string())
+	DutyError(e.to_string())
+}
+
+/// The task and round a duty is about, for logs.
+fn about(duty: &Duty<AccountId, BlockNumber>) -> (TaskId, RoundIndex) {
+	match *duty {
+		Duty::Train { task, round, .. }
+		| Duty::Reveal { task, round, .. }
+		| Duty::Aggregate { task, round, .. }
+		| Duty::RevealAggregate { task, round, .. } => (task, round),
+	}
+}
+
+/// Where a task stands, for pruning.
+#[derive(Clone, Copy)]
+enum TaskState {
+	/// Running or paused; rounds before this one are closed.
+	Live { next_round: RoundIndex },
+	/// Finished, cancelled, expired, or gone from the chain.
+	Ended,
 }
 
 /// The worker: its keys, data, journal and caches.
@@ -87,14 +132,23 @@ pub struct Worker {
 	journal: Journal,
 	aggregator: Aggregator,
 	device: Device,
-	/// Global models by payload hash (the initial ones by task).
-	globals: HashMap<(TaskId, Option<H256>), Vec<i32>>,
+	/// Global models by task and payload hash (`None`: the task's initial model).
+	globals: Recent<(TaskId, Option<H256>), Vec<i32>>,
 	/// Auto-joining looks at tasks from this one on: every task before it is over.
 	next_task: TaskId,
 	clocks: HashMap<(TaskId, RoundIndex), RoundClock>,
+	/// The last measured duration of each task's training and aggregation.
+	work_times: HashMap<(TaskId, Work), Duration>,
+	/// The last block whose extrinsics' outcomes were read.
+	scanned: Option<BlockNumber>,
+	/// Submissions not in the journal (the demo task) whose outcome is awaited, for logs.
+	watched: HashMap<H256, String>,
+	pruned_at: BlockNumber,
+	once: LogOnce,
 }
 
 impl Worker {
+	/// A worker for `participants`, with its journal in the data directory.
 	pub fn new(
 		participants: Vec<Participant>,
 		data: DataDir,
@@ -122,236 +176,196 @@ impl Worker {
 			journal,
 			aggregator,
 			device,
-			globals: HashMap::new(),
+			globals: Recent::new(GLOBALS_KEPT),
 			next_task: 0,
 			clocks: HashMap::new(),
+			work_times: HashMap::new(),
+			scanned: None,
+			watched: HashMap::new(),
+			pruned_at: 0,
+			once: LogOnce::default(),
 		})
+	}
+
+	/// Keeps at most `capacity` journal entries (tests use small journals).
+	pub fn with_journal_capacity(mut self, capacity: usize) -> Self {
+		self.journal.set_capacity(capacity);
+		self
+	}
+
+	/// The journal, for inspection.
+	pub fn journal(&self) -> &Journal {
+		&self.journal
 	}
 
 	/// Does everything due at the chain's best block. Errors are logged, never fatal: the next
 	/// block tries again.
 	pub fn on_block(&mut self, chain: &impl Chain) {
 		let now = chain.best_number();
+		self.read_outcomes(chain, now);
+		if now >= self.pruned_at.saturating_add(PRUNE_EVERY) {
+			self.prune(chain, now);
+		}
 		self.auto_join(chain, now);
 		for p in self.participants.clone() {
 			let duties = match chain.duties(&p.account()) {
 				Ok(d) => d,
 				Err(e) => {
-					log::warn!(target: LOG, "{}: cannot read duties: {e}", p.name);
+					self.once.warn(format!("{}: cannot read duties: {e}", p.name));
 					continue;
 				},
 			};
 			for duty in duties {
+				let (task, round) = about(&duty);
 				if let Err(e) = self.act(chain, &p, duty, now) {
-					log::warn!(target: LOG, "{}: {e}", p.name);
+					self.once.warn(format!("{}: task {task} round {round}: {e}", p.name));
 				}
 			}
 		}
 	}
 
 	fn key(p: &Participant, task: TaskId, round: RoundIndex, kind: Kind) -> Key {
-		Key { round, task, who: p.public.0, kind }
+		Key { task, round, who: p.public.0, kind }
 	}
 
+	/// Journals `key` as sent at `now`, submits `action`, and journals the extrinsic's hash,
+	/// whose outcome [`Self::read_outcomes`] then looks for.
 	fn submit(
 		&mut self,
 		chain: &impl Chain,
 		p: &Participant,
 		key: Key,
-		entry: Entry,
 		action: Action,
-	) -> Result<(), DutyError> {
-		self.journal.record(key, entry).map_err(fail)?;
-		chain.submit(&p.public, action).map_err(fail)
-	}
-
-	fn act(
-		&mut self,
-		chain: &impl Chain,
-		p: &Participant,
-		duty: Duty<AccountId, BlockNumber>,
 		now: BlockNumber,
 	) -> Result<(), DutyError> {
-		match duty {
-			Duty::Train { task, round, dataset, global_model, .. } => {
-				let key = Self::key(p, task, round, Kind::Commit);
-				let committed = self.journal.get(&key).and_then(|e| e.committed.clone());
-				if let Some(c) = committed {
-					// Trained before (perhaps before a restart): resend the same commitment.
-					if self.journal.due(&key, now) {
-						let entry = Entry { submitted_at: now, committed: Some(c.clone()) };
-						let action = Action::Commit { task, round, commitment: c.commitment };
-						self.submit(chain, p, key, entry, action)?;
-					}
-					return Ok(());
-				}
-				self.round_started(task, round);
-				let started = Instant::now();
-				let info = self.task(chain, task)?;
-				let arch = Architecture::of(&info.spec.model).map_err(fail)?;
-				let global = self.global(chain, task, &info, global_model.as_ref())?;
-				let scale = info.spec.scale;
-				let data = self.data.dataset(dataset).map_err(fail)?;
-				let config = TrainingConfig::from_params(&info.spec.training, rand::random());
-				let trained =
-					train(&arch, &dequantize(&global, scale), data, &config, &self.device)
-						.map_err(fail)?;
-				let values = quantize(&trained.update, scale).map_err(fail)?;
-				let update = codec::encode(PayloadKind::Update, task, round, scale, &values)
-					.map_err(fail)?;
-				if update.len() > info.spec.max_payload_bytes as usize {
-					return Err(fail(format!(
-						"task {task}: an update is {} bytes, the task allows {}",
-						update.len(),
-						info.spec.max_payload_bytes
-					)));
-				}
-				let salt: [u8; 32] = rand::random();
-				let commitment = codec::commitment(&update, &salt);
-				let elapsed = started.elapsed();
-				self.clock(task, round).training += elapsed;
-				log::info!(
-					target: LOG,
-					"🧠 task {task} round {round}: {} trained on {} samples in {:.1} s, loss {:.3} → {:.3}; committing",
-					p.name,
-					trained.samples,
-					elapsed.as_secs_f32(),
-					trained.epoch_losses.first().copied().unwrap_or_default(),
-					trained.epoch_losses.last().copied().unwrap_or_default(),
-				);
-				self.journal.save_update(&key, &update).map_err(fail)?;
-				let entry =
-					Entry { submitted_at: now, committed: Some(Committed { commitment, salt }) };
-				self.submit(chain, p, key, entry, Action::Commit { task, round, commitment })
-			},
-			Duty::Reveal { task, round, commitment, .. } => {
-				let key = Self::key(p, task, round, Kind::Reveal);
-				if !self.journal.due(&key, now) {
-					return Ok(());
-				}
-				let commit_key = Self::key(p, task, round, Kind::Commit);
-				let salt = self
-					.journal
-					.get(&commit_key)
-					.and_then(|e| e.committed.clone())
-					.filter(|c| c.commitment == commitment)
-					.map(|c| c.salt);
-				let update = self.journal.update(&commit_key).map_err(fail)?;
-				let (Some(salt), Some(update)) = (salt, update) else {
-					return Err(fail(format!(
-						"task {task} round {round}: no journaled update behind commitment \
-						 {commitment:?}; it cannot be revealed"
-					)));
-				};
-				log::info!(target: LOG, "🧠 task {task} round {round}: {} reveals its update", p.name);
-				let action = Action::Reveal { task, round, update, salt };
-				self.submit(chain, p, key, Entry { submitted_at: now, committed: None }, action)
-			},
-			Duty::Aggregate { task, round, global_model, updates, payload_known, .. } => {
-				let key = Self::key(p, task, round, Kind::Aggregate);
-				if !self.journal.due(&key, now) {
-					return Ok(());
-				}
-				self.round_started(task, round);
-				let started = Instant::now();
-				let info = self.task(chain, task)?;
-				let spec = &info.spec;
-				let arch = Architecture::of(&spec.model).map_err(fail)?;
-				let global = self.global(chain, task, &info, global_model.as_ref())?;
-				let expected = PayloadHeader {
-					kind: PayloadKind::Update,
-					task,
-					round,
-					parameter_count: info.parameter_count,
-					scale: spec.scale,
-				};
-				let mut values = Vec::with_capacity(updates.len());
-				for (_, at) in &updates {
-					let bytes = chain.payload(at).map_err(fail)?;
-					values.push(codec::decode_expecting(&bytes, expected).map_err(fail)?);
-				}
-				let inputs: Vec<Update> =
-					values.iter().map(|v| Update { values: v, weight: 1 }).collect();
-				let validation = self.data.validation(spec.validation_set).map_err(fail)?;
-				let check = Validation {
-					arch: &arch,
-					scale: spec.scale,
-					data: validation,
-					device: &self.device,
-				};
-				let Aggregated { model, scores, quality } = check
-					.aggregate_and_score(&self.aggregator, &spec.aggregation, &global, &inputs)
-					.map_err(fail)?;
-				let payload =
-					codec::encode(PayloadKind::Aggregate, task, round, spec.scale, &model)
-						.map_err(fail)?;
-				let hash = codec::payload_hash(&payload);
-				let elapsed = started.elapsed();
-				self.clock(task, round).aggregation += elapsed;
-				log::info!(
-					target: LOG,
-					"🧠 task {task} round {round}: {} aggregated {} updates in {:.1} s: validation loss {:.3}, accuracy {:.1}%; scores {:?}",
-					p.name,
-					inputs.len(),
-					elapsed.as_secs_f32(),
-					quality.loss,
-					quality.accuracy * 100.0,
-					scores,
-				);
-				let payload = (!payload_known.contains(&hash)).then_some(payload);
-				let action = Action::Aggregate { task, round, aggregate: hash, scores, payload };
-				self.submit(chain, p, key, Entry { submitted_at: now, committed: None }, action)
-			},
+		if self.journal.len() >= self.journal.capacity() {
+			self.prune(chain, now);
 		}
+		self.journal.record(key, now).map_err(fail)?;
+		let extrinsic = chain.submit(&p.public, action).map_err(fail)?;
+		self.journal.sent(&key, extrinsic).map_err(fail)
+	}
+
+	fn name_of(&self, who: &[u8; 32]) -> String {
+		self.participants
+			.iter()
+			.find(|p| p.public.0 == *who)
+			.map(|p| p.name.clone())
+			.unwrap_or_else(|| AccountId::new(*who).to_ss58check())
+	}
+
+	/// Reads what became of the extrinsics sent: the blocks since the last one read (at most
+	/// [`SCAN_BACK`]). A refused one is logged once, with the runtime's error, and never sent
+	/// again (journal.rs).
+	fn read_outcomes(&mut self, chain: &impl Chain, now: BlockNumber) {
+		if !self.journal.awaits_outcomes() && self.watched.is_empty() {
+			self.scanned = Some(now);
+			return;
+		}
+		let oldest = now.saturating_sub(SCAN_BACK).max(1);
+		let from = self.scanned.map_or(oldest, |s| s.saturating_add(1).max(oldest));
+		for block in from..=now {
+			let outcomes = match chain.outcomes(block) {
+				Ok(Some(outcomes)) => outcomes,
+				Ok(None) => return,
+				Err(e) => {
+					self.once.warn(format!("cannot read the outcomes of extrinsics: {e}"));
+					return;
+				},
+			};
+			for outcome in outcomes {
+				if let Some(what) = self.watched.remove(&outcome.extrinsic) {
+					match outcome.error {
+						None => log::info!(target: LOG, "🧠 {what}: in block {block}"),
+						Some(e) => log::error!(
+							target: LOG,
+							"🧠 {what}: refused by the runtime in block {block}: {e}"
+						),
+					}
+					continue;
+				}
+				match self.journal.settle(&outcome.extrinsic, block, outcome.error) {
+					Ok(Some((key, settled))) => self.log_settled(&key, block, settled),
+					Ok(None) => {},
+					Err(e) => self.once.warn(format!("cannot journal an outcome: {e}")),
+				}
+			}
+			self.scanned = Some(block);
+		}
+	}
+
+	fn log_settled(&self, key: &Key, block: BlockNumber, settled: Settled) {
+		let name = self.name_of(&key.who);
+		let what = match key.kind {
+			Kind::Join => format!("task {}", key.task),
+			_ => format!("task {} round {}", key.task, key.round),
+		};
+		let call = key.kind.name();
+		match settled {
+			Settled::Included => {
+				log::debug!(target: LOG, "{name}: {what}: {call} is in block {block}")
+			},
+			Settled::Refused(error) => log::error!(
+				target: LOG,
+				"🧠 {name}: {what}: {call} was refused by the runtime in block {block}: {error}; \
+				 not sending it again",
+			),
+			Settled::Stale(error) => log::debug!(
+				target: LOG,
+				"{name}: {what}: another copy of {call} in block {block} ({error:?}); the first \
+				 one counts",
+			),
+		}
+	}
+
+	/// Removes the journal's entries and sealed files, and the worker's notes, of rounds the
+	/// chain has closed and tasks that ended. A task the chain cannot tell about is kept.
+	fn prune(&mut self, chain: &impl Chain, now: BlockNumber) {
+		self.pruned_at = now;
+		let mut tasks: BTreeMap<TaskId, TaskState> = BTreeMap::new();
+		let named = self
+			.journal
+			.tasks()
+			.into_iter()
+			.chain(self.clocks.keys().map(|(t, _)| *t))
+			.chain(self.work_times.keys().map(|(t, _)| *t));
+		for task in named {
+			if tasks.contains_key(&task) {
+				continue;
+			}
+			let state = match chain.task(task) {
+				Ok(Some(info)) if info.status.is_live() => {
+					TaskState::Live { next_round: info.next_round }
+				},
+				Ok(_) => TaskState::Ended,
+				Err(e) => {
+					self.once.warn(format!("task {task}: cannot read it to prune: {e}"));
+					continue;
+				},
+			};
+			tasks.insert(task, state);
+		}
+		let closed = |task: TaskId, round: RoundIndex| match tasks.get(&task) {
+			Some(TaskState::Ended) => true,
+			Some(TaskState::Live { next_round }) => round < *next_round,
+			None => false,
+		};
+		let finished = |key: &Key| match key.kind {
+			Kind::Join => matches!(tasks.get(&key.task), Some(TaskState::Ended)),
+			_ => closed(key.task, key.round),
+		};
+		match self.journal.prune(finished) {
+			Ok(0) => {},
+			Ok(n) => log::debug!(target: LOG, "pruned {n} journal entries of finished rounds"),
+			Err(e) => self.once.warn(format!("cannot prune the journal: {e}")),
+		}
+		// A round's clock is logged when the next one starts; keep the last closed one's.
+		self.clocks.retain(|(task, round), _| !closed(*task, round.saturating_add(1)));
+		self.work_times.retain(|(task, _), _| !matches!(tasks.get(task), Some(TaskState::Ended)));
 	}
 
 	fn task(&self, chain: &impl Chain, task: TaskId) -> Result<Task, DutyError> {
-		chain.task(task).map_err(fail)?.ok_or_else(|| fail(format!("task {task} is unknown")))
-	}
-
-	/// The global model a duty starts from, quantized.
-	fn global(
-		&mut self,
-		chain: &impl Chain,
-		task: TaskId,
-		info: &Task,
-		at: Option<&Payload>,
-	) -> Result<Vec<i32>, DutyError> {
-		let cache = (task, at.map(|p| p.hash));
-		if let Some(model) = self.globals.get(&cache) {
-			return Ok(model.clone());
-		}
-		let spec = &info.spec;
-		let model = match at {
-			None => match spec.initial_model {
-				InitialModel::Seed(seed) => {
-					let arch = Architecture::of(&spec.model).map_err(fail)?;
-					quantize(&arch.initial_parameters(seed), spec.scale).map_err(fail)?
-				},
-				InitialModel::Hash(_) => {
-					return Err(fail(format!(
-						"task {task} starts from a model given by hash; this worker only builds \
-						 seeded initial models"
-					)))
-				},
-			},
-			Some(at) => {
-				let bytes = chain.payload(at).map_err(fail)?;
-				let (header, values) = codec::decode(&bytes).map_err(fail)?;
-				if header.kind != PayloadKind::Aggregate
-					|| header.task != task
-					|| header.parameter_count != info.parameter_count
-					|| header.scale != spec.scale
-				{
-					return Err(fail(format!(
-						"task {task}: the global model's header is {header:?}"
-					)));
-				}
-				values
-			},
-		};
-		self.globals.insert(cache, model.clone());
-		Ok(model)
+		chain.task(task).map_err(fail)?.ok_or_else(|| fail("the chain has no such task"))
 	}
 
 	fn clock(&mut self, task: TaskId, round: RoundIndex) -> &mut RoundClock {
@@ -393,8 +407,11 @@ impl Worker {
 		match chain.task(0) {
 			Ok(None) => {
 				log::info!(target: LOG, "🧠 creating the demo task: digits, {} rounds", spec.rounds);
-				if let Err(e) = chain.submit(owner, Action::CreateTask { spec }) {
-					log::warn!(target: LOG, "cannot create the demo task: {e}");
+				match chain.submit(owner, Action::CreateTask { spec }) {
+					Ok(extrinsic) => {
+						self.watched.insert(extrinsic, "the demo task's create_task".into());
+					},
+					Err(e) => log::warn!(target: LOG, "cannot create the demo task: {e}"),
 				}
 			},
 			Ok(Some(_)) => log::info!(target: LOG, "🧠 the chain has tasks: no demo task"),
@@ -408,29 +425,40 @@ impl Worker {
 			return;
 		}
 		// Every task from the first one still open, each block: a join the chain did not take
-		// is retried (journal.rs), and finished tasks are passed for good.
+		// is retried (journal.rs), and ended tasks are passed for good. A task id the chain
+		// does not have is either not created yet or pruned: look a few ids further.
 		let mut task = self.next_task;
-		loop {
+		let mut misses = 0;
+		let mut all_over = true;
+		while misses <= TASK_LOOKAHEAD {
 			let info = match chain.task(task) {
 				Ok(Some(info)) => info,
-				Ok(None) => return,
+				Ok(None) => {
+					misses += 1;
+					task += 1;
+					continue;
+				},
 				Err(e) => {
-					log::warn!(target: LOG, "cannot read task {task}: {e}");
+					self.once.warn(format!("task {task}: cannot read it to join: {e}"));
 					return;
 				},
 			};
+			misses = 0;
 			match info.status {
-				TaskStatus::Finished | TaskStatus::Cancelled if task == self.next_task => {
-					self.next_task += 1;
-				},
 				TaskStatus::Active => {
+					all_over = false;
 					for p in self.participants.clone() {
 						if let Err(e) = self.join(chain, &p, task, &info, now) {
-							log::warn!(target: LOG, "{}: not joining task {task}: {e}", p.name);
+							self.once.warn(format!("{}: task {task}: not joining: {e}", p.name));
 						}
 					}
 				},
-				_ => {},
+				TaskStatus::Paused => all_over = false,
+				TaskStatus::Finished | TaskStatus::Cancelled | TaskStatus::Expired => {
+					if all_over {
+						self.next_task = task + 1;
+					}
+				},
 			}
 			task += 1;
 		}
@@ -446,8 +474,11 @@ impl Worker {
 	) -> Result<(), DutyError> {
 		let Some(plan) = &p.auto_join else { return Ok(()) };
 		let key = Self::key(p, task, 0, Kind::Join);
+		if !self.journal.due(&key, now) {
+			return Ok(());
+		}
 		let joined = chain.memberships(&p.account()).map_err(fail)?.iter().any(|m| m.task == task);
-		if joined || !self.journal.due(&key, now) {
+		if joined {
 			return Ok(());
 		}
 		let arch = Architecture::of(&info.spec.model).map_err(fail)?;
@@ -459,14 +490,14 @@ impl Worker {
 					log::debug!(target: LOG, "{}: task {task} does not fit its data", p.name);
 					return Ok(());
 				}
-				(Some(*dataset), *bond)
+				(Some(*dataset), (*bond).max(info.min_trainer_bond))
 			},
 			AutoJoin::Aggregator { bond } => {
 				if let Err(e) = self.data.validation(info.spec.validation_set) {
 					log::debug!(target: LOG, "{}: not aggregating task {task}: {e}", p.name);
 					return Ok(());
 				}
-				(None, *bond)
+				(None, (*bond).max(info.min_aggregator_bond))
 			},
 		};
 		log::info!(
@@ -476,7 +507,6 @@ impl Worker {
 			p.account().to_ss58check(),
 			if dataset.is_some() { "a trainer" } else { "an aggregator" },
 		);
-		let entry = Entry { submitted_at: now, committed: None };
-		self.submit(chain, p, key, entry, Action::Join { task, dataset, bond })
+		self.submit(chain, p, key, Action::Join { task, dataset, bond }, now)
 	}
 }

@@ -1,34 +1,78 @@
-//! The worker against a fake chain: the whole duty cycle for two trainers and an aggregator,
-//! a restart between commit and reveal, and no repeated submissions.
+//! The worker against a fake chain: the whole duty cycle of trainers and aggregators (commit,
+//! then reveal), restarts, a full journal, a torn journal, deadlines too close, extrinsics the
+//! runtime refuses, failures logged once, and the dev cheaters.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::{
+	cell::{Cell, RefCell},
+	collections::HashMap,
+	path::Path,
+	sync::Mutex,
+	time::Duration,
+};
 
-use cohort_ml::{codec, dataset::Dataset, Device};
+use cohort_ml::codec;
 use cohort_primitives::{
 	api::{Duty, Membership},
+	commitment::{aggregate_commitment, update_commitment},
 	task::{DpParams, Optimizer, PhaseLengths, TrainingParams},
-	AggregationRule, ModelSpec, PayloadKind, PayloadRef, TaskInfo, TaskSpec, TaskStatus,
+	AggregationRule, ModelSpec, PayloadKind, PayloadRef, RoundIndex, TaskId, TaskInfo, TaskSpec,
+	TaskStatus,
 };
 use cohort_worker::{
-	chain::{AccountId, BlockNumber, Payload, Task, WorkerDuty},
+	chain::{AccountId, AggregatorView, BlockNumber, Payload, Task, TrainerView, WorkerDuty},
 	data::DataDir,
-	Action, AutoJoin, Chain, ChainError, Participant, Worker,
+	journal::{Journal, Key, Kind, Status, RETRY_BLOCKS},
+	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
 };
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::Perbill;
 
-#[derive(Default)]
 struct FakeChain {
 	now: BlockNumber,
+	block_time: Duration,
 	duties: HashMap<AccountId, Vec<WorkerDuty>>,
-	task: Option<Task>,
+	tasks: HashMap<TaskId, Task>,
+	rounds: HashMap<(TaskId, RoundIndex), RoundView>,
 	payloads: HashMap<H256, Vec<u8>>,
-	submitted: RefCell<Vec<(sr25519::Public, Action)>>,
+	/// What was submitted since the test last looked, with the extrinsic hash handed out.
+	submitted: RefCell<Vec<(sr25519::Public, Action, H256)>>,
+	/// Each block's outcomes, as the test decides them.
+	blocks: HashMap<BlockNumber, Vec<Outcome>>,
+	sent: Cell<u64>,
+}
+
+impl FakeChain {
+	fn new(now: BlockNumber, task: Task) -> Self {
+		Self {
+			now,
+			block_time: Duration::from_secs(6),
+			duties: HashMap::new(),
+			tasks: [(0, task)].into(),
+			rounds: HashMap::new(),
+			payloads: HashMap::new(),
+			submitted: RefCell::new(Vec::new()),
+			blocks: HashMap::new(),
+			sent: Cell::new(0),
+		}
+	}
+
+	fn take(&self) -> Vec<(sr25519::Public, Action, H256)> {
+		self.submitted.borrow_mut().drain(..).collect()
+	}
+
+	/// Moves to the next block, which carries `outcomes`.
+	fn next_block(&mut self, outcomes: Vec<Outcome>) {
+		self.now += 1;
+		self.blocks.insert(self.now, outcomes);
+	}
 }
 
 impl Chain for FakeChain {
 	fn best_number(&self) -> BlockNumber {
 		self.now
+	}
+	fn block_time(&self) -> Duration {
+		self.block_time
 	}
 	fn duties(&self, who: &AccountId) -> Result<Vec<WorkerDuty>, ChainError> {
 		Ok(self.duties.get(who).cloned().unwrap_or_default())
@@ -36,16 +80,58 @@ impl Chain for FakeChain {
 	fn memberships(&self, _: &AccountId) -> Result<Vec<Membership>, ChainError> {
 		Ok(vec![])
 	}
-	fn task(&self, task: u32) -> Result<Option<Task>, ChainError> {
-		Ok(if task == 0 { self.task.clone() } else { None })
+	fn task(&self, task: TaskId) -> Result<Option<Task>, ChainError> {
+		Ok(self.tasks.get(&task).cloned())
+	}
+	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
+		Ok(self.rounds.get(&(task, round)).cloned())
 	}
 	fn payload(&self, at: &Payload) -> Result<Vec<u8>, ChainError> {
-		self.payloads.get(&at.hash).cloned().ok_or(ChainError("no such payload".into()))
+		self.payloads.get(&at.payload_hash).cloned().ok_or(ChainError("no such payload".into()))
 	}
-	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<(), ChainError> {
-		self.submitted.borrow_mut().push((*signer, action));
-		Ok(())
+	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<H256, ChainError> {
+		self.sent.set(self.sent.get() + 1);
+		let hash = H256::from_low_u64_be(self.sent.get());
+		self.submitted.borrow_mut().push((*signer, action, hash));
+		Ok(hash)
 	}
+	fn outcomes(&self, number: BlockNumber) -> Result<Option<Vec<Outcome>>, ChainError> {
+		Ok((number <= self.now).then(|| self.blocks.get(&number).cloned().unwrap_or_default()))
+	}
+}
+
+/// Log lines, captured for every test of this binary (tests tell theirs apart by key names).
+static LINES: Mutex<Vec<(log::Level, String)>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+	fn enabled(&self, _: &log::Metadata) -> bool {
+		true
+	}
+	fn log(&self, record: &log::Record) {
+		LINES.lock().unwrap().push((record.level(), record.args().to_string()));
+	}
+	fn flush(&self) {}
+}
+
+fn capture_logs() {
+	static ONCE: std::sync::Once = std::sync::Once::new();
+	ONCE.call_once(|| {
+		log::set_logger(&Capture).unwrap();
+		log::set_max_level(log::LevelFilter::Debug);
+	});
+}
+
+/// Lines at `level` that contain every one of `parts`.
+fn logged(level: log::Level, parts: &[&str]) -> Vec<String> {
+	LINES
+		.lock()
+		.unwrap()
+		.iter()
+		.filter(|(l, line)| *l == level && parts.iter().all(|p| line.contains(p)))
+		.map(|(_, line)| line.clone())
+		.collect()
 }
 
 fn key(uri: &str) -> sr25519::Public {
@@ -71,7 +157,7 @@ fn task(validation: H256) -> Task {
 		max_trainers: 2,
 		aggregators: 1,
 		quorum: 1,
-		phases: PhaseLengths { commit: 5, reveal: 5, aggregate: 5 },
+		phases: PhaseLengths { commit: 5, reveal: 5, aggregate: 5, aggregate_reveal: 5 },
 		max_payload_bytes: 1 << 20,
 		reward_per_round: 100,
 		aggregator_share: Perbill::from_percent(10),
@@ -84,86 +170,102 @@ fn task(validation: H256) -> Task {
 		spec,
 		status: TaskStatus::Active,
 		budget: 300,
+		deposit: 10,
+		min_trainer_bond: 1,
+		min_aggregator_bond: 1,
 		next_round: 0,
 		global_model: None,
 		trainers: 2,
 		aggregators: 1,
 		created: 1,
+		last_round_started: 1,
+		ended: None,
+		allowlist_len: 0,
 	}
 }
 
-fn participants() -> Vec<Participant> {
-	["//Charlie", "//Dave", "//Alice//stash"]
-		.iter()
-		.map(|uri| Participant { public: key(uri), name: uri.to_string(), auto_join: None })
-		.collect()
+/// Honest keys, their names prefixed by the test's name so its log lines are its own.
+fn participants(test: &str, uris: &[&str]) -> Vec<Participant> {
+	uris.iter().map(|uri| Participant::new(key(uri), format!("{test} {uri}"))).collect()
 }
 
-fn submitted(chain: &FakeChain) -> Vec<(sr25519::Public, Action)> {
-	chain.submitted.borrow_mut().drain(..).collect()
+fn worker(dir: &Path, participants: Vec<Participant>) -> Worker {
+	let data = DataDir::open(dir).unwrap();
+	Worker::new(participants, data, cohort_ml::opencl::Aggregator::cpu()).unwrap()
 }
 
-#[test]
-fn train_commit_restart_reveal_aggregate() {
+/// A data directory with the dev owners' data and a chain with one task on it.
+fn setup(now: BlockNumber) -> (tempfile::TempDir, FakeChain) {
 	let dir = tempfile::tempdir().unwrap();
 	let mut data = DataDir::open(dir.path()).unwrap();
 	let validation = cohort_worker::dev::prepare(&mut data).unwrap();
+	(dir, FakeChain::new(now, task(validation)))
+}
+
+fn train(task: TaskId, round: RoundIndex, dataset: u64, commit_by: BlockNumber) -> WorkerDuty {
+	Duty::Train { task, round, dataset, global_model: None, commit_by }
+}
+
+fn commitment_of(actions: &[(sr25519::Public, Action, H256)], who: sr25519::Public) -> H256 {
+	match actions.iter().find(|(s, ..)| *s == who).map(|(_, a, _)| a) {
+		Some(Action::Commit { commitment, .. }) => *commitment,
+		other => panic!("{other:?}"),
+	}
+}
+
+fn payload_ref(bytes: &[u8], block: BlockNumber) -> Payload {
+	PayloadRef {
+		payload_hash: codec::payload_hash(bytes),
+		len: bytes.len() as u32,
+		block,
+		extrinsic_index: 1,
+	}
+}
+
+#[test]
+fn train_commit_restart_reveal_aggregate_commit_and_reveal() {
+	let (dir, mut chain) = setup(10);
 	let (charlie, dave, aggregator) = (key("//Charlie"), key("//Dave"), key("//Alice//stash"));
-	let mut chain = FakeChain { now: 10, task: Some(task(validation)), ..Default::default() };
-	for (who, dataset) in [(charlie, 1), (dave, 2)] {
-		chain.duties.insert(
-			who.into(),
-			vec![Duty::Train { task: 0, round: 0, dataset, global_model: None, commit_by: 15 }],
-		);
-	}
+	let keys = || participants("cycle", &["//Charlie", "//Dave", "//Alice//stash"]);
+	chain.duties.insert(charlie.into(), vec![train(0, 0, 1, 15)]);
+	chain.duties.insert(dave.into(), vec![train(0, 0, 2, 15)]);
 
-	// Training: one commitment each; the next block does not repeat them.
-	let mut worker = Worker::new(
-		participants(),
-		DataDir::open(dir.path()).unwrap(),
-		cohort_ml::opencl::Aggregator::cpu(),
-	)
-	.unwrap();
-	worker.on_block(&chain);
-	let commits = submitted(&chain);
+	// Training: one commitment each, bound to its author; the next block does not repeat them.
+	let mut w = worker(dir.path(), keys());
+	w.on_block(&chain);
+	let commits = chain.take();
 	assert_eq!(commits.len(), 2);
-	let commitment = |who| match commits.iter().find(|(s, _)| *s == who).unwrap().1 {
-		Action::Commit { task: 0, round: 0, commitment } => commitment,
-		ref other => panic!("{other:?}"),
-	};
 	chain.now = 11;
-	worker.on_block(&chain);
-	assert!(submitted(&chain).is_empty());
-	drop(worker);
+	w.on_block(&chain);
+	assert!(chain.take().is_empty());
+	drop(w);
 
-	// After a restart, the reveal duty finds the journaled update behind each commitment.
+	// After a restart, the reveal duty finds the sealed update behind each commitment.
 	for who in [charlie, dave] {
+		let commitment = commitment_of(&commits, who);
 		chain.duties.insert(
 			who.into(),
-			vec![Duty::Reveal { task: 0, round: 0, commitment: commitment(who), reveal_by: 20 }],
+			vec![Duty::Reveal { task: 0, round: 0, commitment, reveal_by: 20 }],
 		);
 	}
-	let mut worker = Worker::new(
-		participants(),
-		DataDir::open(dir.path()).unwrap(),
-		cohort_ml::opencl::Aggregator::cpu(),
-	)
-	.unwrap();
-	worker.on_block(&chain);
+	let mut w = worker(dir.path(), keys());
+	w.on_block(&chain);
 	let mut refs = Vec::new();
-	for (who, action) in submitted(&chain) {
+	for (who, action, _) in chain.take() {
 		let Action::Reveal { task: 0, round: 0, update, salt } = action else { panic!() };
-		assert_eq!(codec::commitment(&update, &salt), commitment(who));
-		let hash = codec::payload_hash(&update);
-		chain.payloads.insert(hash, update.clone());
-		refs.push((
-			AccountId::from(who),
-			PayloadRef { hash, len: update.len() as u32, block: 12, extrinsic_index: 1 },
-		));
+		let author = AccountId::from(who);
+		assert_eq!(update_commitment(&author, 0, 0, &update, &salt), commitment_of(&commits, who));
+		let someone_else = AccountId::new([9; 32]);
+		assert_ne!(
+			update_commitment(&someone_else, 0, 0, &update, &salt),
+			commitment_of(&commits, who)
+		);
+		chain.payloads.insert(codec::payload_hash(&update), update.clone());
+		refs.push((author, payload_ref(&update, 12)));
 	}
 	assert_eq!(refs.len(), 2);
 
-	// Aggregation: the aggregate is the global model plus the mean update, with a score each.
+	// Aggregation: the aggregator commits to the aggregate and its scores, nothing more.
 	chain.duties.clear();
 	chain.duties.insert(
 		aggregator.into(),
@@ -172,87 +274,400 @@ fn train_commit_restart_reveal_aggregate() {
 			round: 0,
 			global_model: None,
 			updates: refs.clone(),
-			payload_known: vec![],
-			submit_by: 30,
+			commit_by: 25,
 		}],
 	);
-	worker.on_block(&chain);
-	let actions = submitted(&chain);
-	let [(who, Action::Aggregate { task: 0, round: 0, aggregate, scores, payload: Some(payload) })] =
+	w.on_block(&chain);
+	let actions = chain.take();
+	let [(who, Action::CommitAggregate { task: 0, round: 0, commitment }, _)] = &actions[..] else {
+		panic!("{actions:?}")
+	};
+	assert_eq!(*who, aggregator);
+	let commitment = *commitment;
+	chain.now = 12;
+	w.on_block(&chain);
+	assert!(chain.take().is_empty(), "committed once");
+	drop(w);
+
+	// After a restart, it reveals what it committed: hash, scores, salt and the payload.
+	chain.duties.insert(
+		aggregator.into(),
+		vec![Duty::RevealAggregate {
+			task: 0,
+			round: 0,
+			commitment,
+			payload_known: vec![],
+			reveal_by: 30,
+		}],
+	);
+	let mut w = worker(dir.path(), keys());
+	w.on_block(&chain);
+	let actions = chain.take();
+	let [(_, Action::RevealAggregate { aggregate, scores, salt, payload: Some(payload), .. }, _)] =
 		&actions[..]
 	else {
 		panic!("{actions:?}")
 	};
-	assert_eq!(*who, aggregator);
+	let author = AccountId::from(aggregator);
+	assert_eq!(aggregate_commitment(&author, 0, 0, aggregate, scores, salt), commitment);
 	assert_eq!(scores.len(), 2);
 	assert_eq!(codec::payload_hash(payload), *aggregate);
+	// The aggregate is the global model plus the mean update.
 	let (header, model) = codec::decode(payload).unwrap();
 	assert_eq!(header.kind, PayloadKind::Aggregate);
-	let arch =
-		cohort_ml::model::Architecture::of(&chain.task.as_ref().unwrap().spec.model).unwrap();
+	let arch = cohort_ml::model::Architecture::of(&chain.tasks[&0].spec.model).unwrap();
 	let start = codec::quantize(&arch.initial_parameters(9), 1 << 16).unwrap();
-	let updates: Vec<Vec<i32>> =
-		refs.iter().map(|(_, r)| codec::decode(&chain.payloads[&r.hash]).unwrap().1).collect();
-	let mean = cohort_ml::aggregate::aggregate(
-		&AggregationRule::WeightedMean,
-		&updates
-			.iter()
-			.map(|u| cohort_ml::aggregate::Update { values: u, weight: 1 })
-			.collect::<Vec<_>>(),
-	)
-	.unwrap();
+	let updates: Vec<Vec<i32>> = refs
+		.iter()
+		.map(|(_, r)| codec::decode(&chain.payloads[&r.payload_hash]).unwrap().1)
+		.collect();
+	let inputs: Vec<_> =
+		updates.iter().map(|u| cohort_ml::aggregate::Update { values: u, weight: 1 }).collect();
+	let mean = cohort_ml::aggregate::aggregate(&AggregationRule::WeightedMean, &inputs).unwrap();
 	assert_eq!(model, cohort_ml::aggregate::apply(&start, &mean).unwrap());
 
-	// Once an earlier aggregator carried this payload, a second one sends only the hash.
+	// Not taken for RETRY_BLOCKS, and an earlier reveal carried this payload: only the hash.
+	let aggregate = *aggregate;
+	if let Some(Duty::RevealAggregate { payload_known, .. }) =
+		chain.duties.get_mut(&author).and_then(|d| d.first_mut())
+	{
+		*payload_known = vec![aggregate];
+	}
+	chain.now += RETRY_BLOCKS;
+	w.on_block(&chain);
+	let again = chain.take();
+	assert!(
+		matches!(&again[..], [(_, Action::RevealAggregate { payload: None, .. }, _)]),
+		"{again:?}"
+	);
+}
+
+#[test]
+fn an_extrinsic_the_runtime_refuses_is_logged_once_and_not_sent_again() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	let (charlie, dave) = (key("//Charlie"), key("//Dave"));
+	chain.duties.insert(charlie.into(), vec![train(0, 0, 1, 100)]);
+	chain.duties.insert(dave.into(), vec![train(0, 0, 2, 100)]);
+	let mut w = worker(dir.path(), participants("refused", &["//Charlie", "//Dave"]));
+	w.on_block(&chain);
+	let sent = chain.take();
+	let hash = |who| sent.iter().find(|(s, ..)| *s == who).unwrap().2;
+
+	// Charlie's commit is refused in the next block; Dave's is not taken at all.
+	let error = "Federated::CommitmentMismatch".to_string();
+	chain.next_block(vec![
+		Outcome { extrinsic: H256::repeat_byte(0xee), error: None },
+		Outcome { extrinsic: hash(charlie), error: Some(error.clone()) },
+	]);
+	for _ in 0..2 * RETRY_BLOCKS {
+		w.on_block(&chain);
+		chain.next_block(vec![]);
+	}
+	let resent = chain.take();
+	assert!(resent.iter().all(|(s, ..)| *s == dave), "{resent:?}");
+	assert_eq!(resent.len(), 2, "Dave's commit, not taken, is resent every RETRY_BLOCKS");
+	let lines = logged(log::Level::Error, &["refused //Charlie", "task 0 round 0", &error]);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+	assert!(lines[0].contains("commit_update"));
+	let entry = w.journal().get(&Key { task: 0, round: 0, who: charlie.0, kind: Kind::Commit });
+	assert!(matches!(entry.unwrap().status, Status::Refused { block: 11, .. }));
+
+	// Dave's last copy lands: it is not sent again either, and success is no error line.
+	let last = resent.last().unwrap().2;
+	chain.next_block(vec![Outcome { extrinsic: last, error: None }]);
+	for _ in 0..2 * RETRY_BLOCKS {
+		w.on_block(&chain);
+		chain.next_block(vec![]);
+	}
+	assert!(chain.take().is_empty());
+	assert!(logged(log::Level::Error, &["refused //Dave"]).is_empty());
+
+	// After a restart, the journal still knows: nothing is sent, nothing logged again.
+	drop(w);
+	let mut w = worker(dir.path(), participants("refused", &["//Charlie", "//Dave"]));
+	w.on_block(&chain);
+	assert!(chain.take().is_empty());
+	assert_eq!(logged(log::Level::Error, &["refused //Charlie"]).len(), 1);
+}
+
+#[test]
+fn failures_carry_task_and_round_and_are_logged_once() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	chain.duties.insert(key("//Charlie").into(), vec![train(0, 4, 99, 100)]);
+	let mut w = worker(dir.path(), participants("once", &["//Charlie"]));
+	for _ in 0..5 {
+		w.on_block(&chain);
+		chain.now += 1;
+	}
+	let lines = logged(log::Level::Warn, &["once //Charlie: task 0 round 4", "dataset 99"]);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+	assert!(chain.take().is_empty());
+}
+
+#[test]
+fn no_work_starts_that_cannot_meet_its_deadline() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	let charlie = key("//Charlie");
+	let mut w = worker(dir.path(), participants("deadline", &["//Charlie"]));
+
+	// Best block 10, commit by 10: the commitment could land in block 11 at the earliest.
+	chain.duties.insert(charlie.into(), vec![train(0, 0, 1, 10)]);
+	w.on_block(&chain);
+	w.on_block(&chain);
+	assert!(chain.take().is_empty());
+	assert_eq!(
+		logged(log::Level::Warn, &["deadline //Charlie: task 0 round 0", "block 10"]).len(),
+		1
+	);
+	assert!(w.journal().is_empty(), "nothing trained, nothing sealed");
+
+	// With a deadline it can meet, it trains; now the worker knows how long training takes.
+	chain.duties.insert(charlie.into(), vec![train(0, 0, 1, 11)]);
+	w.on_block(&chain);
+	assert_eq!(chain.take().len(), 1);
+
+	// Blocks far shorter than that training: round 1's next-block deadline is too close.
+	chain.block_time = Duration::from_nanos(1);
+	chain.duties.insert(charlie.into(), vec![train(0, 1, 1, 11)]);
+	w.on_block(&chain);
+	assert!(chain.take().is_empty());
+	assert_eq!(
+		logged(log::Level::Warn, &["deadline //Charlie: task 0 round 1", "not training"]).len(),
+		1
+	);
+	chain.duties.insert(charlie.into(), vec![train(0, 1, 1, BlockNumber::MAX)]);
+	w.on_block(&chain);
+	assert_eq!(chain.take().len(), 1, "a deadline far enough");
+
+	// A reveal at the deadline block cannot land either.
 	chain.duties.insert(
-		key("//Alice//stash").into(),
+		charlie.into(),
+		vec![Duty::Reveal { task: 0, round: 9, commitment: H256::zero(), reveal_by: 10 }],
+	);
+	w.on_block(&chain);
+	assert!(chain.take().is_empty());
+	assert_eq!(
+		logged(log::Level::Warn, &["deadline //Charlie: task 0 round 9", "too late"]).len(),
+		1
+	);
+}
+
+#[test]
+fn a_torn_journal_does_not_stop_the_worker_and_sealed_updates_are_still_revealed() {
+	let (dir, mut chain) = setup(10);
+	let charlie = key("//Charlie");
+	chain.duties.insert(charlie.into(), vec![train(0, 0, 1, 15)]);
+	let mut w = worker(dir.path(), participants("torn", &["//Charlie"]));
+	w.on_block(&chain);
+	let commitment = commitment_of(&chain.take(), charlie);
+	drop(w);
+
+	let journal = dir.path().join("journal.scale");
+	let bytes = std::fs::read(&journal).unwrap();
+	std::fs::write(&journal, &bytes[..bytes.len() - 3]).unwrap();
+
+	chain.duties.insert(
+		charlie.into(),
+		vec![Duty::Reveal { task: 0, round: 0, commitment, reveal_by: 20 }],
+	);
+	let mut w = worker(dir.path(), participants("torn", &["//Charlie"]));
+	assert!(dir.path().join("journal.scale.corrupt-0").exists(), "kept for inspection");
+	w.on_block(&chain);
+	let actions = chain.take();
+	let [(_, Action::Reveal { update, salt, .. }, _)] = &actions[..] else { panic!("{actions:?}") };
+	assert_eq!(update_commitment(&AccountId::from(charlie), 0, 0, update, salt), commitment);
+}
+
+#[test]
+fn a_full_journal_drops_finished_then_old_work_but_never_what_a_reveal_needs() {
+	let (dir, mut chain) = setup(20);
+	let (charlie, dave) = (key("//Charlie"), key("//Dave"));
+	let other = |i: u8, kind| Key { task: 0, round: 6, who: [i; 32], kind };
+	// A full journal: work for a task the chain no longer has, a commitment still to be
+	// revealed (the oldest entry), and others' reveals in the round under way.
+	let gone = Key { task: 7, round: 0, who: [0; 32], kind: Kind::Reveal };
+	{
+		let mut journal = Journal::open(dir.path()).unwrap();
+		journal.record(gone, 1).unwrap();
+		journal.record(other(0xaa, Kind::Commit), 2).unwrap();
+		for i in 0..10 {
+			journal.record(other(i, Kind::Reveal), 10 + i as BlockNumber).unwrap();
+		}
+	}
+	chain.tasks.get_mut(&0).unwrap().next_round = 6;
+	chain.duties.insert(charlie.into(), vec![train(0, 6, 1, 60)]);
+	chain.duties.insert(dave.into(), vec![train(0, 6, 2, 60)]);
+	let mut w = worker(dir.path(), participants("full", &["//Charlie", "//Dave"]))
+		.with_journal_capacity(12);
+	assert_eq!(w.journal().len(), 12);
+	// Block 20: too early for the periodic pruning; a full journal prunes before it records.
+	w.on_block(&chain);
+	let commits = chain.take();
+	assert_eq!(commits.len(), 2);
+	let journal = w.journal();
+	assert_eq!(journal.len(), 12);
+	assert!(journal.get(&gone).is_none(), "finished work goes first");
+	assert!(journal.get(&other(0, Kind::Reveal)).is_none(), "then the oldest reveal");
+	assert!(journal.get(&other(1, Kind::Reveal)).is_some());
+	assert!(journal.get(&other(0xaa, Kind::Commit)).is_some(), "oldest, but still needed");
+	for who in [charlie, dave] {
+		assert!(journal.get(&Key { task: 0, round: 6, who: who.0, kind: Kind::Commit }).is_some());
+	}
+
+	// Charlie's reveal still finds its update.
+	let commitment = commitment_of(&commits, charlie);
+	chain.duties.clear();
+	chain.duties.insert(
+		charlie.into(),
+		vec![Duty::Reveal { task: 0, round: 6, commitment, reveal_by: 60 }],
+	);
+	w.on_block(&chain);
+	let actions = chain.take();
+	assert!(matches!(&actions[..], [(_, Action::Reveal { round: 6, .. }, _)]), "{actions:?}");
+
+	// Round 6 closes: at the next periodic pruning, its entries and sealed files go.
+	chain.tasks.get_mut(&0).unwrap().next_round = 7;
+	chain.duties.clear();
+	chain.now = 20 + cohort_worker::worker::PRUNE_EVERY;
+	w.on_block(&chain);
+	assert!(w.journal().is_empty());
+	assert_eq!(std::fs::read_dir(dir.path().join("sealed")).unwrap().count(), 0);
+}
+
+#[test]
+fn the_copying_trainer_and_the_lazy_aggregator_copy_what_the_round_shows() {
+	let (dir, mut chain) = setup(10);
+	let (copier, lazy, victim) = (key("//Dave//stash"), key("//Eve//stash"), key("//Charlie"));
+	let keys = vec![
+		Participant {
+			behaviour: Behaviour::CopyingTrainer,
+			..Participant::new(copier, "copier".into())
+		},
+		Participant {
+			behaviour: Behaviour::LazyAggregator,
+			..Participant::new(lazy, "lazy".into())
+		},
+	];
+	let mut w = worker(dir.path(), keys);
+	chain.duties.insert(copier.into(), vec![train(0, 0, 1, 15)]);
+	let mut round = RoundView {
+		trainers: vec![
+			TrainerView { who: copier.into(), commitment: None, update: None },
+			TrainerView { who: victim.into(), commitment: None, update: None },
+		],
+		aggregators: vec![],
+	};
+	chain.rounds.insert((0, 0), round.clone());
+	w.on_block(&chain);
+	assert!(chain.take().is_empty(), "nothing to copy yet");
+
+	// The victim commits: the copier commits the same commitment, without training.
+	let stolen = H256::repeat_byte(5);
+	round.trainers[1].commitment = Some(stolen);
+	chain.rounds.insert((0, 0), round.clone());
+	w.on_block(&chain);
+	let actions = chain.take();
+	assert!(
+		matches!(&actions[..], [(s, Action::Commit { commitment, .. }, _)] if *s == copier && *commitment == stolen),
+		"{actions:?}"
+	);
+
+	// The victim reveals: the copier reveals the victim's bytes with its own salt.
+	let update = vec![1, 2, 3];
+	chain.payloads.insert(codec::payload_hash(&update), update.clone());
+	round.trainers[1].update = Some(payload_ref(&update, 12));
+	chain.rounds.insert((0, 0), round.clone());
+	chain.duties.insert(
+		copier.into(),
+		vec![Duty::Reveal { task: 0, round: 0, commitment: stolen, reveal_by: 20 }],
+	);
+	w.on_block(&chain);
+	let actions = chain.take();
+	assert!(
+		matches!(&actions[..], [(_, Action::Reveal { update: u, .. }, _)] if *u == update),
+		"{actions:?}"
+	);
+
+	// The lazy aggregator commits at once to something random...
+	chain.duties.clear();
+	chain.duties.insert(
+		lazy.into(),
 		vec![Duty::Aggregate {
 			task: 0,
 			round: 0,
 			global_model: None,
-			updates: refs,
-			payload_known: vec![*aggregate],
-			submit_by: 30,
+			updates: vec![],
+			commit_by: 25,
 		}],
 	);
-	chain.now += cohort_worker::journal::RETRY_BLOCKS;
-	worker.on_block(&chain);
-	let again = submitted(&chain);
-	assert!(matches!(&again[..], [(_, Action::Aggregate { payload: None, .. })]), "{again:?}");
-	// The global model evaluates the same as the worker logged it; sanity of the data set.
-	let set = Dataset::from_bytes(
-		&std::fs::read(dir.path().join("validation").join(format!("{validation:?}.cohd"))).unwrap(),
-	)
-	.unwrap();
-	assert_eq!(set.hash(), validation);
-	let _ = Device::flex();
+	w.on_block(&chain);
+	let actions = chain.take();
+	let [(_, Action::CommitAggregate { commitment, .. }, _)] = &actions[..] else {
+		panic!("{actions:?}")
+	};
+	// ...and reveals the first other aggregator's result once there is one.
+	chain.duties.insert(
+		lazy.into(),
+		vec![Duty::RevealAggregate {
+			task: 0,
+			round: 0,
+			commitment: *commitment,
+			payload_known: vec![],
+			reveal_by: 30,
+		}],
+	);
+	round.aggregators = vec![
+		AggregatorView { who: lazy.into(), commitment: Some(*commitment), revealed: None },
+		AggregatorView { who: key("//Alice//stash").into(), commitment: None, revealed: None },
+	];
+	chain.rounds.insert((0, 0), round.clone());
+	w.on_block(&chain);
+	assert!(chain.take().is_empty(), "nothing to copy yet");
+	round.aggregators[1].revealed = Some((H256::repeat_byte(8), vec![7, 9]));
+	chain.rounds.insert((0, 0), round);
+	w.on_block(&chain);
+	let actions = chain.take();
+	assert!(
+		matches!(
+			&actions[..],
+			[(_, Action::RevealAggregate { aggregate, scores, payload: None, .. }, _)]
+				if *aggregate == H256::repeat_byte(8) && *scores == vec![7, 9]
+		),
+		"{actions:?}"
+	);
 }
 
 #[test]
-fn simulated_owners_join_tasks_their_data_fits() {
-	let dir = tempfile::tempdir().unwrap();
-	let mut data = DataDir::open(dir.path()).unwrap();
-	let validation = cohort_worker::dev::prepare(&mut data).unwrap();
+fn simulated_owners_and_cheaters_join_tasks_their_data_fits() {
+	let (dir, chain) = setup(3);
 	let participants: Vec<Participant> = cohort_worker::dev::participants()
 		.into_iter()
-		.map(|(uri, auto_join)| Participant {
-			public: key(uri),
-			name: uri.into(),
-			auto_join: Some(auto_join),
+		.chain(cohort_worker::dev::cheaters())
+		.map(|k| Participant {
+			public: key(k.uri),
+			name: k.uri.into(),
+			auto_join: Some(k.auto_join),
+			behaviour: k.behaviour,
 		})
 		.collect();
-	let chain = FakeChain { now: 3, task: Some(task(validation)), ..Default::default() };
-	let mut worker = Worker::new(participants, data, cohort_ml::opencl::Aggregator::cpu()).unwrap();
-	worker.on_block(&chain);
-	let joins = submitted(&chain);
+	let mut w = worker(dir.path(), participants);
+	w.on_block(&chain);
+	let joins = chain.take();
 	let trainers = joins
 		.iter()
-		.filter(|(_, a)| matches!(a, Action::Join { task: 0, dataset: Some(_), .. }))
+		.filter(|(_, a, _)| matches!(a, Action::Join { task: 0, dataset: Some(_), .. }))
 		.count();
 	let aggregators = joins
 		.iter()
-		.filter(|(_, a)| matches!(a, Action::Join { task: 0, dataset: None, .. }))
+		.filter(|(_, a, _)| matches!(a, Action::Join { task: 0, dataset: None, .. }))
 		.count();
-	assert_eq!((trainers, aggregators), (cohort_worker::dev::OWNERS, 3));
+	assert_eq!((trainers, aggregators), (cohort_worker::dev::OWNERS + 1, 3 + 1));
+	let bonds = joins.iter().all(
+		|(_, a, _)| matches!(a, Action::Join { bond, .. } if *bond == cohort_worker::dev::DEV_BOND),
+	);
+	assert!(bonds);
 	let _ = AutoJoin::Aggregator { bond: 1 };
 }
