@@ -258,17 +258,20 @@ test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy w
     validationSet: u8aToHex(new Uint8Array(32).fill(7)),
   };
 
-  // --- The owner creates the task: budget and deposit are held. Bad specs are refused.
+  // --- The owner creates the task: budget and deposit are held. Bad specs (sent in the same
+  // block by others) are refused.
   const aliceHeld = await reserved(k.alice);
-  const created = await sendOk(api.tx.federated.createTask(spec), k.alice);
+  const [created] = await Promise.all([
+    sendOk(api.tx.federated.createTask(spec), k.alice),
+    sendRefused(api.tx.federated.createTask({ ...spec, quorum: 1 }), k.dave, 'InvalidQuorum'),
+    sendRefused(api.tx.federated.createTask({ ...spec, penalty: 0 }), k.eve, 'PenaltyTooLow'),
+  ]);
   const [{ event: createdEvent }] = eventsOf(created.events, 'TaskCreated');
   const task = createdEvent.data.task.toNumber();
   assert.equal(createdEvent.data.budget.toBigInt(), 2n * REWARD);
   const deposit = createdEvent.data.deposit.toBigInt();
   assert.ok(deposit > 0n, 'a task holds a storage deposit');
   assert.equal(await reserved(k.alice), aliceHeld + 2n * REWARD + deposit, 'budget and deposit are held');
-  await sendRefused(api.tx.federated.createTask({ ...spec, quorum: 1 }), k.alice, 'InvalidQuorum');
-  await sendRefused(api.tx.federated.createTask({ ...spec, penalty: 0 }), k.alice, 'PenaltyTooLow');
 
   // --- The task's minimum bonds make a no-show lose at least what a round pays its role.
   const info = (await api.call.federatedApi.task(task)).unwrap();
@@ -286,15 +289,15 @@ test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy w
     sendOk(api.tx.federated.join(task, 'Aggregator', aggregatorBond), k.dave),
     sendOk(api.tx.federated.join(task, 'Aggregator', aggregatorBond), k.eve),
     sendOk(api.tx.federated.join(task, 'Aggregator', aggregatorBond), k.lazy),
+    // A bond below the task's minimum is refused.
+    sendRefused(api.tx.federated.join(task, { Trainer: { dataset: 3 } }, trainerBond - 1n), k.ferdie, 'BondTooLow'),
   ]);
   const memberships = (await api.call.federatedApi.memberships(k.bob.address)).toArray();
   assert.equal(memberships.length, 1);
   assert.equal(memberships[0].task.toNumber(), task);
 
-  // --- Round 0 starts with Bob and Charlie. The attackers join now, for round 1 (a bond below
-  // the task's minimum is refused).
+  // --- Round 0 starts with Bob and Charlie. The attacking trainers join now, for round 1.
   await waitForDuty(k.bob, 'Train');
-  await sendRefused(api.tx.federated.join(task, { Trainer: { dataset: 3 } }, trainerBond - 1n), k.ferdie, 'BondTooLow');
   await Promise.all([
     sendOk(api.tx.federated.join(task, { Trainer: { dataset: 3 } }, trainerBond), k.ferdie),
     sendOk(api.tx.federated.join(task, { Trainer: { dataset: 4 } }, trainerBond), k.sybil),
@@ -410,8 +413,8 @@ test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy w
     .map((f) => `${nameOf.get(f.signer)} ${f.section}.${f.method}: ${f.error.section}.${f.error.name}`)
     .sort();
   assert.deepEqual(failed, [
-    'alice federated.createTask: federated.InvalidQuorum',
-    'alice federated.createTask: federated.PenaltyTooLow',
+    'dave federated.createTask: federated.InvalidQuorum',
+    'eve federated.createTask: federated.PenaltyTooLow',
     'ferdie federated.join: federated.BondTooLow',
     'ferdie federated.revealUpdate: federated.CommitmentMismatch',
     'lazy federated.revealAggregate: federated.CommitmentMismatch',
@@ -460,9 +463,11 @@ test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy w
   assert.equal(ferdie.free.toBigInt(), start.ferdie - trainerBond - fees.get(k.ferdie.address));
 
   // An ended task is kept (with its deposit) for the retention period before anyone may prune it.
-  await sendRefused(api.tx.federated.pruneTask(task), k.alice, 'NotPrunable');
-  await sendOk(api.tx.federated.leave(task), k.bob);
-  assert.equal(await reserved(k.bob), 0n);
-  await sendOk(api.tx.federated.leave(task), k.ferdie);
-  assert.equal(await reserved(k.ferdie), 0n);
+  await Promise.all([
+    sendRefused(api.tx.federated.pruneTask(task), k.alice, 'NotPrunable'),
+    sendOk(api.tx.federated.leave(task), k.bob),
+    sendOk(api.tx.federated.leave(task), k.ferdie),
+  ]);
+  assert.equal(await reserved(k.bob), 0n, 'Bob\'s bond is back');
+  assert.equal(await reserved(k.ferdie), 0n, 'what is left of Ferdie\'s bond is back');
 });
