@@ -165,8 +165,8 @@ impl<T: Config> Pallet<T> {
 				"participant counts match the participants"
 			);
 			ensure!(
-				trainers <= T::MaxTrainersPerTask::get() &&
-					aggregators <= T::MaxAggregatorsPerTask::get(),
+				trainers <= T::MaxTrainersPerTask::get()
+					&& aggregators <= T::MaxAggregatorsPerTask::get(),
 				"each role stays within its cap"
 			);
 			ensure!(
@@ -182,8 +182,8 @@ impl<T: Config> Pallet<T> {
 			}
 			for (_, round) in Rounds::<T>::iter_prefix(task) {
 				ensure!(
-					round.trainers.len() as u32 <= info.spec.max_trainers &&
-						round.aggregators.len() as u32 <= info.spec.aggregators,
+					round.trainers.len() as u32 <= info.spec.max_trainers
+						&& round.aggregators.len() as u32 <= info.spec.aggregators,
 					"a round holds no more trainers or aggregators than its task allows"
 				);
 			}

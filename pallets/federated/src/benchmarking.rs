@@ -83,7 +83,6 @@ fn payload(
 	bytes
 }
 
-
 fn hash(bytes: &[u8]) -> H256 {
 	H256(sp_io::hashing::blake2_256(bytes))
 }
@@ -186,11 +185,7 @@ fn scores<T: Config>(count: u32) -> BoundedVec<u32, T::MaxTrainersPerRound> {
 /// Moves the round to its aggregate reveal phase: every trainer revealed, every selected
 /// aggregator committed to the agreed aggregate, except the last, which committed to `last`'s
 /// own aggregate. Returns the aggregators.
-fn to_aggregate_reveal<T: Config>(
-	task: TaskId,
-	parameters: u32,
-	last: &[u8],
-) -> Vec<T::AccountId> {
+fn to_aggregate_reveal<T: Config>(task: TaskId, parameters: u32, last: &[u8]) -> Vec<T::AccountId> {
 	commit_and_reveal::<T>(task, parameters, 0);
 	let updates = Rounds::<T>::get(task, 0).unwrap().accepted_updates().count() as u32;
 	let aggregators = selected_aggregators::<T>(task);
@@ -439,7 +434,10 @@ mod benchmarks {
 	/// Pruning an ended task with `p` participants left and `r` round summaries.
 	#[benchmark]
 	fn prune_task(
-		p: Linear<0, { T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()) }>,
+		p: Linear<
+			0,
+			{ T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()) },
+		>,
 		r: Linear<0, { T::MaxRounds::get() }>,
 	) {
 		let trainers = p.min(T::MaxTrainersPerTask::get());
@@ -454,8 +452,8 @@ mod benchmarks {
 			crate::RoundSummaries::<T>::insert(task, index, summary.clone());
 		}
 		Federated::<T>::cancel_task(RawOrigin::Signed(owner.clone()).into(), task).unwrap();
-		let later = frame_system::Pallet::<T>::block_number()
-			.saturating_add(T::TaskRetention::get());
+		let later =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::TaskRetention::get());
 		frame_system::Pallet::<T>::set_block_number(later);
 
 		#[extrinsic_call]
@@ -483,7 +481,10 @@ mod benchmarks {
 	/// Selecting a round among `p` participants.
 	#[benchmark]
 	fn start_round(
-		p: Linear<2, { T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()) }>,
+		p: Linear<
+			2,
+			{ T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()) },
+		>,
 	) {
 		let aggregators = T::MaxAggregatorsPerTask::get().min(p - 1);
 		let (task, _) = create_with::<T>(p - aggregators, aggregators, 2);

@@ -397,12 +397,7 @@ pub mod pallet {
 			commit_by: BlockNumberFor<T>,
 		},
 		/// An aggregator committed to a result.
-		AggregateCommitted {
-			task: TaskId,
-			round: RoundIndex,
-			who: T::AccountId,
-			commitment: H256,
-		},
+		AggregateCommitted { task: TaskId, round: RoundIndex, who: T::AccountId, commitment: H256 },
 		/// The aggregate commit phase ended; aggregators may reveal until `reveal_by`.
 		AggregateRevealOpened { task: TaskId, round: RoundIndex, reveal_by: BlockNumberFor<T> },
 		/// An aggregator revealed an aggregate hash and scores.
@@ -890,10 +885,7 @@ pub mod pallet {
 				aggregate_commitment(&who, task, round, &aggregate, &scores, &salt) == commitment,
 				Error::<T>::CommitmentMismatch
 			);
-			ensure!(
-				scores.len() == record.accepted_updates().count(),
-				Error::<T>::WrongScoreCount
-			);
+			ensure!(scores.len() == record.accepted_updates().count(), Error::<T>::WrongScoreCount);
 			ensure!(scores.iter().all(|s| *s <= MAX_SCORE), Error::<T>::ScoreOutOfRange);
 			let new_payload = match (record.aggregate_payload(&aggregate).is_some(), payload) {
 				(true, _) => None,
@@ -918,10 +910,8 @@ pub mod pallet {
 			}
 			Self::deposit_event(Event::AggregateRevealed { task, round, who, aggregate });
 
-			let all_revealed = record
-				.aggregators
-				.iter()
-				.all(|a| a.commitment.is_none() || a.submission.is_some());
+			let all_revealed =
+				record.aggregators.iter().all(|a| a.commitment.is_none() || a.submission.is_some());
 			if all_revealed {
 				Self::close_aggregate(task, round, &mut info, &mut record)?;
 				Tasks::<T>::insert(task, info);

@@ -82,7 +82,8 @@ impl<T: Config> Pallet<T> {
 					Self::start_round(task, &mut info, now);
 					Tasks::<T>::insert(task, info);
 					weight.saturating_accrue(T::WeightInfo::start_round(
-						T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()),
+						T::MaxTrainersPerTask::get()
+							.saturating_add(T::MaxAggregatorsPerTask::get()),
 					));
 				},
 				None if now > info.last_round_started.saturating_add(T::TaskExpiry::get()) => {

@@ -84,7 +84,13 @@ fn a_commitment_opens_only_in_its_own_task_and_round() {
 				assert_ok!(Federated::commit_update(origin(who), task, 0, c));
 				TRAINERS[1..].iter().for_each(|t| commit(task, 0, *t));
 				assert_eq!(
-					Federated::reveal_update(origin(who), task, 0, bounded(update.clone()), salt(who)),
+					Federated::reveal_update(
+						origin(who),
+						task,
+						0,
+						bounded(update.clone()),
+						salt(who)
+					),
 					Err(Error::<Test>::CommitmentMismatch.into())
 				);
 				sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(()))
@@ -116,7 +122,15 @@ fn a_lazy_aggregator_cannot_copy_a_result() {
 		// Now the result is public; copying it does not open the lazy commitment.
 		for salt_ in [salt(lazy), salt(AGGREGATORS[0])] {
 			assert_noop!(
-				Federated::reveal_aggregate(origin(lazy), task, 0, hash(&agg), scores(s), salt_, None),
+				Federated::reveal_aggregate(
+					origin(lazy),
+					task,
+					0,
+					hash(&agg),
+					scores(s),
+					salt_,
+					None
+				),
 				Error::<Test>::CommitmentMismatch
 			);
 		}
@@ -145,7 +159,15 @@ fn a_copied_aggregate_commitment_opens_for_nobody_but_its_author() {
 		commit_agg(task, 0, AGGREGATORS[1], &agg, s);
 		reveal_agg(task, 0, honest, &agg, s);
 		assert_noop!(
-			Federated::reveal_aggregate(origin(lazy), task, 0, hash(&agg), scores(s), salt(honest), None),
+			Federated::reveal_aggregate(
+				origin(lazy),
+				task,
+				0,
+				hash(&agg),
+				scores(s),
+				salt(honest),
+				None
+			),
 			Error::<Test>::CommitmentMismatch
 		);
 	});
@@ -254,13 +276,20 @@ fn a_no_show_loses_more_than_the_work_would_have_paid() {
 		let info = Tasks::<Test>::get(task).unwrap();
 		let penalty = info.spec.penalty;
 		// The most one trainer can earn in a round is the trainers' part over min_trainers.
-		let best_pay = (REWARD - info.spec.aggregator_share * REWARD) / info.spec.min_trainers as Balance;
+		let best_pay =
+			(REWARD - info.spec.aggregator_share * REWARD) / info.spec.min_trainers as Balance;
 		assert!(penalty * info.min_trainer_bond >= best_pay);
-		let best_aggregator_pay = (info.spec.aggregator_share * REWARD) / info.spec.quorum as Balance;
+		let best_aggregator_pay =
+			(info.spec.aggregator_share * REWARD) / info.spec.quorum as Balance;
 		assert!(penalty * info.min_aggregator_bond >= best_aggregator_pay);
 		// And the pallet enforces it at join.
 		assert_noop!(
-			Federated::join(origin(30), task, JoinAs::Trainer { dataset: 30 }, info.min_trainer_bond - 1),
+			Federated::join(
+				origin(30),
+				task,
+				JoinAs::Trainer { dataset: 30 },
+				info.min_trainer_bond - 1
+			),
 			Error::<Test>::BondTooLow
 		);
 	});
@@ -283,10 +312,7 @@ fn tasks_filling_the_active_list_cost_deposits_and_expire() {
 		assert_eq!(held_deposit(OWNER), 4 * deposit(2));
 		run_to_block(1 + TASK_EXPIRY + 1);
 		assert!(ActiveTasks::<Test>::get().is_empty());
-		assert_eq!(
-			events().iter().filter(|e| matches!(e, Event::TaskExpired { .. })).count(),
-			4
-		);
+		assert_eq!(events().iter().filter(|e| matches!(e, Event::TaskExpired { .. })).count(), 4);
 		assert_ok!(Federated::create_task(origin(2), spec()));
 	});
 }

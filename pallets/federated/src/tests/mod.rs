@@ -239,9 +239,9 @@ fn create_task_holds_the_budget() {
 		assert_eq!(info.parameter_count, PARAMS);
 		assert_eq!(held_budget(OWNER), 2 * REWARD);
 		// The deposit covers the task, its full round records and its summaries.
-		let stored = <crate::TaskOf<Test> as codec::MaxEncodedLen>::max_encoded_len() +
-			2 * <crate::RoundOf<Test> as codec::MaxEncodedLen>::max_encoded_len() +
-			2 * <crate::RoundSummaryOf<Test> as codec::MaxEncodedLen>::max_encoded_len();
+		let stored = <crate::TaskOf<Test> as codec::MaxEncodedLen>::max_encoded_len()
+			+ 2 * <crate::RoundOf<Test> as codec::MaxEncodedLen>::max_encoded_len()
+			+ 2 * <crate::RoundSummaryOf<Test> as codec::MaxEncodedLen>::max_encoded_len();
 		assert_eq!(deposit(2), DEPOSIT_BASE + stored as Balance);
 		assert_eq!((info.deposit, held_deposit(OWNER)), (deposit(2), deposit(2)));
 		assert!(deposit(10) > deposit(2), "the deposit grows with the rounds");
@@ -893,8 +893,13 @@ fn reveal_aggregate_refuses_what_it_must() {
 		for (hash_, s, carried, error) in cases {
 			frame_support::storage::with_transaction(|| {
 				Rounds::<Test>::mutate(task, 0, |r| {
-					r.as_mut().unwrap().aggregators.iter_mut().find(|x| x.who == a).unwrap().commitment =
-						Some(aggregate_commitment(&a, task, 0, &hash_, &s, &salt(a)));
+					r.as_mut()
+						.unwrap()
+						.aggregators
+						.iter_mut()
+						.find(|x| x.who == a)
+						.unwrap()
+						.commitment = Some(aggregate_commitment(&a, task, 0, &hash_, &s, &salt(a)));
 				});
 				let result = Federated::reveal_aggregate(
 					origin(a),
@@ -911,7 +916,12 @@ fn reveal_aggregate_refuses_what_it_must() {
 			.unwrap();
 		}
 		reveal_agg(task, 0, a, &agg, ok_scores);
-		assert!(events().contains(&Event::AggregateRevealed { task, round: 0, who: a, aggregate: h }));
+		assert!(events().contains(&Event::AggregateRevealed {
+			task,
+			round: 0,
+			who: a,
+			aggregate: h
+		}));
 		assert_eq!(round(task, 0).aggregates.len(), 1, "the payload is recorded once");
 		assert_noop!(
 			Federated::reveal_aggregate(origin(a), task, 0, h, scores(ok_scores), salt(a), None),
@@ -1009,10 +1019,7 @@ fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
 
 		// Round 1 starts from round 0's aggregate.
 		run_to_block(3);
-		assert_eq!(
-			round(task, 1).global_model.as_ref().map(|g| g.payload_hash),
-			Some(hash(&agg))
-		);
+		assert_eq!(round(task, 1).global_model.as_ref().map(|g| g.payload_hash), Some(hash(&agg)));
 		assert!(
 			matches!(&Federated::duties(&t2)[..], [Duty::Train { round: 1, global_model: Some(g), .. }] if g.payload_hash == hash(&agg))
 		);

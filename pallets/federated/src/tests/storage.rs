@@ -93,7 +93,11 @@ fn an_ended_task_is_pruned_by_anyone_after_its_retention() {
 		assert_eq!(Participants::<Test>::iter_prefix(task).count(), 0);
 		assert_eq!(Rounds::<Test>::iter_prefix(task).count(), 0);
 		assert_eq!(RoundSummaries::<Test>::iter_prefix(task).count(), 0);
-		assert!(events().contains(&Event::TaskPruned { task, deposit: deposit(2), bonds_released: 5 }));
+		assert!(events().contains(&Event::TaskPruned {
+			task,
+			deposit: deposit(2),
+			bonds_released: 5
+		}));
 		assert_noop!(Federated::prune_task(origin(30), task), Error::<Test>::UnknownTask);
 	});
 }
