@@ -180,15 +180,17 @@ impl<T: Config> Pallet<T> {
 					ensure!(round.phase_ends >= now, "no round is open past the end of its phase");
 				}
 			}
+			let mut full_records = 0u32;
 			for (_, round) in Rounds::<T>::iter_prefix(task) {
 				ensure!(
 					round.trainers.len() as u32 <= info.spec.max_trainers
 						&& round.aggregators.len() as u32 <= info.spec.aggregators,
 					"a round holds no more trainers or aggregators than its task allows"
 				);
+				full_records += 1;
 			}
 			ensure!(
-				Rounds::<T>::iter_prefix(task).count() as u32 <= T::RetainedRounds::get() + 1,
+				full_records <= T::RetainedRounds::get() + 1,
 				"at most RetainedRounds + 1 full round records per task"
 			);
 			for index in 0..info.next_round {

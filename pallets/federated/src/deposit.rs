@@ -67,13 +67,8 @@ impl<T: Config> Pallet<T> {
 			share.checked_mul(1_000_000_000)?.checked_add(parts - 1).map(|n| n / parts)
 		};
 		let fits = |bond: Option<u128>| -> Result<BalanceOf<T>, DispatchError> {
-			let bond = bond.ok_or(Error::<T>::BudgetOverflow)?;
-			let balance = BalanceOf::<T>::unique_saturated_from(bond);
-			let round_trip: u128 = balance.unique_saturated_into();
-			if round_trip != bond {
-				return Err(Error::<T>::BudgetOverflow.into());
-			}
-			Ok(balance)
+			bond.and_then(|b| BalanceOf::<T>::try_from(b).ok())
+				.ok_or_else(|| Error::<T>::BudgetOverflow.into())
 		};
 		let trainer = fits(bond_for(trainer_pool, spec.min_trainers))?;
 		let aggregator = fits(bond_for(aggregator_pool, spec.quorum))?;

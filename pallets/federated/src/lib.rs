@@ -111,7 +111,7 @@ pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use cohort_primitives::{
-		commitment::{aggregate_commitment, update_commitment},
+		commitment::{aggregate_commitment, update_commitment_of_hash},
 		payload::PayloadRef,
 		round::{AggregateSubmission, FailReason, Phase, MAX_SCORE},
 		traits::{ComputeAccess, DatasetAccess, RewardObserver, Role},
@@ -788,23 +788,23 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let (mut info, mut record) = Self::current_round(task, round)?;
 			ensure!(record.phase == Phase::Reveal, Error::<T>::WrongPhase);
-			let slot = record
+			let at = record
 				.trainers
 				.iter()
-				.find(|t| t.who == who)
+				.position(|t| t.who == who)
 				.ok_or(Error::<T>::NotSelectedTrainer)?;
-			let commitment = slot.commitment.ok_or(Error::<T>::NotCommitted)?;
-			ensure!(slot.update.is_none(), Error::<T>::AlreadyRevealed);
+			let commitment = record.trainers[at].commitment.ok_or(Error::<T>::NotCommitted)?;
+			ensure!(record.trainers[at].update.is_none(), Error::<T>::AlreadyRevealed);
+			// One hash of the (up to a megabyte of) bytes serves the commitment and the record.
+			let update_ref = Self::payload_ref(&update);
 			ensure!(
-				update_commitment(&who, task, round, &update, &salt) == commitment,
+				update_commitment_of_hash(&who, task, round, &update_ref.payload_hash, &salt)
+					== commitment,
 				Error::<T>::CommitmentMismatch
 			);
 			Self::check_payload(&info, task, round, PayloadKind::Update, &update)?;
-			let update_ref = Self::payload_ref(&update);
 			ensure!(!record.has_update(&update_ref.payload_hash), Error::<T>::DuplicateUpdate);
-			if let Some(slot) = record.trainers.iter_mut().find(|t| t.who == who) {
-				slot.update = Some(update_ref.clone());
-			}
+			record.trainers[at].update = Some(update_ref.clone());
 			Self::deposit_event(Event::UpdateRevealed { task, round, who, update: update_ref });
 
 			let all_revealed =
@@ -874,13 +874,13 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let (mut info, mut record) = Self::current_round(task, round)?;
 			ensure!(record.phase == Phase::AggregateReveal, Error::<T>::WrongPhase);
-			let slot = record
+			let at = record
 				.aggregators
 				.iter()
-				.find(|a| a.who == who)
+				.position(|a| a.who == who)
 				.ok_or(Error::<T>::NotSelectedAggregator)?;
-			let commitment = slot.commitment.ok_or(Error::<T>::NotCommitted)?;
-			ensure!(slot.submission.is_none(), Error::<T>::AlreadyRevealed);
+			let commitment = record.aggregators[at].commitment.ok_or(Error::<T>::NotCommitted)?;
+			ensure!(record.aggregators[at].submission.is_none(), Error::<T>::AlreadyRevealed);
 			ensure!(
 				aggregate_commitment(&who, task, round, &aggregate, &scores, &salt) == commitment,
 				Error::<T>::CommitmentMismatch
@@ -891,17 +891,16 @@ pub mod pallet {
 				(true, _) => None,
 				(false, None) => return Err(Error::<T>::AggregatePayloadMissing.into()),
 				(false, Some(bytes)) => {
+					let payload_ref = Self::payload_ref(&bytes);
 					ensure!(
-						H256(sp_io::hashing::blake2_256(&bytes)) == aggregate,
+						payload_ref.payload_hash == aggregate,
 						Error::<T>::AggregateHashMismatch
 					);
 					Self::check_payload(&info, task, round, PayloadKind::Aggregate, &bytes)?;
-					Some(Self::payload_ref(&bytes))
+					Some(payload_ref)
 				},
 			};
-			if let Some(slot) = record.aggregators.iter_mut().find(|a| a.who == who) {
-				slot.submission = Some(AggregateSubmission { aggregate, scores });
-			}
+			record.aggregators[at].submission = Some(AggregateSubmission { aggregate, scores });
 			if let Some(payload_ref) = new_payload {
 				// One entry per distinct hash, and at most one new hash per aggregator: it fits.
 				if record.aggregates.try_push(payload_ref).is_err() {

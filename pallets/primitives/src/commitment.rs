@@ -31,7 +31,19 @@ pub fn update_commitment<AccountId: Encode>(
 	update: &[u8],
 	salt: &[u8; 32],
 ) -> H256 {
-	BlakeTwo256::hash(&(UPDATE_TAG, who, task, round, BlakeTwo256::hash(update), salt).encode())
+	update_commitment_of_hash(who, task, round, &BlakeTwo256::hash(update), salt)
+}
+
+/// [`update_commitment`] for an update whose BLAKE2-256 hash is already known (the pallet hashes
+/// a revealed update once, for the commitment and for its record).
+pub fn update_commitment_of_hash<AccountId: Encode>(
+	who: &AccountId,
+	task: TaskId,
+	round: RoundIndex,
+	update_hash: &H256,
+	salt: &[u8; 32],
+) -> H256 {
+	BlakeTwo256::hash(&(UPDATE_TAG, who, task, round, update_hash, salt).encode())
 }
 
 /// The commitment an aggregator `who` makes to the aggregate hash and the scores it computed
