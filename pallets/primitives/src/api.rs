@@ -22,17 +22,30 @@ pub enum Duty<AccountId, BlockNumber> {
 	},
 	/// Reveal the update and salt behind `commitment` before the end of block `reveal_by`.
 	Reveal { task: TaskId, round: RoundIndex, commitment: H256, reveal_by: BlockNumber },
-	/// Aggregate `updates` (in this order) onto the global model, score each on the validation
-	/// set, and commit `aggregate_commitment(who, task, round, aggregate, scores, salt)` before
-	/// the end of block `commit_by`.
-	Aggregate {
+	/// Score each of `updates` (in this order) against the global model on the validation set,
+	/// and commit `score_commitment(who, task, round, scores, salt)` before the end of block
+	/// `commit_by`.
+	Score {
 		task: TaskId,
 		round: RoundIndex,
 		global_model: Option<PayloadRef<BlockNumber>>,
 		updates: Vec<(AccountId, PayloadRef<BlockNumber>)>,
 		commit_by: BlockNumber,
 	},
-	/// Reveal the aggregate hash, scores and salt behind `commitment` before the end of block
+	/// Reveal the scores and salt behind `commitment` before the end of block `reveal_by`.
+	RevealScores { task: TaskId, round: RoundIndex, commitment: H256, reveal_by: BlockNumber },
+	/// Aggregate exactly the accepted `updates` (in this order, each weighted by its samples)
+	/// onto the global model with the task's rule, measure the new model on the validation set,
+	/// and commit `aggregate_commitment(who, task, round, aggregate, metrics, salt)` before the
+	/// end of block `commit_by`.
+	Aggregate {
+		task: TaskId,
+		round: RoundIndex,
+		global_model: Option<PayloadRef<BlockNumber>>,
+		updates: Vec<AcceptedUpdate<AccountId, BlockNumber>>,
+		commit_by: BlockNumber,
+	},
+	/// Reveal the aggregate hash, metrics and salt behind `commitment` before the end of block
 	/// `reveal_by`. `payload_known` lists the aggregate hashes whose payload an earlier reveal
 	/// carried; a reveal of any other hash must carry its payload.
 	RevealAggregate {
@@ -42,6 +55,15 @@ pub enum Duty<AccountId, BlockNumber> {
 		payload_known: Vec<H256>,
 		reveal_by: BlockNumber,
 	},
+}
+
+/// An update the scores accepted into the model.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct AcceptedUpdate<AccountId, BlockNumber> {
+	pub who: AccountId,
+	pub update: PayloadRef<BlockNumber>,
+	/// Its weight in the weighted mean: the samples its header claims (bounded by the task).
+	pub samples: u32,
 }
 
 /// A task an account has joined.
@@ -77,5 +99,8 @@ sp_api::decl_runtime_apis! {
 		fn round(task: TaskId, round: RoundIndex) -> Option<Round>;
 		/// What is kept of a finished round once its full record is pruned.
 		fn round_summary(task: TaskId, round: RoundIndex) -> Option<RoundSummary<Balance, BlockNumber>>;
+		/// Every finished round of a task, oldest first: outcome, updates revealed and
+		/// accepted, the new model's validation metrics, and what the round paid.
+		fn round_history(task: TaskId) -> Vec<(RoundIndex, RoundSummary<Balance, BlockNumber>)>;
 	}
 }

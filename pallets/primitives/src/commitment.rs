@@ -4,22 +4,26 @@
 //!
 //! A commitment is the BLAKE2-256 of the SCALE encoding of a tuple that begins with a four-byte
 //! tag. SCALE encodes the tag, the account (32 bytes for an `AccountId32`), the integers
-//! (little-endian), the hashes and the salt as their raw bytes, and a score list as a compact
-//! length followed by each score as a little-endian `u32`:
+//! (little-endian), the hashes and the salt as their raw bytes, a score list as a compact
+//! length followed by each score as a little-endian `u32`, and metrics as the loss then the
+//! accuracy, each a little-endian `u32`:
 //!
 //! | commitment | preimage |
 //! | --- | --- |
 //! | update | `"COHU" ++ account ++ task ++ round ++ blake2_256(update) ++ salt` |
-//! | aggregate | `"COHA" ++ account ++ task ++ round ++ aggregate ++ scores ++ salt` |
+//! | scores | `"COHS" ++ account ++ task ++ round ++ scores ++ salt` |
+//! | aggregate | `"COHA" ++ account ++ task ++ round ++ aggregate ++ metrics ++ salt` |
 
 use codec::Encode;
 use sp_core::H256;
 use sp_runtime::traits::{BlakeTwo256, Hash};
 
-use crate::{RoundIndex, Score, TaskId};
+use crate::{round::RoundMetrics, RoundIndex, Score, TaskId};
 
 /// Tag of a trainer's update commitment.
 pub const UPDATE_TAG: [u8; 4] = *b"COHU";
+/// Tag of an aggregator's scores commitment.
+pub const SCORES_TAG: [u8; 4] = *b"COHS";
 /// Tag of an aggregator's result commitment.
 pub const AGGREGATE_TAG: [u8; 4] = *b"COHA";
 
@@ -46,17 +50,29 @@ pub fn update_commitment_of_hash<AccountId: Encode>(
 	BlakeTwo256::hash(&(UPDATE_TAG, who, task, round, update_hash, salt).encode())
 }
 
-/// The commitment an aggregator `who` makes to the aggregate hash and the scores it computed
-/// in `round` of `task`.
+/// The commitment an aggregator `who` makes to its scores of the revealed updates of `round`
+/// of `task`.
+pub fn score_commitment<AccountId: Encode>(
+	who: &AccountId,
+	task: TaskId,
+	round: RoundIndex,
+	scores: &[Score],
+	salt: &[u8; 32],
+) -> H256 {
+	BlakeTwo256::hash(&(SCORES_TAG, who, task, round, scores, salt).encode())
+}
+
+/// The commitment an aggregator `who` makes to the aggregate hash and the new model's metrics
+/// it computed in `round` of `task`.
 pub fn aggregate_commitment<AccountId: Encode>(
 	who: &AccountId,
 	task: TaskId,
 	round: RoundIndex,
 	aggregate: &H256,
-	scores: &[Score],
+	metrics: &RoundMetrics,
 	salt: &[u8; 32],
 ) -> H256 {
-	BlakeTwo256::hash(&(AGGREGATE_TAG, who, task, round, aggregate, scores, salt).encode())
+	BlakeTwo256::hash(&(AGGREGATE_TAG, who, task, round, aggregate, metrics, salt).encode())
 }
 
 #[cfg(test)]
@@ -72,11 +88,18 @@ mod tests {
 		assert_ne!(base, update_commitment(&[1u8; 32], 2, 3, b"other", &[4; 32]), "content");
 		assert_ne!(base, update_commitment(&[1u8; 32], 2, 3, b"update", &[9; 32]), "salt");
 
+		let base = score_commitment(&[1u8; 32], 2, 3, &[5, 6], &[4; 32]);
+		assert_ne!(base, score_commitment(&[9u8; 32], 2, 3, &[5, 6], &[4; 32]), "author");
+		assert_ne!(base, score_commitment(&[1u8; 32], 2, 3, &[6, 5], &[4; 32]), "order");
+		assert_ne!(base, score_commitment(&[1u8; 32], 2, 4, &[5, 6], &[4; 32]), "round");
+
 		let agg = H256::repeat_byte(7);
-		let base = aggregate_commitment(&[1u8; 32], 2, 3, &agg, &[5, 6], &[4; 32]);
-		assert_ne!(base, aggregate_commitment(&[9u8; 32], 2, 3, &agg, &[5, 6], &[4; 32]));
-		assert_ne!(base, aggregate_commitment(&[1u8; 32], 2, 3, &agg, &[6, 5], &[4; 32]));
-		assert_ne!(base, aggregate_commitment(&[1u8; 32], 2, 3, &H256::zero(), &[5, 6], &[4; 32]));
+		let m = RoundMetrics { loss_micros: 5, accuracy_micros: 6 };
+		let base = aggregate_commitment(&[1u8; 32], 2, 3, &agg, &m, &[4; 32]);
+		assert_ne!(base, aggregate_commitment(&[9u8; 32], 2, 3, &agg, &m, &[4; 32]));
+		let other = RoundMetrics { loss_micros: 6, accuracy_micros: 5 };
+		assert_ne!(base, aggregate_commitment(&[1u8; 32], 2, 3, &agg, &other, &[4; 32]));
+		assert_ne!(base, aggregate_commitment(&[1u8; 32], 2, 3, &H256::zero(), &m, &[4; 32]));
 	}
 
 	#[test]
@@ -90,8 +113,13 @@ mod tests {
 			"c9f9af69e93df212622f5f2733736087153a251a9bbd8f0827964e07f28890aa"
 		);
 		assert_eq!(
-			hex(aggregate_commitment(&[1u8; 32], 2, 3, &H256::repeat_byte(7), &[5, 6], &[4; 32])),
-			"6d19828abcf1bafd7f41ad3d4f8056745bac2b9016f4037b40f20fc00be3b636"
+			hex(score_commitment(&[1u8; 32], 2, 3, &[5, 6], &[4; 32])),
+			"2a25c86bade48560bac4391ca5ddfd61f4f92d7803c6a49a3f41807ea4ef7cec"
+		);
+		let metrics = RoundMetrics { loss_micros: 5, accuracy_micros: 6 };
+		assert_eq!(
+			hex(aggregate_commitment(&[1u8; 32], 2, 3, &H256::repeat_byte(7), &metrics, &[4; 32])),
+			"bd4839c3ab5506245f5ab81f0f58f8f058a4a284e4614f267a171482db633aa4"
 		);
 	}
 }

@@ -12,14 +12,15 @@ pub mod api;
 pub mod commitment;
 pub mod model;
 pub mod payload;
+pub mod payout;
 pub mod round;
 pub mod task;
 pub mod traits;
 
 pub use model::ModelSpec;
 pub use payload::{PayloadHeader, PayloadKind, PayloadRef};
-pub use round::{Phase, RoundInfo, RoundSummary};
-pub use task::{AggregationRule, TaskInfo, TaskSpec, TaskStatus};
+pub use round::{Phase, RoundInfo, RoundMetrics, RoundSummary};
+pub use task::{AggregationRule, ScoreGate, TaskInfo, TaskSpec, TaskStatus};
 
 /// A federated-learning task, numbered from 0 in order of creation.
 pub type TaskId = u32;

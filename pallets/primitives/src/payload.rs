@@ -11,7 +11,8 @@
 //! | 9..13 | round, u32 little-endian |
 //! | 13..17 | parameter count `n`, u32 little-endian |
 //! | 17..21 | fixed-point scale `s`, u32 little-endian (a parameter `p` is `round(p * s)`) |
-//! | 21..21+4n | the `n` parameters, i32 little-endian |
+//! | 21..25 | samples trained on, u32 little-endian (an update's weight in FedAvg; 0 in an aggregate) |
+//! | 25..25+4n | the `n` parameters, i32 little-endian |
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -22,7 +23,7 @@ use crate::{RoundIndex, TaskId};
 /// The first four bytes of every payload.
 pub const PAYLOAD_MAGIC: [u8; 4] = *b"COHP";
 /// Length of the header in bytes.
-pub const PAYLOAD_HEADER_LEN: usize = 21;
+pub const PAYLOAD_HEADER_LEN: usize = 25;
 /// Bytes per parameter.
 pub const BYTES_PER_PARAMETER: usize = 4;
 
@@ -43,6 +44,9 @@ pub struct PayloadHeader {
 	pub round: RoundIndex,
 	pub parameter_count: u32,
 	pub scale: u32,
+	/// The samples an update was trained on: its weight in the weighted mean. The chain bounds
+	/// it by the task's `max_samples`; an aggregate carries 0.
+	pub samples: u32,
 }
 
 /// Why a payload's header was refused.
@@ -68,6 +72,7 @@ impl PayloadHeader {
 		out[9..13].copy_from_slice(&self.round.to_le_bytes());
 		out[13..17].copy_from_slice(&self.parameter_count.to_le_bytes());
 		out[17..21].copy_from_slice(&self.scale.to_le_bytes());
+		out[21..25].copy_from_slice(&self.samples.to_le_bytes());
 		out
 	}
 
@@ -92,6 +97,7 @@ impl PayloadHeader {
 			round: word(9),
 			parameter_count: word(13),
 			scale: word(17),
+			samples: word(21),
 		};
 		let expected = (header.parameter_count as usize)
 			.checked_mul(BYTES_PER_PARAMETER)
@@ -139,13 +145,14 @@ mod tests {
 		round: 3,
 		parameter_count: 2,
 		scale: 1 << 16,
+		samples: 90,
 	};
 
 	#[test]
 	fn header_round_trips() {
 		let bytes = payload(HEADER, &[1, -1]);
 		assert_eq!(PayloadHeader::parse(&bytes), Ok(HEADER));
-		let agg = PayloadHeader { kind: PayloadKind::Aggregate, ..HEADER };
+		let agg = PayloadHeader { kind: PayloadKind::Aggregate, samples: 0, ..HEADER };
 		assert_eq!(PayloadHeader::parse(&payload(agg, &[0, 0])), Ok(agg));
 		assert_eq!(PayloadHeader::payload_len(2), Some(bytes.len() as u64));
 	}

@@ -10,8 +10,36 @@ use sp_core::H256;
 
 use crate::{DatasetId, PayloadRef, Score};
 
-/// The highest contribution score: an update that helps as much as possible.
+/// The highest score: an update pointing exactly where the aggregators' reference update
+/// points (see `docs/scoring.md`).
 pub const MAX_SCORE: Score = 1_000_000;
+/// The score of an update orthogonal to the reference: it neither helps nor harms. Scores below
+/// it point away from the reference; `0` points exactly against it.
+pub const NEUTRAL_SCORE: Score = MAX_SCORE / 2;
+
+/// The new global model on the validation set, as the agreeing aggregators measured it.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct RoundMetrics {
+	/// Mean cross-entropy loss, in millionths (saturating at `u32::MAX`).
+	pub loss_micros: u32,
+	/// Share of validation samples classified right, in millionths (at most 1_000_000).
+	pub accuracy_micros: u32,
+}
+
+/// The most `accuracy_micros` can be.
+pub const MAX_ACCURACY: u32 = 1_000_000;
 
 /// Why a round failed. A failed round keeps the previous global model and pays nobody.
 #[derive(
@@ -31,6 +59,10 @@ pub enum FailReason {
 	NotEnoughCommits,
 	/// Fewer than `min_trainers` revealed a valid update before the reveal phase ended.
 	NotEnoughReveals,
+	/// Fewer than `quorum` aggregators revealed scores before the score reveal phase ended.
+	NotEnoughScores,
+	/// The scores accepted too few updates for the task's aggregation rule.
+	NotEnoughAccepted,
 	/// No aggregate hash reached the quorum before the aggregate phase ended.
 	NoQuorum,
 	/// The owner cancelled the task during the round.
@@ -55,11 +87,19 @@ pub enum Phase {
 	Commit,
 	/// Trainers who committed reveal the update and the salt.
 	Reveal,
-	/// Selected aggregators compute the aggregate and a score per accepted update, and commit
-	/// to them (`aggregate_commitment`), so that nobody can copy another's result.
+	/// Selected aggregators score every revealed update and commit to the scores
+	/// (`score_commitment`), so that nobody can copy another's.
+	Score,
+	/// Aggregators who committed reveal their scores. When the phase closes, each update's
+	/// score is the lower median of the revealed scores, and the chain fixes which updates
+	/// enter the model: those scoring at least the task's `gate.min_score`.
+	ScoreReveal,
+	/// Selected aggregators aggregate exactly the accepted updates (weighted by their samples)
+	/// with the task's rule, measure the new model on the validation set, and commit to both
+	/// (`aggregate_commitment`).
 	Aggregate,
-	/// Aggregators who committed reveal their aggregate hash, scores and salt; the first reveal
-	/// of each distinct hash carries its payload.
+	/// Aggregators who committed reveal their aggregate hash, metrics and salt; the first
+	/// reveal of each distinct hash carries its payload.
 	AggregateReveal,
 	/// A quorum agreed: `aggregate` is the next global model.
 	Finalized { aggregate: H256 },
@@ -82,25 +122,26 @@ pub struct TrainerSlot<AccountId, Balance, BlockNumber> {
 	pub dataset: DatasetId,
 	/// `update_commitment(..)` (see [`crate::commitment`]), once committed.
 	pub commitment: Option<H256>,
-	/// Its update, once revealed and accepted.
+	/// Its update, once revealed (the payload checked, the bytes unseen before).
 	pub update: Option<PayloadRef<BlockNumber>>,
-	/// The median of the agreeing aggregators' scores, once the round is final.
+	/// The samples its update was trained on (from the update's header): its weight in the
+	/// weighted mean.
+	pub samples: u32,
+	/// The lower median of the aggregators' scores of its update, once the scores are in.
 	pub score: Option<Score>,
+	/// Whether its update enters the model (its score reached the task's `gate.min_score`).
+	pub accepted: bool,
 	/// What the round paid it.
 	pub reward: Balance,
 }
 
 /// What an aggregator revealed.
-#[derive(
-	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
-)]
-#[scale_info(skip_type_params(MaxTrainers))]
-#[codec(mel_bound())]
-pub struct AggregateSubmission<MaxTrainers: Get<u32>> {
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct AggregateSubmission {
 	/// BLAKE2-256 of the aggregate payload it computed.
 	pub aggregate: H256,
-	/// One contribution score per accepted update, in the order of the round's trainers.
-	pub scores: BoundedVec<Score, MaxTrainers>,
+	/// How the new model does on the validation set.
+	pub metrics: RoundMetrics,
 }
 
 /// An aggregator selected for a round, and what it has done in it.
@@ -115,10 +156,15 @@ where
 	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
 {
 	pub who: AccountId,
+	/// `score_commitment(..)` of its scores, once committed.
+	pub score_commitment: Option<H256>,
+	/// One score per revealed update, in the order of the round's trainers, once revealed and
+	/// matched against the commitment.
+	pub scores: Option<BoundedVec<Score, MaxTrainers>>,
 	/// `aggregate_commitment(..)` of its result, once committed.
 	pub commitment: Option<H256>,
 	/// Its result, once revealed and matched against the commitment.
-	pub submission: Option<AggregateSubmission<MaxTrainers>>,
+	pub submission: Option<AggregateSubmission>,
 	/// What the round paid it.
 	pub reward: Balance,
 }
@@ -162,9 +208,20 @@ where
 	MaxTrainers: Get<u32>,
 	MaxAggregators: Get<u32>,
 {
-	/// The accepted updates, in order: the order aggregators score them in.
-	pub fn accepted_updates(&self) -> impl Iterator<Item = (&AccountId, &PayloadRef<BlockNumber>)> {
+	/// The revealed updates, in order: the order aggregators score them in.
+	pub fn revealed_updates(&self) -> impl Iterator<Item = (&AccountId, &PayloadRef<BlockNumber>)> {
 		self.trainers.iter().filter_map(|t| t.update.as_ref().map(|u| (&t.who, u)))
+	}
+
+	/// The updates the scores accepted, in order, with their samples: exactly what enters the
+	/// model.
+	pub fn accepted_updates(
+		&self,
+	) -> impl Iterator<Item = (&AccountId, &PayloadRef<BlockNumber>, u32)> {
+		self.trainers
+			.iter()
+			.filter(|t| t.accepted)
+			.filter_map(|t| t.update.as_ref().map(|u| (&t.who, u, t.samples)))
 	}
 
 	/// Whether `who` was selected for this round, as a trainer or an aggregator.
@@ -190,8 +247,13 @@ pub struct RoundSummary<Balance, BlockNumber> {
 	/// `Finalized { aggregate }` or `Failed { reason }`.
 	pub outcome: Phase,
 	pub started: BlockNumber,
-	/// Updates accepted in the round.
+	/// Updates revealed in the round.
 	pub updates: u32,
+	/// Updates the scores accepted into the model.
+	pub accepted: u32,
+	/// The new model on the validation set: the lower median of the agreeing aggregators'
+	/// measurements (`None` unless the round was finalized).
+	pub metrics: Option<RoundMetrics>,
 	/// What the round paid, to trainers and aggregators together.
 	pub paid: Balance,
 }

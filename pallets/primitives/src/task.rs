@@ -5,7 +5,7 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Perbill;
 
-use crate::{ModelSpec, RoundIndex};
+use crate::{round::MAX_SCORE, ModelSpec, RoundIndex, Score};
 
 /// Where the first global model comes from.
 #[derive(
@@ -106,8 +106,8 @@ pub struct TrainingParams {
 	MaxEncodedLen,
 )]
 pub enum AggregationRule {
-	/// FedAvg: the weighted mean of the updates. The chain carries no sample counts (a trainer
-	/// could inflate its own), so Cohort's worker weights every accepted update equally.
+	/// FedAvg: the mean of the accepted updates, each weighted by the samples it was trained on
+	/// (from its header, bounded by the task's `max_samples`).
 	WeightedMean,
 	/// Coordinate-wise trimmed mean: drop the `trim` largest and `trim` smallest values.
 	TrimmedMean { trim: u32 },
@@ -153,10 +153,58 @@ pub struct PhaseLengths<BlockNumber> {
 	/// Trainers reveal their updates. It must be long enough for the blocks to carry every
 	/// selected trainer's largest update (`create_task` checks).
 	pub reveal: BlockNumber,
-	/// Aggregators aggregate, score and commit.
+	/// Aggregators score every revealed update and commit to the scores.
+	pub score: BlockNumber,
+	/// Aggregators reveal their scores.
+	pub score_reveal: BlockNumber,
+	/// Aggregators aggregate the accepted updates, measure the new model and commit.
 	pub aggregate: BlockNumber,
 	/// Aggregators reveal their results.
 	pub aggregate_reveal: BlockNumber,
+}
+
+/// Which updates enter the model, and what a rejected one costs. Scores are the lower median of
+/// the aggregators' scores of an update (see `docs/scoring.md`).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct ScoreGate {
+	/// An update enters the model, and is paid, only if its score is at least this.
+	pub min_score: Score,
+	/// A trainer whose update scores below this loses `penalty` of its bond (at most
+	/// `min_score`).
+	pub slash_below: Score,
+	/// Accepted updates whose L2 norm exceeds this percentage of the accepted updates' median
+	/// norm are scaled down to it before aggregation (at least 100).
+	pub clip_norm_percent: u32,
+}
+
+impl ScoreGate {
+	/// Whether the thresholds are in range and ordered, and the clip keeps the median.
+	pub fn is_valid(&self) -> bool {
+		self.slash_below <= self.min_score
+			&& self.min_score <= MAX_SCORE
+			&& self.clip_norm_percent >= 100
+	}
+
+	/// Whether an update with this score enters the model.
+	pub fn accepts(&self, score: Score) -> bool {
+		score >= self.min_score
+	}
+
+	/// Whether the trainer of an update with this score is penalised.
+	pub fn slashes(&self, score: Score) -> bool {
+		score < self.slash_below
+	}
 }
 
 /// Everything a task owner decides when creating a task.
@@ -170,6 +218,10 @@ pub struct TaskSpec<Balance, BlockNumber> {
 	/// Fixed-point scale of updates and aggregates: a parameter `p` is sent as `round(p * scale)`.
 	pub scale: u32,
 	pub aggregation: AggregationRule,
+	/// Which updates enter the model.
+	pub gate: ScoreGate,
+	/// The most samples an update may claim to be trained on (its weight in the mean).
+	pub max_samples: u32,
 	/// How many rounds to run. A failed round counts.
 	pub rounds: RoundIndex,
 	/// A round needs at least this many trainers selected, committed and revealed.
@@ -186,10 +238,11 @@ pub struct TaskSpec<Balance, BlockNumber> {
 	/// Paid out of the task's budget for each finalized round.
 	pub reward_per_round: Balance,
 	/// The part of a round's reward that goes to the agreeing aggregators (in equal parts); the
-	/// rest goes to trainers in proportion to their scores.
+	/// rest goes to the trainers of accepted updates, in proportion to their scores.
 	pub aggregator_share: Perbill,
 	/// The part of its bond a participant loses for not committing, not revealing, not
-	/// aggregating, or disagreeing with the quorum. At least the chain's minimum; the bonds
+	/// scoring, not aggregating, disagreeing with the quorum, or an update scored below
+	/// `gate.slash_below`. At least the chain's minimum; the bonds
 	/// the task asks for grow as it shrinks (see [`TaskInfo::min_trainer_bond`]).
 	pub penalty: Perbill,
 	/// BLAKE2-256 of the validation set that contribution scores are measured on.

@@ -1,15 +1,16 @@
-//! Integer arithmetic of a finalized round: the median score of each update, and how the
-//! round's reward is split.
+//! Integer arithmetic of a round, shared by the chain and the simulator so that both decide
+//! alike: the median score of each update, the median metrics, and how a reward is split.
 
 use alloc::vec::Vec;
-use cohort_primitives::Score;
 use sp_runtime::{helpers_128bit::multiply_by_rational_with_rounding, Rounding};
+
+use crate::{round::RoundMetrics, Score};
 
 /// The lower median of `scores`: the middle value, or for an even count the lower of the two
 /// middle values (never their mean). With `n` scores of which at most `f < n / 2` come from
 /// colluders, it always lies between two honest scores; with two scores, one colluder can lower
 /// a score but never raise it. `None` for no scores.
-pub(crate) fn median(mut scores: Vec<Score>) -> Option<Score> {
+pub fn median(mut scores: Vec<Score>) -> Option<Score> {
 	if scores.is_empty() {
 		return None;
 	}
@@ -19,7 +20,7 @@ pub(crate) fn median(mut scores: Vec<Score>) -> Option<Score> {
 
 /// Splits `pool` in proportion to `weights`, each share rounded down (what rounding leaves
 /// stays unpaid). All zero weights: nobody gets anything.
-pub(crate) fn proportional_shares(pool: u128, weights: &[Score]) -> Vec<u128> {
+pub fn proportional_shares(pool: u128, weights: &[Score]) -> Vec<u128> {
 	let total: u128 = weights.iter().map(|w| *w as u128).sum();
 	weights
 		.iter()
@@ -32,6 +33,25 @@ pub(crate) fn proportional_shares(pool: u128, weights: &[Score]) -> Vec<u128> {
 			}
 		})
 		.collect()
+}
+
+/// Each of `updates` updates' score: the lower median of the scores every submission gives it
+/// (each submission holds one score per update, in order). `None` for no submissions.
+pub fn update_scores<'a>(
+	submissions: impl Iterator<Item = &'a [Score]> + Clone,
+	updates: usize,
+) -> Vec<Option<Score>> {
+	(0..updates)
+		.map(|i| median(submissions.clone().filter_map(|s| s.get(i).copied()).collect()))
+		.collect()
+}
+
+/// The lower median of each metric over `reports`, taken separately. `None` for no reports.
+pub fn median_metrics(reports: &[RoundMetrics]) -> Option<RoundMetrics> {
+	Some(RoundMetrics {
+		loss_micros: median(reports.iter().map(|m| m.loss_micros).collect())?,
+		accuracy_micros: median(reports.iter().map(|m| m.accuracy_micros).collect())?,
+	})
 }
 
 #[cfg(test)]
@@ -57,6 +77,27 @@ mod tests {
 		// Lowering is bounded the same way once honest scores are the majority.
 		assert_eq!(median(vec![0, 300_000, 320_000]), Some(300_000));
 		assert_eq!(median(vec![0, 300_000, 310_000, 320_000]), Some(300_000));
+	}
+
+	#[test]
+	fn update_scores_take_each_updates_median() {
+		let a: &[Score] = &[100, 900, 0];
+		let b: &[Score] = &[300, 700, 10];
+		let c: &[Score] = &[200, 800, 1_000_000];
+		let scores = update_scores([a, b, c].into_iter(), 3);
+		assert_eq!(scores, vec![Some(200), Some(800), Some(10)]);
+		assert_eq!(update_scores(core::iter::empty::<&[Score]>(), 2), vec![None, None]);
+	}
+
+	#[test]
+	fn metrics_take_each_metrics_median() {
+		let m = |loss_micros, accuracy_micros| RoundMetrics { loss_micros, accuracy_micros };
+		assert_eq!(median_metrics(&[]), None);
+		assert_eq!(
+			median_metrics(&[m(5, 900), m(1, 100), m(3, 500), m(9, 0)]),
+			Some(m(3, 100)),
+			"lower medians, metric by metric"
+		);
 	}
 
 	#[test]
