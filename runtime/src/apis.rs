@@ -224,6 +224,12 @@ impl_runtime_apis! {
 		) -> Option<pallet_federated::RoundSummaryOf<Runtime>> {
 			Federated::round_summary(task, round)
 		}
+
+		fn round_history(
+			task: cohort_primitives::TaskId,
+		) -> Vec<(cohort_primitives::RoundIndex, pallet_federated::RoundSummaryOf<Runtime>)> {
+			Federated::round_history(task)
+		}
 	}
 
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {

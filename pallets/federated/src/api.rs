@@ -3,7 +3,7 @@
 use crate::{ActiveTasks, Config, Pallet, Participants, RoundSummaries, Rounds, Tasks};
 use alloc::vec::Vec;
 use cohort_primitives::{
-	api::{Duty, Membership},
+	api::{AcceptedUpdate, Duty, Membership},
 	round::Phase,
 	RoundIndex, TaskId,
 };
@@ -43,6 +43,32 @@ impl<T: Config> Pallet<T> {
 						});
 					}
 				},
+				Phase::Score => {
+					if aggregator.is_some_and(|a| a.score_commitment.is_none()) {
+						duties.push(Duty::Score {
+							task,
+							round,
+							global_model: record.global_model.clone(),
+							updates: record
+								.revealed_updates()
+								.map(|(who, at)| (who.clone(), at.clone()))
+								.collect(),
+							commit_by: record.phase_ends,
+						});
+					}
+				},
+				Phase::ScoreReveal => {
+					if let Some(commitment) =
+						aggregator.filter(|a| a.scores.is_none()).and_then(|a| a.score_commitment)
+					{
+						duties.push(Duty::RevealScores {
+							task,
+							round,
+							commitment,
+							reveal_by: record.phase_ends,
+						});
+					}
+				},
 				Phase::Aggregate => {
 					if aggregator.is_some_and(|a| a.commitment.is_none()) {
 						duties.push(Duty::Aggregate {
@@ -51,7 +77,11 @@ impl<T: Config> Pallet<T> {
 							global_model: record.global_model.clone(),
 							updates: record
 								.accepted_updates()
-								.map(|(who, at)| (who.clone(), at.clone()))
+								.map(|(who, update, samples)| AcceptedUpdate {
+									who: who.clone(),
+									update: update.clone(),
+									samples,
+								})
 								.collect(),
 							commit_by: record.phase_ends,
 						});
@@ -115,6 +145,14 @@ impl<T: Config> Pallet<T> {
 		RoundSummaries::<T>::get(task, round)
 	}
 
+	/// Every finished round of a task, oldest first (at most the chain's `MaxRounds`).
+	pub fn round_history(task: TaskId) -> Vec<(RoundIndex, crate::RoundSummaryOf<T>)> {
+		let mut history: Vec<_> = RoundSummaries::<T>::iter_prefix(task).collect();
+		// The map is keyed by Twox64Concat(round): iteration order is not round order.
+		history.sort_by_key(|(round, _)| *round);
+		history
+	}
+
 	/// The pallet's invariants:
 	/// - the funds held for budgets, deposits and bonds are exactly what the tasks and
 	///   participants say;
@@ -124,6 +162,9 @@ impl<T: Config> Pallet<T> {
 	///   allowlist length matches its allowlist;
 	/// - no round is open past the end of its phase (the hook of block `now` has run);
 	/// - a round never holds more trainers or aggregators than its task allows;
+	/// - every revealed score list has one score per revealed update; once a round is past its
+	///   score phases, every revealed update has a score, exactly those at or above the task's
+	///   gate are accepted, and only revealed updates are;
 	/// - every finished round has a summary, and at most `RetainedRounds + 1` full records are
 	///   kept per task.
 	#[cfg(any(feature = "try-runtime", test))]
@@ -187,6 +228,28 @@ impl<T: Config> Pallet<T> {
 						&& round.aggregators.len() as u32 <= info.spec.aggregators,
 					"a round holds no more trainers or aggregators than its task allows"
 				);
+				let revealed = round.revealed_updates().count();
+				ensure!(
+					round.aggregators.iter().filter_map(|a| a.scores.as_ref()).all(|s| s.len() == revealed),
+					"every revealed score list has one score per revealed update"
+				);
+				ensure!(
+					round.trainers.iter().all(|t| !t.accepted || t.update.is_some()),
+					"only revealed updates are accepted"
+				);
+				let scored = matches!(
+					round.phase,
+					Phase::Aggregate | Phase::AggregateReveal | Phase::Finalized { .. }
+				);
+				if scored {
+					let gate = info.spec.gate;
+					ensure!(
+						round.trainers.iter().filter(|t| t.update.is_some()).all(|t| t
+							.score
+							.is_some_and(|s| gate.accepts(s) == t.accepted)),
+						"past scoring, exactly the updates at or above the gate are accepted"
+					);
+				}
 				full_records += 1;
 			}
 			ensure!(

@@ -4,11 +4,11 @@ use super::*;
 use crate::Pallet as Federated;
 use alloc::{vec, vec::Vec};
 use cohort_primitives::{
-	commitment::{aggregate_commitment, update_commitment},
+	commitment::{aggregate_commitment, score_commitment, update_commitment},
 	model::ModelSpec,
 	payload::{PayloadHeader, PayloadKind, PAYLOAD_HEADER_LEN},
-	round::Phase,
-	task::{AggregationRule, InitialModel, Optimizer, PhaseLengths, TrainingParams},
+	round::{Phase, RoundMetrics},
+	task::{AggregationRule, InitialModel, Optimizer, PhaseLengths, ScoreGate, TrainingParams},
 	RoundIndex, TaskId, TaskSpec,
 };
 use frame_benchmarking::v2::*;
@@ -46,6 +46,8 @@ fn spec<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> TaskSpec
 		},
 		scale: 1 << 16,
 		aggregation: AggregationRule::WeightedMean,
+		gate: ScoreGate { min_score: 550_000, slash_below: 400_000, clip_norm_percent: 300 },
+		max_samples: 1_000,
 		rounds: T::MaxRounds::get(),
 		min_trainers: 1,
 		max_trainers: trainers,
@@ -54,6 +56,8 @@ fn spec<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> TaskSpec
 		phases: PhaseLengths {
 			commit: phase,
 			reveal: T::MaxPhaseLength::get(),
+			score: phase,
+			score_reveal: phase,
 			aggregate: phase,
 			aggregate_reveal: T::MaxPhaseLength::get(),
 		},
@@ -77,7 +81,10 @@ fn payload(
 	parameters: u32,
 	fill: u8,
 ) -> Vec<u8> {
-	let header = PayloadHeader { kind, task, round, parameter_count: parameters, scale: 1 << 16 };
+	// An update claims one sample; an aggregate none.
+	let samples = (kind == PayloadKind::Update) as u32;
+	let header =
+		PayloadHeader { kind, task, round, parameter_count: parameters, scale: 1 << 16, samples };
 	let mut bytes = header.to_bytes().to_vec();
 	bytes.resize(PAYLOAD_HEADER_LEN + 4 * parameters as usize, fill);
 	bytes
@@ -178,16 +185,51 @@ fn commit_and_reveal<T: Config>(task: TaskId, parameters: u32, keep: usize) -> V
 	trainers
 }
 
-fn scores<T: Config>(count: u32) -> BoundedVec<u32, T::MaxTrainersPerRound> {
-	BoundedVec::truncate_from(vec![500_000; count as usize])
+fn scores<T: Config>(count: u32, score: u32) -> BoundedVec<u32, T::MaxTrainersPerRound> {
+	BoundedVec::truncate_from(vec![score; count as usize])
 }
 
-/// Moves the round to its aggregate reveal phase: every trainer revealed, every selected
-/// aggregator committed to the agreed aggregate, except the last, which committed to `last`'s
-/// own aggregate. Returns the aggregators.
-fn to_aggregate_reveal<T: Config>(task: TaskId, parameters: u32, last: &[u8]) -> Vec<T::AccountId> {
+const METRICS: RoundMetrics = RoundMetrics { loss_micros: 500_000, accuracy_micros: 900_000 };
+
+/// Every selected aggregator commits to scores of `score` for every revealed update; all but
+/// the last `keep` reveal them. Returns the aggregators.
+fn score_all<T: Config>(task: TaskId, score: u32, keep: usize) -> Vec<T::AccountId> {
+	let updates = Rounds::<T>::get(task, 0).unwrap().revealed_updates().count() as u32;
+	let aggregators = selected_aggregators::<T>(task);
+	for who in aggregators.iter() {
+		Federated::<T>::commit_scores(
+			RawOrigin::Signed(who.clone()).into(),
+			task,
+			0,
+			score_commitment(who, task, 0, &scores::<T>(updates, score), &[0u8; 32]),
+		)
+		.unwrap();
+	}
+	for who in aggregators.iter().take(aggregators.len() - keep) {
+		Federated::<T>::reveal_scores(
+			RawOrigin::Signed(who.clone()).into(),
+			task,
+			0,
+			scores::<T>(updates, score),
+			[0u8; 32],
+		)
+		.unwrap();
+	}
+	aggregators
+}
+
+/// Moves the round to its aggregate phase: every trainer revealed, every update accepted.
+fn to_aggregation<T: Config>(task: TaskId, parameters: u32) {
 	commit_and_reveal::<T>(task, parameters, 0);
-	let updates = Rounds::<T>::get(task, 0).unwrap().accepted_updates().count() as u32;
+	score_all::<T>(task, 800_000, 0);
+	assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::Aggregate);
+}
+
+/// Moves the round to its aggregate reveal phase: every trainer revealed, every update
+/// accepted, every selected aggregator committed to the agreed aggregate, except the last,
+/// which committed to `last`'s own aggregate. Returns the aggregators.
+fn to_aggregate_reveal<T: Config>(task: TaskId, parameters: u32, last: &[u8]) -> Vec<T::AccountId> {
+	to_aggregation::<T>(task, parameters);
 	let aggregators = selected_aggregators::<T>(task);
 	let agreed = payload(PayloadKind::Aggregate, task, 0, parameters, 2);
 	for (i, who) in aggregators.iter().enumerate() {
@@ -196,7 +238,7 @@ fn to_aggregate_reveal<T: Config>(task: TaskId, parameters: u32, last: &[u8]) ->
 			RawOrigin::Signed(who.clone()).into(),
 			task,
 			0,
-			aggregate_commitment(who, task, 0, &result, &scores::<T>(updates), &[0u8; 32]),
+			aggregate_commitment(who, task, 0, &result, &METRICS, &[0u8; 32]),
 		)
 		.unwrap();
 	}
@@ -206,7 +248,6 @@ fn to_aggregate_reveal<T: Config>(task: TaskId, parameters: u32, last: &[u8]) ->
 /// Every selected aggregator but the last reveals the agreed aggregate (the first carrying its
 /// payload).
 fn all_but_last_reveal<T: Config>(task: TaskId, aggregators: &[T::AccountId], parameters: u32) {
-	let updates = Rounds::<T>::get(task, 0).unwrap().accepted_updates().count() as u32;
 	let agreed = payload(PayloadKind::Aggregate, task, 0, parameters, 2);
 	for (i, who) in aggregators.iter().take(aggregators.len() - 1).enumerate() {
 		let carried = (i == 0).then(|| agreed.clone().try_into().unwrap());
@@ -215,7 +256,7 @@ fn all_but_last_reveal<T: Config>(task: TaskId, aggregators: &[T::AccountId], pa
 			task,
 			0,
 			hash(&agreed),
-			scores::<T>(updates),
+			METRICS,
 			[0u8; 32],
 			carried,
 		)
@@ -347,7 +388,7 @@ mod benchmarks {
 	}
 
 	/// The last of `t` trainers reveals an update of `l` bytes (checked against the `t - 1`
-	/// revealed before it), which opens aggregation.
+	/// revealed before it), which opens scoring.
 	#[benchmark]
 	fn reveal_update(
 		l: Linear<
@@ -366,14 +407,57 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last), task, 0, update, [0u8; 32]);
 
-		assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::Aggregate);
+		assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::Score);
+	}
+
+	/// The last of `a` aggregators commits to scores, which opens the score reveal phase.
+	#[benchmark]
+	fn commit_scores(a: Linear<1, { T::MaxAggregatorsPerRound::get() }>) {
+		let (task, _) = started::<T>(1, a, 2);
+		commit_and_reveal::<T>(task, 2, 0);
+		let aggregators = selected_aggregators::<T>(task);
+		let (last, others) = aggregators.split_last().unwrap();
+		for who in others {
+			Federated::<T>::commit_scores(
+				RawOrigin::Signed(who.clone()).into(),
+				task,
+				0,
+				H256::zero(),
+			)
+			.unwrap();
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last.clone()), task, 0, H256::zero());
+
+		assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::ScoreReveal);
+	}
+
+	/// The last of `a` aggregators reveals scores of `t` updates, which fixes the accepted set:
+	/// the worst case rejects every update below the slashing threshold (a slash per trainer)
+	/// and fails the round.
+	#[benchmark]
+	fn reveal_scores(
+		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
+		a: Linear<1, { T::MaxAggregatorsPerRound::get() }>,
+	) {
+		let (task, _) = started::<T>(t, a, 2);
+		commit_and_reveal::<T>(task, 2, 0);
+		let aggregators = score_all::<T>(task, 0, 1);
+		let last = aggregators.last().unwrap().clone();
+		let updates = selected_trainers::<T>(task).len() as u32;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), task, 0, scores::<T>(updates, 0), [0u8; 32]);
+
+		assert!(Rounds::<T>::get(task, 0).unwrap().phase.is_closed());
 	}
 
 	/// The last of `a` aggregators commits, which opens the aggregate reveal phase.
 	#[benchmark]
 	fn commit_aggregate(a: Linear<1, { T::MaxAggregatorsPerRound::get() }>) {
 		let (task, _) = started::<T>(1, a, 2);
-		commit_and_reveal::<T>(task, 2, 0);
+		to_aggregation::<T>(task, 2);
 		let aggregators = selected_aggregators::<T>(task);
 		let (last, others) = aggregators.split_last().unwrap();
 		for who in others {
@@ -413,7 +497,7 @@ mod benchmarks {
 		let own: BoundedVec<u8, T::MaxPayloadBytes> = own.try_into().unwrap();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last), task, 0, own_hash, scores::<T>(t), [0u8; 32], Some(own));
+		_(RawOrigin::Signed(last), task, 0, own_hash, METRICS, [0u8; 32], Some(own));
 
 		assert!(Rounds::<T>::get(task, 0).unwrap().phase.is_closed());
 	}
@@ -446,6 +530,8 @@ mod benchmarks {
 			outcome: Phase::Failed { reason: cohort_primitives::round::FailReason::NoQuorum },
 			started: frame_system::Pallet::<T>::block_number(),
 			updates: 0,
+			accepted: 0,
+			metrics: None,
 			paid: 0u32.into(),
 		};
 		for index in 0..r {

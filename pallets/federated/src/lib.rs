@@ -23,25 +23,37 @@
 //!    the commitment, the length, the header, and that no one revealed the same bytes before,
 //!    and keeps only the hash, length and position of the update: the bytes stay in the block
 //!    body;
-//! 4. *aggregate*: selected aggregators compute the aggregate and one score per accepted update
-//!    and commit to both ([`Pallet::commit_aggregate`]);
-//! 5. *aggregate reveal*: they reveal them ([`Pallet::reveal_aggregate`]); the first reveal of
+//! 4. *score*: selected aggregators score every revealed update against a reference update
+//!    trained on the validation set, and commit to the scores ([`Pallet::commit_scores`]);
+//! 5. *score reveal*: they reveal the scores ([`Pallet::reveal_scores`]). When the phase
+//!    closes, each update's score is the lower median of the revealed scores, and the chain
+//!    fixes which updates enter the model: those scoring at least the task's
+//!    [`ScoreGate::min_score`](cohort_primitives::ScoreGate); trainers scoring below its
+//!    `slash_below` lose part of their bond;
+//! 6. *aggregate*: aggregators aggregate exactly the accepted updates, each weighted by the
+//!    samples its header claims (at most the task's `max_samples`), with the task's rule and
+//!    norm clip, measure the new model on the validation set, and commit to the aggregate hash
+//!    and the metrics ([`Pallet::commit_aggregate`]);
+//! 7. *aggregate reveal*: they reveal them ([`Pallet::reveal_aggregate`]); the first reveal of
 //!    each distinct hash carries its payload. When every committed aggregator has revealed, or
-//!    the phase ends, the hash that reached the quorum becomes the next global model, each
-//!    update's score is the (lower) median of the agreeing aggregators' scores, and the round's
-//!    reward is paid.
+//!    the phase ends, the hash that reached the quorum becomes the next global model, the round
+//!    keeps the lower median of the agreeing aggregators' metrics, and the round's reward is
+//!    paid: the aggregators' share to the agreeing aggregators, the rest to the trainers of
+//!    accepted updates in proportion to their scores.
 //!
 //! Every phase closes as soon as everyone in it has acted. A phase that ends without enough
 //! participants fails the round (keeping the previous global model) instead of leaving it
-//! stuck. Selected participants who do not commit or reveal, and aggregators who disagree with
-//! the quorum, lose `penalty` of their bond; the slashed funds go to [`Config::OnSlash`].
+//! stuck. Selected participants who do not commit or reveal, aggregators who disagree with the
+//! quorum, and trainers whose updates the scores reject below the slashing threshold lose
+//! `penalty` of their bond; the slashed funds go to [`Config::OnSlash`].
 //!
 //! A live task in which no round starts for [`Config::TaskExpiry`] blocks expires and returns
 //! its budget. Only the last [`Config::RetainedRounds`] round records are kept in full; every
 //! finished round keeps a summary until the task is pruned.
 //!
 //! Workers do not scan the chain: [`Pallet::duties`] (the `FederatedApi` runtime API) tells an
-//! account what to do now and where every payload it needs is.
+//! account what to do now and where every payload it needs is; [`Pallet::round_history`] gives
+//! every finished round's outcome and metrics.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -55,7 +67,6 @@ mod benchmarking;
 mod deposit;
 #[cfg(test)]
 mod mock;
-mod payout;
 mod prune;
 mod round;
 mod selection;
@@ -111,9 +122,9 @@ pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use cohort_primitives::{
-		commitment::{aggregate_commitment, update_commitment_of_hash},
+		commitment::{aggregate_commitment, score_commitment, update_commitment_of_hash},
 		payload::PayloadRef,
-		round::{AggregateSubmission, FailReason, Phase, MAX_SCORE},
+		round::{AggregateSubmission, FailReason, Phase, RoundMetrics, MAX_ACCURACY, MAX_SCORE},
 		traits::{ComputeAccess, DatasetAccess, RewardObserver, Role},
 		DatasetId, PayloadKind, RoundIndex, Score, TaskId, TaskStatus,
 	};
@@ -294,6 +305,13 @@ pub mod pallet {
 		NoCommit,
 		/// A trainer committed but did not reveal a valid update.
 		NoReveal,
+		/// A selected aggregator did not commit to scores.
+		NoScores,
+		/// An aggregator committed to scores but did not reveal them.
+		NoScoresReveal,
+		/// A trainer's update scored below the task's `gate.slash_below`: it pointed away from
+		/// what the validation set asks for (a poisoned or useless update).
+		Rejected,
 		/// A selected aggregator did not commit to a result.
 		NoAggregate,
 		/// An aggregator committed but did not reveal its result.
@@ -389,7 +407,31 @@ pub mod pallet {
 			who: T::AccountId,
 			update: PayloadRef<BlockNumberFor<T>>,
 		},
-		/// The reveal phase ended; aggregators may commit until `commit_by`.
+		/// The reveal phase ended; aggregators may score the `updates` revealed and commit
+		/// until `commit_by`.
+		ScoringOpened {
+			task: TaskId,
+			round: RoundIndex,
+			updates: u32,
+			commit_by: BlockNumberFor<T>,
+		},
+		/// An aggregator committed to scores.
+		ScoresCommitted { task: TaskId, round: RoundIndex, who: T::AccountId, commitment: H256 },
+		/// The score commit phase ended; aggregators may reveal until `reveal_by`.
+		ScoreRevealOpened { task: TaskId, round: RoundIndex, reveal_by: BlockNumberFor<T> },
+		/// An aggregator revealed its scores (one per revealed update, in trainer order).
+		ScoresRevealed { task: TaskId, round: RoundIndex, who: T::AccountId, scores: Vec<Score> },
+		/// A revealed update got its score (the lower median of the revealed scores); it enters
+		/// the model if `accepted`.
+		UpdateScored {
+			task: TaskId,
+			round: RoundIndex,
+			who: T::AccountId,
+			score: Score,
+			accepted: bool,
+		},
+		/// The scores are in; aggregators may aggregate the `updates` accepted and commit until
+		/// `commit_by`.
 		AggregationOpened {
 			task: TaskId,
 			round: RoundIndex,
@@ -400,14 +442,22 @@ pub mod pallet {
 		AggregateCommitted { task: TaskId, round: RoundIndex, who: T::AccountId, commitment: H256 },
 		/// The aggregate commit phase ended; aggregators may reveal until `reveal_by`.
 		AggregateRevealOpened { task: TaskId, round: RoundIndex, reveal_by: BlockNumberFor<T> },
-		/// An aggregator revealed an aggregate hash and scores.
-		AggregateRevealed { task: TaskId, round: RoundIndex, who: T::AccountId, aggregate: H256 },
-		/// A quorum agreed on `aggregate`: it is the task's new global model.
+		/// An aggregator revealed an aggregate hash and the new model's metrics.
+		AggregateRevealed {
+			task: TaskId,
+			round: RoundIndex,
+			who: T::AccountId,
+			aggregate: H256,
+			metrics: RoundMetrics,
+		},
+		/// A quorum agreed on `aggregate`: it is the task's new global model; `metrics` are the
+		/// lower medians of the agreeing aggregators' measurements on the validation set.
 		RoundFinalized {
 			task: TaskId,
 			round: RoundIndex,
 			aggregate: H256,
 			agreeing: u32,
+			metrics: RoundMetrics,
 			paid: BalanceOf<T>,
 		},
 		/// A round ended without a new model; the previous global model stays.
@@ -505,10 +555,17 @@ pub mod pallet {
 		MalformedPayload,
 		/// The payload's header names another task, round, kind, parameter count or scale.
 		PayloadHeaderMismatch,
-		/// There must be exactly one score per accepted update.
+		/// An update must claim between 1 and the task's `max_samples` training samples (an
+		/// aggregate: 0).
+		SamplesOutOfRange,
+		/// The score gate's thresholds are out of order or range, or its clip is below 100%.
+		InvalidGate,
+		/// There must be exactly one score per revealed update.
 		WrongScoreCount,
 		/// A score is above 1_000_000.
 		ScoreOutOfRange,
+		/// An accuracy is above 1_000_000 (100%).
+		MetricsOutOfRange,
 		/// No reveal has carried this aggregate's payload yet, so this one must.
 		AggregatePayloadMissing,
 		/// The payload does not hash to the revealed aggregate hash.
@@ -653,7 +710,7 @@ pub mod pallet {
 					round: index,
 					reason: FailReason::Cancelled,
 				});
-				Self::summarise(task, index, &round);
+				Self::summarise(task, index, &round, None);
 				Rounds::<T>::insert(task, index, round);
 			}
 			let refund = Self::end_task(task, &mut info, TaskStatus::Cancelled)?;
@@ -802,9 +859,10 @@ pub mod pallet {
 					== commitment,
 				Error::<T>::CommitmentMismatch
 			);
-			Self::check_payload(&info, task, round, PayloadKind::Update, &update)?;
+			let samples = Self::check_payload(&info, task, round, PayloadKind::Update, &update)?;
 			ensure!(!record.has_update(&update_ref.payload_hash), Error::<T>::DuplicateUpdate);
 			record.trainers[at].update = Some(update_ref.clone());
+			record.trainers[at].samples = samples;
 			Self::deposit_event(Event::UpdateRevealed { task, round, who, update: update_ref });
 
 			let all_revealed =
@@ -818,11 +876,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Commits to the result this aggregator computed: `commitment =
-		/// aggregate_commitment(caller, task, round, aggregate_hash, scores, salt)`, with one
-		/// score (millionths) per accepted update in the round's order. Nobody has revealed a
-		/// result yet, so there is nothing to copy. When every selected aggregator has
-		/// committed, the aggregate reveal phase opens at once.
+		/// Commits to the result this aggregator computed from exactly the accepted updates:
+		/// `commitment = aggregate_commitment(caller, task, round, aggregate_hash, metrics,
+		/// salt)`, with the new model's validation loss and accuracy in millionths. Nobody has
+		/// revealed a result yet, so there is nothing to copy. When every selected aggregator
+		/// has committed, the aggregate reveal phase opens at once.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::commit_aggregate(T::MaxAggregatorsPerRound::get()))]
 		pub fn commit_aggregate(
@@ -852,7 +910,7 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Reveals the aggregate hash, scores and salt behind this aggregator's commitment. The
+		/// Reveals the aggregate hash, metrics and salt behind this aggregator's commitment. The
 		/// first reveal of each distinct hash must carry the aggregate's payload (its bytes stay
 		/// in this block's body). When every committed aggregator has revealed, the round is
 		/// decided at once; otherwise at the end of the phase.
@@ -867,7 +925,7 @@ pub mod pallet {
 			task: TaskId,
 			round: RoundIndex,
 			aggregate: H256,
-			scores: BoundedVec<Score, T::MaxTrainersPerRound>,
+			metrics: RoundMetrics,
 			salt: [u8; 32],
 			payload: Option<BoundedVec<u8, T::MaxPayloadBytes>>,
 		) -> DispatchResult {
@@ -882,11 +940,10 @@ pub mod pallet {
 			let commitment = record.aggregators[at].commitment.ok_or(Error::<T>::NotCommitted)?;
 			ensure!(record.aggregators[at].submission.is_none(), Error::<T>::AlreadyRevealed);
 			ensure!(
-				aggregate_commitment(&who, task, round, &aggregate, &scores, &salt) == commitment,
+				aggregate_commitment(&who, task, round, &aggregate, &metrics, &salt) == commitment,
 				Error::<T>::CommitmentMismatch
 			);
-			ensure!(scores.len() == record.accepted_updates().count(), Error::<T>::WrongScoreCount);
-			ensure!(scores.iter().all(|s| *s <= MAX_SCORE), Error::<T>::ScoreOutOfRange);
+			ensure!(metrics.accuracy_micros <= MAX_ACCURACY, Error::<T>::MetricsOutOfRange);
 			let new_payload = match (record.aggregate_payload(&aggregate).is_some(), payload) {
 				(true, _) => None,
 				(false, None) => return Err(Error::<T>::AggregatePayloadMissing.into()),
@@ -900,14 +957,14 @@ pub mod pallet {
 					Some(payload_ref)
 				},
 			};
-			record.aggregators[at].submission = Some(AggregateSubmission { aggregate, scores });
+			record.aggregators[at].submission = Some(AggregateSubmission { aggregate, metrics });
 			if let Some(payload_ref) = new_payload {
 				// One entry per distinct hash, and at most one new hash per aggregator: it fits.
 				if record.aggregates.try_push(payload_ref).is_err() {
 					frame_support::defensive!("more aggregate payloads than aggregators");
 				}
 			}
-			Self::deposit_event(Event::AggregateRevealed { task, round, who, aggregate });
+			Self::deposit_event(Event::AggregateRevealed { task, round, who, aggregate, metrics });
 
 			let all_revealed =
 				record.aggregators.iter().all(|a| a.commitment.is_none() || a.submission.is_some());
@@ -964,6 +1021,95 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			let (participants, rounds) = Self::do_prune(task)?;
 			Ok(Some(T::WeightInfo::prune_task(participants, rounds)).into())
+		}
+
+		/// Commits a selected aggregator to its scores of the round's revealed updates:
+		/// `commitment` is `score_commitment(who, task, round, scores, salt)` (see
+		/// [`cohort_primitives::commitment`]), so nobody can copy another's scores. Only in the
+		/// score phase, once per aggregator; the phase closes as soon as every selected
+		/// aggregator has committed.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::commit_scores(T::MaxAggregatorsPerRound::get()))]
+		pub fn commit_scores(
+			origin: OriginFor<T>,
+			task: TaskId,
+			round: RoundIndex,
+			commitment: H256,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (mut info, mut record) = Self::current_round(task, round)?;
+			ensure!(record.phase == Phase::Score, Error::<T>::WrongPhase);
+			let slot = record
+				.aggregators
+				.iter_mut()
+				.find(|a| a.who == who)
+				.ok_or(Error::<T>::NotSelectedAggregator)?;
+			ensure!(slot.score_commitment.is_none(), Error::<T>::AlreadyCommitted);
+			slot.score_commitment = Some(commitment);
+			Self::deposit_event(Event::ScoresCommitted { task, round, who, commitment });
+
+			if record.aggregators.iter().all(|a| a.score_commitment.is_some()) {
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::close_score_commit(task, round, &mut info, &mut record, now);
+				Tasks::<T>::insert(task, info);
+			}
+			Rounds::<T>::insert(task, round, record);
+			Ok(())
+		}
+
+		/// Reveals the scores behind the caller's score commitment: one score (at most
+		/// 1_000_000) per revealed update, in the order of the round's trainers. Only in the
+		/// score reveal phase. When every aggregator who committed has revealed, or the phase
+		/// ends, each update's score becomes the lower median of the revealed scores and the
+		/// chain fixes the accepted updates.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::reveal_scores(
+			T::MaxTrainersPerRound::get(),
+			T::MaxAggregatorsPerRound::get(),
+		))]
+		pub fn reveal_scores(
+			origin: OriginFor<T>,
+			task: TaskId,
+			round: RoundIndex,
+			scores: BoundedVec<Score, T::MaxTrainersPerRound>,
+			salt: [u8; 32],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (mut info, mut record) = Self::current_round(task, round)?;
+			ensure!(record.phase == Phase::ScoreReveal, Error::<T>::WrongPhase);
+			let at = record
+				.aggregators
+				.iter()
+				.position(|a| a.who == who)
+				.ok_or(Error::<T>::NotSelectedAggregator)?;
+			let commitment =
+				record.aggregators[at].score_commitment.ok_or(Error::<T>::NotCommitted)?;
+			ensure!(record.aggregators[at].scores.is_none(), Error::<T>::AlreadyRevealed);
+			ensure!(
+				score_commitment(&who, task, round, &scores, &salt) == commitment,
+				Error::<T>::CommitmentMismatch
+			);
+			ensure!(scores.len() == record.revealed_updates().count(), Error::<T>::WrongScoreCount);
+			ensure!(scores.iter().all(|s| *s <= MAX_SCORE), Error::<T>::ScoreOutOfRange);
+			Self::deposit_event(Event::ScoresRevealed {
+				task,
+				round,
+				who,
+				scores: scores.to_vec(),
+			});
+			record.aggregators[at].scores = Some(scores);
+
+			let all_revealed = record
+				.aggregators
+				.iter()
+				.all(|a| a.score_commitment.is_none() || a.scores.is_some());
+			if all_revealed {
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::close_score_reveal(task, round, &mut info, &mut record, now);
+				Tasks::<T>::insert(task, info);
+			}
+			Rounds::<T>::insert(task, round, record);
+			Ok(())
 		}
 	}
 

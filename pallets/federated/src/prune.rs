@@ -5,7 +5,7 @@ use crate::{
 	Allowlists, Config, Error, Event, HoldReason, Pallet, Participants, RoundOf, RoundSummaries,
 	RoundSummaryOf, Rounds, Tasks,
 };
-use cohort_primitives::{RoundIndex, TaskId};
+use cohort_primitives::{RoundIndex, RoundMetrics, TaskId};
 use frame_support::{
 	ensure,
 	traits::{fungible::MutateHold, tokens::Precision, Get},
@@ -18,7 +18,12 @@ use sp_runtime::{
 impl<T: Config> Pallet<T> {
 	/// Records the summary of a round that just ended, and drops the full record of the round
 	/// [`Config::RetainedRounds`] before it.
-	pub(crate) fn summarise(task: TaskId, index: RoundIndex, record: &RoundOf<T>) {
+	pub(crate) fn summarise(
+		task: TaskId,
+		index: RoundIndex,
+		record: &RoundOf<T>,
+		metrics: Option<RoundMetrics>,
+	) {
 		let paid = record
 			.trainers
 			.iter()
@@ -31,7 +36,9 @@ impl<T: Config> Pallet<T> {
 			RoundSummaryOf::<T> {
 				outcome: record.phase,
 				started: record.started,
-				updates: record.accepted_updates().count() as u32,
+				updates: record.revealed_updates().count() as u32,
+				accepted: record.accepted_updates().count() as u32,
+				metrics,
 				paid,
 			},
 		);

@@ -2,18 +2,20 @@
 //! the phase's end), deciding the quorum, paying and penalising.
 //!
 //! ```text
-//! (selection) -> Commit -> Reveal -> Aggregate -> AggregateReveal -> Finalized
-//!                  |         |          |              |
-//!                  +---------+----------+--------------+------> Failed
+//! (selection) -> Commit -> Reveal -> Score -> ScoreReveal -> Aggregate -> AggregateReveal
+//!                  |         |        |          |             |              |
+//!                  +---------+--------+----------+-------------+--------------+--> Failed
+//!                                                                             +--> Finalized
 //! ```
 
 use crate::{
-	payout, selection, AggregatorSlotOf, BalanceOf, Config, Event, HoldReason, Offence, Pallet,
+	selection, AggregatorSlotOf, BalanceOf, Config, Event, HoldReason, Offence, Pallet,
 	Participants, RoundOf, Rounds, TaskOf, Tasks, TrainerSlotOf, WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
 use cohort_primitives::{
+	payout,
 	round::{FailReason, Phase},
 	traits::{RewardObserver, Role},
 	RoundIndex, TaskId, TaskStatus,
@@ -55,6 +57,14 @@ impl<T: Config> Pallet<T> {
 							Self::close_reveal(task, index, &mut info, &mut record, now);
 							Ok(())
 						},
+						Phase::Score => {
+							Self::close_score_commit(task, index, &mut info, &mut record, now);
+							Ok(())
+						},
+						Phase::ScoreReveal => {
+							Self::close_score_reveal(task, index, &mut info, &mut record, now);
+							Ok(())
+						},
 						Phase::Aggregate => {
 							Self::close_aggregate_commit(task, index, &mut info, &mut record, now);
 							Ok(())
@@ -69,10 +79,12 @@ impl<T: Config> Pallet<T> {
 					}
 					Rounds::<T>::insert(task, index, record);
 					Tasks::<T>::insert(task, info);
-					weight.saturating_accrue(T::WeightInfo::close_phase(
-						T::MaxTrainersPerRound::get(),
-						T::MaxAggregatorsPerRound::get(),
-					));
+					// The heaviest closing: deciding the round (payouts), or fixing the
+					// accepted set (a slash per rejected trainer), as `reveal_scores` does.
+					let (t, a) = (T::MaxTrainersPerRound::get(), T::MaxAggregatorsPerRound::get());
+					weight.saturating_accrue(
+						T::WeightInfo::close_phase(t, a).max(T::WeightInfo::reveal_scores(t, a)),
+					);
 				},
 				Some(_) => {},
 				None if info.status == TaskStatus::Active
@@ -129,7 +141,9 @@ impl<T: Config> Pallet<T> {
 			dataset,
 			commitment: None,
 			update: None,
+			samples: 0,
 			score: None,
+			accepted: false,
 			reward: Zero::zero(),
 		})
 		.collect();
@@ -141,6 +155,8 @@ impl<T: Config> Pallet<T> {
 		.into_iter()
 		.map(|who| AggregatorSlotOf::<T> {
 			who,
+			score_commitment: None,
+			scores: None,
 			commitment: None,
 			submission: None,
 			reward: Zero::zero(),
@@ -195,9 +211,8 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Ends the reveal phase: trainers who committed but did not reveal are penalised;
-	/// aggregation opens if enough updates were accepted for the task's rule, else the round
-	/// fails.
+	/// Ends the reveal phase: trainers who committed but did not reveal are penalised; scoring
+	/// opens if enough updates were revealed, else the round fails.
 	pub(crate) fn close_reveal(
 		task: TaskId,
 		index: RoundIndex,
@@ -209,16 +224,105 @@ impl<T: Config> Pallet<T> {
 		{
 			Self::slash(task, index, &slot.who, info.spec.penalty, Offence::NoReveal);
 		}
-		let updates = record.accepted_updates().count() as u32;
-		if updates < info.spec.min_trainers || !info.spec.aggregation.works_with(updates) {
+		let updates = record.revealed_updates().count() as u32;
+		if updates < info.spec.min_trainers {
 			return Self::fail(task, index, info, record, FailReason::NotEnoughReveals);
+		}
+		record.phase = Phase::Score;
+		record.phase_ends = now.saturating_add(info.spec.phases.score);
+		Self::deposit_event(Event::ScoringOpened {
+			task,
+			round: index,
+			updates,
+			commit_by: record.phase_ends,
+		});
+	}
+
+	/// Ends the score (commit) phase: selected aggregators who did not commit to scores are
+	/// penalised; the score reveal phase opens if enough committed to reach the quorum, else
+	/// the round fails.
+	pub(crate) fn close_score_commit(
+		task: TaskId,
+		index: RoundIndex,
+		info: &mut TaskOf<T>,
+		record: &mut RoundOf<T>,
+		now: BlockNumberFor<T>,
+	) {
+		for slot in record.aggregators.iter().filter(|a| a.score_commitment.is_none()) {
+			Self::slash(task, index, &slot.who, info.spec.penalty, Offence::NoScores);
+		}
+		let committed = record.aggregators.iter().filter(|a| a.score_commitment.is_some()).count();
+		if (committed as u32) < info.spec.quorum {
+			return Self::fail(task, index, info, record, FailReason::NotEnoughScores);
+		}
+		record.phase = Phase::ScoreReveal;
+		record.phase_ends = now.saturating_add(info.spec.phases.score_reveal);
+		Self::deposit_event(Event::ScoreRevealOpened {
+			task,
+			round: index,
+			reveal_by: record.phase_ends,
+		});
+	}
+
+	/// Ends the score reveal phase. Aggregators who committed to scores but did not reveal
+	/// them are penalised. If at least a quorum revealed, each revealed update's score is the
+	/// lower median of the revealed scores (so fewer than half of the aggregators, colluding,
+	/// can move no score past an honest one); updates scoring at least the gate's `min_score`
+	/// are accepted, and trainers scoring below its `slash_below` are penalised. Aggregation
+	/// opens if the rule can run on the accepted updates; otherwise the round fails.
+	pub(crate) fn close_score_reveal(
+		task: TaskId,
+		index: RoundIndex,
+		info: &mut TaskOf<T>,
+		record: &mut RoundOf<T>,
+		now: BlockNumberFor<T>,
+	) {
+		let penalty = info.spec.penalty;
+		for slot in
+			record.aggregators.iter().filter(|a| a.score_commitment.is_some() && a.scores.is_none())
+		{
+			Self::slash(task, index, &slot.who, penalty, Offence::NoScoresReveal);
+		}
+		let revealed = record.aggregators.iter().filter(|a| a.scores.is_some()).count() as u32;
+		if revealed < info.spec.quorum {
+			return Self::fail(task, index, info, record, FailReason::NotEnoughScores);
+		}
+		let updates = record.revealed_updates().count();
+		let scores = payout::update_scores(
+			record.aggregators.iter().filter_map(|a| a.scores.as_ref().map(|s| s.as_slice())),
+			updates,
+		);
+		let gate = info.spec.gate;
+		let mut accepted = 0u32;
+		for (slot, score) in
+			record.trainers.iter_mut().filter(|t| t.update.is_some()).zip(scores)
+		{
+			// Every revealed score list has one score per update (checked on reveal), and at
+			// least a quorum (> 0) revealed: every update has a median.
+			let score = score.unwrap_or_default();
+			slot.score = Some(score);
+			slot.accepted = gate.accepts(score);
+			accepted += slot.accepted as u32;
+			if gate.slashes(score) {
+				Self::slash(task, index, &slot.who, penalty, Offence::Rejected);
+			}
+			Self::deposit_event(Event::UpdateScored {
+				task,
+				round: index,
+				who: slot.who.clone(),
+				score,
+				accepted: slot.accepted,
+			});
+		}
+		if accepted == 0 || !info.spec.aggregation.works_with(accepted) {
+			return Self::fail(task, index, info, record, FailReason::NotEnoughAccepted);
 		}
 		record.phase = Phase::Aggregate;
 		record.phase_ends = now.saturating_add(info.spec.phases.aggregate);
 		Self::deposit_event(Event::AggregationOpened {
 			task,
 			round: index,
-			updates,
+			updates: accepted,
 			commit_by: record.phase_ends,
 		});
 	}
@@ -250,10 +354,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends the aggregate reveal phase. If a quorum of aggregators agreed on one hash (whose
-	/// payload is on chain), it becomes the global model, scores are the lower medians of the
-	/// agreeing aggregators' scores, the reward is paid, and dissenters and aggregators who
-	/// committed but did not reveal are penalised. Otherwise the round fails and only those who
-	/// did not reveal are penalised.
+	/// payload is on chain), it becomes the global model, the round's metrics are the lower
+	/// medians of the agreeing aggregators' metrics, the reward is paid (trainers of accepted
+	/// updates in proportion to their scores), and dissenters and aggregators who committed but
+	/// did not reveal are penalised. Otherwise the round fails and only those who did not
+	/// reveal are penalised.
 	pub(crate) fn close_aggregate(
 		task: TaskId,
 		index: RoundIndex,
@@ -285,36 +390,25 @@ impl<T: Config> Pallet<T> {
 			Self::slash(task, index, &slot.who, penalty, Offence::Disagreed);
 		}
 
-		// Each accepted update's score: the lower median over the agreeing aggregators, so that
-		// no single colluder among them can raise a score above every honest one.
-		let mut update_no = 0usize;
-		for slot in record.trainers.iter_mut().filter(|t| t.update.is_some()) {
-			let scores = agreeing
-				.iter()
-				.filter_map(|i| record.aggregators[*i].submission.as_ref())
-				.map(|s| s.scores[update_no])
-				.collect();
-			slot.score = payout::median(scores);
-			update_no += 1;
-		}
+		let reports: Vec<_> = agreeing
+			.iter()
+			.filter_map(|i| record.aggregators[*i].submission.as_ref().map(|s| s.metrics))
+			.collect();
+		// At least a quorum (> 0) agreed, so there is a median.
+		let metrics = payout::median_metrics(&reports).unwrap_or_default();
 
-		// The reward: the aggregators' share in equal parts, the rest by score.
+		// The reward: the aggregators' share in equal parts, the rest to the accepted updates'
+		// trainers by score (a rejected update earns nothing).
 		let reward: u128 = info.spec.reward_per_round.min(info.budget).unique_saturated_into();
 		let aggregator_pool = info.spec.aggregator_share * reward;
 		let trainer_pool = reward.saturating_sub(aggregator_pool);
-		let scores: Vec<_> = record
-			.trainers
-			.iter()
-			.filter(|t| t.update.is_some())
-			.map(|t| t.score.unwrap_or_default())
-			.collect();
+		let scores: Vec<_> =
+			record.trainers.iter().filter(|t| t.accepted).map(|t| t.score.unwrap_or_default()).collect();
 		let trainer_shares = payout::proportional_shares(trainer_pool, &scores);
 		let aggregator_share = aggregator_pool / agreeing.len().max(1) as u128;
 
 		let mut paid = BalanceOf::<T>::zero();
-		for (slot, share) in
-			record.trainers.iter_mut().filter(|t| t.update.is_some()).zip(trainer_shares)
-		{
+		for (slot, share) in record.trainers.iter_mut().filter(|t| t.accepted).zip(trainer_shares) {
 			slot.reward = Self::pay(task, index, info, &slot.who, Role::Trainer, share);
 			paid.saturating_accrue(slot.reward);
 		}
@@ -332,28 +426,38 @@ impl<T: Config> Pallet<T> {
 			round: index,
 			aggregate,
 			agreeing: agreeing.len() as u32,
+			metrics,
 			paid,
 		});
-		Self::summarise(task, index, record);
+		Self::summarise(task, index, record, Some(metrics));
 		Self::conclude_round(task, info)
 	}
 
-	/// Pays the trainers whose updates are already revealed in a round that will not finish
-	/// (the owner cancelled): the trainers' part of the round's reward, in equal shares.
+	/// Pays the trainers whose work is already on chain in a round that will not finish (the
+	/// owner cancelled): the trainers' part of the round's reward, in equal shares, to every
+	/// revealed update, or once the scores are in, to every accepted one.
 	pub(crate) fn pay_revealed_work(
 		task: TaskId,
 		index: RoundIndex,
 		info: &mut TaskOf<T>,
 		record: &mut RoundOf<T>,
 	) {
-		let revealed = record.accepted_updates().count() as u128;
-		if revealed == 0 {
+		let scored = matches!(record.phase, Phase::Aggregate | Phase::AggregateReveal);
+		let earns = |t: &crate::TrainerSlotOf<T>| {
+			if scored {
+				t.accepted
+			} else {
+				t.update.is_some()
+			}
+		};
+		let paid = record.trainers.iter().filter(|t| earns(t)).count() as u128;
+		if paid == 0 {
 			return;
 		}
 		let reward: u128 = info.spec.reward_per_round.min(info.budget).unique_saturated_into();
 		let trainer_pool = reward.saturating_sub(info.spec.aggregator_share * reward);
-		let share = trainer_pool / revealed;
-		for slot in record.trainers.iter_mut().filter(|t| t.update.is_some()) {
+		let share = trainer_pool / paid;
+		for slot in record.trainers.iter_mut().filter(|t| earns(t)) {
 			slot.reward = Self::pay(task, index, info, &slot.who, Role::Trainer, share);
 		}
 	}
@@ -427,7 +531,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		record.phase = Phase::Failed { reason };
 		Self::deposit_event(Event::RoundFailed { task, round: index, reason });
-		Self::summarise(task, index, record);
+		Self::summarise(task, index, record, None);
 		if let Err(e) = Self::conclude_round(task, info) {
 			log::error!(target: "runtime::federated", "concluding round {index} of task {task}: {e:?}");
 		}

@@ -48,13 +48,21 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(spec.aggregation.works_with(spec.min_trainers), Error::<T>::InvalidAggregationRule);
 		let phases = &spec.phases;
-		for phase in [phases.commit, phases.reveal, phases.aggregate, phases.aggregate_reveal] {
+		for phase in [
+			phases.commit,
+			phases.reveal,
+			phases.score,
+			phases.score_reveal,
+			phases.aggregate,
+			phases.aggregate_reveal,
+		] {
 			ensure!(
 				phase >= T::MinPhaseLength::get() && phase <= T::MaxPhaseLength::get(),
 				Error::<T>::InvalidPhaseLength
 			);
 		}
-		ensure!(!spec.reward_per_round.is_zero(), Error::<T>::InvalidSpec);
+		ensure!(!spec.reward_per_round.is_zero() && spec.max_samples > 0, Error::<T>::InvalidSpec);
+		ensure!(spec.gate.is_valid(), Error::<T>::InvalidGate);
 		ensure!(spec.penalty >= T::MinPenalty::get(), Error::<T>::PenaltyTooLow);
 		// Every selected trainer's update must fit in the reveal phase's blocks at the rate the
 		// chain grants a task, and an aggregate in the aggregate reveal phase's: otherwise
@@ -71,14 +79,15 @@ impl<T: Config> Pallet<T> {
 		Ok(parameter_count.try_into().map_err(|_| Error::<T>::InvalidModel)?)
 	}
 
-	/// Checks a payload's size and header against the task and round it is submitted for.
+	/// Checks a payload's size and header against the task and round it is submitted for;
+	/// returns the samples it claims (1..=`max_samples` for an update, 0 for an aggregate).
 	pub(crate) fn check_payload(
 		info: &TaskOf<T>,
 		task: TaskId,
 		round: RoundIndex,
 		kind: PayloadKind,
 		payload: &[u8],
-	) -> Result<(), DispatchError> {
+	) -> Result<u32, DispatchError> {
 		ensure!(payload.len() <= info.spec.max_payload_bytes as usize, Error::<T>::PayloadTooLarge);
 		let header = PayloadHeader::parse(payload).map_err(|_| Error::<T>::MalformedPayload)?;
 		let expected = PayloadHeader {
@@ -87,8 +96,14 @@ impl<T: Config> Pallet<T> {
 			round,
 			parameter_count: info.parameter_count,
 			scale: info.spec.scale,
+			samples: header.samples,
 		};
 		ensure!(header == expected, Error::<T>::PayloadHeaderMismatch);
-		Ok(())
+		let samples_allowed = match kind {
+			PayloadKind::Update => 1..=info.spec.max_samples,
+			PayloadKind::Aggregate => 0..=0,
+		};
+		ensure!(samples_allowed.contains(&header.samples), Error::<T>::SamplesOutOfRange);
+		Ok(header.samples)
 	}
 }

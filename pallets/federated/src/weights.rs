@@ -50,6 +50,8 @@ pub trait WeightInfo {
 	fn reveal_update(l: u32, t: u32, ) -> Weight;
 	fn commit_aggregate(a: u32, ) -> Weight;
 	fn reveal_aggregate(t: u32, a: u32, l: u32, ) -> Weight;
+	fn commit_scores(a: u32, ) -> Weight;
+	fn reveal_scores(t: u32, a: u32, ) -> Weight;
 	fn set_allowlist(n: u32, ) -> Weight;
 	fn prune_task(p: u32, r: u32, ) -> Weight;
 	fn on_initialize_idle(n: u32, ) -> Weight;
@@ -241,6 +243,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 3172).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(t.into()))
+	}
+	/// Provisional (commit_aggregate's measured weight) until the benchmarks are rerun.
+	fn commit_scores(a: u32, ) -> Weight {
+		//  Measured:  `568 + a * (82 ±0)`
+		//  Estimated: `6925`
+		// Minimum execution time: 588_269_000 picoseconds.
+		Weight::from_parts(846_078_187, 6925)
+			// Standard Error: 5_454_708
+			.saturating_add(Weight::from_parts(7_319_500, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Provisional (reveal_aggregate's measured weight, with a slash per trainer) until the
+	/// benchmarks are rerun.
+	fn reveal_scores(t: u32, a: u32, ) -> Weight {
+		//  Measured:  `178 + a * (424 ±0) + t * (257 ±0)`
+		//  Estimated: `6925 + a * (3172 ±69) + t * (2622 ±16)`
+		// Minimum execution time: 4_107_635_000 picoseconds.
+		Weight::from_parts(4_628_358_000, 6925)
+			// Standard Error: 179_579_993
+			.saturating_add(Weight::from_parts(931_188_592, 0).saturating_mul(t.into()))
+			// Standard Error: 616_169_060
+			.saturating_add(Weight::from_parts(2_348_451_547, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 3172).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(t.into()))
@@ -442,6 +475,28 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 3172).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(t.into()))
+	}
+	/// Provisional (commit_aggregate's measured weight) until the benchmarks are rerun.
+	fn commit_scores(a: u32, ) -> Weight {
+		Weight::from_parts(846_078_187, 6925)
+			.saturating_add(Weight::from_parts(7_319_500, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	/// Provisional (reveal_aggregate's measured weight, with a slash per trainer) until the
+	/// benchmarks are rerun.
+	fn reveal_scores(t: u32, a: u32, ) -> Weight {
+		Weight::from_parts(4_628_358_000, 6925)
+			.saturating_add(Weight::from_parts(931_188_592, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(2_348_451_547, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 3172).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(t.into()))

@@ -29,11 +29,12 @@ fn a_copied_update_commitment_opens_for_nobody_but_its_author() {
 		reveal(task, 0, other);
 		// The reveal phase runs out: the copier is penalised, its update never counts.
 		run_to_block(6);
-		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_eq!(round(task, 0).phase, Phase::Score);
 		assert_eq!(slashed(copier), vec![Offence::NoReveal]);
-		assert_eq!(round(task, 0).accepted_updates().count(), 2);
+		assert_eq!(round(task, 0).revealed_updates().count(), 2);
+		score(task, 0, &AGGREGATORS.map(|a| (a, &[GOOD, GOOD][..])));
 		let agg = aggregate_of(task, 0, 5);
-		let s: &[u32] = &[500, 500];
+		let s = METRICS;
 		decide(task, 0, &AGGREGATORS.map(|a| (a, &agg[..], s)));
 		let r = round(task, 0);
 		let reward = |who| r.trainers.iter().find(|t| t.who == who).unwrap().reward;
@@ -109,7 +110,7 @@ fn a_lazy_aggregator_cannot_copy_a_result() {
 		let task = started_task();
 		to_aggregation(task, 0);
 		let agg = aggregate_of(task, 0, 5);
-		let s: &[u32] = &[300, 300, 300];
+		let s = METRICS;
 		let lazy = AGGREGATORS[2];
 		commit_agg(task, 0, AGGREGATORS[0], &agg, s);
 		commit_agg(task, 0, AGGREGATORS[1], &agg, s);
@@ -127,7 +128,7 @@ fn a_lazy_aggregator_cannot_copy_a_result() {
 					task,
 					0,
 					hash(&agg),
-					scores(s),
+					s,
 					salt_,
 					None
 				),
@@ -151,7 +152,7 @@ fn a_copied_aggregate_commitment_opens_for_nobody_but_its_author() {
 		let task = started_task();
 		to_aggregation(task, 0);
 		let agg = aggregate_of(task, 0, 5);
-		let s: &[u32] = &[1, 1, 1];
+		let s = METRICS;
 		let (honest, lazy) = (AGGREGATORS[0], AGGREGATORS[2]);
 		commit_agg(task, 0, honest, &agg, s);
 		let copied = agg_commitment(task, 0, honest, &agg, s);
@@ -164,7 +165,7 @@ fn a_copied_aggregate_commitment_opens_for_nobody_but_its_author() {
 				task,
 				0,
 				hash(&agg),
-				scores(s),
+				s,
 				salt(honest),
 				None
 			),
@@ -182,7 +183,7 @@ fn a_forged_first_result_does_not_win_without_copiers() {
 		to_aggregation(task, 0);
 		let honest = aggregate_of(task, 0, 5);
 		let forged = aggregate_of(task, 0, 66);
-		let s: &[u32] = &[1, 1, 1];
+		let s = METRICS;
 		commit_agg(task, 0, AGGREGATORS[0], &forged, s);
 		commit_agg(task, 0, AGGREGATORS[1], &honest, s);
 		commit_agg(task, 0, AGGREGATORS[2], &honest, s);
@@ -195,28 +196,50 @@ fn a_forged_first_result_does_not_win_without_copiers() {
 	});
 }
 
-/// Attack 3: with two agreeing aggregators, a colluder scoring its partner 1_000_000 used to
-/// move the partner's median halfway to the maximum; the lower median keeps the honest score.
+/// Attack 3: with two aggregators revealing scores, a colluder scoring its partner's poisoned
+/// update 1_000_000 does not let it in: the lower median keeps the honest score, the update
+/// stays out of the model, and its trainer is penalised.
 #[test]
 fn one_colluding_aggregator_cannot_raise_a_score() {
 	test(|| {
 		let task = started_task();
-		to_aggregation(task, 0);
-		let agg = aggregate_of(task, 0, 5);
-		let honest: &[u32] = &[100, 200, 300];
+		to_scoring(task, 0);
+		// In trainer order: two honest updates, then the colluder's partner's poisoned one.
+		let honest: &[u32] = &[600_000, 700_000, 100_000];
 		let colluding: &[u32] = &[1_000_000, 1_000_000, 1_000_000];
-		commit_agg(task, 0, AGGREGATORS[0], &agg, honest);
-		commit_agg(task, 0, AGGREGATORS[1], &agg, colluding);
+		commit_sc(task, 0, AGGREGATORS[0], honest);
+		commit_sc(task, 0, AGGREGATORS[1], colluding);
 		run_to_block(6);
-		reveal_agg(task, 0, AGGREGATORS[0], &agg, honest);
-		reveal_agg(task, 0, AGGREGATORS[1], &agg, colluding);
+		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoScores]);
+		reveal_sc(task, 0, AGGREGATORS[0], honest);
+		reveal_sc(task, 0, AGGREGATORS[1], colluding);
 		let r = round(task, 0);
-		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
+		assert_eq!(r.phase, Phase::Aggregate);
 		assert_eq!(
 			r.trainers.iter().map(|t| t.score.unwrap()).collect::<Vec<_>>(),
 			honest.to_vec(),
 			"every score stays the honest one"
 		);
+		let poisoner = r.trainers[2].who;
+		assert_eq!(r.trainers.iter().map(|t| t.accepted).collect::<Vec<_>>(), [true, true, false]);
+		assert_eq!(slashed(poisoner), vec![Offence::Rejected]);
+		// The aggregation duty names exactly the two accepted updates.
+		let Duty::Aggregate { updates, .. } = Federated::duties(&AGGREGATORS[0]).pop().unwrap()
+		else {
+			panic!("an aggregation duty")
+		};
+		assert_eq!(
+			updates.iter().map(|u| u.who).collect::<Vec<_>>(),
+			vec![r.trainers[0].who, r.trainers[1].who]
+		);
+		let agg = aggregate_of(task, 0, 5);
+		AGGREGATORS[..2].iter().for_each(|a| commit_agg(task, 0, *a, &agg, METRICS));
+		run_to_block(10);
+		AGGREGATORS[..2].iter().for_each(|a| reveal_agg(task, 0, *a, &agg, METRICS));
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
+		assert_eq!(r.trainers[2].reward, 0, "a rejected update earns nothing");
+		assert!(r.trainers[..2].iter().all(|t| t.reward > 0));
 	});
 }
 

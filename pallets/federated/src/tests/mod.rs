@@ -6,11 +6,11 @@
 use crate::{mock::*, ActiveTasks, Error, Event, JoinAs, Offence, Participants, Rounds, Tasks};
 use cohort_primitives::{
 	api::Duty,
-	commitment::{aggregate_commitment, update_commitment},
+	commitment::{aggregate_commitment, score_commitment, update_commitment},
 	model::ModelSpec,
 	payload::{PayloadHeader, PayloadKind},
-	round::{FailReason, Phase},
-	task::{AggregationRule, InitialModel, Optimizer, PhaseLengths, TrainingParams},
+	round::{FailReason, Phase, RoundMetrics},
+	task::{AggregationRule, InitialModel, Optimizer, PhaseLengths, ScoreGate, TrainingParams},
 	traits::Role,
 	RoundIndex, TaskId, TaskSpec, TaskStatus,
 };
@@ -48,12 +48,21 @@ fn spec() -> TaskSpec<Balance, u64> {
 		},
 		scale: 1 << 16,
 		aggregation: AggregationRule::WeightedMean,
+		gate: GATE,
+		max_samples: MAX_SAMPLES,
 		rounds: 2,
 		min_trainers: 2,
 		max_trainers: 3,
 		aggregators: 3,
 		quorum: 2,
-		phases: PhaseLengths { commit: 3, reveal: 3, aggregate: 3, aggregate_reveal: 3 },
+		phases: PhaseLengths {
+			commit: 3,
+			reveal: 3,
+			score: 3,
+			score_reveal: 3,
+			aggregate: 3,
+			aggregate_reveal: 3,
+		},
 		max_payload_bytes: 1024,
 		reward_per_round: REWARD,
 		aggregator_share: Perbill::from_percent(30),
@@ -63,13 +72,38 @@ fn spec() -> TaskSpec<Balance, u64> {
 }
 
 const PARAMS: u32 = 6;
+/// Accept from 550_000, slash below 400_000, clip at three times the median norm.
+const GATE: ScoreGate = ScoreGate { min_score: 550_000, slash_below: 400_000, clip_norm_percent: 300 };
+const MAX_SAMPLES: u32 = 1_000;
+/// A score every test aggregator gives an update it accepts.
+const GOOD: u32 = 800_000;
+/// What test aggregators report of a new model.
+const METRICS: RoundMetrics = RoundMetrics { loss_micros: 700_000, accuracy_micros: 810_000 };
 
-fn payload(kind: PayloadKind, task: TaskId, round: RoundIndex, values: &[i32]) -> Vec<u8> {
-	let header =
-		PayloadHeader { kind, task, round, parameter_count: values.len() as u32, scale: 1 << 16 };
+fn payload_with(
+	kind: PayloadKind,
+	task: TaskId,
+	round: RoundIndex,
+	samples: u32,
+	values: &[i32],
+) -> Vec<u8> {
+	let header = PayloadHeader {
+		kind,
+		task,
+		round,
+		parameter_count: values.len() as u32,
+		scale: 1 << 16,
+		samples,
+	};
 	let mut bytes = header.to_bytes().to_vec();
 	values.iter().for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
 	bytes
+}
+
+/// A payload of `kind`: an update claims 100 samples, an aggregate none.
+fn payload(kind: PayloadKind, task: TaskId, round: RoundIndex, values: &[i32]) -> Vec<u8> {
+	let samples = if kind == PayloadKind::Update { 100 } else { 0 };
+	payload_with(kind, task, round, samples, values)
 }
 
 fn update_of(task: TaskId, round: RoundIndex, who: AccountId) -> Vec<u8> {
@@ -88,8 +122,14 @@ fn commitment(task: TaskId, index: RoundIndex, who: AccountId, update: &[u8]) ->
 	update_commitment(&who, task, index, update, &salt(who))
 }
 
-fn agg_commitment(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], s: &[u32]) -> H256 {
-	aggregate_commitment(&who, task, index, &hash(agg), s, &salt(who))
+fn agg_commitment(
+	task: TaskId,
+	index: RoundIndex,
+	who: AccountId,
+	agg: &[u8],
+	m: RoundMetrics,
+) -> H256 {
+	aggregate_commitment(&who, task, index, &hash(agg), &m, &salt(who))
 }
 
 fn hash(bytes: &[u8]) -> H256 {
@@ -181,14 +221,31 @@ fn reveal(task: TaskId, index: RoundIndex, who: AccountId) {
 	));
 }
 
-/// An aggregator commits to `agg` with scores `s`.
-fn commit_agg(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], s: &[u32]) {
-	let c = agg_commitment(task, index, who, agg, s);
+/// An aggregator commits to scores `s`.
+fn commit_sc(task: TaskId, index: RoundIndex, who: AccountId, s: &[u32]) {
+	let c = score_commitment(&who, task, index, s, &salt(who));
+	assert_ok!(Federated::commit_scores(origin(who), task, index, c));
+}
+
+/// An aggregator reveals scores `s`.
+fn reveal_sc(task: TaskId, index: RoundIndex, who: AccountId, s: &[u32]) {
+	assert_ok!(Federated::reveal_scores(origin(who), task, index, scores(s), salt(who)));
+}
+
+/// Each listed aggregator commits to its scores, then each reveals them.
+fn score(task: TaskId, index: RoundIndex, results: &[(AccountId, &[u32])]) {
+	results.iter().for_each(|(a, s)| commit_sc(task, index, *a, s));
+	results.iter().for_each(|(a, s)| reveal_sc(task, index, *a, s));
+}
+
+/// An aggregator commits to `agg` with metrics `m`.
+fn commit_agg(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], m: RoundMetrics) {
+	let c = agg_commitment(task, index, who, agg, m);
 	assert_ok!(Federated::commit_aggregate(origin(who), task, index, c));
 }
 
-/// An aggregator reveals `agg` with `s`, carrying the payload if no one has yet.
-fn reveal_agg(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], s: &[u32]) {
+/// An aggregator reveals `agg` with `m`, carrying the payload if no one has yet.
+fn reveal_agg(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], m: RoundMetrics) {
 	let known = round(task, index).aggregate_payload(&hash(agg)).is_some();
 	let carried = (!known).then(|| bounded(agg.to_vec()));
 	assert_ok!(Federated::reveal_aggregate(
@@ -196,24 +253,38 @@ fn reveal_agg(task: TaskId, index: RoundIndex, who: AccountId, agg: &[u8], s: &[
 		task,
 		index,
 		hash(agg),
-		scores(s),
+		m,
 		salt(who),
 		carried
 	));
 }
 
 /// Each listed aggregator commits to its result, then each reveals it.
-fn decide(task: TaskId, index: RoundIndex, results: &[(AccountId, &[u8], &[u32])]) {
-	results.iter().for_each(|(a, agg, s)| commit_agg(task, index, *a, agg, s));
-	results.iter().for_each(|(a, agg, s)| reveal_agg(task, index, *a, agg, s));
+fn decide(task: TaskId, index: RoundIndex, results: &[(AccountId, &[u8], RoundMetrics)]) {
+	results.iter().for_each(|(a, agg, m)| commit_agg(task, index, *a, agg, *m));
+	results.iter().for_each(|(a, agg, m)| reveal_agg(task, index, *a, agg, *m));
 }
 
-/// Commits and reveals all three trainers' updates: aggregation is open.
-fn to_aggregation(task: TaskId, index: RoundIndex) {
+/// Every aggregator commits to `agg` with the test metrics, then reveals it.
+fn decide_all(task: TaskId, index: RoundIndex, agg: &[u8]) {
+	decide(task, index, &AGGREGATORS.map(|a| (a, agg, METRICS)));
+}
+
+/// Commits and reveals all three trainers' updates: scoring is open.
+fn to_scoring(task: TaskId, index: RoundIndex) {
 	TRAINERS.iter().for_each(|t| commit(task, index, *t));
 	assert_eq!(round(task, index).phase, Phase::Reveal);
 	TRAINERS.iter().for_each(|t| reveal(task, index, *t));
+	assert_eq!(round(task, index).phase, Phase::Score);
+}
+
+/// All three trainers' updates revealed, every aggregator scores each `GOOD`: aggregation
+/// of all three is open.
+fn to_aggregation(task: TaskId, index: RoundIndex) {
+	to_scoring(task, index);
+	score(task, index, &AGGREGATORS.map(|a| (a, &[GOOD; 3][..])));
 	assert_eq!(round(task, index).phase, Phase::Aggregate);
+	assert_eq!(round(task, index).accepted_updates().count(), 3);
 }
 
 fn slashed(who: AccountId) -> Vec<Offence> {
@@ -299,6 +370,12 @@ fn create_task_refuses_bad_specs() {
 			(Box::new(|s| s.phases.commit = 0), Error::<Test>::InvalidPhaseLength.into()),
 			(Box::new(|s| s.phases.aggregate = 101), Error::<Test>::InvalidPhaseLength.into()),
 			(Box::new(|s| s.phases.aggregate_reveal = 0), Error::<Test>::InvalidPhaseLength.into()),
+			(Box::new(|s| s.phases.score = 0), Error::<Test>::InvalidPhaseLength.into()),
+			(Box::new(|s| s.phases.score_reveal = 101), Error::<Test>::InvalidPhaseLength.into()),
+			(Box::new(|s| s.max_samples = 0), Error::<Test>::InvalidSpec.into()),
+			(Box::new(|s| s.gate.slash_below = 600_000), Error::<Test>::InvalidGate.into()),
+			(Box::new(|s| s.gate.min_score = 1_000_001), Error::<Test>::InvalidGate.into()),
+			(Box::new(|s| s.gate.clip_norm_percent = 99), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.penalty = Perbill::zero()), Error::<Test>::PenaltyTooLow.into()),
 			(
 				Box::new(|s| s.penalty = Perbill::from_parts(9_999_999)),
@@ -396,7 +473,7 @@ fn a_round_under_way_finishes_while_paused() {
 		assert_ok!(Federated::pause_task(origin(OWNER), task));
 		to_aggregation(task, 0);
 		let agg = aggregate_of(task, 0, 5);
-		let s: &[u32] = &[1, 1, 1];
+		let s = METRICS;
 		decide(task, 0, &AGGREGATORS.map(|a| (a, &agg[..], s)));
 		assert!(matches!(round(task, 0).phase, Phase::Finalized { .. }));
 		run_to_block(10);
@@ -807,14 +884,14 @@ fn reveal_aggregate_refuses_what_it_must() {
 		let agg = aggregate_of(task, 0, 5);
 		let h = hash(&agg);
 		let a = AGGREGATORS[0];
-		let ok_scores: &[u32] = &[1, 1, 1];
+		let ok = METRICS;
 		assert_noop!(
 			Federated::reveal_aggregate(
 				origin(a),
 				task,
 				0,
 				h,
-				scores(ok_scores),
+				ok,
 				salt(a),
 				Some(bounded(agg.clone()))
 			),
@@ -824,12 +901,12 @@ fn reveal_aggregate_refuses_what_it_must() {
 		// the commitment check to the error it is about; the third never commits.
 		let as_update = payload(PayloadKind::Update, task, 0, &[5; 6]);
 		let short = agg[..25].to_vec();
-		commit_agg(task, 0, a, &agg, ok_scores);
+		commit_agg(task, 0, a, &agg, ok);
 		assert_noop!(
-			Federated::reveal_aggregate(origin(a), task, 0, h, scores(ok_scores), salt(a), None),
+			Federated::reveal_aggregate(origin(a), task, 0, h, ok, salt(a), None),
 			Error::<Test>::WrongPhase,
 		);
-		commit_agg(task, 0, AGGREGATORS[1], &agg, ok_scores);
+		commit_agg(task, 0, AGGREGATORS[1], &agg, ok);
 		run_to_block(6);
 		assert_eq!(round(task, 0).phase, Phase::AggregateReveal);
 		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoAggregate]);
@@ -839,7 +916,7 @@ fn reveal_aggregate_refuses_what_it_must() {
 				task,
 				0,
 				h,
-				scores(ok_scores),
+				ok,
 				salt(AGGREGATORS[2]),
 				Some(bounded(agg.clone()))
 			),
@@ -851,25 +928,23 @@ fn reveal_aggregate_refuses_what_it_must() {
 				task,
 				0,
 				h,
-				scores(ok_scores),
+				ok,
 				salt(a),
 				Some(bounded(agg.clone()))
 			),
 			Error::<Test>::NotSelectedAggregator
 		);
-		// What does not match the commitment: other scores, another hash, another salt.
-		for (hash_, s, salt_) in [
-			(h, &[1u32, 1, 2][..], salt(a)),
-			(H256::zero(), ok_scores, salt(a)),
-			(h, ok_scores, [0; 32]),
-		] {
+		// What does not match the commitment: other metrics, another hash, another salt.
+		let other = RoundMetrics { accuracy_micros: 999_999, ..ok };
+		for (hash_, s, salt_) in [(h, other, salt(a)), (H256::zero(), ok, salt(a)), (h, ok, [0; 32])]
+		{
 			assert_noop!(
 				Federated::reveal_aggregate(
 					origin(a),
 					task,
 					0,
 					hash_,
-					scores(s),
+					s,
 					salt_,
 					Some(bounded(agg.clone()))
 				),
@@ -877,20 +952,22 @@ fn reveal_aggregate_refuses_what_it_must() {
 			);
 		}
 		// Behind a matching commitment, each bad result is refused for what is wrong with it.
-		let cases: Vec<(H256, Vec<u32>, Option<Vec<u8>>, Error<Test>)> = vec![
-			(h, vec![1, 1], Some(agg.clone()), Error::<Test>::WrongScoreCount),
-			(h, vec![1, 1, 1_000_001], Some(agg.clone()), Error::<Test>::ScoreOutOfRange),
-			(h, vec![1, 1, 1], None, Error::<Test>::AggregatePayloadMissing),
-			(H256::zero(), vec![1, 1, 1], Some(agg.clone()), Error::<Test>::AggregateHashMismatch),
+		let with_samples = payload_with(PayloadKind::Aggregate, task, 0, 1, &[5; 6]);
+		let too_accurate = RoundMetrics { accuracy_micros: 1_000_001, ..ok };
+		let cases: Vec<(H256, RoundMetrics, Option<Vec<u8>>, Error<Test>)> = vec![
+			(h, too_accurate, Some(agg.clone()), Error::<Test>::MetricsOutOfRange),
+			(h, ok, None, Error::<Test>::AggregatePayloadMissing),
+			(H256::zero(), ok, Some(agg.clone()), Error::<Test>::AggregateHashMismatch),
+			(hash(&as_update), ok, Some(as_update.clone()), Error::<Test>::PayloadHeaderMismatch),
+			(hash(&short), ok, Some(short.clone()), Error::<Test>::MalformedPayload),
 			(
-				hash(&as_update),
-				vec![1, 1, 1],
-				Some(as_update.clone()),
-				Error::<Test>::PayloadHeaderMismatch,
+				hash(&with_samples),
+				ok,
+				Some(with_samples.clone()),
+				Error::<Test>::SamplesOutOfRange,
 			),
-			(hash(&short), vec![1, 1, 1], Some(short.clone()), Error::<Test>::MalformedPayload),
 		];
-		for (hash_, s, carried, error) in cases {
+		for (hash_, m, carried, error) in cases {
 			frame_support::storage::with_transaction(|| {
 				Rounds::<Test>::mutate(task, 0, |r| {
 					r.as_mut()
@@ -899,14 +976,14 @@ fn reveal_aggregate_refuses_what_it_must() {
 						.iter_mut()
 						.find(|x| x.who == a)
 						.unwrap()
-						.commitment = Some(aggregate_commitment(&a, task, 0, &hash_, &s, &salt(a)));
+						.commitment = Some(aggregate_commitment(&a, task, 0, &hash_, &m, &salt(a)));
 				});
 				let result = Federated::reveal_aggregate(
 					origin(a),
 					task,
 					0,
 					hash_,
-					scores(&s),
+					m,
 					salt(a),
 					carried.map(bounded),
 				);
@@ -915,16 +992,17 @@ fn reveal_aggregate_refuses_what_it_must() {
 			})
 			.unwrap();
 		}
-		reveal_agg(task, 0, a, &agg, ok_scores);
+		reveal_agg(task, 0, a, &agg, ok);
 		assert!(events().contains(&Event::AggregateRevealed {
 			task,
 			round: 0,
 			who: a,
-			aggregate: h
+			aggregate: h,
+			metrics: ok
 		}));
 		assert_eq!(round(task, 0).aggregates.len(), 1, "the payload is recorded once");
 		assert_noop!(
-			Federated::reveal_aggregate(origin(a), task, 0, h, scores(ok_scores), salt(a), None),
+			Federated::reveal_aggregate(origin(a), task, 0, h, ok, salt(a), None),
 			Error::<Test>::AlreadyRevealed
 		);
 		// A second aggregator may refer to the known payload without carrying it; the round is
@@ -934,11 +1012,228 @@ fn reveal_aggregate_refuses_what_it_must() {
 			task,
 			0,
 			h,
-			scores(ok_scores),
+			ok,
 			salt(AGGREGATORS[1]),
 			None
 		));
 		assert_eq!(round(task, 0).phase, Phase::Finalized { aggregate: h });
+	});
+}
+
+// ---- commit_scores, reveal_scores ---------------------------------------------------------
+
+#[test]
+fn commit_scores_records_and_opens_the_score_reveal_when_all_committed() {
+	test(|| {
+		let task = started_task();
+		let c = H256::repeat_byte(1);
+		assert_noop!(Federated::commit_scores(origin(21), task, 0, c), Error::<Test>::WrongPhase);
+		to_scoring(task, 0);
+		assert_noop!(Federated::commit_scores(origin(21), 9, 0, c), Error::<Test>::UnknownTask);
+		assert_noop!(Federated::commit_scores(origin(21), task, 1, c), Error::<Test>::WrongRound);
+		assert_noop!(
+			Federated::commit_scores(origin(TRAINERS[0]), task, 0, c),
+			Error::<Test>::NotSelectedAggregator
+		);
+		assert_ok!(Federated::commit_scores(origin(21), task, 0, c));
+		assert!(events().contains(&Event::ScoresCommitted { task, round: 0, who: 21, commitment: c }));
+		assert_noop!(
+			Federated::commit_scores(origin(21), task, 0, c),
+			Error::<Test>::AlreadyCommitted
+		);
+		assert_noop!(
+			Federated::commit_aggregate(origin(22), task, 0, c),
+			Error::<Test>::WrongPhase,
+		);
+		assert_ok!(Federated::commit_scores(origin(22), task, 0, c));
+		assert_eq!(round(task, 0).phase, Phase::Score);
+		assert_ok!(Federated::commit_scores(origin(23), task, 0, c));
+		let r = round(task, 0);
+		assert_eq!((r.phase, r.phase_ends), (Phase::ScoreReveal, 2 + 3));
+		assert!(events().contains(&Event::ScoreRevealOpened { task, round: 0, reveal_by: 5 }));
+		assert_noop!(Federated::commit_scores(origin(21), task, 0, c), Error::<Test>::WrongPhase);
+	});
+}
+
+#[test]
+fn reveal_scores_refuses_what_it_must() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		let a = AGGREGATORS[0];
+		let ok: &[u32] = &[GOOD; 3];
+		assert_noop!(
+			Federated::reveal_scores(origin(a), task, 0, scores(ok), salt(a)),
+			Error::<Test>::WrongPhase
+		);
+		commit_sc(task, 0, a, ok);
+		commit_sc(task, 0, AGGREGATORS[1], ok);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::ScoreReveal);
+		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoScores]);
+		assert!(Federated::duties(&AGGREGATORS[2]).is_empty(), "too late to take part");
+		assert_noop!(
+			Federated::reveal_scores(origin(AGGREGATORS[2]), task, 0, scores(ok), salt(a)),
+			Error::<Test>::NotCommitted
+		);
+		assert_noop!(
+			Federated::reveal_scores(origin(TRAINERS[0]), task, 0, scores(ok), salt(a)),
+			Error::<Test>::NotSelectedAggregator
+		);
+		// What does not match the commitment: other scores, another salt, another author's.
+		for (s, salt_) in [(&[GOOD, GOOD, 1][..], salt(a)), (ok, [0; 32]), (ok, salt(22))] {
+			assert_noop!(
+				Federated::reveal_scores(origin(a), task, 0, scores(s), salt_),
+				Error::<Test>::CommitmentMismatch
+			);
+		}
+		// Behind a matching commitment: the wrong count, a score out of range.
+		for (s, error) in [
+			(vec![GOOD, GOOD], Error::<Test>::WrongScoreCount),
+			(vec![GOOD, GOOD, GOOD, GOOD], Error::<Test>::WrongScoreCount),
+			(vec![GOOD, GOOD, 1_000_001], Error::<Test>::ScoreOutOfRange),
+		] {
+			frame_support::storage::with_transaction(|| {
+				Rounds::<Test>::mutate(task, 0, |r| {
+					r.as_mut().unwrap().aggregators[0].score_commitment =
+						Some(score_commitment(&a, task, 0, &s, &salt(a)));
+				});
+				let result = Federated::reveal_scores(origin(a), task, 0, scores(&s), salt(a));
+				assert_eq!(result, Err(error.into()));
+				sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(()))
+			})
+			.unwrap();
+		}
+		reveal_sc(task, 0, a, ok);
+		assert!(events().contains(&Event::ScoresRevealed { task, round: 0, who: a, scores: ok.to_vec() }));
+		assert_noop!(
+			Federated::reveal_scores(origin(a), task, 0, scores(ok), salt(a)),
+			Error::<Test>::AlreadyRevealed
+		);
+		// The last committed aggregator reveals: the accepted set is fixed at once.
+		reveal_sc(task, 0, AGGREGATORS[1], ok);
+		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert!(events().contains(&Event::AggregationOpened { task, round: 0, updates: 3, commit_by: 9 }));
+	});
+}
+
+#[test]
+fn score_commit_timeout_below_quorum_fails() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		commit_sc(task, 0, AGGREGATORS[0], &[GOOD; 3]);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NotEnoughScores });
+		assert!(slashed(AGGREGATORS[0]).is_empty());
+		assert_eq!(slashed(AGGREGATORS[1]), vec![Offence::NoScores]);
+		assert!(TRAINERS.iter().all(|t| slashed(*t).is_empty()), "trainers did their part");
+		assert_eq!(Tasks::<Test>::get(task).unwrap().budget, 2 * REWARD, "nobody is paid");
+	});
+}
+
+#[test]
+fn score_reveal_timeout_penalises_who_did_not_reveal_and_decides_on_the_rest() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		AGGREGATORS.iter().for_each(|a| commit_sc(task, 0, *a, &[GOOD; 3]));
+		reveal_sc(task, 0, AGGREGATORS[0], &[GOOD; 3]);
+		reveal_sc(task, 0, AGGREGATORS[1], &[GOOD; 3]);
+		run_to_block(5);
+		assert_eq!(round(task, 0).phase, Phase::ScoreReveal, "open until the end of block 5");
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoScoresReveal]);
+		assert_eq!(round(task, 0).accepted_updates().count(), 3);
+	});
+}
+
+#[test]
+fn score_reveal_timeout_without_quorum_fails() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		AGGREGATORS.iter().for_each(|a| commit_sc(task, 0, *a, &[GOOD; 3]));
+		reveal_sc(task, 0, AGGREGATORS[0], &[GOOD; 3]);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NotEnoughScores });
+		assert_eq!(slashed(AGGREGATORS[1]), vec![Offence::NoScoresReveal]);
+		assert!(TRAINERS.iter().all(|t| slashed(*t).is_empty()), "no scores, no verdict");
+	});
+}
+
+#[test]
+fn a_round_whose_updates_are_all_rejected_fails_and_pays_nobody() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		// Two rejected below the slashing threshold, one rejected above it (not penalised).
+		score(task, 0, &AGGREGATORS.map(|a| (a, &[100_000, 0, 500_000][..])));
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Failed { reason: FailReason::NotEnoughAccepted });
+		assert_eq!(slashed(r.trainers[0].who), vec![Offence::Rejected]);
+		assert_eq!(slashed(r.trainers[1].who), vec![Offence::Rejected]);
+		assert!(slashed(r.trainers[2].who).is_empty(), "between the thresholds: unpaid only");
+		assert_eq!(Tasks::<Test>::get(task).unwrap().budget, 2 * REWARD);
+		assert_eq!(Tasks::<Test>::get(task).unwrap().global_model, None);
+		let summary = Federated::round_summary(task, 0).unwrap();
+		assert_eq!((summary.updates, summary.accepted, summary.metrics), (3, 0, None));
+	});
+}
+
+#[test]
+fn too_few_accepted_updates_for_the_rule_fail_the_round() {
+	test(|| {
+		let task = create(TaskSpec {
+			aggregation: AggregationRule::TrimmedMean { trim: 1 },
+			min_trainers: 3,
+			..spec()
+		});
+		join_all(task);
+		run_to_block(2);
+		to_scoring(task, 0);
+		score(task, 0, &AGGREGATORS.map(|a| (a, &[GOOD, GOOD, 0][..])));
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NotEnoughAccepted });
+	});
+}
+
+#[test]
+fn updates_must_claim_samples_within_the_task_bound() {
+	test(|| {
+		let task = started_task();
+		let t = TRAINERS[0];
+		for samples in [0, MAX_SAMPLES + 1] {
+			let update = payload_with(PayloadKind::Update, task, 0, samples, &[samples as i32; 6]);
+			let c = update_commitment(&t, task, 0, &update, &salt(t));
+			frame_support::storage::with_transaction(|| {
+				assert_ok!(Federated::commit_update(origin(t), task, 0, c));
+				TRAINERS[1..].iter().for_each(|o| commit(task, 0, *o));
+				let result =
+					Federated::reveal_update(origin(t), task, 0, bounded(update.clone()), salt(t));
+				assert_eq!(result, Err(Error::<Test>::SamplesOutOfRange.into()));
+				sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(()))
+			})
+			.unwrap();
+		}
+		let most = payload_with(PayloadKind::Update, task, 0, MAX_SAMPLES, &[7; 6]);
+		assert_ok!(Federated::commit_update(origin(t), task, 0, commitment(task, 0, t, &most)));
+		TRAINERS[1..].iter().for_each(|o| commit(task, 0, *o));
+		assert_ok!(Federated::reveal_update(origin(t), task, 0, bounded(most), salt(t)));
+		assert_eq!(round(task, 0).trainers.iter().find(|s| s.who == t).unwrap().samples, MAX_SAMPLES);
+	});
+}
+
+#[test]
+fn cancelling_after_scoring_pays_only_accepted_updates() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		score(task, 0, &AGGREGATORS.map(|a| (a, &[GOOD, GOOD, 0][..])));
+		assert_ok!(Federated::cancel_task(origin(OWNER), task));
+		let r = round(task, 0);
+		// 700 to trainers, in equal shares to the two accepted updates.
+		assert_eq!(r.trainers.iter().map(|t| t.reward).collect::<Vec<_>>(), [350, 350, 0]);
 	});
 }
 
@@ -954,50 +1249,93 @@ fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
 		assert!(
 			matches!(Federated::duties(&t1)[..], [Duty::Train { round: 0, dataset, global_model: None, commit_by: 5, .. }] if dataset == t1)
 		);
-		assert!(Federated::duties(&AGGREGATORS[0]).is_empty(), "nothing to aggregate yet");
+		assert!(Federated::duties(&AGGREGATORS[0]).is_empty(), "nothing to score yet");
 		TRAINERS.iter().for_each(|t| commit(task, 0, *t));
 		assert!(matches!(Federated::duties(&t1)[..], [Duty::Reveal { round: 0, .. }]));
 		TRAINERS.iter().for_each(|t| reveal(task, 0, *t));
 		assert!(Federated::duties(&t1).is_empty());
-		let Duty::Aggregate { updates, global_model: None, commit_by: 5, .. } =
+		assert!(events().contains(&Event::ScoringOpened { task, round: 0, updates: 3, commit_by: 5 }));
+		let Duty::Score { updates, global_model: None, commit_by: 5, .. } =
 			Federated::duties(&AGGREGATORS[0]).pop().unwrap()
 		else {
-			panic!("an aggregation duty")
+			panic!("a scoring duty")
 		};
 		let order: Vec<_> = round(task, 0).trainers.iter().map(|t| t.who).collect();
 		assert_eq!(updates.iter().map(|(w, _)| *w).collect::<Vec<_>>(), order);
 		assert_eq!(updates[0].1.payload_hash, hash(&update_of(task, 0, order[0])));
+		assert!(round(task, 0).trainers.iter().all(|t| t.samples == 100), "samples from headers");
 
-		// Scores per update (in round order): the median over aggregators is 2, 1, 1 after
-		// mapping below; every aggregator agrees on the aggregate.
+		// Scores per update (in round order); the lower medians are 800_000, 600_000 and
+		// 300_000: the third update is rejected and its trainer penalised.
+		let per_aggregator: [[u32; 3]; 3] =
+			[[800_000, 600_000, 300_000], [900_000, 600_000, 200_000], [700_000, 650_000, 900_000]];
+		for (a, s) in AGGREGATORS.iter().zip(&per_aggregator) {
+			commit_sc(task, 0, *a, s);
+		}
+		assert!(matches!(
+			Federated::duties(&AGGREGATORS[0])[..],
+			[Duty::RevealScores { round: 0, reveal_by: 5, .. }]
+		));
+		for (a, s) in AGGREGATORS.iter().zip(&per_aggregator) {
+			reveal_sc(task, 0, *a, s);
+		}
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Aggregate);
+		let medians: Vec<_> = r.trainers.iter().map(|t| t.score.unwrap()).collect();
+		assert_eq!(medians, vec![800_000, 600_000, 300_000]);
+		assert_eq!(r.trainers.iter().map(|t| t.accepted).collect::<Vec<_>>(), [true, true, false]);
+		assert_eq!(slashed(order[2]), vec![Offence::Rejected]);
+		assert!(slashed(order[0]).is_empty() && slashed(order[1]).is_empty());
+		assert!(events().contains(&Event::UpdateScored {
+			task,
+			round: 0,
+			who: order[2],
+			score: 300_000,
+			accepted: false
+		}));
+		let Duty::Aggregate { updates, commit_by: 5, .. } =
+			Federated::duties(&AGGREGATORS[0]).pop().unwrap()
+		else {
+			panic!("an aggregation duty")
+		};
+		assert_eq!(
+			updates.iter().map(|u| (u.who, u.samples)).collect::<Vec<_>>(),
+			vec![(order[0], 100), (order[1], 100)],
+			"exactly the accepted updates, with their samples"
+		);
+
+		// Every aggregator agrees on the aggregate; metrics are the lower medians.
 		let agg = aggregate_of(task, 0, 5);
-		let per_aggregator = [[200, 100, 100], [200, 100, 100], [500, 0, 100]];
-		for (a, s) in AGGREGATORS.iter().zip(per_aggregator) {
-			commit_agg(task, 0, *a, &agg, &s);
+		let reports = [
+			RoundMetrics { loss_micros: 500_000, accuracy_micros: 800_000 },
+			RoundMetrics { loss_micros: 400_000, accuracy_micros: 900_000 },
+			RoundMetrics { loss_micros: 600_000, accuracy_micros: 700_000 },
+		];
+		for (a, m) in AGGREGATORS.iter().zip(reports) {
+			commit_agg(task, 0, *a, &agg, m);
 		}
 		let Duty::RevealAggregate { commitment, payload_known, reveal_by: 5, .. } =
 			Federated::duties(&AGGREGATORS[0]).pop().unwrap()
 		else {
 			panic!("an aggregate reveal duty")
 		};
-		assert_eq!(commitment, agg_commitment(task, 0, AGGREGATORS[0], &agg, &per_aggregator[0]));
+		assert_eq!(commitment, agg_commitment(task, 0, AGGREGATORS[0], &agg, reports[0]));
 		assert!(payload_known.is_empty());
-		reveal_agg(task, 0, AGGREGATORS[0], &agg, &per_aggregator[0]);
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, reports[0]);
 		assert!(
 			matches!(&Federated::duties(&AGGREGATORS[1])[..], [Duty::RevealAggregate { payload_known, .. }] if *payload_known == vec![hash(&agg)])
 		);
-		for (a, s) in AGGREGATORS.iter().zip(per_aggregator).skip(1) {
-			reveal_agg(task, 0, *a, &agg, &s);
+		for (a, m) in AGGREGATORS.iter().zip(reports).skip(1) {
+			reveal_agg(task, 0, *a, &agg, m);
 		}
 		let r = round(task, 0);
 		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
-		let medians: Vec<_> = r.trainers.iter().map(|t| t.score.unwrap()).collect();
-		assert_eq!(medians, vec![200, 100, 100]);
-		// 70% of 1_000 to trainers by score (2:1:1), 30% to the three aggregators equally.
+		let metrics = RoundMetrics { loss_micros: 500_000, accuracy_micros: 800_000 };
+		// 70% of 1_000 to accepted trainers by score (800:600), 30% to the three aggregators.
 		let rewards: Vec<_> = r.trainers.iter().map(|t| t.reward).collect();
-		assert_eq!(rewards, vec![350, 175, 175]);
+		assert_eq!(rewards, vec![400, 300, 0]);
 		assert!(r.aggregators.iter().all(|a| a.reward == 100));
-		assert_eq!(Balances::balance(&order[0]), ENDOWMENT - TRAINER_BOND + 350);
+		assert_eq!(Balances::balance(&order[0]), ENDOWMENT - TRAINER_BOND + 400);
 		assert_eq!(Balances::balance(&AGGREGATORS[2]), ENDOWMENT - AGGREGATOR_BOND + 100);
 		let info = Tasks::<Test>::get(task).unwrap();
 		assert_eq!(info.budget, 2 * REWARD - 1_000);
@@ -1008,16 +1346,19 @@ fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
 			round: 0,
 			aggregate: hash(&agg),
 			agreeing: 3,
+			metrics,
 			paid: 1_000
 		}));
 		let summary = Federated::round_summary(task, 0).unwrap();
 		assert_eq!(
-			(summary.outcome, summary.started, summary.updates, summary.paid),
-			(Phase::Finalized { aggregate: hash(&agg) }, 2, 3, 1_000)
+			(summary.outcome, summary.started, summary.updates, summary.accepted, summary.paid),
+			(Phase::Finalized { aggregate: hash(&agg) }, 2, 3, 2, 1_000)
 		);
+		assert_eq!(summary.metrics, Some(metrics));
 		assert!(slashed(AGGREGATORS[2]).is_empty(), "agreeing aggregators are not penalised");
 
-		// Round 1 starts from round 0's aggregate.
+		// Round 1 starts from round 0's aggregate; every update is accepted with one score, so
+		// the trainers share equally.
 		run_to_block(3);
 		assert_eq!(round(task, 1).global_model.as_ref().map(|g| g.payload_hash), Some(hash(&agg)));
 		assert!(
@@ -1025,18 +1366,20 @@ fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
 		);
 		to_aggregation(task, 1);
 		let agg1 = aggregate_of(task, 1, 6);
-		let zero: &[u32] = &[0, 0, 0];
-		decide(task, 1, &AGGREGATORS.map(|a| (a, &agg1[..], zero)));
-		// All scores zero: trainers get nothing, aggregators their share; the rest is refunded.
+		decide_all(task, 1, &agg1);
 		let r = round(task, 1);
-		assert!(r.trainers.iter().all(|t| t.reward == 0));
+		assert!(r.trainers.iter().all(|t| t.reward == 233), "700 / 3, rounded down");
 		let info = Tasks::<Test>::get(task).unwrap();
 		assert_eq!(info.status, TaskStatus::Finished);
 		assert_eq!(info.budget, 0);
 		assert_eq!(held_budget(OWNER), 0);
-		assert_eq!(Balances::balance(&OWNER), ENDOWMENT - 1_000 - 300 - deposit(2));
-		assert!(events().contains(&Event::TaskFinished { task, refund: 700 }));
+		assert_eq!(Balances::balance(&OWNER), ENDOWMENT - 1_000 - 999 - deposit(2));
+		assert!(events().contains(&Event::TaskFinished { task, refund: 1 }));
 		assert!(ActiveTasks::<Test>::get().is_empty());
+		// The history: both rounds, oldest first, with their metrics.
+		let history = Federated::round_history(task);
+		assert_eq!(history.iter().map(|(i, s)| (*i, s.accepted)).collect::<Vec<_>>(), [(0, 2), (1, 3)]);
+		assert_eq!(history[1].1.metrics, Some(METRICS));
 		run_to_block(10);
 		assert!(Rounds::<Test>::get(task, 2).is_none(), "a finished task runs no more rounds");
 		assert!(Federated::duties(&t3).is_empty());
@@ -1097,9 +1440,9 @@ fn reveal_timeout_penalises_who_committed_and_did_not_reveal() {
 		reveal(task, 0, TRAINERS[0]);
 		reveal(task, 0, TRAINERS[1]);
 		run_to_block(6);
-		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_eq!(round(task, 0).phase, Phase::Score);
 		assert_eq!(slashed(TRAINERS[2]), vec![Offence::NoReveal]);
-		assert_eq!(round(task, 0).accepted_updates().count(), 2);
+		assert_eq!(round(task, 0).revealed_updates().count(), 2);
 	});
 }
 
@@ -1123,8 +1466,8 @@ fn aggregate_commit_timeout_penalises_who_did_not_commit() {
 		let task = started_task();
 		to_aggregation(task, 0);
 		let agg = aggregate_of(task, 0, 5);
-		commit_agg(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
-		commit_agg(task, 0, AGGREGATORS[1], &agg, &[1, 1, 1]);
+		commit_agg(task, 0, AGGREGATORS[0], &agg, METRICS);
+		commit_agg(task, 0, AGGREGATORS[1], &agg, METRICS);
 		run_to_block(5);
 		assert_eq!(round(task, 0).phase, Phase::Aggregate, "open until the end of block 5");
 		run_to_block(6);
@@ -1133,8 +1476,8 @@ fn aggregate_commit_timeout_penalises_who_did_not_commit() {
 		assert_eq!(held_bond(AGGREGATORS[2]), AGGREGATOR_BOND - AGGREGATOR_BOND / 10);
 		assert!(Federated::duties(&AGGREGATORS[2]).is_empty(), "too late to take part");
 		// The two who committed reveal: decided at once, only they are paid.
-		reveal_agg(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
-		reveal_agg(task, 0, AGGREGATORS[1], &agg, &[1, 1, 1]);
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, METRICS);
+		reveal_agg(task, 0, AGGREGATORS[1], &agg, METRICS);
 		let r = round(task, 0);
 		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
 		assert_eq!(r.aggregators.iter().filter(|a| a.reward > 0).count(), 2);
@@ -1146,7 +1489,7 @@ fn aggregate_commit_timeout_below_quorum_fails_at_once() {
 	test(|| {
 		let task = started_task();
 		to_aggregation(task, 0);
-		commit_agg(task, 0, AGGREGATORS[0], &aggregate_of(task, 0, 5), &[1, 1, 1]);
+		commit_agg(task, 0, AGGREGATORS[0], &aggregate_of(task, 0, 5), METRICS);
 		run_to_block(6);
 		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NoQuorum });
 		assert!(slashed(AGGREGATORS[0]).is_empty());
@@ -1160,9 +1503,9 @@ fn aggregate_reveal_timeout_decides_on_who_revealed_and_penalises_the_rest() {
 		let task = started_task();
 		to_aggregation(task, 0);
 		let agg = aggregate_of(task, 0, 5);
-		AGGREGATORS.iter().for_each(|a| commit_agg(task, 0, *a, &agg, &[1, 1, 1]));
-		reveal_agg(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
-		reveal_agg(task, 0, AGGREGATORS[1], &agg, &[1, 1, 1]);
+		AGGREGATORS.iter().for_each(|a| commit_agg(task, 0, *a, &agg, METRICS));
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, METRICS);
+		reveal_agg(task, 0, AGGREGATORS[1], &agg, METRICS);
 		run_to_block(5);
 		assert_eq!(round(task, 0).phase, Phase::AggregateReveal);
 		run_to_block(6);
@@ -1179,8 +1522,8 @@ fn aggregate_reveal_timeout_without_quorum_fails() {
 		let task = started_task();
 		to_aggregation(task, 0);
 		let agg = aggregate_of(task, 0, 5);
-		AGGREGATORS.iter().for_each(|a| commit_agg(task, 0, *a, &agg, &[1, 1, 1]));
-		reveal_agg(task, 0, AGGREGATORS[0], &agg, &[1, 1, 1]);
+		AGGREGATORS.iter().for_each(|a| commit_agg(task, 0, *a, &agg, METRICS));
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, METRICS);
 		run_to_block(6);
 		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NoQuorum });
 		assert!(slashed(AGGREGATORS[0]).is_empty(), "without a quorum no revealer is wrong");
@@ -1198,14 +1541,13 @@ fn a_dissenting_aggregator_is_penalised_and_the_quorum_wins() {
 		to_aggregation(task, 0);
 		let honest = aggregate_of(task, 0, 5);
 		let forged = aggregate_of(task, 0, 9);
+		let boast = RoundMetrics { loss_micros: 0, accuracy_micros: 1_000_000 };
+		let m1 = RoundMetrics { loss_micros: 300_000, accuracy_micros: 900_000 };
+		let m2 = RoundMetrics { loss_micros: 200_000, accuracy_micros: 910_000 };
 		decide(
 			task,
 			0,
-			&[
-				(AGGREGATORS[0], &forged[..], &[1_000_000, 0, 0][..]),
-				(AGGREGATORS[1], &honest[..], &[10, 20, 30][..]),
-				(AGGREGATORS[2], &honest[..], &[30, 20, 10][..]),
-			],
+			&[(AGGREGATORS[0], &forged[..], boast), (AGGREGATORS[1], &honest[..], m1), (AGGREGATORS[2], &honest[..], m2)],
 		);
 		let r = round(task, 0);
 		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&honest) });
@@ -1215,10 +1557,11 @@ fn a_dissenting_aggregator_is_penalised_and_the_quorum_wins() {
 			2 * 150
 		);
 		assert_eq!(r.aggregators.iter().find(|a| a.who == AGGREGATORS[0]).unwrap().reward, 0);
-		// The dissenter's scores do not count: lower medians of (10,30), (20,20), (30,10).
+		// The dissenter's metrics do not count: lower medians of the agreeing two.
+		let summary = Federated::round_summary(task, 0).unwrap();
 		assert_eq!(
-			r.trainers.iter().map(|t| t.score.unwrap()).collect::<Vec<_>>(),
-			vec![10, 20, 10]
+			summary.metrics,
+			Some(RoundMetrics { loss_micros: 200_000, accuracy_micros: 900_000 })
 		);
 		assert_eq!(r.aggregates.len(), 2, "both payloads are on chain");
 	});
@@ -1230,11 +1573,10 @@ fn total_disagreement_fails_the_round_without_penalties() {
 		let task = started_task();
 		to_aggregation(task, 0);
 		let results: Vec<_> = (0..3).map(|i| aggregate_of(task, 0, i)).collect();
-		let ones: &[u32] = &[1, 1, 1];
 		decide(
 			task,
 			0,
-			&AGGREGATORS.iter().zip(&results).map(|(a, r)| (*a, &r[..], ones)).collect::<Vec<_>>(),
+			&AGGREGATORS.iter().zip(&results).map(|(a, r)| (*a, &r[..], METRICS)).collect::<Vec<_>>(),
 		);
 		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NoQuorum });
 		assert!(AGGREGATORS.iter().all(|a| slashed(*a).is_empty()));
