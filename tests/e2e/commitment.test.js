@@ -5,7 +5,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
-import { aggregateCommitment, updateCommitment } from './lib/commitment.js';
+import { aggregateCommitment, scoresCommitment, updateCommitment } from './lib/commitment.js';
 
 before(cryptoWaitReady);
 
@@ -24,9 +24,29 @@ test('update commitments match the runtime vector and name author, task, round, 
   other.forEach((c) => assert.notEqual(u8aToHex(c), u8aToHex(base)));
 });
 
-test('aggregate commitments match the runtime vector and name the scores in order', () => {
-  const base = aggregateCommitment(filled(1), 2, 3, filled(7), [5, 6], filled(4));
-  assert.equal(u8aToHex(base), '0x6d19828abcf1bafd7f41ad3d4f8056745bac2b9016f4037b40f20fc00be3b636');
-  assert.notEqual(u8aToHex(aggregateCommitment(filled(1), 2, 3, filled(7), [6, 5], filled(4))), u8aToHex(base));
-  assert.notEqual(u8aToHex(aggregateCommitment(filled(9), 2, 3, filled(7), [5, 6], filled(4))), u8aToHex(base));
+test('score commitments match the runtime vector and name author, task, round, scores in order and salt', () => {
+  const base = scoresCommitment(filled(1), 2, 3, [5, 6], filled(4));
+  assert.equal(u8aToHex(base), '0x2a25c86bade48560bac4391ca5ddfd61f4f92d7803c6a49a3f41807ea4ef7cec');
+  const other = [
+    scoresCommitment(filled(9), 2, 3, [5, 6], filled(4)),
+    scoresCommitment(filled(1), 9, 3, [5, 6], filled(4)),
+    scoresCommitment(filled(1), 2, 9, [5, 6], filled(4)),
+    scoresCommitment(filled(1), 2, 3, [6, 5], filled(4)),
+    scoresCommitment(filled(1), 2, 3, [5, 6, 0], filled(4)),
+    scoresCommitment(filled(1), 2, 3, [5, 6], filled(9)),
+  ];
+  other.forEach((c) => assert.notEqual(u8aToHex(c), u8aToHex(base)));
+});
+
+test('aggregate commitments match the runtime vector and name the hash and both metrics', () => {
+  const metrics = { lossMicros: 5, accuracyMicros: 6 };
+  const base = aggregateCommitment(filled(1), 2, 3, filled(7), metrics, filled(4));
+  assert.equal(u8aToHex(base), '0xbd4839c3ab5506245f5ab81f0f58f8f058a4a284e4614f267a171482db633aa4');
+  const other = [
+    aggregateCommitment(filled(9), 2, 3, filled(7), metrics, filled(4)),
+    aggregateCommitment(filled(1), 2, 3, filled(0), metrics, filled(4)),
+    aggregateCommitment(filled(1), 2, 3, filled(7), { lossMicros: 6, accuracyMicros: 5 }, filled(4)),
+    aggregateCommitment(filled(1), 2, 3, filled(7), metrics, filled(9)),
+  ];
+  other.forEach((c) => assert.notEqual(u8aToHex(c), u8aToHex(base)));
 });

@@ -1,13 +1,22 @@
 // Federated-learning rounds on a real dev node, by hand-made extrinsics from @polkadot/api, as
-// honest participants and as attackers would send them. A task owner creates a task; two
-// trainers and three aggregators join with the task's minimum bonds and run round 0 honestly:
-// trainers commit (a commitment bound to their account, the task and the round) and reveal,
-// aggregators commit to the aggregate and their scores, then reveal them. In round 1 three
-// attackers take part: a trainer that copies another's commitment and reveals the victim's
-// update with the victim's salt, a second account revealing an update identical to another's,
-// and an aggregator that commits to nothing and reveals another's result. The chain refuses all
-// three with the pallet's errors, slashes them and pays them nothing, and pays the honest ones.
-// Everything is read back through the FederatedApi runtime API and the blocks' events.
+// honest participants and as attackers would send them. A task owner creates a task on a tiny
+// model (2 inputs, 2 classes) with a validation set the test made; two trainers and three
+// aggregators join with the task's minimum bonds and run round 0 honestly through every phase:
+// trainers commit (bound to their account, the task and the round) and reveal updates that
+// carry their sample counts; aggregators score every update (a trust score, the cosine to a
+// reference direction), commit and reveal the scores; the chain fixes the accepted updates by
+// the lower median of the scores; the aggregators aggregate exactly those (weighted by samples),
+// evaluate the new model on the validation set, commit and reveal hash and metrics.
+//
+// In round 1 attackers take part: a trainer that copies another's commitment, a second account
+// revealing an update identical to another's, a trainer revealing a poisoned update (−10 × an
+// honest one), two trainers claiming 0 and more than `maxSamples` samples, and an aggregator that
+// commits to nothing, copies another's revealed scores and result, and claims an accuracy above
+// 100%. The chain refuses each with the pallet's error, keeps the poisoned update out of the
+// model (scored low, not accepted, its trainer slashed with `Rejected` and unpaid), finalizes
+// the aggregate of exactly the accepted updates, and pays the honest ones. Everything is read
+// back through the FederatedApi runtime API (rounds, summaries, the round history with metrics)
+// and the blocks' events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
@@ -15,16 +24,44 @@ import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startNode, connect } from './lib/node.js';
 import { extrinsicFailures, feePaid, sendAndWait } from './lib/tx.js';
-import { aggregateCommitment, updateCommitment } from './lib/commitment.js';
+import { aggregateCommitment, scoresCommitment, updateCommitment } from './lib/commitment.js';
 import { eventsIn, failuresIn, recordBlocks } from './lib/blocks.js';
+import { AGGREGATE, UPDATE, decodePayload, dequantize, encodePayload, payloadAt } from './lib/payload.js';
+import { encodeCohd, evaluateMlp } from './lib/model.js';
 
 const UNIT = 10n ** 12n;
 const BILLION = 1_000_000_000n;
 const SCALE = 1 << 16;
-const PARAMS = 6; // Mlp { input: 2, hidden: [], classes: 2 }: 2*2 weights + 2 biases
+const MODEL = { input: 2, hidden: [], classes: 2 }; // 2×2 weights + 2 biases
+const PARAMS = 6;
 const REWARD = 100n * UNIT;
 const AGGREGATOR_SHARE = 250_000_000n; // Perbill: 25%
 const PENALTY = 100_000_000n; // Perbill: 10%
+const MAX_SCORE = 1_000_000;
+const GATE = { minScore: 550_000, slashBelow: 450_000, clipNormPercent: 150 };
+const MAX_SAMPLES = 1000;
+
+// The validation set: points of the plane, class 0 where x0 > x1. The task names it by the
+// BLAKE2-256 of its `.cohd` bytes, as it would name a file the aggregators hold.
+const VALIDATION = (() => {
+  const x = [];
+  const y = [];
+  for (let i = 0; i < 24; i += 1) {
+    const [a, b] = [((i * 7) % 11) - 5, ((i * 5 + 3) % 13) - 6];
+    if (a === b) continue;
+    x.push([a / 4, b / 4]);
+    y.push(a > b ? 0 : 1);
+  }
+  return { x, y, classes: 2 };
+})();
+
+// What training on it moves the model towards: W = [[1, -1], [-1, 1]] / 2 (logit 0 − logit 1 =
+// x0 − x1), no bias, in fixed point. Honest updates are this plus a little noise of their own;
+// each aggregator's reference update (trained on the validation set, with a seed of its own) is
+// this plus a little noise of its own, so honest aggregators' scores differ in the last digits.
+const DIRECTION = [0.5, -0.5, -0.5, 0.5, 0, 0].map((v) => Math.round(v * SCALE));
+const noisy = (seed, amplitude) => DIRECTION.map((v, j) => v + (((seed * 31 + j * 17) % 13) - 6) * amplitude);
+const honestUpdate = (seed) => noisy(seed, 400);
 
 let node;
 let api;
@@ -49,6 +86,9 @@ before(async () => {
     lazy: '//Alice//stash', // an aggregator: honest in round 0, lazy in round 1
     ferdie: '//Ferdie', // round 1: copies Bob's commitment
     sybil: '//Charlie//stash', // round 1: Charlie's second account, revealing Charlie's update
+    poisoner: '//Eve//stash', // round 1: reveals −10 × an honest update
+    zero: '//Bob//stash', // round 1: claims 0 samples
+    greedy: '//Dave//stash', // round 1: claims more samples than the task allows
   };
   k = Object.fromEntries(Object.entries(uris).map(([name, uri]) => [name, keyring.addFromUri(uri)]));
   nameOf = new Map(Object.entries(k).map(([name, pair]) => [pair.address, name]));
@@ -90,29 +130,14 @@ async function sendRefused(tx, signer, name) {
   return result;
 }
 
-/** A payload: the 21-byte header, then the parameters as i32 little-endian. */
-function payload(kind, task, round, values) {
-  const bytes = new Uint8Array(21 + 4 * values.length);
-  const view = new DataView(bytes.buffer);
-  bytes.set([0x43, 0x4f, 0x48, 0x50], 0); // "COHP"
-  view.setUint8(4, kind);
-  view.setUint32(5, task, true);
-  view.setUint32(9, round, true);
-  view.setUint32(13, values.length, true);
-  view.setUint32(17, SCALE, true);
-  values.forEach((v, i) => view.setInt32(21 + 4 * i, v, true));
-  return bytes;
-}
-
-function paramsOf(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return Array.from({ length: view.getUint32(13, true) }, (_, i) => view.getInt32(21 + 4 * i, true));
-}
-
 const saltOf = (who, task, round, what) => blake2AsU8a(`${who.address}/${task}/${round}/${what}`, 256);
 const duties = async (who) => (await api.call.federatedApi.duties(who.address)).toArray();
 const roundOf = async (task, round) => (await api.call.federatedApi.round(task, round)).unwrap();
 const eventsOf = (events, method) => events.filter(({ event }) => event.section === 'federated' && event.method === method);
+/** The `federated.<method>` events among several extrinsics' results. */
+const eventsAmong = (results, method) => results.flatMap((r) => eventsOf(r.events, method));
+const fetchPayload = (ref) => payloadAt(api, ref);
+const paramsOf = (bytes) => decodePayload(bytes).values;
 
 /** Polls the runtime API once a second until `who` has a duty of `kind`. */
 async function waitForDuty(who, kind, timeoutMs = 120_000) {
@@ -125,137 +150,228 @@ async function waitForDuty(who, kind, timeoutMs = 120_000) {
   }
 }
 
-/** Polls until the round is over (finalized or failed). */
+/** Polls until the round is over; asserts it was finalized. */
 async function waitForDecision(task, round, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const record = await api.call.federatedApi.round(task, round);
     if (record.isSome && record.unwrap().phase.isFinalized) return record.unwrap();
-    assert.ok(!(record.isSome && record.unwrap().phase.isFailed), `round ${round} failed`);
+    assert.ok(!(record.isSome && record.unwrap().phase.isFailed), `round ${round} failed: ${record.isSome && record.unwrap().phase.toString()}`);
     if (Date.now() > deadline) throw new Error(`round ${round} of task ${task} was not decided in time`);
     await new Promise((ok) => setTimeout(ok, 1000));
   }
 }
 
-/** Reads a payload from the block body at the position a PayloadRef names, checking its hash. */
-async function fetchPayload(ref) {
-  const hash = await api.rpc.chain.getBlockHash(ref.block);
-  const block = await api.rpc.chain.getBlock(hash);
-  const xt = block.block.extrinsics[ref.extrinsicIndex.toNumber()];
-  const { method, args } = xt.method;
-  assert.ok(['revealUpdate', 'revealAggregate'].includes(method), `a payload is in ${method}`);
-  const bytes = method === 'revealUpdate' ? args[2].toU8a(true) : args[5].unwrap().toU8a(true);
-  assert.equal(u8aToHex(blake2AsU8a(bytes, 256)), ref.payloadHash.toHex(), 'payload matches its hash');
-  assert.equal(bytes.length, ref.len.toNumber());
-  return bytes;
+// --- what participants compute -----------------------------------------------------------------
+
+/** The lower median: the middle value, or the lower of the two middle ones. */
+const lowerMedian = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+/**
+ * A trust score (as the engine's `trust_scores`): round((1 + cos(update, reference)) / 2 ·
+ * 1_000_000): the reference's direction scores 1_000_000, an orthogonal update 500_000, the
+ * opposite direction 0.
+ */
+function trustScore(update, reference) {
+  const dot = update.reduce((s, u, j) => s + u * reference[j], 0);
+  const norms = Math.hypot(...update) * Math.hypot(...reference);
+  if (!(norms > 0)) return MAX_SCORE / 2;
+  return Math.round(((1 + Math.max(-1, Math.min(1, dot / norms))) / 2) * MAX_SCORE);
+}
+
+/**
+ * The next global model: `global` plus the mean of `updates` (`{ values, samples }`) weighted by
+ * their samples, each coordinate rounded down. Every update must lie within the task's norm
+ * bound (`clipNormPercent` of their median norm), so the bound changes nothing here.
+ */
+function weightedAggregate(global, updates) {
+  const norms = updates.map((u) => Math.hypot(...u.values));
+  const median = lowerMedian(norms);
+  norms.forEach((n) => assert.ok(n <= (median * GATE.clipNormPercent) / 100, 'within the norm bound'));
+  const total = updates.reduce((s, u) => s + u.samples, 0);
+  return global.map((g, j) => g + Math.floor(updates.reduce((s, u) => s + u.samples * u.values[j], 0) / total));
+}
+
+/** The model `values` (fixed point) on the validation set: real numbers, and millionths. */
+const evaluate = (values) => evaluateMlp(MODEL, dequantize(values, SCALE), VALIDATION);
+
+/** The global model a duty starts from: the last aggregate, or (round 0) zeros, the test's
+ * stand-in for the task's seeded initial model (the chain never reads parameters). */
+async function globalOf(duty) {
+  return duty.globalModel.isSome ? paramsOf(await fetchPayload(duty.globalModel.unwrap())) : new Array(PARAMS).fill(0);
 }
 
 // --- what participants do ---------------------------------------------------------------------
 
-/** A trainer's Train duty: "trains" (offsets the global model) and commits. */
-async function train(who, task, round, offset) {
+/** A trainer's Train duty: frames `values` with `samples` as an update, and commits to it. */
+async function train(who, task, round, values, samples) {
   const duty = await waitForDuty(who, 'Train');
   assert.equal(duty.task.toNumber(), task);
   assert.equal(duty.round.toNumber(), round);
-  const base = duty.globalModel.isSome ? paramsOf(await fetchPayload(duty.globalModel.unwrap())) : new Array(PARAMS).fill(0);
-  const update = payload(0, task, round, base.map((v, j) => v + offset + j));
+  const update = encodePayload({ kind: UPDATE, task, round, scale: SCALE, samples }, values);
   const salt = saltOf(who, task, round, 'update');
   const commitment = updateCommitment(who.address, task, round, update, salt);
-  const { events } = await sendOk(api.tx.federated.commitUpdate(task, round, commitment), who);
-  assert.equal(eventsOf(events, 'UpdateCommitted')[0].event.data.commitment.toHex(), u8aToHex(commitment));
-  return { who, update, salt, commitment, globalModel: duty.globalModel };
+  const result = await sendOk(api.tx.federated.commitUpdate(task, round, commitment), who);
+  assert.equal(eventsOf(result.events, 'UpdateCommitted')[0].event.data.commitment.toHex(), u8aToHex(commitment));
+  return { who, update, salt, commitment, samples, globalModel: duty.globalModel, result };
 }
 
 /** A trainer's Reveal duty: reveals what it committed. */
 async function reveal({ who, update, salt, commitment }, task, round) {
   const duty = await waitForDuty(who, 'Reveal');
   assert.equal(duty.commitment.toHex(), u8aToHex(commitment));
-  const { events } = await sendOk(api.tx.federated.revealUpdate(task, round, u8aToHex(update), salt), who);
-  assert.equal(eventsOf(events, 'UpdateRevealed').length, 1);
+  const result = await sendOk(api.tx.federated.revealUpdate(task, round, u8aToHex(update), salt), who);
+  assert.equal(eventsOf(result.events, 'UpdateRevealed').length, 1);
+  return result;
 }
 
-/** An aggregator's Aggregate duty: reads the updates where the runtime API says, averages them. */
-async function aggregate(who, task, round) {
-  const duty = await waitForDuty(who, 'Aggregate');
+/**
+ * An aggregator's Score duty: reads every revealed update where the runtime API says, scores
+ * each against its own reference, and commits to the scores (in the duty's order).
+ */
+async function score(who, task, round, referenceSeed) {
+  const duty = await waitForDuty(who, 'Score');
   assert.equal(duty.round.toNumber(), round);
   const owners = duty.updates.map(([owner]) => nameOf.get(owner.toString()));
-  const params = (await Promise.all(duty.updates.map(([, ref]) => fetchPayload(ref)))).map(paramsOf);
-  const mean = params[0].map((_, j) => Math.floor(params.reduce((s, p) => s + p[j], 0) / params.length));
-  const bytes = payload(1, task, round, mean);
-  return { owners, bytes, hash: blake2AsU8a(bytes, 256) };
+  const updates = await Promise.all(duty.updates.map(([, ref]) => fetchPayload(ref).then(decodePayload)));
+  const reference = noisy(referenceSeed, 150);
+  const scores = updates.map((u) => trustScore(u.values, reference));
+  const salt = saltOf(who, task, round, 'scores');
+  const commitment = scoresCommitment(who.address, task, round, scores, salt);
+  const result = await sendOk(api.tx.federated.commitScores(task, round, commitment), who);
+  assert.equal(eventsOf(result.events, 'ScoresCommitted')[0].event.data.commitment.toHex(), u8aToHex(commitment));
+  return { who, owners, updates, scores, salt, commitment, result };
 }
 
-/** Commits to an aggregate hash and scores (in the duty's order of updates). */
-async function commitAggregate(who, task, round, hash, scores) {
+/** An aggregator's RevealScores duty: reveals what `score` committed. */
+async function revealScores({ who, scores, salt, commitment }, task, round) {
+  const duty = await waitForDuty(who, 'RevealScores');
+  assert.equal(duty.commitment.toHex(), u8aToHex(commitment));
+  const result = await sendOk(api.tx.federated.revealScores(task, round, scores, salt), who);
+  assert.deepEqual(eventsOf(result.events, 'ScoresRevealed')[0].event.data.scores.map((s) => s.toNumber()), scores);
+  return result;
+}
+
+/**
+ * An aggregator's Aggregate duty: reads exactly the accepted updates where the runtime API says,
+ * aggregates them onto the global model weighted by the samples the chain recorded, and
+ * evaluates the result on the validation set. `lossOffset` stands for the last digits in which
+ * aggregators' float evaluations differ.
+ */
+async function aggregate(who, task, round, lossOffset = 0) {
+  const duty = await waitForDuty(who, 'Aggregate');
+  assert.equal(duty.round.toNumber(), round);
+  const accepted = duty.updates.map((u) => ({ owner: nameOf.get(u.who.toString()), ref: u.update, samples: u.samples.toNumber() }));
+  const payloads = await Promise.all(accepted.map((u) => fetchPayload(u.ref).then(decodePayload)));
+  payloads.forEach((p, i) => assert.equal(p.samples, accepted[i].samples, 'the duty has the samples the update claims'));
+  const global = await globalOf(duty);
+  const values = weightedAggregate(global, payloads.map((p, i) => ({ values: p.values, samples: accepted[i].samples })));
+  const bytes = encodePayload({ kind: AGGREGATE, task, round, scale: SCALE }, values);
+  const { metrics } = evaluate(values);
+  return {
+    owners: accepted.map((u) => u.owner),
+    samples: accepted.map((u) => u.samples),
+    global,
+    values,
+    bytes,
+    hash: blake2AsU8a(bytes, 256),
+    metrics: { lossMicros: metrics.lossMicros + lossOffset, accuracyMicros: metrics.accuracyMicros },
+  };
+}
+
+/** Commits to an aggregate hash and metrics. */
+async function commitAggregate(who, task, round, { hash, metrics }) {
   const salt = saltOf(who, task, round, 'aggregate');
-  const commitment = aggregateCommitment(who.address, task, round, hash, scores, salt);
-  await sendOk(api.tx.federated.commitAggregate(task, round, commitment), who);
-  return { who, hash, scores, salt, commitment };
+  const commitment = aggregateCommitment(who.address, task, round, hash, metrics, salt);
+  const result = await sendOk(api.tx.federated.commitAggregate(task, round, commitment), who);
+  return { who, hash, metrics, salt, commitment, result };
 }
 
 /** Reveals what `commitAggregate` committed, with the payload or (`bytes` null) without. */
-async function revealAggregate({ who, hash, scores, salt, commitment }, task, round, bytes) {
+async function revealAggregate({ who, hash, metrics, salt, commitment }, task, round, bytes) {
   const duty = await waitForDuty(who, 'RevealAggregate');
   assert.equal(duty.commitment.toHex(), u8aToHex(commitment));
   const known = duty.payloadKnown.map((h) => h.toHex());
   assert.equal(known.includes(u8aToHex(hash)), bytes === null, 'the payload goes with the first reveal of a hash');
-  return sendOk(api.tx.federated.revealAggregate(task, round, hash, scores, salt, bytes && u8aToHex(bytes)), who);
+  return sendOk(api.tx.federated.revealAggregate(task, round, hash, metrics, salt, bytes && u8aToHex(bytes)), who);
 }
 
 // --- what the chain must pay ------------------------------------------------------------------
 
-/** The lower median: the middle value, or the lower of the two middle ones. */
-const lowerMedian = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+/** `Perbill * amount` as the runtime computes it: rounded to the nearest, ties down. */
+function perbillOf(parts, amount) {
+  const product = amount * parts;
+  const [q, r] = [product / BILLION, product % BILLION];
+  return r * 2n > BILLION ? q + 1n : q;
+}
 
 /**
  * What a finalized round pays: the aggregators' share in equal parts to the agreeing
- * aggregators, the rest to trainers in proportion to their (median) scores, rounded down.
+ * aggregators, the rest to the trainers of accepted updates in proportion to their (median)
+ * scores, rounded down. `scores` holds the accepted updates only.
  */
 function expectedRewards(scores, agreeing) {
-  const aggregatorPool = (REWARD * AGGREGATOR_SHARE) / BILLION;
+  const aggregatorPool = perbillOf(AGGREGATOR_SHARE, REWARD);
   const trainerPool = REWARD - aggregatorPool;
   const total = Object.values(scores).reduce((s, v) => s + BigInt(v), 0n);
   const rewards = {};
-  for (const [who, score] of Object.entries(scores)) rewards[who] = (trainerPool * BigInt(score)) / total;
+  for (const [who, s] of Object.entries(scores)) rewards[who] = (trainerPool * BigInt(s)) / total;
   for (const who of agreeing) rewards[who] = aggregatorPool / BigInt(agreeing.length);
   return rewards;
 }
 
-/** `{ name: amount }` of the `Rewarded` (or `Slashed`) events of a round. */
-function paidIn(method, task, round) {
+const sum = (amounts) => Object.values(amounts).reduce((s, v) => s + v, 0n);
+const ofRound = (method, task, round) => eventsIn(recorder.blocks, 'federated', method)
+  .filter(({ data }) => data.task.toNumber() === task && data.round.toNumber() === round);
+const name = (who) => nameOf.get(who.toString()) ?? who.toString();
+
+/** `{ name: amount }` of the `Rewarded` events of a round (one per account). */
+function rewardedIn(task, round) {
   const out = {};
-  for (const { data } of eventsIn(recorder.blocks, 'federated', method)) {
-    if (data.task.toNumber() !== task || data.round.toNumber() !== round) continue;
-    const who = nameOf.get(data.who.toString()) ?? data.who.toString();
-    assert.equal(out[who], undefined, `one ${method} event per account and round`);
-    out[who] = method === 'Slashed' ? { offence: data.offence.type, amount: data.amount.toBigInt() } : data.amount.toBigInt();
+  for (const { data } of ofRound('Rewarded', task, round)) {
+    assert.equal(out[name(data.who)], undefined, 'one Rewarded event per account and round');
+    out[name(data.who)] = data.amount.toBigInt();
   }
   return out;
 }
 
-const free = async (who) => (await api.query.system.account(who.address)).data.free.toBigInt();
-const reserved = async (who) => (await api.query.system.account(who.address)).data.reserved.toBigInt();
+/** The `Slashed` events of a round as `name offence amount` lines, sorted. */
+const slashedIn = (task, round) => ofRound('Slashed', task, round)
+  .map(({ data }) => `${name(data.who)} ${data.offence.type} ${data.amount.toBigInt()}`)
+  .sort();
 
-test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy work is refused, slashed and unpaid', async () => {
+/** `{ name: { score, accepted } }` of the `UpdateScored` events of a round. */
+const scoredIn = (task, round) => Object.fromEntries(ofRound('UpdateScored', task, round)
+  .map(({ data }) => [name(data.who), { score: data.score.toNumber(), accepted: data.accepted.isTrue }]));
+
+const account = async (who) => (await api.query.system.account(who.address)).data;
+const reserved = async (who) => (await account(who)).reserved.toBigInt();
+const metricsOf = (m) => ({ lossMicros: m.lossMicros.toNumber(), accuracyMicros: m.accuracyMicros.toNumber() });
+
+test('two rounds by hand-made extrinsics: scores keep a poisoned update out of the model; honest work is paid, copied, lazy, mis-sized and poisoned work is refused or rejected, slashed and unpaid', async () => {
+  const start = Object.fromEntries(await Promise.all(['bob', 'ferdie', 'poisoner'].map(async (n) => [n, (await account(k[n])).free.toBigInt()])));
+  const validation = encodeCohd(VALIDATION);
   const spec = {
-    model: { Mlp: { input: 2, hidden: [], classes: 2 } },
+    model: { Mlp: MODEL },
     initialModel: { Seed: 42 },
     training: { epochs: 1, batchSize: 8, optimizer: 'Sgd', learningRateMicros: 100_000, fedproxMuMicros: null, dp: null },
     scale: SCALE,
     aggregation: 'WeightedMean',
+    gate: GATE,
+    maxSamples: MAX_SAMPLES,
     rounds: 2,
     minTrainers: 2,
-    maxTrainers: 4,
+    maxTrainers: 8,
     aggregators: 3,
     quorum: 2,
     // Commit phases close as soon as everyone has committed. The reveal phases are short: in
-    // round 1, the attackers' reveals never succeed, so those phases run to their end.
-    phases: { commit: 30, reveal: 5, aggregate: 30, aggregateReveal: 5 },
+    // round 1 some reveals never succeed, so those phases run to their end.
+    phases: { commit: 30, reveal: 5, score: 30, scoreReveal: 5, aggregate: 30, aggregateReveal: 5 },
     maxPayloadBytes: 1024,
     rewardPerRound: REWARD,
     aggregatorShare: AGGREGATOR_SHARE,
     penalty: PENALTY,
-    validationSet: u8aToHex(new Uint8Array(32).fill(7)),
+    validationSet: u8aToHex(blake2AsU8a(validation, 256)),
   };
 
   // --- The owner creates the task: budget and deposit are held. Bad specs (sent in the same
@@ -265,6 +381,8 @@ test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy w
     sendOk(api.tx.federated.createTask(spec), k.alice),
     sendRefused(api.tx.federated.createTask({ ...spec, quorum: 1 }), k.dave, 'InvalidQuorum'),
     sendRefused(api.tx.federated.createTask({ ...spec, penalty: 0 }), k.eve, 'PenaltyTooLow'),
+    // A gate that slashes updates it accepts.
+    sendRefused(api.tx.federated.createTask({ ...spec, gate: { ...GATE, slashBelow: GATE.minScore + 1 } }), k.bob, 'InvalidGate'),
   ]);
   const [{ event: createdEvent }] = eventsOf(created.events, 'TaskCreated');
   const task = createdEvent.data.task.toNumber();
@@ -276,13 +394,14 @@ test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy w
   // --- The task's minimum bonds make a no-show lose at least what a round pays its role.
   const info = (await api.call.federatedApi.task(task)).unwrap();
   assert.equal(info.deposit.toBigInt(), deposit);
+  assert.equal(info.spec.gate.minScore.toNumber(), GATE.minScore);
+  assert.equal(info.spec.maxSamples.toNumber(), MAX_SAMPLES);
   const trainerBond = info.minTrainerBond.toBigInt();
   const aggregatorBond = info.minAggregatorBond.toBigInt();
-  const aggregatorPool = (REWARD * AGGREGATOR_SHARE) / BILLION;
-  assert.ok((trainerBond * PENALTY) / BILLION >= (REWARD - aggregatorPool) / 2n, 'penalty × trainer bond ≥ a trainer\'s pay');
-  assert.ok((aggregatorBond * PENALTY) / BILLION >= aggregatorPool / 2n, 'penalty × aggregator bond ≥ an aggregator\'s pay');
+  const aggregatorPool = perbillOf(AGGREGATOR_SHARE, REWARD);
+  assert.ok(perbillOf(PENALTY, trainerBond) >= (REWARD - aggregatorPool) / 2n, 'penalty × trainer bond ≥ a trainer\'s pay');
+  assert.ok(perbillOf(PENALTY, aggregatorBond) >= aggregatorPool / 2n, 'penalty × aggregator bond ≥ an aggregator\'s pay');
 
-  const start = { bob: await free(k.bob), ferdie: await free(k.ferdie) };
   await Promise.all([
     sendOk(api.tx.federated.join(task, { Trainer: { dataset: 1 } }, trainerBond), k.bob),
     sendOk(api.tx.federated.join(task, { Trainer: { dataset: 2 } }, trainerBond), k.charlie),
@@ -298,45 +417,73 @@ test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy w
 
   // --- Round 0 starts with Bob and Charlie. The attacking trainers join now, for round 1.
   await waitForDuty(k.bob, 'Train');
-  await Promise.all([
-    sendOk(api.tx.federated.join(task, { Trainer: { dataset: 3 } }, trainerBond), k.ferdie),
-    sendOk(api.tx.federated.join(task, { Trainer: { dataset: 4 } }, trainerBond), k.sybil),
-  ]);
-  assert.deepEqual((await roundOf(task, 0)).trainers.map((t) => nameOf.get(t.who.toString())).sort(), ['bob', 'charlie']);
+  await Promise.all(['ferdie', 'sybil', 'poisoner', 'zero', 'greedy'].map((n, i) =>
+    sendOk(api.tx.federated.join(task, { Trainer: { dataset: 3 + i } }, trainerBond), k[n])));
+  assert.deepEqual((await roundOf(task, 0)).trainers.map((t) => name(t.who)).sort(), ['bob', 'charlie']);
 
-  // --- Round 0, everyone honest: every phase closes as soon as everyone has acted.
-  const trained0 = await Promise.all([train(k.bob, task, 0, 1000), train(k.charlie, task, 0, 2000)]);
-  await Promise.all(trained0.map((t) => reveal(t, task, 0)));
-  // Each aggregator computes the aggregate itself and scores differently: the chain takes the
-  // lower median of the agreeing aggregators' scores.
-  const scores0 = {
-    dave: { bob: 600_000, charlie: 200_000 },
-    eve: { bob: 640_000, charlie: 220_000 },
-    lazy: { bob: 580_000, charlie: 260_000 },
-  };
+  // --- Round 0, everyone honest: every phase closes as soon as everyone in it has acted.
+  const trained0 = await Promise.all([train(k.bob, task, 0, honestUpdate(1), 300), train(k.charlie, task, 0, honestUpdate(2), 100)]);
+  assert.equal(eventsAmong(trained0.map((t) => t.result), 'RevealOpened').length, 1, 'the last commitment opens the reveal phase');
+  const revealed0 = await Promise.all(trained0.map((t) => reveal(t, task, 0)));
+  const [scoringOpened0] = eventsAmong(revealed0, 'ScoringOpened');
+  assert.ok(scoringOpened0, 'the last reveal opens the score phase');
+  assert.equal(scoringOpened0.event.data.updates.toNumber(), 2);
+
+  // Each aggregator scores against a reference of its own: the scores differ in the last digits.
   const aggregators = [k.dave, k.eve, k.lazy];
-  const computed0 = await Promise.all(aggregators.map((who) => aggregate(who, task, 0)));
+  const scored0 = await Promise.all(aggregators.map((who, i) => score(who, task, 0, 10 + i)));
+  assert.equal(eventsAmong(scored0.map((s) => s.result), 'ScoreRevealOpened').length, 1, 'the last score commitment opens the score reveal');
+  scored0.forEach((s) => assert.deepEqual(s.owners, scored0[0].owners, 'one order of updates'));
+  const scoreReveals0 = await Promise.all(scored0.map((s) => revealScores(s, task, 0)));
+  const median0 = Object.fromEntries(scored0[0].owners.map((owner, j) => [owner, lowerMedian(scored0.map((s) => s.scores[j]))]));
+  for (const owner of ['bob', 'charlie']) assert.ok(median0[owner] >= GATE.minScore, `${owner}'s honest update scores ${median0[owner]}`);
+  assert.deepEqual(
+    Object.fromEntries(eventsAmong(scoreReveals0, 'UpdateScored').map(({ event: { data } }) => [name(data.who), { score: data.score.toNumber(), accepted: data.accepted.isTrue }])),
+    { bob: { score: median0.bob, accepted: true }, charlie: { score: median0.charlie, accepted: true } },
+    'the last score reveal fixes each update\'s score (the lower median) and the accepted set',
+  );
+  const [aggregationOpened0] = eventsAmong(scoreReveals0, 'AggregationOpened');
+  assert.ok(aggregationOpened0, 'the last score reveal opens aggregation');
+  assert.equal(aggregationOpened0.event.data.updates.toNumber(), 2);
+
+  // Each aggregator aggregates the accepted updates itself: integer aggregation, the same
+  // bytes. Their float evaluations differ in the last digits: the chain keeps the lower median.
+  const computed0 = await Promise.all(aggregators.map((who, i) => aggregate(who, task, 0, [0, 3, 7][i])));
   computed0.forEach((c) => assert.equal(u8aToHex(c.hash), u8aToHex(computed0[0].hash), 'integer aggregation: the same bytes'));
+  assert.deepEqual(computed0[0].owners, scored0[0].owners, 'both updates are accepted, in the round\'s order');
+  assert.deepEqual(Object.fromEntries(computed0[0].owners.map((o, i) => [o, computed0[0].samples[i]])), { bob: 300, charlie: 100 });
   const global0 = u8aToHex(computed0[0].hash);
-  const committed0 = await Promise.all(aggregators.map((who, i) => {
-    const name = nameOf.get(who.address);
-    return commitAggregate(who, task, 0, computed0[i].hash, computed0[i].owners.map((o) => scores0[name][o]));
-  }));
+  const committed0 = await Promise.all(aggregators.map((who, i) => commitAggregate(who, task, 0, computed0[i])));
+  assert.equal(eventsAmong(committed0.map((c) => c.result), 'AggregateRevealOpened').length, 1);
   // The first reveal of the hash carries the payload; the others may leave it out.
   await revealAggregate(committed0[0], task, 0, computed0[0].bytes);
   const last0 = await Promise.all(committed0.slice(1).map((c) => revealAggregate(c, task, 0, null)));
-  const [finalized0] = last0.flatMap((r) => eventsOf(r.events, 'RoundFinalized'));
+  const [finalized0] = eventsAmong(last0, 'RoundFinalized');
   assert.ok(finalized0, 'the last reveal decides the round at once');
   assert.equal(finalized0.event.data.aggregate.toHex(), global0);
   assert.equal(finalized0.event.data.agreeing.toNumber(), 3);
-  const median0 = { bob: lowerMedian([600_000, 640_000, 580_000]), charlie: lowerMedian([200_000, 220_000, 260_000]) };
-  assert.deepEqual(median0, { bob: 600_000, charlie: 220_000 });
-  const rewards0 = expectedRewards(median0, ['dave', 'eve', 'lazy']);
-  assert.equal(finalized0.event.data.paid.toBigInt(), Object.values(rewards0).reduce((s, v) => s + v, 0n));
+  const metrics0 = {
+    lossMicros: lowerMedian(computed0.map((c) => c.metrics.lossMicros)),
+    accuracyMicros: lowerMedian(computed0.map((c) => c.metrics.accuracyMicros)),
+  };
+  assert.deepEqual(metrics0, { ...computed0[1].metrics }, 'the middle aggregator\'s loss');
+  assert.deepEqual(metricsOf(finalized0.event.data.metrics), metrics0, 'the round keeps the lower median of the metrics');
+  const rewards0 = expectedRewards({ bob: median0.bob, charlie: median0.charlie }, ['dave', 'eve', 'lazy']);
+  assert.equal(finalized0.event.data.paid.toBigInt(), sum(rewards0));
 
-  // --- Round 1: Bob, Charlie and the two attacking trainers are selected.
-  const trained1 = await Promise.all([train(k.bob, task, 1, 3000), train(k.charlie, task, 1, 5000)]);
-  const [bob1, charlie1] = trained1;
+  // --- Round 1: Bob, Charlie and the five attacking trainers are selected.
+  const poisonerHonest = honestUpdate(5);
+  const trained1 = await Promise.all([
+    train(k.bob, task, 1, honestUpdate(3), 300),
+    train(k.charlie, task, 1, honestUpdate(4), 100),
+    // The poisoner trains as an honest trainer would, then sends −10 × its update, claiming as
+    // many samples as Bob.
+    train(k.poisoner, task, 1, poisonerHonest.map((v) => -10 * v), 300),
+    // Two trainers misstate the samples their update was trained on.
+    train(k.zero, task, 1, honestUpdate(6), 0),
+    train(k.greedy, task, 1, honestUpdate(7), MAX_SAMPLES + 1),
+  ]);
+  const [bob1, charlie1, poisoner1, zero1, greedy1] = trained1;
   assert.equal(bob1.globalModel.unwrap().payloadHash.toHex(), global0, 'round 1 starts from round 0\'s aggregate');
   // Ferdie copies Bob's commitment from the chain; the sybil commits, under its own account, to
   // the bytes Charlie will reveal (Charlie handed them over off chain).
@@ -351,100 +498,199 @@ test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy w
       k.sybil,
     )),
   ]);
-  const selected1 = (await roundOf(task, 1)).trainers.map((t) => nameOf.get(t.who.toString())).sort();
-  assert.deepEqual(selected1, ['bob', 'charlie', 'ferdie', 'sybil']);
+  const selected1 = (await roundOf(task, 1)).trainers.map((t) => name(t.who)).sort();
+  assert.deepEqual(selected1, ['bob', 'charlie', 'ferdie', 'greedy', 'poisoner', 'sybil', 'zero']);
 
-  // The honest trainers reveal; then the attackers try.
-  await Promise.all(trained1.map((t) => reveal(t, task, 1)));
+  // The honest trainers and the poisoner reveal (a poisoned update is well-formed); then the
+  // other attackers try.
+  await Promise.all([bob1, charlie1, poisoner1].map((t) => reveal(t, task, 1)));
   assert.equal((await waitForDuty(k.ferdie, 'Reveal')).commitment.toHex(), bobsCommitment.toHex());
   await Promise.all([
     // Bob's bytes and Bob's salt open Bob's commitment for Bob only.
     sendRefused(api.tx.federated.revealUpdate(task, 1, u8aToHex(bob1.update), bob1.salt), k.ferdie, 'CommitmentMismatch'),
     // The sybil's own commitment opens, but Charlie revealed these bytes first.
     sendRefused(api.tx.federated.revealUpdate(task, 1, u8aToHex(charlie1.update), sybilSalt), k.sybil, 'DuplicateUpdate'),
+    // An update must claim 1..=maxSamples samples.
+    sendRefused(api.tx.federated.revealUpdate(task, 1, u8aToHex(zero1.update), zero1.salt), k.zero, 'SamplesOutOfRange'),
+    sendRefused(api.tx.federated.revealUpdate(task, 1, u8aToHex(greedy1.update), greedy1.salt), k.greedy, 'SamplesOutOfRange'),
   ]);
 
-  // The reveal phase runs to its end (two committed trainers never revealed); then aggregation
-  // opens with the two honest updates. The lazy aggregator commits to nothing it computed.
-  const computed1 = await Promise.all([aggregate(k.dave, task, 1), aggregate(k.eve, task, 1)]);
-  computed1.forEach((c) => assert.deepEqual([...c.owners].sort(), ['bob', 'charlie']));
-  await waitForDuty(k.lazy, 'Aggregate');
-  const scores1 = { dave: { bob: 500_000, charlie: 300_000 }, eve: { bob: 520_000, charlie: 280_000 } };
-  const [dave1, eve1] = await Promise.all([k.dave, k.eve].map((who, i) => {
-    const name = nameOf.get(who.address);
-    return commitAggregate(who, task, 1, computed1[i].hash, computed1[i].owners.map((o) => scores1[name][o]));
-  }).concat([sendOk(api.tx.federated.commitAggregate(task, 1, blake2AsU8a('nothing computed', 256)), k.lazy)]));
+  // The reveal phase runs to its end (four committed trainers never revealed); then scoring
+  // opens with the three revealed updates. The lazy aggregator commits to scores it never
+  // computed.
+  const scored1 = await Promise.all([score(k.dave, task, 1, 20), score(k.eve, task, 1, 21)]);
+  scored1.forEach((s) => assert.deepEqual(s.owners, scored1[0].owners, 'one order of updates'));
+  assert.deepEqual([...scored1[0].owners].sort(), ['bob', 'charlie', 'poisoner'], 'every revealed update is scored');
+  await waitForDuty(k.lazy, 'Score');
+  await sendOk(api.tx.federated.commitScores(task, 1, blake2AsU8a('no scores computed', 256)), k.lazy);
+  const at1 = (owner) => scored1[0].owners.indexOf(owner);
+  for (const s of scored1) {
+    assert.ok(s.scores[at1('poisoner')] < GATE.slashBelow, `the poisoned update scores ${s.scores[at1('poisoner')]}, below the slashing threshold`);
+    assert.ok(s.scores[at1('bob')] >= GATE.minScore && s.scores[at1('charlie')] >= GATE.minScore);
+  }
+  const [daveScores1, eveScores1] = scored1;
+  await revealScores(daveScores1, task, 1);
+  // The lazy aggregator copies Dave's revealed scores: they do not open its own commitment.
+  await waitForDuty(k.lazy, 'RevealScores');
+  const davesScores = (await roundOf(task, 1)).aggregators.find((a) => a.who.toString() === k.dave.address).scores.unwrap();
+  assert.deepEqual(davesScores.map((s) => s.toNumber()), daveScores1.scores);
+  await Promise.all([
+    revealScores(eveScores1, task, 1),
+    sendRefused(api.tx.federated.revealScores(task, 1, davesScores, saltOf(k.lazy, task, 1, 'scores')), k.lazy, 'CommitmentMismatch'),
+  ]);
+
+  // The score reveal phase runs to its end (the lazy aggregator never revealed). The chain
+  // accepts Bob's and Charlie's updates, not the poisoned one: aggregation opens with exactly
+  // those two, weighted by their samples.
+  const computed1 = await Promise.all([aggregate(k.dave, task, 1), aggregate(k.eve, task, 1, 3)]);
+  computed1.forEach((c) => {
+    assert.deepEqual([...c.owners].sort(), ['bob', 'charlie'], 'the Aggregate duty lists exactly the accepted updates');
+    assert.deepEqual(Object.fromEntries(c.owners.map((o, i) => [o, c.samples[i]])), { bob: 300, charlie: 100 });
+    assert.equal(u8aToHex(c.hash), u8aToHex(computed1[0].hash));
+  });
   const global1 = u8aToHex(computed1[0].hash);
   assert.notEqual(global1, global0);
+  // Had the poisoned update entered (every revealed update, weighted by its claimed samples),
+  // the model would be another, and worse.
+  const everyUpdate = scored1[0].updates.map((u) => ({ values: u.values, samples: u.samples }));
+  const total = everyUpdate.reduce((s, u) => s + u.samples, 0);
+  const poisonedModel = computed1[0].global.map((g, j) => g + Math.floor(everyUpdate.reduce((s, u) => s + u.samples * u.values[j], 0) / total));
+  const [honestQuality, poisonedQuality] = [evaluate(computed1[0].values), evaluate(poisonedModel)];
+  assert.ok(poisonedQuality.accuracy < honestQuality.accuracy, `poisoned: accuracy ${poisonedQuality.accuracy}, accepted only: ${honestQuality.accuracy}`);
+  assert.ok(honestQuality.accuracy >= evaluate(computed1[0].global).accuracy, 'the accepted updates do not make the model worse');
 
+  // The lazy aggregator commits to a result it never computed, claiming more than 100%.
+  await waitForDuty(k.lazy, 'Aggregate');
+  const lazyResult = { hash: blake2AsU8a('no aggregate computed', 256), metrics: { lossMicros: 0, accuracyMicros: MAX_SCORE + 1 } };
+  const [dave1, eve1, lazy1] = await Promise.all([
+    commitAggregate(k.dave, task, 1, computed1[0]),
+    commitAggregate(k.eve, task, 1, computed1[1]),
+    commitAggregate(k.lazy, task, 1, lazyResult),
+  ]);
   await revealAggregate(dave1, task, 1, computed1[0].bytes);
-  // The lazy aggregator copies Dave's revealed result from the chain: it does not open its own
-  // commitment, with any salt.
+  // It copies Dave's revealed result from the chain: that does not open its own commitment, with
+  // any salt. Its own commitment opens, but no accuracy is above 100%.
   await waitForDuty(k.lazy, 'RevealAggregate');
   const davesResult = (await roundOf(task, 1)).aggregators.find((a) => a.who.toString() === k.dave.address).submission.unwrap();
   assert.equal(davesResult.aggregate.toHex(), global1);
   await Promise.all([
     revealAggregate(eve1, task, 1, null),
-    sendRefused(
-      api.tx.federated.revealAggregate(task, 1, davesResult.aggregate, davesResult.scores.map((x) => x.toNumber()), dave1.salt, null),
-      k.lazy,
-      'CommitmentMismatch',
-    ),
+    (async () => {
+      await sendRefused(
+        api.tx.federated.revealAggregate(task, 1, davesResult.aggregate, davesResult.metrics, dave1.salt, null),
+        k.lazy,
+        'CommitmentMismatch',
+      );
+      await sendRefused(
+        api.tx.federated.revealAggregate(task, 1, lazy1.hash, lazy1.metrics, lazy1.salt, null),
+        k.lazy,
+        'MetricsOutOfRange',
+      );
+    })(),
   ]);
 
   // The aggregate reveal phase runs to its end (the lazy aggregator never revealed); the two
   // agreeing aggregators are a quorum.
   const round1 = await waitForDecision(task, 1);
-  assert.equal(round1.phase.asFinalized.aggregate.toHex(), global1);
+  assert.equal(round1.phase.asFinalized.aggregate.toHex(), global1, 'the aggregate of exactly the accepted updates is the new model');
   const blocks = await recorder.stop();
 
   // --- What the chain did, from the blocks' events.
-  const median1 = { bob: 500_000, charlie: 280_000 };
-  const rewards1 = expectedRewards(median1, ['dave', 'eve']);
-  assert.deepEqual(paidIn('Rewarded', task, 0), rewards0, 'round 0 paid everyone by the median scores');
-  assert.deepEqual(paidIn('Rewarded', task, 1), rewards1, 'round 1 paid the honest ones only');
-  assert.deepEqual(paidIn('Slashed', task, 0), {}, 'nobody is slashed in an honest round');
-  assert.deepEqual(paidIn('Slashed', task, 1), {
-    ferdie: { offence: 'NoReveal', amount: (trainerBond * PENALTY) / BILLION },
-    sybil: { offence: 'NoReveal', amount: (trainerBond * PENALTY) / BILLION },
-    lazy: { offence: 'NoAggregateReveal', amount: (aggregatorBond * PENALTY) / BILLION },
-  });
+  const median1 = Object.fromEntries(scored1[0].owners.map((owner, j) => [owner, lowerMedian(scored1.map((s) => s.scores[j]))]));
+  assert.deepEqual(scoredIn(task, 0), { bob: { score: median0.bob, accepted: true }, charlie: { score: median0.charlie, accepted: true } });
+  assert.deepEqual(scoredIn(task, 1), {
+    bob: { score: median1.bob, accepted: true },
+    charlie: { score: median1.charlie, accepted: true },
+    poisoner: { score: median1.poisoner, accepted: false },
+  }, 'round 1: the poisoned update is scored, and not accepted');
+  const [aggregationOpened1] = ofRound('AggregationOpened', task, 1);
+  assert.equal(aggregationOpened1.data.updates.toNumber(), 2, 'aggregation opens with the accepted updates only');
+  assert.equal(ofRound('ScoringOpened', task, 1)[0].data.updates.toNumber(), 3);
+
+  const rewards1 = expectedRewards({ bob: median1.bob, charlie: median1.charlie }, ['dave', 'eve']);
+  assert.deepEqual(rewardedIn(task, 0), rewards0, 'round 0 paid everyone by the median scores');
+  assert.deepEqual(rewardedIn(task, 1), rewards1, 'round 1 paid the honest ones only');
+  assert.deepEqual(slashedIn(task, 0), [], 'nobody is slashed in an honest round');
+  const trainerSlash = perbillOf(PENALTY, trainerBond);
+  const lazySlash = perbillOf(PENALTY, aggregatorBond);
+  assert.deepEqual(slashedIn(task, 1), [
+    `ferdie NoReveal ${trainerSlash}`,
+    `greedy NoReveal ${trainerSlash}`,
+    `lazy NoAggregateReveal ${perbillOf(PENALTY, aggregatorBond - lazySlash)}`,
+    `lazy NoScoresReveal ${lazySlash}`,
+    `poisoner Rejected ${trainerSlash}`,
+    `sybil NoReveal ${trainerSlash}`,
+    `zero NoReveal ${trainerSlash}`,
+  ]);
+  const [finalized1] = ofRound('RoundFinalized', task, 1);
+  const metrics1 = {
+    lossMicros: lowerMedian(computed1.map((c) => c.metrics.lossMicros)),
+    accuracyMicros: lowerMedian(computed1.map((c) => c.metrics.accuracyMicros)),
+  };
+  assert.deepEqual(metricsOf(finalized1.data.metrics), metrics1);
+  assert.equal(finalized1.data.agreeing.toNumber(), 2);
   const failed = failuresIn(blocks)
     .map((f) => `${nameOf.get(f.signer)} ${f.section}.${f.method}: ${f.error.section}.${f.error.name}`)
     .sort();
   assert.deepEqual(failed, [
+    'bob federated.createTask: federated.InvalidGate',
     'dave federated.createTask: federated.InvalidQuorum',
     'eve federated.createTask: federated.PenaltyTooLow',
     'ferdie federated.join: federated.BondTooLow',
     'ferdie federated.revealUpdate: federated.CommitmentMismatch',
+    'greedy federated.revealUpdate: federated.SamplesOutOfRange',
     'lazy federated.revealAggregate: federated.CommitmentMismatch',
+    'lazy federated.revealAggregate: federated.MetricsOutOfRange',
+    'lazy federated.revealScores: federated.CommitmentMismatch',
     'sybil federated.revealUpdate: federated.DuplicateUpdate',
+    'zero federated.revealUpdate: federated.SamplesOutOfRange',
   ], 'exactly the refusals the test provoked');
 
   // --- The finished rounds, read back through the runtime API.
-  for (const [round, hash, medians, rewards] of [[0, global0, median0, rewards0], [1, global1, median1, rewards1]]) {
+  const expected = [
+    { round: 0, hash: global0, medians: median0, rewards: rewards0, metrics: metrics0, updates: 2, accepted: 2 },
+    { round: 1, hash: global1, medians: median1, rewards: rewards1, metrics: metrics1, updates: 3, accepted: 2 },
+  ];
+  const samplesOf = { bob: 300, charlie: 100, poisoner: 300 };
+  for (const { round, hash, medians, rewards, metrics, updates, accepted } of expected) {
     const record = await roundOf(task, round);
     assert.equal(record.phase.asFinalized.aggregate.toHex(), hash);
     for (const t of record.trainers) {
-      const who = nameOf.get(t.who.toString());
-      if (who === 'ferdie' || who === 'sybil') {
-        assert.ok(t.update.isNone && t.score.isNone, `${who}'s update was not accepted`);
-      } else {
-        assert.equal(t.score.unwrap().toNumber(), medians[who], `${who}'s score is the lower median`);
-      }
-      assert.equal(t.reward.toBigInt(), rewards[who] ?? 0n);
+      const who = name(t.who);
+      const revealed = who in medians;
+      assert.equal(t.update.isSome, revealed, `${who}'s update is on chain iff it was revealed`);
+      assert.equal(t.samples.toNumber(), revealed ? samplesOf[who] : 0, `${who}'s samples`);
+      assert.equal(t.score.isSome ? t.score.unwrap().toNumber() : null, revealed ? medians[who] : null, `${who}'s score is the lower median`);
+      assert.equal(t.accepted.isTrue, revealed && who !== 'poisoner', `${who}'s update is accepted iff honest`);
+      assert.equal(t.reward.toBigInt(), rewards[who] ?? 0n, `${who}'s reward`);
     }
-    for (const a of record.aggregators) assert.equal(a.reward.toBigInt(), rewards[nameOf.get(a.who.toString())] ?? 0n);
+    for (const a of record.aggregators) assert.equal(a.reward.toBigInt(), rewards[name(a.who)] ?? 0n);
     const aggregateAt = record.aggregates.find((p) => p.payloadHash.toHex() === hash);
-    assert.equal(paramsOf(await fetchPayload(aggregateAt)).length, PARAMS);
+    const payload = decodePayload(await fetchPayload(aggregateAt));
+    assert.deepEqual({ kind: payload.kind, samples: payload.samples, params: payload.values.length }, { kind: AGGREGATE, samples: 0, params: PARAMS });
 
     const summary = (await api.call.federatedApi.roundSummary(task, round)).unwrap();
     assert.equal(summary.outcome.asFinalized.aggregate.toHex(), hash);
     assert.equal(summary.started.toNumber(), record.started.toNumber());
-    assert.equal(summary.updates.toNumber(), 2);
-    assert.equal(summary.paid.toBigInt(), Object.values(rewards).reduce((s, v) => s + v, 0n));
+    assert.deepEqual([summary.updates.toNumber(), summary.accepted.toNumber()], [updates, accepted]);
+    assert.deepEqual(metricsOf(summary.metrics.unwrap()), metrics);
+    assert.equal(summary.paid.toBigInt(), sum(rewards));
   }
   assert.ok((await api.call.federatedApi.roundSummary(task, 2)).isNone, 'no third round');
+  const history = (await api.call.federatedApi.roundHistory(task)).toArray();
+  assert.deepEqual(
+    history.map(([round, s]) => ({
+      round: round.toNumber(),
+      hash: s.outcome.asFinalized.aggregate.toHex(),
+      updates: s.updates.toNumber(),
+      accepted: s.accepted.toNumber(),
+      metrics: metricsOf(s.metrics.unwrap()),
+      paid: s.paid.toBigInt(),
+    })),
+    expected.map(({ round, hash, updates, accepted, metrics, rewards }) => ({ round, hash, updates, accepted, metrics, paid: sum(rewards) })),
+    'the round history: every round, oldest first, with its metrics',
+  );
+  assert.ok(metrics1.lossMicros < metrics0.lossMicros, 'the validation loss fell from round 0 to round 1');
   const done = (await api.call.federatedApi.task(task)).unwrap();
   assert.ok(done.status.isFinished);
   assert.equal(done.nextRound.toNumber(), 2);
@@ -453,21 +699,24 @@ test('two rounds by hand-made extrinsics: honest work is paid, copied and lazy w
   assert.ok(done.ended.isSome);
   assert.equal((await duties(k.bob)).length, 0, 'nothing left to do');
 
-  // --- Balances: Bob's moved by exactly his bond, his rewards and his fees; Ferdie's by his
-  // bond and his fees (he was paid nothing), and a tenth of his bond is gone.
-  const bob = (await api.query.system.account(k.bob.address)).data;
+  // --- Balances: Bob's moved by exactly his bond, his rewards and his fees; Ferdie's and the
+  // poisoner's by their bonds and fees (they were paid nothing), and a tenth of each bond is gone.
+  const bob = await account(k.bob);
   assert.equal(bob.reserved.toBigInt(), trainerBond, 'Bob\'s bond is still held, whole');
   assert.equal(bob.free.toBigInt(), start.bob - trainerBond + rewards0.bob + rewards1.bob - fees.get(k.bob.address));
-  const ferdie = (await api.query.system.account(k.ferdie.address)).data;
-  assert.equal(ferdie.reserved.toBigInt(), trainerBond - (trainerBond * PENALTY) / BILLION);
-  assert.equal(ferdie.free.toBigInt(), start.ferdie - trainerBond - fees.get(k.ferdie.address));
+  for (const who of ['ferdie', 'poisoner']) {
+    const now = await account(k[who]);
+    assert.equal(now.reserved.toBigInt(), trainerBond - trainerSlash, `${who} lost a tenth of its bond`);
+    assert.equal(now.free.toBigInt(), start[who] - trainerBond - fees.get(k[who].address), `${who} was paid nothing`);
+    assert.equal((await api.query.federated.participants(task, k[who].address)).unwrap().bond.toBigInt(), trainerBond - trainerSlash);
+  }
 
   // An ended task is kept (with its deposit) for the retention period before anyone may prune it.
   await Promise.all([
     sendRefused(api.tx.federated.pruneTask(task), k.alice, 'NotPrunable'),
     sendOk(api.tx.federated.leave(task), k.bob),
-    sendOk(api.tx.federated.leave(task), k.ferdie),
+    sendOk(api.tx.federated.leave(task), k.poisoner),
   ]);
   assert.equal(await reserved(k.bob), 0n, 'Bob\'s bond is back');
-  assert.equal(await reserved(k.ferdie), 0n, 'what is left of Ferdie\'s bond is back');
+  assert.equal(await reserved(k.poisoner), 0n, 'what is left of the poisoner\'s bond is back');
 });

@@ -4,8 +4,10 @@
 // copied from the pool or an event opens for nobody but its author, and only in its own round.
 //
 //   update:    "COHU" ++ account ++ task u32 LE ++ round u32 LE ++ blake2_256(update) ++ salt
-//   aggregate: "COHA" ++ account ++ task u32 LE ++ round u32 LE ++ aggregate hash
+//   scores:    "COHS" ++ account ++ task u32 LE ++ round u32 LE
 //              ++ compact(scores.length) ++ each score u32 LE ++ salt
+//   aggregate: "COHA" ++ account ++ task u32 LE ++ round u32 LE ++ aggregate hash
+//              ++ loss (millionths) u32 LE ++ accuracy (millionths) u32 LE ++ salt
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 import { compactToU8a, hexToU8a, isHex, isU8a, stringToU8a, u8aConcat } from '@polkadot/util';
 
@@ -52,10 +54,29 @@ export function updateCommitment(who, task, round, update, salt) {
 }
 
 /**
- * The commitment aggregator `who` makes to the aggregate hash and the scores (one per accepted
- * update, millionths) it computed in `round` of `task`.
+ * The commitment aggregator `who` makes to its scores (one per revealed update, in the order of
+ * the round's trainers, each 0..=1_000_000) in `round` of `task`.
  */
-export function aggregateCommitment(who, task, round, aggregateHash, scores, salt) {
+export function scoresCommitment(who, task, round, scores, salt) {
+  return blake2AsU8a(
+    u8aConcat(
+      stringToU8a('COHS'),
+      exactly32('account', accountOf(who)),
+      u32le(task),
+      u32le(round),
+      compactToU8a(scores.length),
+      ...scores.map((s) => u32le(Number(s))),
+      exactly32('salt', bytesOf(salt)),
+    ),
+    256,
+  );
+}
+
+/**
+ * The commitment aggregator `who` makes to the aggregate hash it computed in `round` of `task`
+ * and the new model's validation metrics (`{ lossMicros, accuracyMicros }`, millionths).
+ */
+export function aggregateCommitment(who, task, round, aggregateHash, metrics, salt) {
   return blake2AsU8a(
     u8aConcat(
       stringToU8a('COHA'),
@@ -63,8 +84,8 @@ export function aggregateCommitment(who, task, round, aggregateHash, scores, sal
       u32le(task),
       u32le(round),
       exactly32('aggregate hash', bytesOf(aggregateHash)),
-      compactToU8a(scores.length),
-      ...scores.map((s) => u32le(Number(s))),
+      u32le(Number(metrics.lossMicros)),
+      u32le(Number(metrics.accuracyMicros)),
       exactly32('salt', bytesOf(salt)),
     ),
     256,
