@@ -50,12 +50,14 @@ pub fn dequantize(values: &[i32], scale: u32) -> Vec<f32> {
 	values.iter().map(|v| (*v as f64 / scale as f64) as f32).collect()
 }
 
-/// A payload: the header, then the values as `i32` little-endian.
+/// A payload: the header, then the values as `i32` little-endian. `samples` is what an update
+/// was trained on (its weight in the weighted mean); an aggregate carries 0.
 pub fn encode(
 	kind: PayloadKind,
 	task: TaskId,
 	round: RoundIndex,
 	scale: u32,
+	samples: u32,
 	values: &[i32],
 ) -> Result<Vec<u8>, CodecError> {
 	if scale == 0 {
@@ -65,7 +67,7 @@ pub fn encode(
 		.ok()
 		.filter(|n| PayloadHeader::payload_len(*n as u64).is_some_and(|l| l <= usize::MAX as u64))
 		.ok_or(CodecError::TooManyParameters { count: values.len() })?;
-	let header = PayloadHeader { kind, task, round, parameter_count, scale };
+	let header = PayloadHeader { kind, task, round, parameter_count, scale, samples };
 	let mut bytes = Vec::with_capacity(PAYLOAD_HEADER_LEN + values.len() * BYTES_PER_PARAMETER);
 	bytes.extend_from_slice(&header.to_bytes());
 	for v in values {
@@ -84,10 +86,17 @@ pub fn decode(bytes: &[u8]) -> Result<(PayloadHeader, Vec<i32>), CodecError> {
 	Ok((header, values))
 }
 
-/// Reads a payload that must carry exactly `expected`'s header.
+/// Reads a payload that must carry `expected`'s header: kind, task, round, parameter count and
+/// scale always; `samples` only for an aggregate. An update's samples are its trainer's claim,
+/// which the chain bounded when it took the reveal and records with it: the caller takes the
+/// weight from there (or from [`decode`]'s header), so `expected.samples` is not compared.
 pub fn decode_expecting(bytes: &[u8], expected: PayloadHeader) -> Result<Vec<i32>, CodecError> {
 	let (found, values) = decode(bytes)?;
-	if found != expected {
+	let comparable = match expected.kind {
+		PayloadKind::Update => PayloadHeader { samples: expected.samples, ..found },
+		PayloadKind::Aggregate => found,
+	};
+	if comparable != expected {
 		return Err(CodecError::UnexpectedHeader { expected, found });
 	}
 	Ok(values)
@@ -132,7 +141,7 @@ mod tests {
 	#[test]
 	fn payloads_round_trip() {
 		let values = vec![0, 1, -1, i32::MAX, i32::MIN, 123_456];
-		let bytes = encode(PayloadKind::Update, 3, 7, SCALE, &values).unwrap();
+		let bytes = encode(PayloadKind::Update, 3, 7, SCALE, 144, &values).unwrap();
 		assert_eq!(bytes.len(), PAYLOAD_HEADER_LEN + 4 * values.len());
 		let (header, decoded) = decode(&bytes).unwrap();
 		assert_eq!(decoded, values);
@@ -142,16 +151,19 @@ mod tests {
 			round: 7,
 			parameter_count: 6,
 			scale: SCALE,
+			samples: 144,
 		};
 		assert_eq!(header, expected);
-		assert_eq!(decode_expecting(&bytes, expected), Ok(values));
-		let empty = encode(PayloadKind::Aggregate, 0, 0, 1, &[]).unwrap();
+		assert_eq!(decode_expecting(&bytes, expected), Ok(values.clone()));
+		// An update's samples are read from its header, not expected.
+		assert_eq!(decode_expecting(&bytes, PayloadHeader { samples: 0, ..expected }), Ok(values));
+		let empty = encode(PayloadKind::Aggregate, 0, 0, 1, 0, &[]).unwrap();
 		assert_eq!(decode(&empty).unwrap().1, Vec::<i32>::new());
 	}
 
 	#[test]
 	fn decoding_refuses_malformed_payloads() {
-		let bytes = encode(PayloadKind::Update, 3, 7, SCALE, &[1, 2, 3]).unwrap();
+		let bytes = encode(PayloadKind::Update, 3, 7, SCALE, 10, &[1, 2, 3]).unwrap();
 		assert_eq!(decode(&bytes[..5]), Err(CodecError::Malformed(PayloadError::TooShort)));
 		assert_eq!(
 			decode(&bytes[..bytes.len() - 1]),
@@ -179,18 +191,26 @@ mod tests {
 				Err(CodecError::UnexpectedHeader { expected: other, found: header })
 			);
 		}
-		assert_eq!(encode(PayloadKind::Update, 0, 0, 0, &[1]), Err(CodecError::ZeroScale));
+		// An aggregate's samples are compared: they must be 0.
+		let aggregate = encode(PayloadKind::Aggregate, 3, 7, SCALE, 5, &[1, 2, 3]).unwrap();
+		let (found, _) = decode(&aggregate).unwrap();
+		let zero = PayloadHeader { samples: 0, ..found };
+		assert_eq!(
+			decode_expecting(&aggregate, zero),
+			Err(CodecError::UnexpectedHeader { expected: zero, found })
+		);
+		assert_eq!(encode(PayloadKind::Update, 0, 0, 0, 1, &[1]), Err(CodecError::ZeroScale));
 	}
 
 	#[test]
 	fn hashes_match_independently_computed_vectors() {
 		// Expected value from Python's hashlib: blake2b(digest_size=32) of the payload bytes.
 		// (Commitments are checked the same way in `cohort_primitives::commitment`.)
-		let bytes = encode(PayloadKind::Update, 1, 2, SCALE, &[5, 6]).unwrap();
+		let bytes = encode(PayloadKind::Update, 1, 2, SCALE, 90, &[5, 6]).unwrap();
 		let hex = |h: H256| format!("{h:x}");
 		assert_eq!(
 			hex(payload_hash(&bytes)),
-			"200427f19af0a92d8c645d967c12792efb8865896a831008db6fd44d03159463"
+			"08f453f9deb10b48779156a4c719b10ec1f38ea53e729129a6a1d74fadfc2d38"
 		);
 	}
 }

@@ -1,31 +1,62 @@
-//! Evaluation on a validation set, and each update's contribution score.
+//! Evaluation on a validation set, and what an aggregator does with it in a round: score the
+//! revealed updates ([`Validation::score`]) and aggregate the accepted ones
+//! ([`Validation::aggregate`]).
 //!
-//! **Contribution score** (what rewards follow): leave-one-out on the round's aggregate. With
-//! `L` the validation loss of the global model plus the aggregate of every update, and `Lᵢ` that
-//! of the global model plus the aggregate without update `i`, update `i` scores
-//! `clamp((Lᵢ − L) / Lᵢ, 0, 1) · MAX_SCORE`: the share of the loss that would come back without
-//! it. An update that makes the aggregate worse, or changes nothing, scores zero. Where the
-//! task's rule cannot run on one update fewer (trimmed mean, multi-Krum at their minimum), both
-//! sides use the weighted mean. Scores are computed in `f32` and may differ in the last digits
-//! between aggregators; the chain takes the median of the agreeing aggregators' scores.
+//! **Scores** (what the gate and rewards follow) are trust scores: each update's cosine
+//! similarity to a reference update trained on the validation set (FLTrust; [`crate::score`]
+//! and `docs/scoring.md`). They are computed in floats and may differ in the last digits
+//! between aggregators; the chain takes each update's lower median over the aggregators and
+//! fixes from it, in integers, which updates enter the model. **Aggregation** then runs on
+//! exactly that set, in integers: norm bound, then the task's rule, bit-identical everywhere.
 
 use burn::tensor::Device;
-use cohort_primitives::{round::MAX_SCORE, task::AggregationRule, Score};
+use cohort_primitives::{
+	round::{RoundMetrics, MAX_ACCURACY},
+	task::AggregationRule,
+	Score,
+};
 
 use crate::{
-	aggregate::{aggregate, apply, AggregateError, Update},
+	aggregate::{apply, clip_norms, AggregateError, Update},
 	codec::dequantize,
 	dataset::Dataset,
 	model::{Architecture, ModelError},
 	opencl::Aggregator,
-	train::{batch, check_data},
+	score::{reference_update, trust_scores},
+	train::{batch, check_data, TrainError, TrainingConfig},
 };
 
 /// Validation loss (mean cross-entropy) and accuracy (share of samples classified right).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Evaluation {
+	/// Mean cross-entropy over the samples.
 	pub loss: f32,
+	/// Share of samples whose highest logit is their label, in `0..=1`.
 	pub accuracy: f32,
+}
+
+impl Evaluation {
+	/// The metrics as the chain keeps them: millionths, rounded to the nearest; the loss
+	/// saturates at `u32::MAX` (a NaN loss reads as the worst), the accuracy at `MAX_ACCURACY`.
+	pub fn metrics(&self) -> RoundMetrics {
+		let micros = |x: f32, max: u32| {
+			let m = (x as f64 * 1e6).round();
+			if m.is_nan() {
+				max
+			} else {
+				m.clamp(0.0, max as f64) as u32
+			}
+		};
+		RoundMetrics {
+			loss_micros: micros(self.loss, u32::MAX),
+			// A NaN accuracy cannot come from `evaluate`; read it as nothing right.
+			accuracy_micros: if self.accuracy.is_nan() {
+				0
+			} else {
+				micros(self.accuracy, MAX_ACCURACY)
+			},
+		}
+	}
 }
 
 /// Samples per forward pass while evaluating: bounds memory on large validation sets.
@@ -54,21 +85,30 @@ pub fn evaluate(
 	Ok(Evaluation { loss: (loss / n) as f32, accuracy: (correct as f64 / n) as f32 })
 }
 
-/// Why scores could not be computed.
+/// Why scores or an aggregate could not be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScoreError {
+	/// The model does not fit its parameters or the validation set.
 	#[error(transparent)]
 	Model(#[from] ModelError),
+	/// The updates cannot be aggregated (none, mismatched lengths, too few for the rule).
 	#[error(transparent)]
 	Aggregate(#[from] AggregateError),
+	/// The reference update could not be trained.
+	#[error(transparent)]
+	Train(#[from] TrainError),
 }
 
-/// What contribution scores are measured against: a task's model, its fixed-point scale, and the
-/// validation set, evaluated on `device`.
+/// What scores and aggregates are measured against: a task's model, its fixed-point scale, and
+/// the validation set, evaluated on `device`.
 pub struct Validation<'a> {
+	/// The task's model.
 	pub arch: &'a Architecture,
+	/// The task's fixed-point scale.
 	pub scale: u32,
+	/// The validation set (the one the task names by hash).
 	pub data: &'a Dataset,
+	/// Where training (of the reference) and evaluation run.
 	pub device: &'a Device,
 }
 
@@ -77,71 +117,59 @@ pub struct Validation<'a> {
 pub struct Aggregated {
 	/// The new global model, quantized.
 	pub model: Vec<i32>,
-	/// Each update's contribution score, in the order of the updates.
-	pub scores: Vec<Score>,
 	/// The new global model on the validation set.
 	pub quality: Evaluation,
 }
 
 impl Validation<'_> {
 	/// A quantized model on the validation set.
-	fn evaluate(&self, model: &[i32]) -> Result<Evaluation, ModelError> {
+	pub fn evaluate(&self, model: &[i32]) -> Result<Evaluation, ModelError> {
 		evaluate(self.arch, &dequantize(model, self.scale), self.data, self.device)
 	}
 
-	fn loss(&self, model: &[i32]) -> Result<f32, ModelError> {
-		Ok(self.evaluate(model)?.loss)
+	/// Each update's trust score ([`crate::score`]): trains the reference update from `global`
+	/// on the validation set with `training` (the task's parameters and this aggregator's own
+	/// seed), then scores every update against it, in order.
+	pub fn score(
+		&self,
+		global: &[i32],
+		updates: &[&[i32]],
+		training: &TrainingConfig,
+	) -> Result<Vec<Score>, ScoreError> {
+		let start = dequantize(global, self.scale);
+		let reference = reference_update(self.arch, &start, self.data, training, self.device)?;
+		Ok(trust_scores(&reference, updates))
 	}
 
-	/// The round's new global model (`global` plus the aggregate of `updates` with `rule`, on
-	/// `aggregator`), each update's contribution score (module docs), and how the new model
-	/// does on the validation set.
-	pub fn aggregate_and_score(
+	/// The next global model: `global` plus `rule` applied, on `aggregator` (OpenCL or the
+	/// CPU, bit-identical), to the accepted `updates` (weighted by their samples) after
+	/// [`clip_norms`] with `clip_norm_percent` (`0`: no clipping); and its quality on the
+	/// validation set. Everything up to the model is integer arithmetic: every honest
+	/// aggregator gets the same bytes.
+	pub fn aggregate(
 		&self,
 		aggregator: &Aggregator,
 		rule: &AggregationRule,
+		clip_norm_percent: u32,
 		global: &[i32],
 		updates: &[Update],
 	) -> Result<Aggregated, ScoreError> {
-		let model = apply(global, &aggregator.aggregate(rule, updates)?)?;
+		let clipped = clip_norms(updates, clip_norm_percent);
+		let inputs: Vec<Update> = clipped
+			.iter()
+			.zip(updates)
+			.map(|(values, u)| Update { values, weight: u.weight })
+			.collect();
+		let model = apply(global, &aggregator.aggregate(rule, &inputs)?)?;
 		let quality = self.evaluate(&model)?;
-		// `aggregate` refused an empty round above, so there is at least one update.
-		let all_rule = if rule.works_with(updates.len() as u32 - 1) {
-			*rule
-		} else {
-			AggregationRule::WeightedMean
-		};
-		let loss_all = if all_rule == *rule {
-			quality.loss
-		} else {
-			self.loss(&apply(global, &aggregate(&all_rule, updates)?)?)?
-		};
-		let mut scores = Vec::with_capacity(updates.len());
-		for i in 0..updates.len() {
-			let others: Vec<Update> =
-				updates.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, u)| *u).collect();
-			let without = if others.is_empty() {
-				global.to_vec()
-			} else {
-				apply(global, &aggregate(&all_rule, &others)?)?
-			};
-			let loss_without = self.loss(&without)?;
-			let share = ((loss_without - loss_all) / loss_without).clamp(0.0, 1.0);
-			let share = if share.is_finite() { share } else { 0.0 };
-			scores.push((share as f64 * MAX_SCORE as f64).round() as Score);
-		}
-		Ok(Aggregated { model, scores, quality })
+		Ok(Aggregated { model, quality })
 	}
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{
-		codec::quantize,
-		model::tests::mlp,
-		train::{train, TrainingConfig},
-	};
+	use crate::{aggregate::aggregate, codec::quantize, model::tests::mlp, train::train};
 	use cohort_primitives::task::Optimizer;
 
 	#[test]
@@ -164,7 +192,19 @@ mod tests {
 	}
 
 	#[test]
-	fn useful_updates_score_above_useless_ones() {
+	fn metrics_are_rounded_micros_and_saturate() {
+		let m = |loss, accuracy| Evaluation { loss, accuracy }.metrics();
+		assert_eq!(m(0.25, 0.5), RoundMetrics { loss_micros: 250_000, accuracy_micros: 500_000 });
+		assert_eq!(m(1.234_567_8, 0.999_999_7).accuracy_micros, 1_000_000);
+		assert_eq!(m(1.234_567_8, 0.0).loss_micros, 1_234_568);
+		assert_eq!(m(1e10, 1.5), RoundMetrics { loss_micros: u32::MAX, accuracy_micros: 1_000_000 });
+		assert_eq!(m(f32::NAN, f32::NAN), RoundMetrics { loss_micros: u32::MAX, accuracy_micros: 0 });
+		assert_eq!(m(f32::INFINITY, -0.1).loss_micros, u32::MAX);
+		assert_eq!(m(f32::INFINITY, -0.1).accuracy_micros, 0);
+	}
+
+	#[test]
+	fn a_useful_update_scores_high_and_the_aggregate_is_the_clipped_weighted_mean() {
 		let device = Device::flex();
 		let (train_set, validation) = Dataset::bundled("digits").unwrap().split(20, 1);
 		let arch = Architecture::of(&mlp()).unwrap();
@@ -183,23 +223,39 @@ mod tests {
 		let trained = train(&arch, &start, &train_set, &config, &device).unwrap();
 		let useful = quantize(&trained.update, scale).unwrap();
 		let useless = vec![0i32; useful.len()];
-		let updates =
-			[Update { values: &useful, weight: 100 }, Update { values: &useless, weight: 100 }];
+		let harmful: Vec<i32> = useful.iter().map(|v| -3 * v).collect();
 		let check = Validation { arch: &arch, scale, data: &validation, device: &device };
-		let Aggregated { model, scores, quality } = check
-			.aggregate_and_score(
-				&Aggregator::cpu(),
-				&AggregationRule::WeightedMean,
-				&global,
-				&updates,
-			)
+		let scores = check
+			.score(&global, &[&useful, &useless, &harmful], &TrainingConfig { seed: 7, ..config })
+			.unwrap();
+		assert!(scores[0] > 800_000, "{scores:?}");
+		assert_eq!(scores[1], cohort_primitives::round::NEUTRAL_SCORE, "{scores:?}");
+		assert!(scores[2] < 200_000, "{scores:?}");
+
+		// The useful update and a copy three times as long, weighted 100 and 50: clipped at
+		// 150 % of the median norm, then the weighted mean.
+		let long: Vec<i32> = useful.iter().map(|v| 3 * v).collect();
+		let updates = [Update { values: &useful, weight: 100 }, Update { values: &long, weight: 50 }];
+		let Aggregated { model, quality } = check
+			.aggregate(&Aggregator::cpu(), &AggregationRule::WeightedMean, 150, &global, &updates)
 			.unwrap();
 		assert_eq!(quality, check.evaluate(&model).unwrap());
+		let clipped = clip_norms(&updates, 150);
+		assert_eq!(clipped[0], useful);
+		assert!(crate::aggregate::norm(&clipped[1]) <= crate::aggregate::norm(&useful) * 3 / 2);
+		let inputs = [
+			Update { values: &clipped[0], weight: 100 },
+			Update { values: &clipped[1], weight: 50 },
+		];
 		assert_eq!(
 			model,
-			apply(&global, &aggregate(&AggregationRule::WeightedMean, &updates).unwrap()).unwrap()
+			apply(&global, &aggregate(&AggregationRule::WeightedMean, &inputs).unwrap()).unwrap()
 		);
-		assert!(scores[0] > 100_000, "{scores:?}");
-		assert_eq!(scores[1], 0, "{scores:?}");
+		let before = check.evaluate(&global).unwrap();
+		assert!(quality.loss < before.loss, "{before:?} -> {quality:?}");
+		assert_eq!(
+			check.aggregate(&Aggregator::cpu(), &AggregationRule::Median, 150, &global, &[]),
+			Err(ScoreError::Aggregate(AggregateError::NoUpdates))
+		);
 	}
 }

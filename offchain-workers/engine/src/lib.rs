@@ -5,20 +5,28 @@
 //! - [`model`]: burn networks (MLP, small CNN) built from a task's model specification, their
 //!   flat parameter layout, and the seeded initial model.
 //! - [`train`]: local training (SGD/Adam, FedProx, client-level DP) producing an update;
-//!   [`evaluate`]: validation loss and accuracy, and each update's contribution score.
+//!   [`evaluate`]: validation loss and accuracy, and an aggregator's round (score the updates,
+//!   aggregate the accepted ones); [`score`]: trust scores against a reference update trained
+//!   on the validation set (FLTrust).
 //! - [`codec`]: parameters ⇄ payloads. Training runs in `f32`; what is committed on chain is the
 //!   quantized payload (fixed-point `i32` with the task's scale), so every later step is exact.
 //! - [`aggregate`]: weighted mean (FedAvg), trimmed mean, coordinate-wise median and multi-Krum
 //!   in integer arithmetic with one rounding rule, on all cores; [`opencl`]: the same rules as
-//!   OpenCL kernels, bit-identical, used when a device is present.
+//!   OpenCL kernels, bit-identical, used when a device is present; [`aggregate::clip_norms`]:
+//!   the integer norm bound applied before them.
+//! - [`attack`]: simulated poisoners; [`simulate`]: whole federated runs without a chain, with
+//!   the chain's own gate and reward arithmetic.
 
 pub mod aggregate;
+pub mod attack;
 pub mod codec;
 pub mod dataset;
 pub mod evaluate;
 pub mod model;
 pub mod opencl;
 pub mod partition;
+pub mod score;
+pub mod simulate;
 pub mod train;
 
 pub use burn::tensor::Device;

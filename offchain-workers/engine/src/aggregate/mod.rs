@@ -4,6 +4,9 @@
 //! with one rule ([`div_round`]): to the nearest integer, halves away from zero. So the output
 //! does not depend on the machine, the number of threads or the order of work, and every honest
 //! aggregator hashes the same bytes.
+//!
+//! Before a rule runs, [`clip_norms`] bounds each accepted update's L2 norm relative to the
+//! median norm, in integers as well, so that one update cannot outweigh the rest by its size.
 
 mod coordinate;
 pub(crate) mod krum;
@@ -14,7 +17,9 @@ use rayon::prelude::*;
 /// One trainer's quantized update and its weight (its number of training samples).
 #[derive(Debug, Clone, Copy)]
 pub struct Update<'a> {
+	/// The update's fixed-point values (trained minus global parameters, quantized).
 	pub values: &'a [i32],
+	/// Its weight in the weighted mean: the samples it was trained on.
 	pub weight: u64,
 }
 
@@ -77,6 +82,48 @@ pub fn aggregate(rule: &AggregationRule, updates: &[Update]) -> Result<Vec<i32>,
 			coordinate::weighted_mean(&kept, dimension)
 		},
 	}
+}
+
+/// `⌊√(Σ v²)⌋`, exactly: the sum in `u128` (each square is below 2⁶², so 2³² of them still
+/// fit) and an integer square root.
+pub fn norm(values: &[i32]) -> u64 {
+	let sum: u128 = values.iter().map(|v| (v.unsigned_abs() as u128).pow(2)).sum();
+	// ⌊√(2¹²⁸)⌋ < 2⁶⁴.
+	sum.isqrt() as u64
+}
+
+/// Bounds the updates' L2 norms, in integers only, so that every machine clips alike:
+///
+/// - each update's norm `nᵢ = ⌊√(Σ v²)⌋` ([`norm`]);
+/// - `m`, the lower median of the `nᵢ` (the middle one, or the lower of the two middle ones);
+/// - the bound `B = ⌊m · percent / 100⌋`;
+/// - an update with `nᵢ > B` becomes `v · B / nᵢ` per coordinate, **rounded toward zero**, so
+///   that its norm is at most `B` afterwards and clipping twice changes nothing; an update
+///   within the bound is kept bit for bit.
+///
+/// `percent = 0` switches clipping off (a task's gate asks for at least 100, which keeps the
+/// median update whole). Updates are not checked against each other here; the rule that runs
+/// next refuses mismatched lengths.
+pub fn clip_norms(updates: &[Update], percent: u32) -> Vec<Vec<i32>> {
+	let norms: Vec<u64> = updates.iter().map(|u| norm(u.values)).collect();
+	let mut sorted = norms.clone();
+	sorted.sort_unstable();
+	let Some(median) = sorted.get(sorted.len().saturating_sub(1) / 2).copied() else {
+		return Vec::new();
+	};
+	let bound = median as u128 * percent as u128 / 100;
+	updates
+		.iter()
+		.zip(norms)
+		.map(|(u, n)| {
+			if percent == 0 || n as u128 <= bound {
+				return u.values.to_vec();
+			}
+			// |v| ≤ n, so |v·B/n| < |v|: the result fits an i32. Integer division truncates
+			// toward zero.
+			u.values.iter().map(|v| (*v as i128 * bound as i128 / n as i128) as i32).collect()
+		})
+		.collect()
 }
 
 /// The next global model: `global + aggregate` per coordinate, saturating at the `i32` range.

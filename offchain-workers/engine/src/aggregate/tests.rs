@@ -157,3 +157,91 @@ fn parallel_chunks_match_the_plain_computation_on_random_inputs() {
 		}
 	}
 }
+
+#[test]
+fn norms_are_exact_integer_square_roots() {
+	assert_eq!(norm(&[3, 4]), 5);
+	assert_eq!(norm(&[1, 1]), 1, "√2 rounds down");
+	assert_eq!(norm(&[2, 2, 2, 2]), 4);
+	assert_eq!(norm(&[]), 0);
+	// 4 · 2⁶² = 2⁶⁴ exactly, past any f64-free shortcut.
+	assert_eq!(norm(&[i32::MIN; 4]), 1 << 32);
+	assert_eq!(norm(&[i32::MAX, i32::MAX]), 3_037_000_498);
+}
+
+#[test]
+fn clip_norms_by_hand() {
+	// Norms 50, 5, 13, 17 -> lower median 13; percent 100 -> B = 13.
+	let v = vec![vec![30, 40], vec![3, 4], vec![5, 12], vec![-8, 15], vec![-30, -40]];
+	let clipped = clip_norms(&updates(&v[..4], &[1; 4]), 100);
+	// 30·13/50 = 7.8 -> 7, 40·13/50 = 10.4 -> 10; 8·13/17 = 6.1 -> 6, 15·13/17 = 11.5 -> 11.
+	assert_eq!(clipped, vec![vec![7, 10], vec![3, 4], vec![5, 12], vec![-6, 11]]);
+	// Rounded toward zero for negative values too; norms 50, 5, 13, 17, 50 -> median 17; B 25.
+	let clipped = clip_norms(&updates(&v, &[1; 5]), 150);
+	// 30·25/50 = 15 exactly; -8, 15 (norm 17) is within the bound and kept.
+	assert_eq!(
+		clipped,
+		vec![vec![15, 20], vec![3, 4], vec![5, 12], vec![-8, 15], vec![-15, -20]]
+	);
+	// Weights play no part; one update is its own median and is kept at any percent >= 100.
+	assert_eq!(clip_norms(&updates(&v[..1], &[7]), 100), vec![vec![30, 40]]);
+	// percent 0 switches clipping off; no updates, nothing to clip.
+	assert_eq!(clip_norms(&updates(&v, &[1; 5]), 0), v);
+	assert_eq!(clip_norms(&[], 150), Vec::<Vec<i32>>::new());
+	// A median of zero norm (most updates empty) clips every other update to zero.
+	let z = vec![vec![0, 0], vec![0, 0], vec![5, 5]];
+	assert_eq!(clip_norms(&updates(&z, &[1; 3]), 300), vec![vec![0, 0]; 3]);
+}
+
+/// `n` random updates of realistic size: lengths spread over a factor of 20.
+fn random_updates(n: usize, dimension: usize, seed: u64) -> Vec<Vec<i32>> {
+	let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+	(0..n)
+		.map(|_| {
+			let size: i32 = rng.random_range(500..10_000);
+			(0..dimension).map(|_| rng.random_range(-size..=size)).collect()
+		})
+		.collect()
+}
+
+#[test]
+fn clipping_bounds_every_norm_keeps_the_rest_and_is_idempotent() {
+	for (n, dimension, seed) in [(5, 100, 1), (8, 2410, 2), (11, 1000, 3), (2, 50, 4)] {
+		let v = random_updates(n, dimension, seed);
+		let inputs = updates(&v, &vec![1; n]);
+		let mut norms: Vec<u64> = v.iter().map(|u| norm(u)).collect();
+		norms.sort_unstable();
+		let bound = norms[(n - 1) / 2] * 150 / 100;
+		let clipped = clip_norms(&inputs, 150);
+		let mut changed = 0;
+		for (before, after) in v.iter().zip(&clipped) {
+			assert!(norm(after) <= bound, "clipped to at most the bound");
+			if norm(before) <= bound {
+				assert_eq!(before, after, "within the bound: kept bit for bit");
+			} else {
+				changed += 1;
+				// Shrunk by one factor: the same direction, within rounding.
+				assert!(norm(after) + (dimension as f64).sqrt() as u64 + 1 >= bound);
+			}
+		}
+		assert!(n < 5 || changed > 0, "the test clips something");
+		let again = clip_norms(&updates(&clipped, &vec![1; n]), 150);
+		assert_eq!(again, clipped, "clipping twice changes nothing");
+	}
+}
+
+#[test]
+fn the_clipping_decision_does_not_depend_on_the_scale() {
+	let v = random_updates(9, 500, 5);
+	let decisions = |values: &[Vec<i32>]| -> Vec<bool> {
+		let clipped = clip_norms(&updates(values, &[1; 9]), 150);
+		values.iter().zip(&clipped).map(|(a, b)| a != b).collect()
+	};
+	let base = decisions(&v);
+	assert!(base.iter().any(|c| *c) && base.iter().any(|c| !*c), "{base:?}");
+	for factor in [3, 16, 101] {
+		let scaled: Vec<Vec<i32>> =
+			v.iter().map(|u| u.iter().map(|x| x * factor).collect()).collect();
+		assert_eq!(decisions(&scaled), base, "× {factor}");
+	}
+}

@@ -103,3 +103,55 @@ fn opencl_refuses_what_the_cpu_refuses_and_hands_back_what_it_cannot_take() {
 	assert_eq!(aggregator.aggregate(&AggregationRule::WeightedMean, &heavy), Ok(a.clone()));
 	assert!(aggregator.backend().starts_with("OpenCL on "));
 }
+
+/// A round's accepted set as aggregators compute it: clipped to 150 % of the median norm, then
+/// each rule with the updates' sample counts as weights, applied onto a global model. OpenCL
+/// and the CPU must give the same model bytes, or the aggregators would not agree.
+#[test]
+fn the_clipped_sample_weighted_aggregate_is_bit_identical() {
+	let Some(cl) = device() else { return };
+	let mut rng = ChaCha8Rng::seed_from_u64(12);
+	for (n, dimension) in [(1, 10), (4, 2410), (7, 5000), (10, 4097)] {
+		let mut values: Vec<Vec<i32>> = (0..n)
+			.map(|_| (0..dimension).map(|_| rng.random_range(-70_000..70_000)).collect())
+			.collect();
+		// One long update (a boosted poisoner the gate let through), so that the clip bites.
+		values[n - 1].iter_mut().for_each(|v| *v *= 10);
+		let samples: Vec<u64> = (0..n).map(|_| rng.random_range(20..2000)).collect();
+		let global: Vec<i32> =
+			(0..dimension).map(|_| rng.random_range(-50_000..50_000)).collect();
+		let accepted: Vec<Update> =
+			values.iter().zip(&samples).map(|(v, w)| Update { values: v, weight: *w }).collect();
+		let clipped = aggregate::clip_norms(&accepted, 150);
+		assert!(n == 1 || clipped[n - 1] != values[n - 1], "the long update is clipped");
+		let inputs: Vec<Update> =
+			clipped.iter().zip(&samples).map(|(v, w)| Update { values: v, weight: *w }).collect();
+		for rule in rules(n) {
+			let cpu = aggregate::apply(&global, &aggregate::aggregate(&rule, &inputs).unwrap());
+			let gpu = aggregate::apply(&global, &cl.aggregate(&rule, &inputs).unwrap());
+			assert!(cpu.unwrap() == gpu.unwrap(), "{rule:?} on {n} x {dimension} differs");
+		}
+	}
+
+	// And through the aggregator's own entry point, on a real model and validation set.
+	let data = crate::dataset::Dataset::bundled("digits").unwrap().subset(&[0, 1, 2, 3, 4]);
+	let arch = crate::model::Architecture::of(&crate::model::tests::mlp()).unwrap();
+	let device = burn::tensor::Device::flex();
+	let check = crate::evaluate::Validation { arch: &arch, scale: 1 << 16, data: &data, device: &device };
+	let dimension = arch.parameter_count();
+	let global = crate::codec::quantize(&arch.initial_parameters(1), 1 << 16).unwrap();
+	let mut values: Vec<Vec<i32>> = (0..6)
+		.map(|_| (0..dimension).map(|_| rng.random_range(-3_000..3_000)).collect())
+		.collect();
+	values[0].iter_mut().for_each(|v| *v *= -10);
+	let samples = [144u64, 150, 139, 160, 12, 1000];
+	let accepted: Vec<Update> =
+		values.iter().zip(&samples).map(|(v, w)| Update { values: v, weight: *w }).collect();
+	let on_opencl = Aggregator { opencl: Some(cl) };
+	for rule in rules(accepted.len()) {
+		let cpu = check.aggregate(&Aggregator::cpu(), &rule, 150, &global, &accepted).unwrap();
+		let gpu = check.aggregate(&on_opencl, &rule, 150, &global, &accepted).unwrap();
+		assert!(cpu.model == gpu.model, "{rule:?} differs");
+		assert_eq!(cpu.quality, gpu.quality);
+	}
+}

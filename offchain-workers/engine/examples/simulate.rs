@@ -1,0 +1,111 @@
+//! The simulator without the node, for measuring in the release profile of the engine alone:
+//!
+//! ```sh
+//! cargo run --release -p cohort-ml --example simulate -- --owners 10 --split label-skew:2 \
+//!     --rounds 30 --attack scale:-10 --attackers 2
+//! ```
+//!
+//! It takes a subset of `cohort-node simulate`'s flags (same names, same defaults): `--dataset`,
+//! `--owners`, `--split`, `--rule`, `--rounds`, `--epochs`, `--batch-size`, `--learning-rate`,
+//! `--dp`, `--attack` (repeatable), `--attackers`, `--no-gate`, `--min-score`, `--slash-below`,
+//! `--clip-norm-percent`, `--aggregators`, `--reward`, `--seed`. `cohort-node simulate` is the
+//! command a person runs; this is the same engine call.
+
+use cohort_ml::{
+	attack::Attack,
+	dataset::Dataset,
+	opencl::Aggregator,
+	simulate::{parse_rule, Simulation, Split, RECOMMENDED_GATE, ROUND_HEADER},
+	train::TrainingConfig,
+};
+use cohort_primitives::{task::Optimizer, AggregationRule, ModelSpec};
+
+fn main() -> Result<(), String> {
+	let mut args = std::env::args().skip(1);
+	let mut dataset = "digits".to_string();
+	let mut simulation = Simulation {
+		data: Dataset::bundled("digits").map_err(|e| e.to_string())?,
+		validation_percent: 20,
+		model: ModelSpec::Mlp { input: 64, hidden: vec![32].try_into().unwrap(), classes: 10 },
+		owners: 10,
+		split: Split::LabelSkew(2),
+		rule: AggregationRule::WeightedMean,
+		rounds: 30,
+		training: TrainingConfig {
+			epochs: 5,
+			batch_size: 32,
+			optimizer: Optimizer::Sgd,
+			learning_rate: 0.1,
+			fedprox_mu: 0.0,
+			dp: None,
+			seed: 0,
+		},
+		scale: 1 << 16,
+		attackers: Vec::new(),
+		gate: Some(RECOMMENDED_GATE),
+		aggregators: 3,
+		reward: 1_000_000,
+		seed: 1,
+	};
+	let (mut attacks, mut attackers) = (Vec::<Attack>::new(), None);
+	let mut gate = RECOMMENDED_GATE;
+	let mut no_gate = false;
+	let number = |v: Option<String>| -> Result<f64, String> {
+		v.ok_or("a flag needs a value")?.parse::<f64>().map_err(|e| e.to_string())
+	};
+	while let Some(flag) = args.next() {
+		match flag.as_str() {
+			"--dataset" => dataset = args.next().ok_or("--dataset needs a value")?,
+			"--owners" => simulation.owners = number(args.next())? as usize,
+			"--split" => simulation.split = args.next().ok_or("--split needs a value")?.parse()?,
+			"--rule" => simulation.rule = parse_rule(&args.next().ok_or("--rule needs a value")?)?,
+			"--rounds" => simulation.rounds = number(args.next())? as u32,
+			"--epochs" => simulation.training.epochs = number(args.next())? as u16,
+			"--batch-size" => simulation.training.batch_size = number(args.next())? as u16,
+			"--learning-rate" => simulation.training.learning_rate = number(args.next())?,
+			"--dp" => {
+				let v = args.next().ok_or("--dp needs clip:noise")?;
+				let (c, n) = v.split_once(':').ok_or("--dp needs clip:noise")?;
+				simulation.training.dp = Some((
+					c.parse().map_err(|_| "bad clip")?,
+					n.parse().map_err(|_| "bad noise")?,
+				));
+			},
+			"--attack" => attacks.push(args.next().ok_or("--attack needs a value")?.parse()?),
+			"--attackers" => attackers = Some(number(args.next())? as usize),
+			"--no-gate" => no_gate = true,
+			"--min-score" => gate.min_score = number(args.next())? as u32,
+			"--slash-below" => gate.slash_below = number(args.next())? as u32,
+			"--clip-norm-percent" => gate.clip_norm_percent = number(args.next())? as u32,
+			"--aggregators" => simulation.aggregators = number(args.next())? as usize,
+			"--reward" => simulation.reward = number(args.next())? as u128,
+			"--seed" => simulation.seed = number(args.next())? as u64,
+			other => return Err(format!("unknown flag {other}")),
+		}
+	}
+	if dataset != "digits" {
+		let data = Dataset::bundled(&dataset.replace('-', "_"))
+			.or_else(|_| Dataset::load(std::path::Path::new(&dataset)))
+			.map_err(|e| e.to_string())?;
+		simulation.model = ModelSpec::Mlp {
+			input: data.feature_count as u32,
+			hidden: vec![32].try_into().unwrap(),
+			classes: data.class_count as u32,
+		};
+		simulation.data = data;
+	}
+	let count = attackers.unwrap_or(attacks.len());
+	if count > 0 && attacks.is_empty() {
+		return Err("--attackers needs --attack".into());
+	}
+	simulation.attackers = attacks.iter().copied().cycle().take(count).collect();
+	simulation.gate = (!no_gate).then_some(gate);
+	println!("{ROUND_HEADER}");
+	let started = std::time::Instant::now();
+	let outcome = simulation
+		.run(&Aggregator::detect(), &cohort_ml::training_device(), |r| println!("{r}"))
+		.map_err(|e| e.to_string())?;
+	println!("{outcome}");
+	println!("({:.1} s)", started.elapsed().as_secs_f32());
+	Ok(())
+}
