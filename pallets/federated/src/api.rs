@@ -230,7 +230,11 @@ impl<T: Config> Pallet<T> {
 				);
 				let revealed = round.revealed_updates().count();
 				ensure!(
-					round.aggregators.iter().filter_map(|a| a.scores.as_ref()).all(|s| s.len() == revealed),
+					round
+						.aggregators
+						.iter()
+						.filter_map(|a| a.scores.as_ref())
+						.all(|s| s.len() == revealed),
 					"every revealed score list has one score per revealed update"
 				);
 				ensure!(
@@ -244,9 +248,11 @@ impl<T: Config> Pallet<T> {
 				if scored {
 					let gate = info.spec.gate;
 					ensure!(
-						round.trainers.iter().filter(|t| t.update.is_some()).all(|t| t
-							.score
-							.is_some_and(|s| gate.accepts(s) == t.accepted)),
+						round
+							.trainers
+							.iter()
+							.filter(|t| t.update.is_some())
+							.all(|t| t.score.is_some_and(|s| gate.accepts(s) == t.accepted)),
 						"past scoring, exactly the updates at or above the gate are accepted"
 					);
 				}

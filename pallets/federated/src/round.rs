@@ -294,9 +294,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let gate = info.spec.gate;
 		let mut accepted = 0u32;
-		for (slot, score) in
-			record.trainers.iter_mut().filter(|t| t.update.is_some()).zip(scores)
-		{
+		for (slot, score) in record.trainers.iter_mut().filter(|t| t.update.is_some()).zip(scores) {
 			// Every revealed score list has one score per update (checked on reveal), and at
 			// least a quorum (> 0) revealed: every update has a median.
 			let score = score.unwrap_or_default();
@@ -402,8 +400,12 @@ impl<T: Config> Pallet<T> {
 		let reward: u128 = info.spec.reward_per_round.min(info.budget).unique_saturated_into();
 		let aggregator_pool = info.spec.aggregator_share * reward;
 		let trainer_pool = reward.saturating_sub(aggregator_pool);
-		let scores: Vec<_> =
-			record.trainers.iter().filter(|t| t.accepted).map(|t| t.score.unwrap_or_default()).collect();
+		let scores: Vec<_> = record
+			.trainers
+			.iter()
+			.filter(|t| t.accepted)
+			.map(|t| t.score.unwrap_or_default())
+			.collect();
 		let trainer_shares = payout::proportional_shares(trainer_pool, &scores);
 		let aggregator_share = aggregator_pool / agreeing.len().max(1) as u128;
 

@@ -123,15 +123,7 @@ fn a_lazy_aggregator_cannot_copy_a_result() {
 		// Now the result is public; copying it does not open the lazy commitment.
 		for salt_ in [salt(lazy), salt(AGGREGATORS[0])] {
 			assert_noop!(
-				Federated::reveal_aggregate(
-					origin(lazy),
-					task,
-					0,
-					hash(&agg),
-					s,
-					salt_,
-					None
-				),
+				Federated::reveal_aggregate(origin(lazy), task, 0, hash(&agg), s, salt_, None),
 				Error::<Test>::CommitmentMismatch
 			);
 		}
@@ -160,15 +152,7 @@ fn a_copied_aggregate_commitment_opens_for_nobody_but_its_author() {
 		commit_agg(task, 0, AGGREGATORS[1], &agg, s);
 		reveal_agg(task, 0, honest, &agg, s);
 		assert_noop!(
-			Federated::reveal_aggregate(
-				origin(lazy),
-				task,
-				0,
-				hash(&agg),
-				s,
-				salt(honest),
-				None
-			),
+			Federated::reveal_aggregate(origin(lazy), task, 0, hash(&agg), s, salt(honest), None),
 			Error::<Test>::CommitmentMismatch
 		);
 	});

@@ -73,7 +73,8 @@ fn spec() -> TaskSpec<Balance, u64> {
 
 const PARAMS: u32 = 6;
 /// Accept from 550_000, slash below 400_000, clip at three times the median norm.
-const GATE: ScoreGate = ScoreGate { min_score: 550_000, slash_below: 400_000, clip_norm_percent: 300 };
+const GATE: ScoreGate =
+	ScoreGate { min_score: 550_000, slash_below: 400_000, clip_norm_percent: 300 };
 const MAX_SAMPLES: u32 = 1_000;
 /// A score every test aggregator gives an update it accepts.
 const GOOD: u32 = 800_000;
@@ -720,7 +721,7 @@ fn commit_refuses_what_it_must() {
 // ---- reveal --------------------------------------------------------------------------------
 
 #[test]
-fn reveal_keeps_hash_length_and_position_and_opens_aggregation() {
+fn reveal_keeps_hash_length_position_and_samples_and_opens_scoring() {
 	test(|| {
 		let task = started_task();
 		TRAINERS.iter().for_each(|t| commit(task, 0, *t));
@@ -745,8 +746,9 @@ fn reveal_keeps_hash_length_and_position_and_opens_aggregation() {
 		reveal(task, 0, TRAINERS[1]);
 		reveal(task, 0, TRAINERS[2]);
 		let r = round(task, 0);
-		assert_eq!((r.phase, r.phase_ends), (Phase::Aggregate, 3 + 3));
-		assert!(events().contains(&Event::AggregationOpened {
+		assert_eq!((r.phase, r.phase_ends), (Phase::Score, 3 + 3));
+		assert!(r.trainers.iter().all(|t| t.samples == 100 && t.score.is_none() && !t.accepted));
+		assert!(events().contains(&Event::ScoringOpened {
 			task,
 			round: 0,
 			updates: 3,
@@ -936,7 +938,8 @@ fn reveal_aggregate_refuses_what_it_must() {
 		);
 		// What does not match the commitment: other metrics, another hash, another salt.
 		let other = RoundMetrics { accuracy_micros: 999_999, ..ok };
-		for (hash_, s, salt_) in [(h, other, salt(a)), (H256::zero(), ok, salt(a)), (h, ok, [0; 32])]
+		for (hash_, s, salt_) in
+			[(h, other, salt(a)), (H256::zero(), ok, salt(a)), (h, ok, [0; 32])]
 		{
 			assert_noop!(
 				Federated::reveal_aggregate(
@@ -960,12 +963,7 @@ fn reveal_aggregate_refuses_what_it_must() {
 			(H256::zero(), ok, Some(agg.clone()), Error::<Test>::AggregateHashMismatch),
 			(hash(&as_update), ok, Some(as_update.clone()), Error::<Test>::PayloadHeaderMismatch),
 			(hash(&short), ok, Some(short.clone()), Error::<Test>::MalformedPayload),
-			(
-				hash(&with_samples),
-				ok,
-				Some(with_samples.clone()),
-				Error::<Test>::SamplesOutOfRange,
-			),
+			(hash(&with_samples), ok, Some(with_samples.clone()), Error::<Test>::SamplesOutOfRange),
 		];
 		for (hash_, m, carried, error) in cases {
 			frame_support::storage::with_transaction(|| {
@@ -1036,7 +1034,12 @@ fn commit_scores_records_and_opens_the_score_reveal_when_all_committed() {
 			Error::<Test>::NotSelectedAggregator
 		);
 		assert_ok!(Federated::commit_scores(origin(21), task, 0, c));
-		assert!(events().contains(&Event::ScoresCommitted { task, round: 0, who: 21, commitment: c }));
+		assert!(events().contains(&Event::ScoresCommitted {
+			task,
+			round: 0,
+			who: 21,
+			commitment: c
+		}));
 		assert_noop!(
 			Federated::commit_scores(origin(21), task, 0, c),
 			Error::<Test>::AlreadyCommitted
@@ -1095,8 +1098,13 @@ fn reveal_scores_refuses_what_it_must() {
 		] {
 			frame_support::storage::with_transaction(|| {
 				Rounds::<Test>::mutate(task, 0, |r| {
-					r.as_mut().unwrap().aggregators[0].score_commitment =
-						Some(score_commitment(&a, task, 0, &s, &salt(a)));
+					r.as_mut()
+						.unwrap()
+						.aggregators
+						.iter_mut()
+						.find(|x| x.who == a)
+						.unwrap()
+						.score_commitment = Some(score_commitment(&a, task, 0, &s, &salt(a)));
 				});
 				let result = Federated::reveal_scores(origin(a), task, 0, scores(&s), salt(a));
 				assert_eq!(result, Err(error.into()));
@@ -1105,7 +1113,12 @@ fn reveal_scores_refuses_what_it_must() {
 			.unwrap();
 		}
 		reveal_sc(task, 0, a, ok);
-		assert!(events().contains(&Event::ScoresRevealed { task, round: 0, who: a, scores: ok.to_vec() }));
+		assert!(events().contains(&Event::ScoresRevealed {
+			task,
+			round: 0,
+			who: a,
+			scores: ok.to_vec()
+		}));
 		assert_noop!(
 			Federated::reveal_scores(origin(a), task, 0, scores(ok), salt(a)),
 			Error::<Test>::AlreadyRevealed
@@ -1113,7 +1126,12 @@ fn reveal_scores_refuses_what_it_must() {
 		// The last committed aggregator reveals: the accepted set is fixed at once.
 		reveal_sc(task, 0, AGGREGATORS[1], ok);
 		assert_eq!(round(task, 0).phase, Phase::Aggregate);
-		assert!(events().contains(&Event::AggregationOpened { task, round: 0, updates: 3, commit_by: 9 }));
+		assert!(events().contains(&Event::AggregationOpened {
+			task,
+			round: 0,
+			updates: 3,
+			commit_by: 9
+		}));
 	});
 }
 
@@ -1220,7 +1238,10 @@ fn updates_must_claim_samples_within_the_task_bound() {
 		assert_ok!(Federated::commit_update(origin(t), task, 0, commitment(task, 0, t, &most)));
 		TRAINERS[1..].iter().for_each(|o| commit(task, 0, *o));
 		assert_ok!(Federated::reveal_update(origin(t), task, 0, bounded(most), salt(t)));
-		assert_eq!(round(task, 0).trainers.iter().find(|s| s.who == t).unwrap().samples, MAX_SAMPLES);
+		assert_eq!(
+			round(task, 0).trainers.iter().find(|s| s.who == t).unwrap().samples,
+			MAX_SAMPLES
+		);
 	});
 }
 
@@ -1254,7 +1275,12 @@ fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
 		assert!(matches!(Federated::duties(&t1)[..], [Duty::Reveal { round: 0, .. }]));
 		TRAINERS.iter().for_each(|t| reveal(task, 0, *t));
 		assert!(Federated::duties(&t1).is_empty());
-		assert!(events().contains(&Event::ScoringOpened { task, round: 0, updates: 3, commit_by: 5 }));
+		assert!(events().contains(&Event::ScoringOpened {
+			task,
+			round: 0,
+			updates: 3,
+			commit_by: 5
+		}));
 		let Duty::Score { updates, global_model: None, commit_by: 5, .. } =
 			Federated::duties(&AGGREGATORS[0]).pop().unwrap()
 		else {
@@ -1378,7 +1404,10 @@ fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
 		assert!(ActiveTasks::<Test>::get().is_empty());
 		// The history: both rounds, oldest first, with their metrics.
 		let history = Federated::round_history(task);
-		assert_eq!(history.iter().map(|(i, s)| (*i, s.accepted)).collect::<Vec<_>>(), [(0, 2), (1, 3)]);
+		assert_eq!(
+			history.iter().map(|(i, s)| (*i, s.accepted)).collect::<Vec<_>>(),
+			[(0, 2), (1, 3)]
+		);
 		assert_eq!(history[1].1.metrics, Some(METRICS));
 		run_to_block(10);
 		assert!(Rounds::<Test>::get(task, 2).is_none(), "a finished task runs no more rounds");
@@ -1547,7 +1576,11 @@ fn a_dissenting_aggregator_is_penalised_and_the_quorum_wins() {
 		decide(
 			task,
 			0,
-			&[(AGGREGATORS[0], &forged[..], boast), (AGGREGATORS[1], &honest[..], m1), (AGGREGATORS[2], &honest[..], m2)],
+			&[
+				(AGGREGATORS[0], &forged[..], boast),
+				(AGGREGATORS[1], &honest[..], m1),
+				(AGGREGATORS[2], &honest[..], m2),
+			],
 		);
 		let r = round(task, 0);
 		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&honest) });
@@ -1576,7 +1609,11 @@ fn total_disagreement_fails_the_round_without_penalties() {
 		decide(
 			task,
 			0,
-			&AGGREGATORS.iter().zip(&results).map(|(a, r)| (*a, &r[..], METRICS)).collect::<Vec<_>>(),
+			&AGGREGATORS
+				.iter()
+				.zip(&results)
+				.map(|(a, r)| (*a, &r[..], METRICS))
+				.collect::<Vec<_>>(),
 		);
 		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NoQuorum });
 		assert!(AGGREGATORS.iter().all(|a| slashed(*a).is_empty()));
