@@ -3,7 +3,9 @@
 # finalizes blocks, the usual dev accounts hold COH. The ML worker runs in the node with four
 # simulated data owners and three aggregators, and a demo task (digits) starts at once, so
 # federated rounds show in the log and in Polkadot.js apps (COHORT_ML=0: without the worker;
-# COHORT_ML_CHEATERS=1: with a copying trainer and a lazy aggregator that the chain refuses).
+# COHORT_ML_CHEATERS=1: with a copying trainer and a lazy aggregator that the chain refuses;
+# COHORT_ML_POISONERS=scale:-10: with a data owner per attack, comma-separated, whose poisoned
+# updates the aggregators' scores keep out of the model).
 # State is thrown away on exit.
 # Extra arguments go to the node, e.g. `scripts/dev.sh --rpc-port 9955`.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -31,5 +33,6 @@ MSG
 # part by hand).
 ml=(--ml-worker --ml-demo-task)
 [ "${COHORT_ML_CHEATERS:-0}" = 1 ] && ml+=(--ml-dev-cheaters)
+[ -n "${COHORT_ML_POISONERS:-}" ] && ml+=(--ml-dev-poisoners "$COHORT_ML_POISONERS")
 [ "${COHORT_ML:-1}" = 0 ] && ml=()
 exec "$TESTED_NODE" --dev --tmp --rpc-cors all "${ml[@]}" "$@"

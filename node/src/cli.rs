@@ -81,6 +81,15 @@ pub struct MlWorkerParams {
 	/// aggregators, so that the honest ones still finish every round.
 	#[arg(long, requires = "ml_worker")]
 	pub ml_dev_cheaters: bool,
+
+	/// With `--dev --ml-worker`: add one poisoning data owner per attack, comma-separated:
+	/// `scale:<factor>` (sends factor × its update, e.g. `scale:-10`), `noise:<deviation>`
+	/// (sends Gaussian noise) or `label-flip` (trains on flipped labels). Each trains on a
+	/// label-skewed digits shard of its own, commits and reveals like an honest owner (dev keys
+	/// //1, //2, …, at most four); the aggregators' scores must keep its update out of the
+	/// model, and the chain slashes it. The demo task selects every trainer.
+	#[arg(long, value_name = "ATTACKS", value_delimiter = ',', requires = "ml_worker")]
+	pub ml_dev_poisoners: Vec<cohort_ml::attack::Attack>,
 }
 
 /// The node's command line.

@@ -201,6 +201,11 @@ pub fn run() -> sc_cli::Result<()> {
 						"--ml-dev-cheaters needs a development chain (--dev)".into(),
 					));
 				}
+				if !ml.ml_dev_poisoners.is_empty() && !dev {
+					return Err(sc_cli::Error::Input(
+						"--ml-dev-poisoners needs a development chain (--dev)".into(),
+					));
+				}
 				let ml = ml.ml_worker.then(|| crate::ml_worker::MlWorkerOptions {
 					data_dir: ml
 						.ml_data
@@ -209,6 +214,7 @@ pub fn run() -> sc_cli::Result<()> {
 					simulate_owners: dev,
 					demo_task: ml.ml_demo_task,
 					cheaters: ml.ml_dev_cheaters,
+					poisoners: ml.ml_dev_poisoners.clone(),
 				});
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<

@@ -44,6 +44,8 @@ pub struct MlWorkerOptions {
 	/// Add the dev cheaters: a copying trainer and a lazy copying aggregator
 	/// (`--ml-dev-cheaters`, with `--dev` only).
 	pub cheaters: bool,
+	/// Add one poisoning data owner per attack (`--ml-dev-poisoners`, with `--dev` only).
+	pub poisoners: Vec<cohort_ml::attack::Attack>,
 }
 
 type Pool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
@@ -131,15 +133,23 @@ impl Chain for NodeChain {
 		let trainers = record
 			.trainers
 			.into_iter()
-			.map(|t| TrainerView { who: t.who, commitment: t.commitment, update: t.update })
+			.map(|t| TrainerView {
+				who: t.who,
+				commitment: t.commitment,
+				update: t.update,
+				score: t.score,
+				accepted: t.accepted,
+			})
 			.collect();
 		let aggregators = record
 			.aggregators
 			.into_iter()
 			.map(|a| AggregatorView {
 				who: a.who,
+				score_commitment: a.score_commitment,
+				scores: a.scores.map(|s| s.into_inner()),
 				commitment: a.commitment,
-				revealed: a.submission.map(|s| (s.aggregate, s.scores.into_inner())),
+				revealed: a.submission.map(|s| (s.aggregate, s.metrics)),
 			})
 			.collect();
 		Ok(Some(RoundView { trainers, aggregators }))
@@ -195,15 +205,25 @@ impl Chain for NodeChain {
 			Action::Reveal { task, round, update, salt } => {
 				FederatedCall::reveal_update { task, round, update: bounded(update)?, salt }.into()
 			},
+			Action::CommitScores { task, round, commitment } => {
+				FederatedCall::commit_scores { task, round, commitment }.into()
+			},
+			Action::RevealScores { task, round, scores, salt } => FederatedCall::reveal_scores {
+				task,
+				round,
+				scores: scores.try_into().map_err(|_| err("too many scores"))?,
+				salt,
+			}
+			.into(),
 			Action::CommitAggregate { task, round, commitment } => {
 				FederatedCall::commit_aggregate { task, round, commitment }.into()
 			},
-			Action::RevealAggregate { task, round, aggregate, scores, salt, payload } => {
+			Action::RevealAggregate { task, round, aggregate, metrics, salt, payload } => {
 				FederatedCall::reveal_aggregate {
 					task,
 					round,
 					aggregate,
-					scores: scores.try_into().map_err(|_| err("too many scores"))?,
+					metrics,
 					salt,
 					payload: payload.map(bounded).transpose()?,
 				}
@@ -267,6 +287,20 @@ impl Chain for NodeChain {
 	}
 }
 
+/// A dev key's name in the worker's logs: what it is, and its secret URI.
+fn dev_name(key: &cohort_worker::dev::DevKey) -> String {
+	let uri = key.uri;
+	match (&key.auto_join, &key.behaviour) {
+		(_, Behaviour::CopyingTrainer) => format!("copying trainer ({uri})"),
+		(_, Behaviour::LazyAggregator) => format!("lazy aggregator ({uri})"),
+		(AutoJoin::Trainer { dataset, .. }, Behaviour::Poisoner(attack)) => {
+			format!("poisoner {dataset} {attack} ({uri})")
+		},
+		(AutoJoin::Trainer { dataset, .. }, _) => format!("owner {dataset} ({uri})"),
+		(AutoJoin::Aggregator { .. }, _) => format!("aggregator {uri}"),
+	}
+}
+
 /// Starts the worker as a task of the node (off the import path: a blocking task of its own),
 /// acting once per new best block.
 pub fn spawn(
@@ -280,19 +314,17 @@ pub fn spawn(
 	let mut participants = Vec::new();
 	let mut demo_owner = None;
 	if options.simulate_owners {
-		let validation = cohort_worker::dev::prepare(&mut data).map_err(|e| e.to_string())?;
+		let validation = cohort_worker::dev::prepare(&mut data, options.poisoners.len())
+			.map_err(|e| e.to_string())?;
 		let cheaters = options.cheaters.then(cohort_worker::dev::cheaters).unwrap_or_default();
-		for key in cohort_worker::dev::participants().into_iter().chain(cheaters) {
+		let poisoners = cohort_worker::dev::poisoners(&options.poisoners)?;
+		for key in cohort_worker::dev::participants().into_iter().chain(cheaters).chain(poisoners)
+		{
 			let uri = key.uri;
 			let public = keystore
 				.sr25519_generate_new(WORKER_KEY_TYPE, Some(uri))
 				.map_err(|e| e.to_string())?;
-			let name = match (&key.auto_join, key.behaviour) {
-				(_, Behaviour::CopyingTrainer) => format!("copying trainer ({uri})"),
-				(_, Behaviour::LazyAggregator) => format!("lazy aggregator ({uri})"),
-				(AutoJoin::Trainer { dataset, .. }, _) => format!("owner {dataset} ({uri})"),
-				(AutoJoin::Aggregator { .. }, _) => format!("aggregator {uri}"),
-			};
+			let name = dev_name(&key);
 			participants.push(Participant {
 				public,
 				name,
@@ -304,7 +336,11 @@ pub fn spawn(
 			let public = keystore
 				.sr25519_generate_new(WORKER_KEY_TYPE, Some(cohort_worker::dev::DEMO_OWNER))
 				.map_err(|e| e.to_string())?;
-			let spec = cohort_worker::dev::demo_task(validation, options.cheaters);
+			let spec = cohort_worker::dev::demo_task(
+				validation,
+				options.cheaters,
+				options.poisoners.len(),
+			);
 			demo_owner = Some((public, spec));
 		}
 	}
@@ -358,6 +394,47 @@ mod tests {
 		let funds = pallet_balances::Error::<cohort_runtime::Runtime>::InsufficientBalance;
 		assert_eq!(error_name(funds.into()), "Balances::InsufficientBalance");
 		assert_eq!(error_name(DispatchError::BadOrigin), "BadOrigin");
+	}
+
+	/// Every dev key the worker signs with (owners, aggregators, cheaters, poisoners, the demo
+	/// task's owner) must hold COH in the dev genesis: joining bonds it.
+	#[test]
+	fn every_dev_key_is_endowed_in_the_dev_genesis() {
+		use sp_core::{crypto::Ss58Codec, Pair};
+		let preset = cohort_runtime::genesis_config_presets::get_preset(
+			&sp_genesis_builder::DEV_RUNTIME_PRESET.into(),
+		)
+		.expect("the dev preset");
+		let genesis: serde_json::Value = serde_json::from_slice(&preset).unwrap();
+		let endowed: Vec<AccountId> = genesis["balances"]["balances"]
+			.as_array()
+			.expect("endowed accounts")
+			.iter()
+			.map(|entry| {
+				let address = entry[0].as_str().expect("an address");
+				AccountId::from_ss58check_with_version(address).expect("an SS58 address").0
+			})
+			.collect();
+		let attacks = vec!["scale:-10".parse().unwrap(); cohort_worker::dev::POISONER_URIS.len()];
+		let uris: Vec<&str> = cohort_worker::dev::participants()
+			.into_iter()
+			.chain(cohort_worker::dev::cheaters())
+			.chain(cohort_worker::dev::poisoners(&attacks).unwrap())
+			.map(|k| k.uri)
+			.chain([cohort_worker::dev::DEMO_OWNER])
+			.collect();
+		for uri in uris {
+			let account = AccountId::from(sr25519::Pair::from_string(uri, None).unwrap().public());
+			assert!(endowed.contains(&account), "{uri} is not endowed in the dev genesis");
+		}
+	}
+
+	#[test]
+	fn dev_keys_are_named_by_what_they_do() {
+		let attacks = ["label-flip".parse().unwrap()];
+		let poisoner = &cohort_worker::dev::poisoners(&attacks).unwrap()[0];
+		assert_eq!(dev_name(poisoner), "poisoner 5 label-flip (//1)");
+		assert_eq!(dev_name(&cohort_worker::dev::participants()[0]), "owner 1 (//Charlie)");
 	}
 
 	#[test]

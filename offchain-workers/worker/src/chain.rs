@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use cohort_primitives::{
 	api::{Duty, Membership},
-	DatasetId, PayloadRef, RoundIndex, Score, TaskId, TaskInfo, TaskSpec,
+	DatasetId, PayloadRef, RoundIndex, RoundMetrics, Score, TaskId, TaskInfo, TaskSpec,
 };
 use sp_core::{sr25519, H256};
 
@@ -27,6 +27,10 @@ pub enum Action {
 	Commit { task: TaskId, round: RoundIndex, commitment: H256 },
 	/// `Federated::reveal_update`.
 	Reveal { task: TaskId, round: RoundIndex, update: Vec<u8>, salt: [u8; 32] },
+	/// `Federated::commit_scores`.
+	CommitScores { task: TaskId, round: RoundIndex, commitment: H256 },
+	/// `Federated::reveal_scores`: one score per revealed update, in the round's order.
+	RevealScores { task: TaskId, round: RoundIndex, scores: Vec<Score>, salt: [u8; 32] },
 	/// `Federated::commit_aggregate`.
 	CommitAggregate { task: TaskId, round: RoundIndex, commitment: H256 },
 	/// `Federated::reveal_aggregate`: the payload travels only if no earlier reveal carried it.
@@ -34,7 +38,7 @@ pub enum Action {
 		task: TaskId,
 		round: RoundIndex,
 		aggregate: H256,
-		scores: Vec<Score>,
+		metrics: RoundMetrics,
 		salt: [u8; 32],
 		payload: Option<Vec<u8>>,
 	},
@@ -63,16 +67,24 @@ pub struct TrainerView {
 	pub commitment: Option<H256>,
 	/// Where its update is, once revealed and accepted.
 	pub update: Option<Payload>,
+	/// The median of the aggregators' scores of its update, once the scores are in.
+	pub score: Option<Score>,
+	/// Whether its update enters the model.
+	pub accepted: bool,
 }
 
 /// An aggregator's slot in a round, as the worker sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AggregatorView {
 	pub who: AccountId,
-	/// Its commitment, once committed.
+	/// Its commitment to scores, once committed.
+	pub score_commitment: Option<H256>,
+	/// The scores it revealed, once accepted.
+	pub scores: Option<Vec<Score>>,
+	/// Its commitment to a result, once committed.
 	pub commitment: Option<H256>,
-	/// The aggregate hash and scores it revealed, once accepted.
-	pub revealed: Option<(H256, Vec<Score>)>,
+	/// The aggregate hash and metrics it revealed, once accepted.
+	pub revealed: Option<(H256, RoundMetrics)>,
 }
 
 /// A round of a task, as the worker needs it (the runtime's round record, trimmed).

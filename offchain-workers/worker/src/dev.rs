@@ -6,13 +6,19 @@
 //! owners and the aggregators sign with well-known dev keys, endowed in the dev genesis.
 //!
 //! With `--ml-dev-cheaters`, two more dev keys join: a trainer that copies another's commitment
-//! and update, and an aggregator that copies another's result ([`cheaters`]); the chain refuses
-//! both, and the demo task is shaped so that the honest ones still finish every round.
+//! and update, and an aggregator that copies another's scores and result ([`cheaters`]); the
+//! chain refuses both, and the demo task is shaped so that the honest ones still finish every
+//! round.
+//!
+//! With `--ml-dev-poisoners <attack>,…`, one more data owner joins per attack ([`poisoners`]),
+//! on a label-skewed shard of its own: it trains, commits and reveals like an honest owner, but
+//! what it reveals is poisoned (scaled, noised, or trained on flipped labels). The aggregators'
+//! scores must keep it out of the model, and the chain slashes it.
 
-use cohort_ml::{dataset::Dataset, partition::label_skew};
+use cohort_ml::{attack::Attack, dataset::Dataset, partition::label_skew};
 use cohort_primitives::{
 	task::{InitialModel, Optimizer, PhaseLengths, TrainingParams},
-	AggregationRule, DatasetId, ModelSpec, TaskSpec,
+	AggregationRule, DatasetId, ModelSpec, ScoreGate, TaskSpec,
 };
 use sp_core::H256;
 use sp_runtime::Perbill;
@@ -30,6 +36,14 @@ pub const OWNERS: usize = 4;
 pub const LABELS_PER_OWNER: usize = 3;
 /// Seeds the validation cut and the owners' split.
 pub const SPLIT_SEED: u64 = 2026;
+/// Seeds the poisoners' split of the same training part (another label-skewed cut, so that each
+/// poisoner holds data like an honest owner's, and the honest owners' data is the same with or
+/// without poisoners).
+pub const POISONER_SPLIT_SEED: u64 = SPLIT_SEED + 1;
+/// The dev keys of the poisoners, in the order of `--ml-dev-poisoners`: sp-keyring's numeric
+/// accounts (`Sr25519Keyring::numeric(1)`, …), since every well-known dev account already has
+/// a part. The dev genesis must endow them.
+pub const POISONER_URIS: [&str; 4] = ["//1", "//2", "//3", "//4"];
 /// One COH in the chain's smallest unit (12 decimals).
 pub const COH: Balance = 1_000_000_000_000;
 /// A dev participant's bond: 100 COH, above what the demo task asks of either role (the
@@ -39,7 +53,7 @@ pub const DEV_BOND: Balance = 100 * COH;
 pub const DEMO_REWARD: Balance = 10 * COH;
 
 /// A dev key: its secret URI, what it joins, and how it behaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DevKey {
 	pub uri: &'static str,
 	pub auto_join: AutoJoin,
@@ -78,14 +92,41 @@ pub fn cheaters() -> Vec<DevKey> {
 	]
 }
 
+/// The dev poisoners (`--ml-dev-poisoners`): one data owner per attack, on datasets
+/// `OWNERS + 1`, `OWNERS + 2`, …, signing with [`POISONER_URIS`]. At most that many.
+pub fn poisoners(attacks: &[Attack]) -> Result<Vec<DevKey>, String> {
+	if attacks.len() > POISONER_URIS.len() {
+		return Err(format!(
+			"{} poisoners asked for, the dev chain has keys for {}",
+			attacks.len(),
+			POISONER_URIS.len()
+		));
+	}
+	Ok(attacks
+		.iter()
+		.zip(POISONER_URIS)
+		.enumerate()
+		.map(|(i, (attack, uri))| DevKey {
+			uri,
+			auto_join: AutoJoin::Trainer { dataset: poisoner_dataset(i), bond: DEV_BOND },
+			behaviour: Behaviour::Poisoner(attack.clone()),
+		})
+		.collect())
+}
+
+/// The dataset of the `i`-th poisoner (from 0).
+pub fn poisoner_dataset(i: usize) -> DatasetId {
+	(OWNERS + 1 + i) as DatasetId
+}
+
 /// The dev validation set: 20% of digits.
 pub fn validation_set() -> Dataset {
 	Dataset::bundled("digits").expect("digits is bundled").split(20, SPLIT_SEED).1
 }
 
-/// Writes the owners' datasets and the validation set into `data`; returns the validation
-/// set's hash (what a task names in `validation_set`).
-pub fn prepare(data: &mut DataDir) -> Result<H256, DataError> {
+/// Writes the owners' datasets, `poisoners` poisoners' datasets and the validation set into
+/// `data`; returns the validation set's hash (what a task names in `validation_set`).
+pub fn prepare(data: &mut DataDir, poisoners: usize) -> Result<H256, DataError> {
 	let (train, validation) =
 		Dataset::bundled("digits").expect("digits is bundled").split(20, SPLIT_SEED);
 	let parts = label_skew(&train.labels, OWNERS, LABELS_PER_OWNER, SPLIT_SEED)
@@ -93,21 +134,40 @@ pub fn prepare(data: &mut DataDir) -> Result<H256, DataError> {
 	for (i, part) in parts.iter().enumerate() {
 		data.write_dataset(i as DatasetId + 1, &train.subset(part))?;
 	}
+	// Cut like the owners' (another seed): a poisoner's shard looks like an honest owner's.
+	let parts = label_skew(&train.labels, OWNERS, LABELS_PER_OWNER, POISONER_SPLIT_SEED)
+		.expect("owners and labels are positive");
+	for i in 0..poisoners {
+		data.write_dataset(poisoner_dataset(i), &train.subset(&parts[i % OWNERS]))?;
+	}
 	data.write_validation(&validation)
 }
 
 /// The dev key that owns the demo task (`--ml-demo-task`).
 pub const DEMO_OWNER: &str = "//Ferdie//stash";
 
-/// The demo task: an MLP (64 → 32 → 10) on the simulated owners' digits, ten rounds.
+/// The demo task's score gate: the one `docs/scoring.md` recommends, measured with the
+/// simulator. An update enters the model if it points at least a little the way the
+/// aggregators' reference update does (cosine ≥ 0.1), its trainer is slashed if it points away
+/// (cosine < −0.1), and accepted updates are clipped to 1.5 × their median norm.
+pub const DEMO_GATE: ScoreGate = cohort_ml::simulate::RECOMMENDED_GATE;
+/// The most samples an update of the demo task may claim: above every digits shard.
+pub const DEMO_MAX_SAMPLES: u32 = 2_000;
+
+/// The demo task: an MLP (64 → 32 → 10) on the simulated owners' digits, ten rounds, FedAvg
+/// weighted by samples behind [`DEMO_GATE`].
 ///
-/// Without cheaters: the four owners in every round, two of the three aggregators, both must
-/// agree. With them (`cheaters`): five trainers, of whom four must reveal (the copier never
-/// does validly), and four aggregators, of whom three must agree (the lazy one never does):
-/// every honest participant still finishes every round.
-pub fn demo_task(validation_set: H256, cheaters: bool) -> TaskSpec<Balance, BlockNumber> {
-	let (max_trainers, aggregators, quorum) =
-		if cheaters { (OWNERS as u32 + 1, 4, 3) } else { (OWNERS as u32, 2, 2) };
+/// Every trainer is selected in every round: the four owners, the copier (`cheaters`) and the
+/// `poisoners`; the four honest owners suffice. Without cheaters, two of the three aggregators
+/// are selected and both must agree. With them: all four, of whom three must agree (the lazy
+/// one never does validly). Every honest participant finishes every round.
+pub fn demo_task(
+	validation_set: H256,
+	cheaters: bool,
+	poisoners: usize,
+) -> TaskSpec<Balance, BlockNumber> {
+	let max_trainers = OWNERS as u32 + cheaters as u32 + poisoners as u32;
+	let (aggregators, quorum) = if cheaters { (4, 3) } else { (2, 2) };
 	TaskSpec {
 		model: ModelSpec::Mlp {
 			input: 64,
@@ -125,12 +185,22 @@ pub fn demo_task(validation_set: H256, cheaters: bool) -> TaskSpec<Balance, Bloc
 		},
 		scale: 1 << 16,
 		aggregation: AggregationRule::WeightedMean,
+		gate: DEMO_GATE,
+		max_samples: DEMO_MAX_SAMPLES,
 		rounds: 10,
 		min_trainers: OWNERS as u32,
 		max_trainers,
 		aggregators,
 		quorum,
-		phases: PhaseLengths { commit: 20, reveal: 10, aggregate: 20, aggregate_reveal: 10 },
+		// Each phase closes early once everyone has acted; these bound a stalled one.
+		phases: PhaseLengths {
+			commit: 20,
+			reveal: 10,
+			score: 20,
+			score_reveal: 10,
+			aggregate: 20,
+			aggregate_reveal: 10,
+		},
 		max_payload_bytes: 64 * 1024,
 		reward_per_round: DEMO_REWARD,
 		aggregator_share: Perbill::from_percent(20),
@@ -145,10 +215,11 @@ mod tests {
 
 	#[test]
 	fn the_demo_task_leaves_room_for_the_cheaters_only_when_they_are_on() {
-		let honest = demo_task(H256::zero(), false);
+		let honest = demo_task(H256::zero(), false, 0);
 		assert_eq!((honest.min_trainers, honest.max_trainers), (4, 4));
 		assert_eq!((honest.aggregators, honest.quorum), (2, 2));
-		let with = demo_task(H256::zero(), true);
+		assert!(honest.gate.is_valid());
+		let with = demo_task(H256::zero(), true, 0);
 		let honest_aggregators = participants()
 			.iter()
 			.filter(|k| matches!(k.auto_join, AutoJoin::Aggregator { .. }))
@@ -160,5 +231,48 @@ mod tests {
 		assert_eq!(with.aggregators, honest_aggregators + 1);
 		assert!(with.quorum <= honest_aggregators && with.quorum * 2 > with.aggregators);
 		assert!(cheaters().iter().all(|c| c.behaviour != Behaviour::Honest));
+	}
+
+	#[test]
+	fn every_poisoner_is_selected_on_a_shard_of_its_own_and_the_honest_owners_suffice() {
+		let attacks: Vec<Attack> =
+			["scale:-10", "label-flip"].iter().map(|a| a.parse().unwrap()).collect();
+		let keys = poisoners(&attacks).unwrap();
+		assert_eq!(keys.len(), 2);
+		assert_eq!(keys[1].behaviour, Behaviour::Poisoner(attacks[1].clone()));
+		let datasets: Vec<_> = participants()
+			.iter()
+			.chain(&keys)
+			.filter_map(|k| match k.auto_join {
+				AutoJoin::Trainer { dataset, .. } => Some(dataset),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(datasets, vec![1, 2, 3, 4, 5, 6], "one dataset each");
+		let uris: Vec<_> = participants().iter().chain(&cheaters()).map(|k| k.uri).collect();
+		assert!(keys.iter().all(|k| !uris.contains(&k.uri) && k.uri != DEMO_OWNER));
+
+		let spec = demo_task(H256::zero(), true, 2);
+		assert_eq!(spec.max_trainers as usize, OWNERS + 1 + 2, "everyone is selected");
+		assert_eq!(spec.min_trainers as usize, OWNERS, "the honest owners alone suffice");
+		assert!(spec.max_samples >= 1_000 && spec.gate.is_valid());
+		assert!(poisoners(&vec![attacks[0].clone(); POISONER_URIS.len() + 1]).is_err());
+
+		// The poisoners' shards are written, label-skewed, and the honest owners' data does
+		// not change with them.
+		let dir = tempfile::tempdir().unwrap();
+		let mut data = DataDir::open(dir.path()).unwrap();
+		let validation = prepare(&mut data, 0).unwrap();
+		let honest = data.dataset(1).unwrap().clone();
+		assert!(data.dataset(poisoner_dataset(0)).is_err());
+		assert_eq!(prepare(&mut data, 2).unwrap(), validation);
+		assert_eq!(*data.dataset(1).unwrap(), honest);
+		for i in 0..2 {
+			let shard = data.dataset(poisoner_dataset(i)).unwrap();
+			let mut labels = shard.labels.clone();
+			labels.sort_unstable();
+			labels.dedup();
+			assert!(!shard.is_empty() && labels.len() == LABELS_PER_OWNER, "{labels:?}");
+		}
 	}
 }

@@ -4,8 +4,9 @@
 //! - Each submission is recorded *before* it is sent, then the extrinsic's hash once the pool
 //!   took it, then its outcome once a block carries it ([`Status`]). A submission not taken for
 //!   [`RETRY_BLOCKS`] is sent again; one the runtime refused is never sent again.
-//! - The opening of each commitment (update or aggregate, salt, scores) is sealed in a file of
-//!   its own under `sealed/` ([`crate::sealed`]), written before the commitment is sent.
+//! - The opening of each commitment (an update, scores, or an aggregate and its metrics, with
+//!   the salt) is sealed in a file of its own under `sealed/` ([`crate::sealed`]), written
+//!   before the commitment is sent.
 //! - Every file is written durably ([`crate::durable`]). A journal that cannot be read (torn by
 //!   a crash of the disk, say) is moved aside, kept for inspection, and the worker starts with an
 //!   empty one: the sealed files alone let it reveal what it committed.
@@ -40,7 +41,8 @@ pub const VERSION: u8 = 2;
 
 const LOG: &str = "cohort-worker";
 
-/// Which submission.
+/// Which submission. (New kinds go at the end: a journal of the same version must still
+/// decode.)
 #[derive(Encode, Decode, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
 	Join,
@@ -50,6 +52,9 @@ pub enum Kind {
 	/// `commit_aggregate`; its opening is sealed.
 	CommitAggregate,
 	RevealAggregate,
+	/// `commit_scores`; its opening is sealed.
+	CommitScores,
+	RevealScores,
 }
 
 impl Kind {
@@ -57,6 +62,7 @@ impl Kind {
 	pub fn reveal(self) -> Option<Kind> {
 		match self {
 			Kind::Commit => Some(Kind::Reveal),
+			Kind::CommitScores => Some(Kind::RevealScores),
 			Kind::CommitAggregate => Some(Kind::RevealAggregate),
 			_ => None,
 		}
@@ -70,6 +76,8 @@ impl Kind {
 			Kind::Reveal => "reveal_update",
 			Kind::CommitAggregate => "commit_aggregate",
 			Kind::RevealAggregate => "reveal_aggregate",
+			Kind::CommitScores => "commit_scores",
+			Kind::RevealScores => "reveal_scores",
 		}
 	}
 }
@@ -340,6 +348,7 @@ impl Journal {
 	fn sealed_path(&self, key: &Key) -> Option<PathBuf> {
 		let ext = match key.kind {
 			Kind::Commit => "update",
+			Kind::CommitScores => "scores",
 			Kind::CommitAggregate => "aggregate",
 			_ => return None,
 		};
@@ -359,7 +368,8 @@ impl Journal {
 			.collect()
 	}
 
-	/// Seals the opening of the commitment `key` (a `Commit` or `CommitAggregate` key) on disk.
+	/// Seals the opening of the commitment `key` (a `Commit`, `CommitScores` or
+	/// `CommitAggregate` key) on disk.
 	pub fn seal(&self, key: &Key, sealed: &Sealed) -> Result<(), JournalError> {
 		let path = self.sealed_path(key).expect("only commitments are sealed; qed");
 		durable::write(&path, &sealed.to_bytes()).map_err(io(&path))
@@ -387,11 +397,12 @@ fn decode_file(bytes: &[u8]) -> Option<BTreeMap<Key, Entry>> {
 	BTreeMap::decode_all(&mut &body[..]).ok()
 }
 
-/// `<task>-<round>-<who, hex>.update|aggregate`.
+/// `<task>-<round>-<who, hex>.update|scores|aggregate`.
 fn parse_sealed_name(name: &str) -> Option<Key> {
 	let (stem, ext) = name.rsplit_once('.')?;
 	let kind = match ext {
 		"update" => Kind::Commit,
+		"scores" => Kind::CommitScores,
 		"aggregate" => Kind::CommitAggregate,
 		_ => return None,
 	};

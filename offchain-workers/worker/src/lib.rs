@@ -1,7 +1,7 @@
 //! Cohort's ML worker: on each new block it asks the chain what each of its keys must do
-//! (`FederatedApi::duties`), trains, aggregates and scores with `cohort-ml`, and submits the
-//! commit and reveal extrinsics of trainers and aggregators; it reads what became of each of
-//! them from the blocks. It reaches the chain only through [`Chain`], so the node hosts it
+//! (`FederatedApi::duties`), trains, scores and aggregates with `cohort-ml`, and submits the
+//! commit and reveal extrinsics of trainers (updates) and aggregators (scores, then results);
+//! it reads what became of each of them from the blocks. It reaches the chain only through [`Chain`], so the node hosts it
 //! (`--ml-worker`) and a separate process could too.
 //!
 //! - [`chain`]: the trait, the actions it submits, the outcomes and rounds it reads;
@@ -10,7 +10,8 @@
 //!   nor repeats work; [`sealed`]: the opening of each commitment, in a file of its own;
 //!   [`durable`]: crash-safe file writes;
 //! - [`data`]: the data directory (trainers' datasets, validation sets);
-//! - [`dev`]: simulated data owners (and cheaters) on the bundled digits dataset for `--dev`;
+//! - [`dev`]: simulated data owners (and cheaters, and poisoners) on the bundled digits dataset
+//!   for `--dev`;
 //! - [`cache`], [`log_once`]: a bounded cache of global models; failure lines logged once.
 
 pub mod cache;

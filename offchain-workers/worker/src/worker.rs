@@ -25,7 +25,7 @@ use crate::{
 	log_once::LogOnce,
 };
 
-pub use duties::can_meet;
+pub use duties::{can_meet, claimed_samples, reference_seed};
 
 const LOG: &str = "cohort-worker";
 
@@ -47,18 +47,22 @@ pub enum AutoJoin {
 	Aggregator { bond: Balance },
 }
 
-/// How a key serves its duties. Only `--dev --ml-dev-cheaters` uses anything but
-/// [`Behaviour::Honest`]: to show the chain refusing cheats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a key serves its duties. Only `--dev --ml-dev-cheaters` and `--ml-dev-poisoners` use
+/// anything but [`Behaviour::Honest`]: to show the chain refusing cheats and poisoned updates.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Behaviour {
 	/// Trains, aggregates and reveals what it committed.
 	Honest,
 	/// Never trains: commits a copy of another trainer's commitment, then reveals that
 	/// trainer's update with a salt of its own. The chain must refuse the reveal.
 	CopyingTrainer,
-	/// Never aggregates: commits a random commitment, then reveals the first other
-	/// aggregator's result. The chain must refuse the reveal.
+	/// Never scores nor aggregates: commits random commitments, then reveals the first other
+	/// aggregator's scores and result. The chain must refuse the reveals.
 	LazyAggregator,
+	/// Trains on data poisoned by the attack (label flipping), poisons the update (scaled,
+	/// noised), and commits and reveals it as an honest trainer would. The aggregators' scores
+	/// must keep it out of the model.
+	Poisoner(cohort_ml::attack::Attack),
 }
 
 /// A key of the worker's key type in the node's keystore.
@@ -87,6 +91,7 @@ impl Participant {
 struct RoundClock {
 	started: Option<Instant>,
 	training: Duration,
+	scoring: Duration,
 	aggregation: Duration,
 }
 
@@ -94,6 +99,7 @@ struct RoundClock {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Work {
 	Training,
+	Scoring,
 	Aggregation,
 }
 
@@ -111,6 +117,8 @@ fn about(duty: &Duty<AccountId, BlockNumber>) -> (TaskId, RoundIndex) {
 	match *duty {
 		Duty::Train { task, round, .. }
 		| Duty::Reveal { task, round, .. }
+		| Duty::Score { task, round, .. }
+		| Duty::RevealScores { task, round, .. }
 		| Duty::Aggregate { task, round, .. }
 		| Duty::RevealAggregate { task, round, .. } => (task, round),
 	}
@@ -383,12 +391,14 @@ impl Worker {
 		if let Some(clock) = self.clocks.remove(&(task, previous)) {
 			if let Some(started) = clock.started {
 				let total = started.elapsed();
-				let waiting = total.saturating_sub(clock.training + clock.aggregation);
+				let busy = clock.training + clock.scoring + clock.aggregation;
+				let waiting = total.saturating_sub(busy);
 				log::info!(
 					target: LOG,
-					"⏱️ task {task} round {previous}: {:.1} s in all = training {:.1} s + aggregation {:.1} s + waiting for blocks {:.1} s",
+					"⏱️ task {task} round {previous}: {:.1} s in all = training {:.1} s + scoring {:.1} s + aggregation {:.1} s + waiting for blocks {:.1} s",
 					total.as_secs_f32(),
 					clock.training.as_secs_f32(),
+					clock.scoring.as_secs_f32(),
 					clock.aggregation.as_secs_f32(),
 					waiting.as_secs_f32(),
 				);

@@ -1,6 +1,7 @@
-//! The worker against a fake chain: the whole duty cycle of trainers and aggregators (commit,
-//! then reveal), restarts, a full journal, a torn journal, deadlines too close, extrinsics the
-//! runtime refuses, failures logged once, and the dev cheaters.
+//! The worker against a fake chain: the whole duty cycle of a round (trainers commit and reveal
+//! updates, aggregators commit and reveal scores, then results), restarts, a full journal, a
+//! torn journal, deadlines too close, extrinsics the runtime refuses, failures logged once, the
+//! dev cheaters and the dev poisoners.
 
 use std::{
 	cell::{Cell, RefCell},
@@ -12,11 +13,11 @@ use std::{
 
 use cohort_ml::codec;
 use cohort_primitives::{
-	api::{Duty, Membership},
-	commitment::{aggregate_commitment, update_commitment},
+	api::{AcceptedUpdate, Duty, Membership},
+	commitment::{aggregate_commitment, score_commitment, update_commitment},
 	task::{DpParams, Optimizer, PhaseLengths, TrainingParams},
-	AggregationRule, ModelSpec, PayloadKind, PayloadRef, RoundIndex, TaskId, TaskInfo, TaskSpec,
-	TaskStatus,
+	AggregationRule, ModelSpec, PayloadKind, PayloadRef, RoundIndex, RoundMetrics, ScoreGate,
+	TaskId, TaskInfo, TaskSpec, TaskStatus,
 };
 use cohort_worker::{
 	chain::{AccountId, AggregatorView, BlockNumber, Payload, Task, TrainerView, WorkerDuty},
@@ -152,12 +153,21 @@ fn task(validation: H256) -> Task {
 		},
 		scale: 1 << 16,
 		aggregation: AggregationRule::WeightedMean,
+		gate: ScoreGate { min_score: 550_000, slash_below: 400_000, clip_norm_percent: 300 },
+		max_samples: 2_000,
 		rounds: 3,
 		min_trainers: 2,
 		max_trainers: 2,
 		aggregators: 1,
 		quorum: 1,
-		phases: PhaseLengths { commit: 5, reveal: 5, aggregate: 5, aggregate_reveal: 5 },
+		phases: PhaseLengths {
+			commit: 5,
+			reveal: 5,
+			score: 5,
+			score_reveal: 5,
+			aggregate: 5,
+			aggregate_reveal: 5,
+		},
 		max_payload_bytes: 1 << 20,
 		reward_per_round: 100,
 		aggregator_share: Perbill::from_percent(10),
@@ -198,7 +208,7 @@ fn worker(dir: &Path, participants: Vec<Participant>) -> Worker {
 fn setup(now: BlockNumber) -> (tempfile::TempDir, FakeChain) {
 	let dir = tempfile::tempdir().unwrap();
 	let mut data = DataDir::open(dir.path()).unwrap();
-	let validation = cohort_worker::dev::prepare(&mut data).unwrap();
+	let validation = cohort_worker::dev::prepare(&mut data, 2).unwrap();
 	(dir, FakeChain::new(now, task(validation)))
 }
 
@@ -222,8 +232,62 @@ fn payload_ref(bytes: &[u8], block: BlockNumber) -> Payload {
 	}
 }
 
+/// What the worker's aggregators check scores and results against: the dev validation set.
+fn check<'a>(
+	chain: &FakeChain,
+	arch: &'a cohort_ml::model::Architecture,
+	data: &'a cohort_ml::dataset::Dataset,
+	device: &'a cohort_ml::Device,
+) -> cohort_ml::evaluate::Validation<'a> {
+	cohort_ml::evaluate::Validation { arch, scale: chain.tasks[&0].spec.scale, data, device }
+}
+
+/// The task's seeded initial model, quantized.
+fn initial_model(chain: &FakeChain) -> Vec<i32> {
+	let arch = cohort_ml::model::Architecture::of(&chain.tasks[&0].spec.model).unwrap();
+	codec::quantize(&arch.initial_parameters(9), 1 << 16).unwrap()
+}
+
+/// Trainers reveal the updates behind `commits` (after a restart of the worker `keys` make);
+/// the chain records them. Returns where each is, and the samples its header claims.
+fn reveal_updates(
+	dir: &Path,
+	chain: &mut FakeChain,
+	keys: Vec<Participant>,
+	commits: &[(sr25519::Public, Action, H256)],
+	round: RoundIndex,
+) -> Vec<(AccountId, Payload, u32)> {
+	for (who, ..) in commits {
+		let commitment = commitment_of(commits, *who);
+		chain.duties.insert(
+			(*who).into(),
+			vec![Duty::Reveal { task: 0, round, commitment, reveal_by: chain.now + 10 }],
+		);
+	}
+	let mut w = worker(dir, keys);
+	w.on_block(chain);
+	let mut refs = Vec::new();
+	for (who, action, _) in chain.take() {
+		let Action::Reveal { task: 0, round: r, update, salt } = action else { panic!("{action:?}") };
+		assert_eq!(r, round);
+		let author = AccountId::from(who);
+		assert_eq!(update_commitment(&author, 0, round, &update, &salt), commitment_of(commits, who));
+		let someone_else = AccountId::new([9; 32]);
+		assert_ne!(
+			update_commitment(&someone_else, 0, round, &update, &salt),
+			commitment_of(commits, who)
+		);
+		let (header, _) = codec::decode(&update).unwrap();
+		assert_eq!((header.kind, header.task, header.round), (PayloadKind::Update, 0, round));
+		chain.payloads.insert(codec::payload_hash(&update), update.clone());
+		refs.push((author, payload_ref(&update, chain.now + 1), header.samples));
+	}
+	chain.duties.clear();
+	refs
+}
+
 #[test]
-fn train_commit_restart_reveal_aggregate_commit_and_reveal() {
+fn a_round_end_to_end_with_a_restart_between_each_commit_and_its_reveal() {
 	let (dir, mut chain) = setup(10);
 	let (charlie, dave, aggregator) = (key("//Charlie"), key("//Dave"), key("//Alice//stash"));
 	let keys = || participants("cycle", &["//Charlie", "//Dave", "//Alice//stash"]);
@@ -240,46 +304,31 @@ fn train_commit_restart_reveal_aggregate_commit_and_reveal() {
 	assert!(chain.take().is_empty());
 	drop(w);
 
-	// After a restart, the reveal duty finds the sealed update behind each commitment.
-	for who in [charlie, dave] {
-		let commitment = commitment_of(&commits, who);
-		chain.duties.insert(
-			who.into(),
-			vec![Duty::Reveal { task: 0, round: 0, commitment, reveal_by: 20 }],
-		);
-	}
-	let mut w = worker(dir.path(), keys());
-	w.on_block(&chain);
-	let mut refs = Vec::new();
-	for (who, action, _) in chain.take() {
-		let Action::Reveal { task: 0, round: 0, update, salt } = action else { panic!() };
-		let author = AccountId::from(who);
-		assert_eq!(update_commitment(&author, 0, 0, &update, &salt), commitment_of(&commits, who));
-		let someone_else = AccountId::new([9; 32]);
-		assert_ne!(
-			update_commitment(&someone_else, 0, 0, &update, &salt),
-			commitment_of(&commits, who)
-		);
-		chain.payloads.insert(codec::payload_hash(&update), update.clone());
-		refs.push((author, payload_ref(&update, 12)));
-	}
+	// After a restart, each reveal finds the sealed update behind its commitment; each header
+	// claims the samples of the owner's shard (below the task's max_samples).
+	let refs = reveal_updates(dir.path(), &mut chain, keys(), &commits, 0);
 	assert_eq!(refs.len(), 2);
+	let mut data = DataDir::open(dir.path()).unwrap();
+	for (who, _, samples) in &refs {
+		let dataset = if *who == AccountId::from(charlie) { 1 } else { 2 };
+		assert_eq!(*samples as usize, data.dataset(dataset).unwrap().len());
+	}
+	let values: Vec<Vec<i32>> = refs
+		.iter()
+		.map(|(_, r, _)| codec::decode(&chain.payloads[&r.payload_hash]).unwrap().1)
+		.collect();
+	let updates: Vec<(AccountId, Payload)> =
+		refs.iter().map(|(who, at, _)| (who.clone(), at.clone())).collect();
 
-	// Aggregation: the aggregator commits to the aggregate and its scores, nothing more.
-	chain.duties.clear();
+	// Scoring: the aggregator commits to its scores, nothing more, and only once.
 	chain.duties.insert(
 		aggregator.into(),
-		vec![Duty::Aggregate {
-			task: 0,
-			round: 0,
-			global_model: None,
-			updates: refs.clone(),
-			commit_by: 25,
-		}],
+		vec![Duty::Score { task: 0, round: 0, global_model: None, updates, commit_by: 25 }],
 	);
+	let mut w = worker(dir.path(), keys());
 	w.on_block(&chain);
 	let actions = chain.take();
-	let [(who, Action::CommitAggregate { task: 0, round: 0, commitment }, _)] = &actions[..] else {
+	let [(who, Action::CommitScores { task: 0, round: 0, commitment }, _)] = &actions[..] else {
 		panic!("{actions:?}")
 	};
 	assert_eq!(*who, aggregator);
@@ -289,7 +338,64 @@ fn train_commit_restart_reveal_aggregate_commit_and_reveal() {
 	assert!(chain.take().is_empty(), "committed once");
 	drop(w);
 
-	// After a restart, it reveals what it committed: hash, scores, salt and the payload.
+	// After a restart, it reveals the scores it committed to: one per update, in the chain's
+	// order, exactly what the reference seeded by task and round gives.
+	chain.duties.insert(
+		aggregator.into(),
+		vec![Duty::RevealScores { task: 0, round: 0, commitment, reveal_by: 30 }],
+	);
+	let mut w = worker(dir.path(), keys());
+	w.on_block(&chain);
+	let actions = chain.take();
+	let [(_, Action::RevealScores { task: 0, round: 0, scores, salt }, _)] = &actions[..] else {
+		panic!("{actions:?}")
+	};
+	let author = AccountId::from(aggregator);
+	assert_eq!(score_commitment(&author, 0, 0, scores, salt), commitment);
+	let spec = chain.tasks[&0].spec.clone();
+	let arch = cohort_ml::model::Architecture::of(&spec.model).unwrap();
+	let validation = cohort_worker::dev::validation_set();
+	let device = cohort_ml::training_device();
+	let reference = cohort_ml::train::TrainingConfig::from_params(
+		&spec.training,
+		cohort_worker::worker::reference_seed(0, 0),
+	);
+	let inputs: Vec<&[i32]> = values.iter().map(Vec::as_slice).collect();
+	let start = initial_model(&chain);
+	let expected = check(&chain, &arch, &validation, &device).score(&start, &inputs, &reference);
+	assert_eq!(*scores, expected.unwrap());
+	assert!(scores.iter().all(|s| spec.gate.accepts(*s)), "honest owners pass: {scores:?}");
+	chain.duties.clear();
+
+	// Aggregation of exactly the accepted set, weighted by the samples the chain recorded (here
+	// not the headers' claims: the chain's word counts).
+	let accepted = |i: usize, samples| AcceptedUpdate {
+		who: refs[i].0.clone(),
+		update: refs[i].1.clone(),
+		samples,
+	};
+	chain.duties.insert(
+		aggregator.into(),
+		vec![Duty::Aggregate {
+			task: 0,
+			round: 0,
+			global_model: None,
+			updates: vec![accepted(0, 1), accepted(1, 3)],
+			commit_by: 35,
+		}],
+	);
+	w.on_block(&chain);
+	let actions = chain.take();
+	let [(_, Action::CommitAggregate { task: 0, round: 0, commitment }, _)] = &actions[..] else {
+		panic!("{actions:?}")
+	};
+	let commitment = *commitment;
+	chain.now = 13;
+	w.on_block(&chain);
+	assert!(chain.take().is_empty(), "committed once");
+	drop(w);
+
+	// After a restart, it reveals what it committed: hash, metrics, salt and the payload.
 	chain.duties.insert(
 		aggregator.into(),
 		vec![Duty::RevealAggregate {
@@ -297,34 +403,41 @@ fn train_commit_restart_reveal_aggregate_commit_and_reveal() {
 			round: 0,
 			commitment,
 			payload_known: vec![],
-			reveal_by: 30,
+			reveal_by: 40,
 		}],
 	);
 	let mut w = worker(dir.path(), keys());
 	w.on_block(&chain);
 	let actions = chain.take();
-	let [(_, Action::RevealAggregate { aggregate, scores, salt, payload: Some(payload), .. }, _)] =
+	let [(_, Action::RevealAggregate { aggregate, metrics, salt, payload: Some(payload), .. }, _)] =
 		&actions[..]
 	else {
 		panic!("{actions:?}")
 	};
-	let author = AccountId::from(aggregator);
-	assert_eq!(aggregate_commitment(&author, 0, 0, aggregate, scores, salt), commitment);
-	assert_eq!(scores.len(), 2);
+	assert_eq!(aggregate_commitment(&author, 0, 0, aggregate, metrics, salt), commitment);
 	assert_eq!(codec::payload_hash(payload), *aggregate);
-	// The aggregate is the global model plus the mean update.
 	let (header, model) = codec::decode(payload).unwrap();
-	assert_eq!(header.kind, PayloadKind::Aggregate);
-	let arch = cohort_ml::model::Architecture::of(&chain.tasks[&0].spec.model).unwrap();
-	let start = codec::quantize(&arch.initial_parameters(9), 1 << 16).unwrap();
-	let updates: Vec<Vec<i32>> = refs
-		.iter()
-		.map(|(_, r)| codec::decode(&chain.payloads[&r.payload_hash]).unwrap().1)
-		.collect();
-	let inputs: Vec<_> =
-		updates.iter().map(|u| cohort_ml::aggregate::Update { values: u, weight: 1 }).collect();
-	let mean = cohort_ml::aggregate::aggregate(&AggregationRule::WeightedMean, &inputs).unwrap();
-	assert_eq!(model, cohort_ml::aggregate::apply(&start, &mean).unwrap());
+	assert_eq!((header.kind, header.samples), (PayloadKind::Aggregate, 0));
+	let weighted = |w0, w1| {
+		let inputs = [
+			cohort_ml::aggregate::Update { values: &values[0], weight: w0 },
+			cohort_ml::aggregate::Update { values: &values[1], weight: w1 },
+		];
+		check(&chain, &arch, &validation, &device)
+			.aggregate(
+				&cohort_ml::opencl::Aggregator::cpu(),
+				&spec.aggregation,
+				spec.gate.clip_norm_percent,
+				&start,
+				&inputs,
+			)
+			.unwrap()
+	};
+	let expected = weighted(1, 3);
+	assert_eq!(model, expected.model);
+	assert_ne!(model, weighted(1, 1).model, "the weights count");
+	assert_eq!(*metrics, expected.quality.metrics());
+	assert!(metrics.accuracy_micros > 0 && *metrics != RoundMetrics::default());
 
 	// Not taken for RETRY_BLOCKS, and an earlier reveal carried this payload: only the hash.
 	let aggregate = *aggregate;
@@ -340,6 +453,63 @@ fn train_commit_restart_reveal_aggregate_commit_and_reveal() {
 		matches!(&again[..], [(_, Action::RevealAggregate { payload: None, .. }, _)]),
 		"{again:?}"
 	);
+}
+
+#[test]
+fn a_poisoner_trains_commits_and_reveals_like_an_owner_and_scores_below_the_slashing_line() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	// Below every shard: each update claims exactly this.
+	chain.tasks.get_mut(&0).unwrap().spec.max_samples = 100;
+	let (owner, poisoner, aggregator) = (key("//Charlie"), key("//1"), key("//Alice//stash"));
+	let keys = || {
+		let mut keys = participants("poison", &["//Charlie", "//Alice//stash"]);
+		keys.push(Participant {
+			behaviour: Behaviour::Poisoner("scale:-10".parse().unwrap()),
+			..Participant::new(poisoner, "poison //1".into())
+		});
+		keys
+	};
+	let poisoned_data = cohort_worker::dev::poisoner_dataset(0);
+	chain.duties.insert(owner.into(), vec![train(0, 0, 1, 15)]);
+	chain.duties.insert(poisoner.into(), vec![train(0, 0, poisoned_data, 15)]);
+	let mut w = worker(dir.path(), keys());
+	w.on_block(&chain);
+	let commits = chain.take();
+	assert_eq!(commits.len(), 2, "the poisoner commits like anyone");
+	assert_eq!(logged(log::Level::Info, &["poison //1", "poisoned by scale:-10"]).len(), 1);
+	drop(w);
+
+	let refs = reveal_updates(dir.path(), &mut chain, keys(), &commits, 0);
+	assert_eq!(refs.len(), 2, "and reveals like anyone");
+	assert!(refs.iter().all(|(.., samples)| *samples == 100), "claims bounded by max_samples");
+	let poisoner_at = refs.iter().position(|(who, ..)| *who == AccountId::from(poisoner)).unwrap();
+
+	let updates: Vec<(AccountId, Payload)> =
+		refs.iter().map(|(who, at, _)| (who.clone(), at.clone())).collect();
+	chain.duties.insert(
+		aggregator.into(),
+		vec![Duty::Score { task: 0, round: 0, global_model: None, updates, commit_by: 25 }],
+	);
+	let mut w = worker(dir.path(), keys());
+	w.on_block(&chain);
+	let actions = chain.take();
+	let [(_, Action::CommitScores { commitment, .. }, _)] = &actions[..] else {
+		panic!("{actions:?}")
+	};
+	chain.duties.insert(
+		aggregator.into(),
+		vec![Duty::RevealScores { task: 0, round: 0, commitment: *commitment, reveal_by: 30 }],
+	);
+	w.on_block(&chain);
+	let actions = chain.take();
+	let [(_, Action::RevealScores { scores, .. }, _)] = &actions[..] else { panic!("{actions:?}") };
+	let gate = chain.tasks[&0].spec.gate;
+	let honest = scores[1 - poisoner_at];
+	assert!(gate.slashes(scores[poisoner_at]), "the poisoned update is slashed: {scores:?}");
+	assert!(gate.accepts(honest), "the honest one enters the model: {scores:?}");
+	let line = logged(log::Level::Info, &["poison //Alice//stash scored 2 updates"]);
+	assert!(line.len() == 1 && line[0].contains("1 below the gate"), "{line:?}");
 }
 
 #[test]
@@ -555,8 +725,20 @@ fn the_copying_trainer_and_the_lazy_aggregator_copy_what_the_round_shows() {
 	chain.duties.insert(copier.into(), vec![train(0, 0, 1, 15)]);
 	let mut round = RoundView {
 		trainers: vec![
-			TrainerView { who: copier.into(), commitment: None, update: None },
-			TrainerView { who: victim.into(), commitment: None, update: None },
+			TrainerView {
+				who: copier.into(),
+				commitment: None,
+				update: None,
+				score: None,
+				accepted: false,
+			},
+			TrainerView {
+				who: victim.into(),
+				commitment: None,
+				update: None,
+				score: None,
+				accepted: false,
+			},
 		],
 		aggregators: vec![],
 	};
@@ -591,8 +773,53 @@ fn the_copying_trainer_and_the_lazy_aggregator_copy_what_the_round_shows() {
 		"{actions:?}"
 	);
 
-	// The lazy aggregator commits at once to something random...
+	// The lazy aggregator commits at once to scores it never computed...
 	chain.duties.clear();
+	let score =
+		|updates| Duty::Score { task: 0, round: 0, global_model: None, updates, commit_by: 25 };
+	chain.duties.insert(lazy.into(), vec![score(vec![])]);
+	w.on_block(&chain);
+	let actions = chain.take();
+	let [(_, Action::CommitScores { commitment: scores_commitment, .. }, _)] = &actions[..] else {
+		panic!("{actions:?}")
+	};
+	// ...and reveals the first other aggregator's scores once there are some.
+	chain.duties.insert(
+		lazy.into(),
+		vec![Duty::RevealScores {
+			task: 0,
+			round: 0,
+			commitment: *scores_commitment,
+			reveal_by: 30,
+		}],
+	);
+	let view = |who: sr25519::Public| AggregatorView {
+		who: who.into(),
+		score_commitment: None,
+		scores: None,
+		commitment: None,
+		revealed: None,
+	};
+	round.aggregators = vec![
+		AggregatorView { score_commitment: Some(*scores_commitment), ..view(lazy) },
+		view(key("//Alice//stash")),
+	];
+	chain.rounds.insert((0, 0), round.clone());
+	w.on_block(&chain);
+	assert!(chain.take().is_empty(), "nothing to copy yet");
+	round.aggregators[1].scores = Some(vec![7, 9]);
+	chain.rounds.insert((0, 0), round.clone());
+	w.on_block(&chain);
+	let actions = chain.take();
+	assert!(
+		matches!(
+			&actions[..],
+			[(_, Action::RevealScores { scores, .. }, _)] if *scores == vec![7, 9]
+		),
+		"{actions:?}"
+	);
+
+	// Then it commits to a result it never computed...
 	chain.duties.insert(
 		lazy.into(),
 		vec![Duty::Aggregate {
@@ -600,7 +827,7 @@ fn the_copying_trainer_and_the_lazy_aggregator_copy_what_the_round_shows() {
 			round: 0,
 			global_model: None,
 			updates: vec![],
-			commit_by: 25,
+			commit_by: 35,
 		}],
 	);
 	w.on_block(&chain);
@@ -616,36 +843,37 @@ fn the_copying_trainer_and_the_lazy_aggregator_copy_what_the_round_shows() {
 			round: 0,
 			commitment: *commitment,
 			payload_known: vec![],
-			reveal_by: 30,
+			reveal_by: 40,
 		}],
 	);
-	round.aggregators = vec![
-		AggregatorView { who: lazy.into(), commitment: Some(*commitment), revealed: None },
-		AggregatorView { who: key("//Alice//stash").into(), commitment: None, revealed: None },
-	];
+	round.aggregators[0].commitment = Some(*commitment);
 	chain.rounds.insert((0, 0), round.clone());
 	w.on_block(&chain);
 	assert!(chain.take().is_empty(), "nothing to copy yet");
-	round.aggregators[1].revealed = Some((H256::repeat_byte(8), vec![7, 9]));
+	let metrics = RoundMetrics { loss_micros: 1_500_000, accuracy_micros: 700_000 };
+	round.aggregators[1].revealed = Some((H256::repeat_byte(8), metrics));
 	chain.rounds.insert((0, 0), round);
 	w.on_block(&chain);
 	let actions = chain.take();
 	assert!(
 		matches!(
 			&actions[..],
-			[(_, Action::RevealAggregate { aggregate, scores, payload: None, .. }, _)]
-				if *aggregate == H256::repeat_byte(8) && *scores == vec![7, 9]
+			[(_, Action::RevealAggregate { aggregate, metrics: m, payload: None, .. }, _)]
+				if *aggregate == H256::repeat_byte(8) && *m == metrics
 		),
 		"{actions:?}"
 	);
 }
 
 #[test]
-fn simulated_owners_and_cheaters_join_tasks_their_data_fits() {
+fn simulated_owners_cheaters_and_poisoners_join_tasks_their_data_fits() {
 	let (dir, chain) = setup(3);
+	let attacks: Vec<cohort_ml::attack::Attack> =
+		["scale:-10", "noise:0.5"].iter().map(|a| a.parse().unwrap()).collect();
 	let participants: Vec<Participant> = cohort_worker::dev::participants()
 		.into_iter()
 		.chain(cohort_worker::dev::cheaters())
+		.chain(cohort_worker::dev::poisoners(&attacks).unwrap())
 		.map(|k| Participant {
 			public: key(k.uri),
 			name: k.uri.into(),
@@ -664,7 +892,10 @@ fn simulated_owners_and_cheaters_join_tasks_their_data_fits() {
 		.iter()
 		.filter(|(_, a, _)| matches!(a, Action::Join { task: 0, dataset: None, .. }))
 		.count();
-	assert_eq!((trainers, aggregators), (cohort_worker::dev::OWNERS + 1, 3 + 1));
+	assert_eq!((trainers, aggregators), (cohort_worker::dev::OWNERS + 1 + 2, 3 + 1));
+	let poisoner = key(cohort_worker::dev::POISONER_URIS[1]);
+	assert!(joins.iter().any(|(who, a, _)| *who == poisoner
+		&& matches!(a, Action::Join { dataset: Some(6), .. })));
 	let bonds = joins.iter().all(
 		|(_, a, _)| matches!(a, Action::Join { bond, .. } if *bond == cohort_worker::dev::DEV_BOND),
 	);

@@ -160,3 +160,41 @@ fn a_damaged_sealed_file_is_an_error_not_a_wrong_reveal() {
 	assert_eq!(parse_sealed_name("0-0-zz.update"), None);
 	assert_eq!(j.tasks().into_iter().collect::<Vec<_>>(), vec![0]);
 }
+
+#[test]
+fn sealed_scores_are_filed_by_key_and_kept_until_their_reveal_is_on_chain() {
+	let dir = tempfile::tempdir().unwrap();
+	let commit = key(2, 5, Kind::CommitScores);
+	let scores = Sealed::scores(&AccountId::new(WHO), 2, 5, vec![700_000, 10], [6; 32]);
+	{
+		let mut j = Journal::open(dir.path()).unwrap();
+		j.seal(&commit, &scores).unwrap();
+		j.record(commit, 1).unwrap();
+		// Filed under the scores kind only: an update or a result of the round is not it.
+		assert_eq!(j.sealed(&key(2, 5, Kind::Commit)).unwrap(), None);
+		assert_eq!(j.sealed(&key(2, 5, Kind::CommitAggregate)).unwrap(), None);
+	}
+	let name = Journal::open(dir.path()).unwrap().sealed_path(&commit).unwrap();
+	let name = name.file_name().unwrap().to_str().unwrap().to_owned();
+	assert!(name.ends_with(".scores"), "{name}");
+	assert_eq!(parse_sealed_name(&name), Some(commit));
+
+	let mut j = Journal::open(dir.path()).unwrap();
+	assert_eq!(j.sealed(&commit).unwrap(), Some(scores.clone()));
+	// Scores filed under another round's key do not open: an error, never a wrong reveal.
+	let elsewhere = key(2, 6, Kind::CommitScores);
+	std::fs::copy(j.sealed_path(&commit).unwrap(), j.sealed_path(&elsewhere).unwrap()).unwrap();
+	assert!(matches!(j.sealed(&elsewhere), Err(JournalError::Corrupt(_))));
+
+	// A full journal keeps the commitment while its reveal is not on chain.
+	j.set_capacity(2);
+	j.record(key(9, 0, Kind::Reveal), 2).unwrap();
+	j.record(key(9, 1, Kind::Reveal), 3).unwrap();
+	assert!(j.get(&commit).is_some(), "its reveal is still to come");
+	let reveal = key(2, 5, Kind::RevealScores);
+	j.record(reveal, 4).unwrap();
+	j.sent(&reveal, H256::repeat_byte(4)).unwrap();
+	j.settle(&H256::repeat_byte(4), 5, None).unwrap();
+	j.record(key(9, 2, Kind::Reveal), 6).unwrap();
+	assert!(j.get(&commit).is_none(), "revealed: the oldest entry goes first");
+}

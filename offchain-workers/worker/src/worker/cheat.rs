@@ -1,7 +1,8 @@
 //! The dev cheaters (`--ml-dev-cheaters`): what a dishonest trainer and a lazy aggregator would
 //! do if the chain let them. They exist to show, on a dev chain, that it does not: their reveals
 //! are refused (`CommitmentMismatch`, `DuplicateUpdate`), which the worker logs from the blocks'
-//! outcomes, and they are slashed as no-shows.
+//! outcomes, and they are slashed as no-shows. (The dev poisoners are honest in form: they
+//! train, commit and reveal; duties.rs poisons what they train.)
 
 use std::time::Duration;
 
@@ -97,31 +98,75 @@ impl Worker {
 		self.submit(chain, p, key, action, now)
 	}
 
-	/// A lazy aggregator's commit: a random commitment, nothing computed.
+	/// A lazy aggregator's commit (`kind`: scores or a result): a random commitment, nothing
+	/// computed.
+	#[allow(clippy::too_many_arguments)]
 	pub(super) fn commit_nothing(
 		&mut self,
 		chain: &impl Chain,
 		p: &Participant,
 		task: TaskId,
 		round: RoundIndex,
+		kind: Kind,
 		commit_by: BlockNumber,
 		now: BlockNumber,
 	) -> Result<(), DutyError> {
-		let key = Self::key(p, task, round, Kind::CommitAggregate);
+		let key = Self::key(p, task, round, kind);
 		if !self.journal.due(&key, now) || !can_meet(now, commit_by, Duration::ZERO, Duration::ZERO)
 		{
 			return Ok(());
 		}
 		log::info!(
 			target: LOG,
-			"😈 task {task} round {round}: {} commits to nothing it computed",
+			"😈 task {task} round {round}: {} commits to {} it never computed",
 			p.name,
+			if kind == Kind::CommitScores { "scores" } else { "a result" },
 		);
 		let commitment = H256(rand::random());
-		self.submit(chain, p, key, Action::CommitAggregate { task, round, commitment }, now)
+		let action = match kind {
+			Kind::CommitScores => Action::CommitScores { task, round, commitment },
+			_ => Action::CommitAggregate { task, round, commitment },
+		};
+		self.submit(chain, p, key, action, now)
 	}
 
-	/// A lazy aggregator's reveal: the first other aggregator's revealed hash and scores.
+	/// A lazy aggregator's score reveal: the first other aggregator's revealed scores.
+	pub(super) fn copy_scores(
+		&mut self,
+		chain: &impl Chain,
+		p: &Participant,
+		task: TaskId,
+		round: RoundIndex,
+		reveal_by: BlockNumber,
+		now: BlockNumber,
+	) -> Result<(), DutyError> {
+		let key = Self::key(p, task, round, Kind::RevealScores);
+		if !self.journal.due(&key, now) || !can_meet(now, reveal_by, Duration::ZERO, Duration::ZERO)
+		{
+			return Ok(());
+		}
+		let me = p.account();
+		let view = self.round_view(chain, task, round)?;
+		let Some((victim, scores)) = view
+			.aggregators
+			.iter()
+			.filter(|a| a.who != me)
+			.find_map(|a| a.scores.clone().map(|s| (a.who.clone(), s)))
+		else {
+			log::debug!(target: LOG, "{}: task {task} round {round}: nothing to copy yet", p.name);
+			return Ok(());
+		};
+		log::info!(
+			target: LOG,
+			"😈 task {task} round {round}: {} reveals {victim}'s scores as its own",
+			p.name,
+		);
+		let action = Action::RevealScores { task, round, scores, salt: rand::random() };
+		self.submit(chain, p, key, action, now)
+	}
+
+	/// A lazy aggregator's result reveal: the first other aggregator's revealed hash and
+	/// metrics.
 	pub(super) fn copy_aggregate(
 		&mut self,
 		chain: &impl Chain,
@@ -138,7 +183,7 @@ impl Worker {
 		}
 		let me = p.account();
 		let view = self.round_view(chain, task, round)?;
-		let Some((victim, (aggregate, scores))) = view
+		let Some((victim, (aggregate, metrics))) = view
 			.aggregators
 			.iter()
 			.filter(|a| a.who != me)
@@ -157,7 +202,7 @@ impl Worker {
 			task,
 			round,
 			aggregate,
-			scores,
+			metrics,
 			salt: rand::random(),
 			payload: None,
 		};

@@ -1,18 +1,25 @@
 //! What an honest key does for each duty.
 //!
 //! - `Train`: build the global model (the task's seeded initial model, or the last aggregate
-//!   read from its block), train on the key's dataset, quantize and frame the update, draw a
-//!   salt, seal update, salt and commitment on disk, and submit `commit_update`.
+//!   read from its block), train on the key's dataset, quantize and frame the update with the
+//!   samples it was trained on (at most the task's `max_samples`), draw a salt, seal update,
+//!   salt and commitment on disk, and submit `commit_update`.
 //! - `Reveal`: submit `reveal_update` with the sealed update and salt.
-//! - `Aggregate`: read every accepted update from its block, aggregate onto the global model
-//!   with the task's rule (OpenCL when present), score each update on the validation set, seal
-//!   aggregate, scores, salt and commitment, and submit `commit_aggregate`.
-//! - `RevealAggregate`: submit `reveal_aggregate` with the sealed hash, scores and salt, and the
-//!   payload unless an earlier reveal carried it.
+//! - `Score`: read every revealed update from its block, score each against a reference update
+//!   trained on the validation set ([`Validation::score`]; the reference is seeded by task and
+//!   round, so that every honest aggregator trains the same one and their scores nearly
+//!   coincide), seal scores, salt and commitment, and submit `commit_scores`.
+//! - `RevealScores`: submit `reveal_scores` with the sealed scores and salt.
+//! - `Aggregate`: read exactly the updates the chain accepted, aggregate them onto the global
+//!   model with the task's rule (OpenCL when present), each weighted by the samples the chain
+//!   recorded and clipped by the task's norm bound, measure the new model on the validation set,
+//!   seal aggregate, metrics, salt and commitment, and submit `commit_aggregate`.
+//! - `RevealAggregate`: submit `reveal_aggregate` with the sealed hash, metrics and salt, and
+//!   the payload unless an earlier reveal carried it.
 //!
-//! No work starts that cannot land before its deadline ([`can_meet`]). Every update gets weight
-//! 1 in the weighted mean: the chain does not carry trainers' sample counts (a trainer could
-//! inflate its own), so every aggregator uses the same equal weights.
+//! No work starts that cannot land before its deadline ([`can_meet`]). Only integers decide what
+//! the chain agrees on: the median of the scores fixes the accepted set, and the aggregate of
+//! that set is bit-identical on every honest aggregator (DESIGN.md, decision 10).
 
 use std::time::{Duration, Instant};
 
@@ -24,15 +31,17 @@ use cohort_ml::{
 	train::{train, TrainingConfig},
 };
 use cohort_primitives::{
-	api::Duty, task::InitialModel, DatasetId, PayloadHeader, PayloadKind, RoundIndex, TaskId,
+	api::{AcceptedUpdate, Duty},
+	task::InitialModel,
+	DatasetId, PayloadKind, RoundIndex, Score, TaskId,
 };
-use sp_core::H256;
+use sp_core::{crypto::Ss58Codec, H256};
 
 use super::{fail, Behaviour, DutyError, Participant, Work, Worker, LOG};
 use crate::{
 	chain::{AccountId, Action, BlockNumber, Chain, Payload, Task},
-	journal::Kind,
-	sealed::Sealed,
+	journal::{Key, Kind},
+	sealed::{Opening, Sealed},
 };
 
 /// Whether work expected to take `estimate`, started at best block `now`, can land by the end
@@ -50,6 +59,19 @@ pub fn can_meet(
 	now.checked_add(1).and_then(|n| n.checked_add(blocks)).is_some_and(|lands| lands <= deadline)
 }
 
+/// The seed of the reference update aggregators train on the validation set to score a round:
+/// the same for every aggregator of the round, so that honest scores nearly coincide, and
+/// different in every round.
+pub fn reference_seed(task: TaskId, round: RoundIndex) -> u64 {
+	((task as u64) << 32) | round as u64
+}
+
+/// The weight a trainer claims for its update: the samples it trained on, at most the task's
+/// `max_samples` (the chain refuses more).
+pub fn claimed_samples(trained: u64, max_samples: u32) -> u32 {
+	u32::try_from(trained).unwrap_or(u32::MAX).min(max_samples)
+}
+
 impl Worker {
 	pub(super) fn act(
 		&mut self,
@@ -58,15 +80,21 @@ impl Worker {
 		duty: Duty<AccountId, BlockNumber>,
 		now: BlockNumber,
 	) -> Result<(), DutyError> {
-		match (p.behaviour, duty) {
+		match (&p.behaviour, duty) {
 			(Behaviour::CopyingTrainer, Duty::Train { task, round, commit_by, .. }) => {
 				self.copy_commitment(chain, p, task, round, commit_by, now)
 			},
 			(Behaviour::CopyingTrainer, Duty::Reveal { task, round, commitment, reveal_by }) => {
 				self.copy_update(chain, p, task, round, commitment, reveal_by, now)
 			},
+			(Behaviour::LazyAggregator, Duty::Score { task, round, commit_by, .. }) => {
+				self.commit_nothing(chain, p, task, round, Kind::CommitScores, commit_by, now)
+			},
+			(Behaviour::LazyAggregator, Duty::RevealScores { task, round, reveal_by, .. }) => {
+				self.copy_scores(chain, p, task, round, reveal_by, now)
+			},
 			(Behaviour::LazyAggregator, Duty::Aggregate { task, round, commit_by, .. }) => {
-				self.commit_nothing(chain, p, task, round, commit_by, now)
+				self.commit_nothing(chain, p, task, round, Kind::CommitAggregate, commit_by, now)
 			},
 			(Behaviour::LazyAggregator, Duty::RevealAggregate { task, round, reveal_by, .. }) => {
 				self.copy_aggregate(chain, p, task, round, reveal_by, now)
@@ -77,6 +105,20 @@ impl Worker {
 			(_, Duty::Reveal { task, round, commitment, reveal_by }) => {
 				self.reveal(chain, p, task, round, Kind::Commit, commitment, reveal_by, now, &[])
 			},
+			(_, Duty::Score { task, round, global_model, updates, commit_by }) => {
+				self.score(chain, p, task, round, global_model.as_ref(), &updates, commit_by, now)
+			},
+			(_, Duty::RevealScores { task, round, commitment, reveal_by }) => self.reveal(
+				chain,
+				p,
+				task,
+				round,
+				Kind::CommitScores,
+				commitment,
+				reveal_by,
+				now,
+				&[],
+			),
 			(_, Duty::Aggregate { task, round, global_model, updates, commit_by }) => self
 				.aggregate(chain, p, task, round, global_model.as_ref(), &updates, commit_by, now),
 			(_, Duty::RevealAggregate { task, round, commitment, payload_known, reveal_by }) => {
@@ -101,7 +143,7 @@ impl Worker {
 		&mut self,
 		chain: &impl Chain,
 		p: &Participant,
-		key: crate::journal::Key,
+		key: Key,
 		deadline: BlockNumber,
 		now: BlockNumber,
 	) -> Result<bool, DutyError> {
@@ -110,6 +152,7 @@ impl Worker {
 			let (task, round, commitment) = (key.task, key.round, sealed.commitment);
 			let action = match key.kind {
 				Kind::Commit => Action::Commit { task, round, commitment },
+				Kind::CommitScores => Action::CommitScores { task, round, commitment },
 				_ => Action::CommitAggregate { task, round, commitment },
 			};
 			self.submit(chain, p, key, action, now)?;
@@ -136,11 +179,24 @@ impl Worker {
 			 {:.1} s",
 			match work {
 				Work::Training => "training",
+				Work::Scoring => "scoring",
 				Work::Aggregation => "aggregating",
 			},
 			estimate.as_secs_f32(),
 			block_time.as_secs_f32(),
 		)))
+	}
+
+	/// Notes how long `work` took in `task`'s `round`: for the round's time log, and as the
+	/// estimate of its next run.
+	fn measured(&mut self, task: TaskId, round: RoundIndex, work: Work, elapsed: Duration) {
+		let clock = self.clock(task, round);
+		match work {
+			Work::Training => clock.training += elapsed,
+			Work::Scoring => clock.scoring += elapsed,
+			Work::Aggregation => clock.aggregation += elapsed,
+		}
+		self.work_times.insert((task, work), elapsed);
 	}
 
 	#[allow(clippy::too_many_arguments)]
@@ -167,12 +223,21 @@ impl Worker {
 		let global = self.global(chain, task, &info, global_model)?;
 		let scale = info.spec.scale;
 		let data = self.data.dataset(dataset).map_err(fail)?;
+		let poisoned = match &p.behaviour {
+			Behaviour::Poisoner(attack) => Some(attack.poison_data(data)),
+			_ => None,
+		};
+		let data = poisoned.as_ref().unwrap_or(data);
 		let config = TrainingConfig::from_params(&info.spec.training, rand::random());
-		let trained =
+		let mut trained =
 			train(&arch, &dequantize(&global, scale), data, &config, &self.device).map_err(fail)?;
+		if let Behaviour::Poisoner(attack) = &p.behaviour {
+			attack.poison_update(&mut trained.update, rand::random());
+		}
+		let samples = claimed_samples(trained.samples, info.spec.max_samples);
 		let values = quantize(&trained.update, scale).map_err(fail)?;
-		let update =
-			codec::encode(PayloadKind::Update, task, round, scale, &values).map_err(fail)?;
+		let update = codec::encode(PayloadKind::Update, task, round, scale, samples, &values)
+			.map_err(fail)?;
 		if update.len() > info.spec.max_payload_bytes as usize {
 			return Err(fail(format!(
 				"an update is {} bytes, the task allows {}",
@@ -182,17 +247,31 @@ impl Worker {
 		}
 		let sealed = Sealed::update(&p.account(), task, round, update, rand::random());
 		let elapsed = started.elapsed();
-		self.clock(task, round).training += elapsed;
-		self.work_times.insert((task, Work::Training), elapsed);
-		log::info!(
-			target: LOG,
-			"🧠 task {task} round {round}: {} trained on {} samples in {:.1} s, loss {:.3} → {:.3}; committing",
-			p.name,
-			trained.samples,
-			elapsed.as_secs_f32(),
+		self.measured(task, round, Work::Training, elapsed);
+		let losses = (
 			trained.epoch_losses.first().copied().unwrap_or_default(),
 			trained.epoch_losses.last().copied().unwrap_or_default(),
 		);
+		match &p.behaviour {
+			Behaviour::Poisoner(attack) => log::info!(
+				target: LOG,
+				"😈 task {task} round {round}: {} trained on {} samples poisoned by {attack} in {:.1} s, loss {:.3} → {:.3}, and poisoned its update; committing it as {samples} samples",
+				p.name,
+				trained.samples,
+				elapsed.as_secs_f32(),
+				losses.0,
+				losses.1,
+			),
+			_ => log::info!(
+				target: LOG,
+				"🧠 task {task} round {round}: {} trained on {} samples in {:.1} s, loss {:.3} → {:.3}; committing",
+				p.name,
+				samples,
+				elapsed.as_secs_f32(),
+				losses.0,
+				losses.1,
+			),
+		}
 		// Sealed before it is sent: whatever happens next, the commitment can be revealed.
 		self.journal.seal(&key, &sealed).map_err(fail)?;
 		self.send_if_in_time(chain, p, key, commit_by)
@@ -204,7 +283,7 @@ impl Worker {
 		&mut self,
 		chain: &impl Chain,
 		p: &Participant,
-		key: crate::journal::Key,
+		key: Key,
 		deadline: BlockNumber,
 	) -> Result<(), DutyError> {
 		let now = chain.best_number();
@@ -216,6 +295,104 @@ impl Worker {
 		self.resend_sealed(chain, p, key, deadline, now).map(|_| ())
 	}
 
+	/// The values of a round's updates, read from their blocks. Each header must be an update
+	/// of this task and round with the task's parameter count and scale (the chain checked it
+	/// when the update was revealed; a mismatch means a wrong block or a wrong chain).
+	fn read_updates<'a>(
+		&self,
+		chain: &impl Chain,
+		task: TaskId,
+		round: RoundIndex,
+		info: &Task,
+		updates: impl Iterator<Item = &'a Payload>,
+	) -> Result<Vec<Vec<i32>>, DutyError> {
+		updates
+			.map(|at| {
+				let bytes = chain.payload(at).map_err(fail)?;
+				let (header, values) = codec::decode(&bytes).map_err(fail)?;
+				if header.kind != PayloadKind::Update
+					|| header.task != task
+					|| header.round != round
+					|| header.parameter_count != info.parameter_count
+					|| header.scale != info.spec.scale
+				{
+					return Err(fail(format!(
+						"the update in block {} has the header {header:?}",
+						at.block
+					)));
+				}
+				Ok(values)
+			})
+			.collect()
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	fn score(
+		&mut self,
+		chain: &impl Chain,
+		p: &Participant,
+		task: TaskId,
+		round: RoundIndex,
+		global_model: Option<&Payload>,
+		updates: &[(AccountId, Payload)],
+		commit_by: BlockNumber,
+		now: BlockNumber,
+	) -> Result<(), DutyError> {
+		let key = Self::key(p, task, round, Kind::CommitScores);
+		if self.resend_sealed(chain, p, key, commit_by, now)? || !self.journal.due(&key, now) {
+			return Ok(());
+		}
+		self.check_deadline(chain, task, Work::Scoring, commit_by, now)?;
+		self.round_started(task, round);
+		let started = Instant::now();
+		let info = self.task(chain, task)?;
+		let spec = &info.spec;
+		let arch = Architecture::of(&spec.model).map_err(fail)?;
+		let global = self.global(chain, task, &info, global_model)?;
+		let values = self.read_updates(chain, task, round, &info, updates.iter().map(|(_, u)| u))?;
+		let inputs: Vec<&[i32]> = values.iter().map(Vec::as_slice).collect();
+		let reference = TrainingConfig::from_params(&spec.training, reference_seed(task, round));
+		let validation = self.data.validation(spec.validation_set).map_err(fail)?;
+		let check =
+			Validation { arch: &arch, scale: spec.scale, data: validation, device: &self.device };
+		let scores = check.score(&global, &inputs, &reference).map_err(fail)?;
+		if scores.len() != updates.len() {
+			return Err(fail(format!("{} scores for {} updates", scores.len(), updates.len())));
+		}
+		let elapsed = started.elapsed();
+		self.measured(task, round, Work::Scoring, elapsed);
+		let below = scores.iter().filter(|s| !spec.gate.accepts(**s)).count();
+		log::info!(
+			target: LOG,
+			"🧠 task {task} round {round}: {} scored {} updates in {:.1} s: {}; {below} below the gate ({}); committing",
+			p.name,
+			updates.len(),
+			elapsed.as_secs_f32(),
+			self.scored(updates.iter().map(|(who, _)| who).zip(&scores)),
+			spec.gate.min_score,
+		);
+		let sealed = Sealed::scores(&p.account(), task, round, scores, rand::random());
+		self.journal.seal(&key, &sealed).map_err(fail)?;
+		self.send_if_in_time(chain, p, key, commit_by)
+	}
+
+	/// `name score, name score, …` for logs.
+	fn scored<'a>(&self, scores: impl Iterator<Item = (&'a AccountId, &'a Score)>) -> String {
+		scores
+			.map(|(who, score)| format!("{} {score}", self.short_name(who)))
+			.collect::<Vec<_>>()
+			.join(", ")
+	}
+
+	/// A key's name, or the start of an account's address.
+	fn short_name(&self, who: &AccountId) -> String {
+		let bytes: &[u8; 32] = who.as_ref();
+		match self.participants.iter().find(|p| p.public.0 == *bytes) {
+			Some(p) => p.name.clone(),
+			None => who.to_ss58check().chars().take(8).collect::<String>() + "…",
+		}
+	}
+
 	#[allow(clippy::too_many_arguments)]
 	fn aggregate(
 		&mut self,
@@ -224,7 +401,7 @@ impl Worker {
 		task: TaskId,
 		round: RoundIndex,
 		global_model: Option<&Payload>,
-		updates: &[(AccountId, Payload)],
+		updates: &[AcceptedUpdate<AccountId, BlockNumber>],
 		commit_by: BlockNumber,
 		now: BlockNumber,
 	) -> Result<(), DutyError> {
@@ -239,47 +416,71 @@ impl Worker {
 		let spec = &info.spec;
 		let arch = Architecture::of(&spec.model).map_err(fail)?;
 		let global = self.global(chain, task, &info, global_model)?;
-		let expected = PayloadHeader {
-			kind: PayloadKind::Update,
-			task,
-			round,
-			parameter_count: info.parameter_count,
-			scale: spec.scale,
-		};
-		let mut values = Vec::with_capacity(updates.len());
-		for (_, at) in updates {
-			let bytes = chain.payload(at).map_err(fail)?;
-			values.push(codec::decode_expecting(&bytes, expected).map_err(fail)?);
-		}
-		let inputs: Vec<Update> = values.iter().map(|v| Update { values: v, weight: 1 }).collect();
+		let values = self.read_updates(chain, task, round, &info, updates.iter().map(|u| &u.update))?;
+		// Weighted by the samples the chain recorded for each update: what every aggregator
+		// reads alike, so the aggregate is the same bytes everywhere.
+		let inputs: Vec<Update> = values
+			.iter()
+			.zip(updates)
+			.map(|(v, u)| Update { values: v, weight: u.samples as u64 })
+			.collect();
 		let validation = self.data.validation(spec.validation_set).map_err(fail)?;
 		let check =
 			Validation { arch: &arch, scale: spec.scale, data: validation, device: &self.device };
-		let Aggregated { model, scores, quality } = check
-			.aggregate_and_score(&self.aggregator, &spec.aggregation, &global, &inputs)
+		let Aggregated { model, quality } = check
+			.aggregate(
+				&self.aggregator,
+				&spec.aggregation,
+				spec.gate.clip_norm_percent,
+				&global,
+				&inputs,
+			)
 			.map_err(fail)?;
-		let payload =
-			codec::encode(PayloadKind::Aggregate, task, round, spec.scale, &model).map_err(fail)?;
+		let metrics = quality.metrics();
+		let payload = codec::encode(PayloadKind::Aggregate, task, round, spec.scale, 0, &model)
+			.map_err(fail)?;
 		let elapsed = started.elapsed();
-		self.clock(task, round).aggregation += elapsed;
-		self.work_times.insert((task, Work::Aggregation), elapsed);
+		self.measured(task, round, Work::Aggregation, elapsed);
 		log::info!(
 			target: LOG,
-			"🧠 task {task} round {round}: {} aggregated {} updates in {:.1} s: validation loss {:.3}, accuracy {:.1}%; scores {:?}; committing",
+			"🧠 task {task} round {round}: {} aggregated the {} accepted updates ({} samples) in {:.1} s{}: validation loss {:.3}, accuracy {:.1}%; committing",
 			p.name,
 			inputs.len(),
+			updates.iter().map(|u| u.samples as u64).sum::<u64>(),
 			elapsed.as_secs_f32(),
+			self.rejected(chain, task, round),
 			quality.loss,
 			quality.accuracy * 100.0,
-			scores,
 		);
-		let sealed = Sealed::aggregate(&p.account(), task, round, payload, scores, rand::random());
+		let sealed =
+			Sealed::aggregate(&p.account(), task, round, payload, metrics, rand::random());
 		self.journal.seal(&key, &sealed).map_err(fail)?;
 		self.send_if_in_time(chain, p, key, commit_by)
 	}
 
+	/// For logs: the revealed updates the scores kept out of the round's model, with their
+	/// scores (`""` if none, or the round cannot be read).
+	fn rejected(&self, chain: &impl Chain, task: TaskId, round: RoundIndex) -> String {
+		let Ok(Some(view)) = chain.round(task, round) else { return String::new() };
+		let revealed = view.trainers.iter().filter(|t| t.update.is_some()).count();
+		let rejected: Vec<String> = view
+			.trainers
+			.iter()
+			.filter(|t| t.update.is_some() && !t.accepted)
+			.map(|t| match t.score {
+				Some(score) => format!("{} scored {score}", self.short_name(&t.who)),
+				None => self.short_name(&t.who),
+			})
+			.collect();
+		match rejected.len() {
+			0 => format!(" (all {revealed} revealed)"),
+			n => format!(" ({n} of {revealed} revealed rejected: {})", rejected.join(", ")),
+		}
+	}
+
 	/// Reveals what is sealed under the commitment of `kind` (`Commit`: an update;
-	/// `CommitAggregate`: an aggregate, with its payload unless `payload_known` has its hash).
+	/// `CommitScores`: scores; `CommitAggregate`: an aggregate and its metrics, with its
+	/// payload unless `payload_known` has its hash).
 	#[allow(clippy::too_many_arguments)]
 	fn reveal(
 		&mut self,
@@ -311,13 +512,25 @@ impl Worker {
 					"nothing sealed behind commitment {commitment:?}; it cannot be revealed"
 				))
 			})?;
-		let action = match kind {
-			Kind::Commit => {
+		let salt = sealed.salt;
+		// `sealed` opens for its key, whose kind fixes the opening's: the other arms are
+		// unreachable, and refused rather than revealed if a file says otherwise.
+		let action = match sealed.opening {
+			Opening::Update(update) if kind == Kind::Commit => {
 				log::info!(target: LOG, "🧠 task {task} round {round}: {} reveals its update", p.name);
-				Action::Reveal { task, round, update: sealed.payload, salt: sealed.salt }
+				Action::Reveal { task, round, update, salt }
 			},
-			_ => {
-				let aggregate = sealed.payload_hash();
+			Opening::Scores(scores) if kind == Kind::CommitScores => {
+				log::info!(
+					target: LOG,
+					"🧠 task {task} round {round}: {} reveals its {} scores",
+					p.name,
+					scores.len(),
+				);
+				Action::RevealScores { task, round, scores, salt }
+			},
+			Opening::Aggregate { payload, metrics } if kind == Kind::CommitAggregate => {
+				let aggregate = codec::payload_hash(&payload);
 				let carried = !payload_known.contains(&aggregate);
 				log::info!(
 					target: LOG,
@@ -329,11 +542,12 @@ impl Worker {
 					task,
 					round,
 					aggregate,
-					scores: sealed.scores,
-					salt: sealed.salt,
-					payload: carried.then_some(sealed.payload),
+					metrics,
+					salt,
+					payload: carried.then_some(payload),
 				}
 			},
+			_ => return Err(fail(format!("the sealed {} is of another kind", kind.name()))),
 		};
 		self.submit(chain, p, key, action, now)
 	}
@@ -397,5 +611,15 @@ mod tests {
 		assert!(!can_meet(10, 12, Duration::from_secs(18), block));
 		assert!(can_meet(10, 11, Duration::from_secs(100), Duration::ZERO), "unknown block time");
 		assert!(!can_meet(u32::MAX, u32::MAX, Duration::ZERO, block));
+	}
+
+	#[test]
+	fn reference_seeds_differ_by_task_and_round_and_claims_are_bounded() {
+		assert_ne!(reference_seed(0, 1), reference_seed(1, 0));
+		assert_ne!(reference_seed(1, 0), reference_seed(0, 1 << 31));
+		assert_eq!(reference_seed(u32::MAX, u32::MAX), u64::MAX);
+		assert_eq!(claimed_samples(300, 2_000), 300);
+		assert_eq!(claimed_samples(3_000, 2_000), 2_000);
+		assert_eq!(claimed_samples(u64::MAX, u32::MAX), u32::MAX);
 	}
 }
