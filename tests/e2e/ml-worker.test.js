@@ -34,7 +34,7 @@ import { evaluateMlp, parseCohd } from './lib/model.js';
 const UNIT = 10n ** 12n;
 const SCALE = 1 << 16;
 // Three rounds: the model improves visibly in fewer than that, and with the cheaters every
-// round takes about 100 s (their reveals never succeed, so three reveal phases run to their end).
+// round takes about 110 s (their reveals never succeed, so three reveal phases run to their end).
 const ROUNDS = 3;
 const MODEL = { input: 64, hidden: [32], classes: 10 };
 // The gate docs/scoring.md recommends (offchain-workers/engine/src/simulate.rs RECOMMENDED_GATE):
@@ -239,7 +239,7 @@ test('the poisoner\'s updates never enter the model: scored low, never accepted 
   // The poisoners: the trainers who joined that are neither honest owners nor the copier.
   const trainers = ofTask('Joined').filter(({ data }) => data.role.isTrainer).map(({ data }) => data.who.toString());
   const poisoning = new Set(trainers.filter((who) => !honestOwners().has(who) && who !== addressOf[COPIER]));
-  assert.equal(poisoning.size, poisoners, `one poisoner per attack joined: ${[...poisoning].map(name)}`);
+  assert.equal(poisoning.size, poisoners, `one poisoner per attack joined: ${[...poisoning].map(name)} (the dev keys ${POISONER_URIS.slice(0, poisoners)} must be endowed in the dev genesis to join)`);
   poisoning.forEach((who) => assert.ok(POISONER_URIS.map((u) => addressOf[u]).includes(who), `${who} is a dev poisoner key`));
   const attackers = new Set([...poisoning, addressOf[COPIER], addressOf[LAZY]]);
 
