@@ -50,9 +50,23 @@ fn authority_keys(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId)
 	(sr.public().into(), ed.public().into())
 }
 
-/// The well-known development accounts (Alice..Ferdie and their stashes), all endowed.
+/// The sr25519 public keys of `//1`..`//4`: the dev chain's simulated poisoning data owners
+/// (`cohort-node --dev --ml-worker --ml-dev-poisoners …`). The runtime cannot derive keys from
+/// URIs, so they are written out; a test checks them.
+const DEV_POISONERS: [[u8; 32]; 4] = [
+	sp_core::hex2array!("b606fc73f57f03cdb4c932d475ab426043e429cecc2ffff0d2672b0df8398c48"),
+	sp_core::hex2array!("46f136b564e1fad55031404dd84e5cd3fa76bfe7cc7599b39d38fd06663bbc0a"),
+	sp_core::hex2array!("84617f575372edb5a36d85c04cdf2e4699f96fe33eb5f94a28c041b88e398d0c"),
+	sp_core::hex2array!("48d7e931307afb4b68d8d565d4c66e00d856c6d65f5fed6bb82dcfb60e936c67"),
+];
+
+/// The well-known development accounts (Alice..Ferdie and their stashes) and the dev
+/// poisoners, all endowed.
 fn dev_accounts() -> Vec<AccountId> {
-	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
+	Sr25519Keyring::well_known()
+		.map(|k| k.to_account_id())
+		.chain(DEV_POISONERS.iter().map(|key| AccountId::from(*key)))
+		.collect()
 }
 
 /// `development`: Alice alone produces and finalizes blocks and holds the sudo key.
@@ -96,4 +110,18 @@ pub fn preset_names() -> Vec<PresetId> {
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
 	]
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use sp_core::{sr25519, Pair};
+
+	#[test]
+	fn dev_poisoners_are_the_keys_of_their_uris() {
+		for (i, key) in DEV_POISONERS.iter().enumerate() {
+			let pair = sr25519::Pair::from_string(&format!("//{}", i + 1), None).unwrap();
+			assert_eq!(pair.public().0, *key, "//{}", i + 1);
+		}
+	}
 }
