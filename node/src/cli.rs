@@ -46,6 +46,11 @@ pub enum Subcommand {
 	/// simulated data owners and the demo task use) and prints its hash: what a task's
 	/// `validation_set` names.
 	MlValidationSet(MlValidationSetCmd),
+
+	/// Prints a task's finished rounds from a running node (outcome, updates revealed and
+	/// accepted, the new model's validation accuracy and loss, what each round paid), and can
+	/// draw accuracy and loss per round as an SVG chart.
+	Rounds(crate::rounds::RoundsCmd),
 }
 
 /// `ml-validation-set`.

@@ -191,6 +191,7 @@ pub fn run() -> sc_cli::Result<()> {
 			);
 			Ok(())
 		},
+		Some(Subcommand::Rounds(cmd)) => cmd.run(),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let ml = cli.ml.clone();

@@ -9,5 +9,6 @@ pub mod cli;
 pub mod command;
 pub mod extrinsic;
 pub mod ml_worker;
+pub mod rounds;
 pub mod rpc;
 pub mod service;

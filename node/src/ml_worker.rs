@@ -318,8 +318,7 @@ pub fn spawn(
 			.map_err(|e| e.to_string())?;
 		let cheaters = options.cheaters.then(cohort_worker::dev::cheaters).unwrap_or_default();
 		let poisoners = cohort_worker::dev::poisoners(&options.poisoners)?;
-		for key in cohort_worker::dev::participants().into_iter().chain(cheaters).chain(poisoners)
-		{
+		for key in cohort_worker::dev::participants().into_iter().chain(cheaters).chain(poisoners) {
 			let uri = key.uri;
 			let public = keystore
 				.sr25519_generate_new(WORKER_KEY_TYPE, Some(uri))

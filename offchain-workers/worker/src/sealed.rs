@@ -104,7 +104,8 @@ impl Sealed {
 				| (Kind::CommitScores, Opening::Scores(_))
 				| (Kind::CommitAggregate, Opening::Aggregate { .. })
 		);
-		kind_matches && self.expected(&AccountId::new(key.who), key.task, key.round) == self.commitment
+		kind_matches
+			&& self.expected(&AccountId::new(key.who), key.task, key.round) == self.commitment
 	}
 
 	/// The file's bytes.

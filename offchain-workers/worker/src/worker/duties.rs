@@ -349,7 +349,8 @@ impl Worker {
 		let spec = &info.spec;
 		let arch = Architecture::of(&spec.model).map_err(fail)?;
 		let global = self.global(chain, task, &info, global_model)?;
-		let values = self.read_updates(chain, task, round, &info, updates.iter().map(|(_, u)| u))?;
+		let values =
+			self.read_updates(chain, task, round, &info, updates.iter().map(|(_, u)| u))?;
 		let inputs: Vec<&[i32]> = values.iter().map(Vec::as_slice).collect();
 		let reference = TrainingConfig::from_params(&spec.training, reference_seed(task, round));
 		let validation = self.data.validation(spec.validation_set).map_err(fail)?;
@@ -416,7 +417,8 @@ impl Worker {
 		let spec = &info.spec;
 		let arch = Architecture::of(&spec.model).map_err(fail)?;
 		let global = self.global(chain, task, &info, global_model)?;
-		let values = self.read_updates(chain, task, round, &info, updates.iter().map(|u| &u.update))?;
+		let values =
+			self.read_updates(chain, task, round, &info, updates.iter().map(|u| &u.update))?;
 		// Weighted by the samples the chain recorded for each update: what every aggregator
 		// reads alike, so the aggregate is the same bytes everywhere.
 		let inputs: Vec<Update> = values
@@ -452,8 +454,7 @@ impl Worker {
 			quality.loss,
 			quality.accuracy * 100.0,
 		);
-		let sealed =
-			Sealed::aggregate(&p.account(), task, round, payload, metrics, rand::random());
+		let sealed = Sealed::aggregate(&p.account(), task, round, payload, metrics, rand::random());
 		self.journal.seal(&key, &sealed).map_err(fail)?;
 		self.send_if_in_time(chain, p, key, commit_by)
 	}
