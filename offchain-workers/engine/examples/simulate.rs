@@ -66,10 +66,8 @@ fn main() -> Result<(), String> {
 			"--dp" => {
 				let v = args.next().ok_or("--dp needs clip:noise")?;
 				let (c, n) = v.split_once(':').ok_or("--dp needs clip:noise")?;
-				simulation.training.dp = Some((
-					c.parse().map_err(|_| "bad clip")?,
-					n.parse().map_err(|_| "bad noise")?,
-				));
+				simulation.training.dp =
+					Some((c.parse().map_err(|_| "bad clip")?, n.parse().map_err(|_| "bad noise")?));
 			},
 			"--attack" => attacks.push(args.next().ok_or("--attack needs a value")?.parse()?),
 			"--attackers" => attackers = Some(number(args.next())? as usize),

@@ -43,7 +43,9 @@ impl Attack {
 				let mut rng = ChaCha8Rng::seed_from_u64(seed);
 				// A negative or non-finite deviation is refused by `FromStr`; here it sends zeros.
 				match Normal::new(0.0, deviation as f64) {
-					Ok(normal) => update.iter_mut().for_each(|u| *u = normal.sample(&mut rng) as f32),
+					Ok(normal) => {
+						update.iter_mut().for_each(|u| *u = normal.sample(&mut rng) as f32)
+					},
 					Err(_) => update.iter_mut().for_each(|u| *u = 0.0),
 				}
 			},
@@ -130,7 +132,8 @@ mod tests {
 		assert_eq!(u, noise(1));
 		assert_ne!(u, noise(2));
 		let mean = u.iter().map(|x| *x as f64).sum::<f64>() / u.len() as f64;
-		let sd = (u.iter().map(|x| (*x as f64 - mean).powi(2)).sum::<f64>() / u.len() as f64).sqrt();
+		let sd =
+			(u.iter().map(|x| (*x as f64 - mean).powi(2)).sum::<f64>() / u.len() as f64).sqrt();
 		assert!(mean.abs() < 0.02 && (sd - 0.5).abs() < 0.02, "mean {mean}, sd {sd}");
 	}
 }

@@ -22,7 +22,7 @@ use crate::{
 	dataset::Dataset,
 	model::{Architecture, ModelError},
 	opencl::Aggregator,
-	score::{reference_update, trust_scores},
+	score::{class_counts, implied_labels, matched_sample, reference_update, trust_scores},
 	train::{batch, check_data, TrainError, TrainingConfig},
 };
 
@@ -127,9 +127,10 @@ impl Validation<'_> {
 		evaluate(self.arch, &dequantize(model, self.scale), self.data, self.device)
 	}
 
-	/// Each update's trust score ([`crate::score`]): trains the reference update from `global`
-	/// on the validation set with `training` (the task's parameters and this aggregator's own
-	/// seed), then scores every update against it, in order.
+	/// Each update's trust score ([`crate::score`]), in order: for each update, the validation
+	/// samples matched to the labels it implies, a reference update trained on them from
+	/// `global` with `training` (the task's parameters and this aggregator's own seed), and the
+	/// update's cosine to that reference.
 	pub fn score(
 		&self,
 		global: &[i32],
@@ -137,8 +138,25 @@ impl Validation<'_> {
 		training: &TrainingConfig,
 	) -> Result<Vec<Score>, ScoreError> {
 		let start = dequantize(global, self.scale);
-		let reference = reference_update(self.arch, &start, self.data, training, self.device)?;
-		Ok(trust_scores(&reference, updates))
+		let before = class_counts(self.arch, &start, self.data, self.device)?;
+		let mut scores = Vec::with_capacity(updates.len());
+		for update in updates {
+			let mut moved = dequantize(update, self.scale);
+			if moved.len() != start.len() {
+				return Err(ModelError::WrongParameterCount {
+					expected: start.len(),
+					found: moved.len(),
+				}
+				.into());
+			}
+			moved.iter_mut().zip(&start).for_each(|(m, g)| *m += g);
+			let after = class_counts(self.arch, &moved, self.data, self.device)?;
+			let counts = implied_labels(&before, &after);
+			let matched = matched_sample(self.data, &counts, training.seed);
+			let reference = reference_update(self.arch, &start, &matched, training, self.device)?;
+			scores.extend(trust_scores(&reference, &[update]));
+		}
+		Ok(scores)
 	}
 
 	/// The next global model: `global` plus `rule` applied, on `aggregator` (OpenCL or the
@@ -197,8 +215,14 @@ mod tests {
 		assert_eq!(m(0.25, 0.5), RoundMetrics { loss_micros: 250_000, accuracy_micros: 500_000 });
 		assert_eq!(m(1.234_567_8, 0.999_999_7).accuracy_micros, 1_000_000);
 		assert_eq!(m(1.234_567_8, 0.0).loss_micros, 1_234_568);
-		assert_eq!(m(1e10, 1.5), RoundMetrics { loss_micros: u32::MAX, accuracy_micros: 1_000_000 });
-		assert_eq!(m(f32::NAN, f32::NAN), RoundMetrics { loss_micros: u32::MAX, accuracy_micros: 0 });
+		assert_eq!(
+			m(1e10, 1.5),
+			RoundMetrics { loss_micros: u32::MAX, accuracy_micros: 1_000_000 }
+		);
+		assert_eq!(
+			m(f32::NAN, f32::NAN),
+			RoundMetrics { loss_micros: u32::MAX, accuracy_micros: 0 }
+		);
 		assert_eq!(m(f32::INFINITY, -0.1).loss_micros, u32::MAX);
 		assert_eq!(m(f32::INFINITY, -0.1).accuracy_micros, 0);
 	}
@@ -228,14 +252,17 @@ mod tests {
 		let scores = check
 			.score(&global, &[&useful, &useless, &harmful], &TrainingConfig { seed: 7, ..config })
 			.unwrap();
-		assert!(scores[0] > 800_000, "{scores:?}");
+		// Trained on every digit, it points where the reference does; the zero update is
+		// neutral; the same update reversed and tripled points away.
+		assert!(scores[0] > 750_000, "{scores:?}");
 		assert_eq!(scores[1], cohort_primitives::round::NEUTRAL_SCORE, "{scores:?}");
-		assert!(scores[2] < 200_000, "{scores:?}");
+		assert!(scores[2] < 450_000, "{scores:?}");
 
 		// The useful update and a copy three times as long, weighted 100 and 50: clipped at
 		// 150 % of the median norm, then the weighted mean.
 		let long: Vec<i32> = useful.iter().map(|v| 3 * v).collect();
-		let updates = [Update { values: &useful, weight: 100 }, Update { values: &long, weight: 50 }];
+		let updates =
+			[Update { values: &useful, weight: 100 }, Update { values: &long, weight: 50 }];
 		let Aggregated { model, quality } = check
 			.aggregate(&Aggregator::cpu(), &AggregationRule::WeightedMean, 150, &global, &updates)
 			.unwrap();

@@ -46,12 +46,13 @@ use crate::{
 	train::{train, TrainError, TrainingConfig},
 };
 
-/// The gate `docs/scoring.md` recommends (measured there with this simulator): an update enters
-/// the model when its score is at least 550 000, i.e. its cosine to the reference is at least
-/// 0.1; below 450 000 (cosine below −0.1: it points away from the reference) its trainer is
-/// penalised; accepted updates longer than 1.5 × the median norm are scaled down to it.
+/// The gate `docs/scoring.md` recommends for label-skewed tasks like the dev chain's (measured
+/// there with this simulator): an update enters the model when its score is at least 800 000,
+/// i.e. its cosine to the reference matched to its labels is at least 0.6; below 700 000
+/// (cosine below 0.4, far under every honest update measured) its trainer is penalised;
+/// accepted updates longer than 1.5 × the median norm are scaled down to it.
 pub const RECOMMENDED_GATE: ScoreGate =
-	ScoreGate { min_score: 550_000, slash_below: 450_000, clip_norm_percent: 150 };
+	ScoreGate { min_score: 800_000, slash_below: 700_000, clip_norm_percent: 150 };
 
 /// How the training data is cut among the owners.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -393,7 +394,8 @@ impl Simulation {
 }
 
 /// The per-round table's header, matching [`RoundReport`]'s `Display`.
-pub const ROUND_HEADER: &str = "round  accepted  rejected  accuracy     loss  scores (owner order, thousandths)";
+pub const ROUND_HEADER: &str =
+	"round  accepted  rejected  accuracy     loss  scores (owner order, thousandths)";
 
 /// One line of the per-round table.
 impl fmt::Display for RoundReport {
@@ -523,8 +525,7 @@ mod tests {
 			seed: 1,
 		};
 		let mut seen = 0;
-		let outcome =
-			simulation.run(&Aggregator::cpu(), &Device::flex(), |_| seen += 1).unwrap();
+		let outcome = simulation.run(&Aggregator::cpu(), &Device::flex(), |_| seen += 1).unwrap();
 		assert_eq!(seen, 3);
 		let attacker = &outcome.owners[0];
 		assert_eq!((attacker.earned, attacker.rounds_accepted), (0, 0), "{outcome}");

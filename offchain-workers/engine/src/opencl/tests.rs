@@ -118,8 +118,7 @@ fn the_clipped_sample_weighted_aggregate_is_bit_identical() {
 		// One long update (a boosted poisoner the gate let through), so that the clip bites.
 		values[n - 1].iter_mut().for_each(|v| *v *= 10);
 		let samples: Vec<u64> = (0..n).map(|_| rng.random_range(20..2000)).collect();
-		let global: Vec<i32> =
-			(0..dimension).map(|_| rng.random_range(-50_000..50_000)).collect();
+		let global: Vec<i32> = (0..dimension).map(|_| rng.random_range(-50_000..50_000)).collect();
 		let accepted: Vec<Update> =
 			values.iter().zip(&samples).map(|(v, w)| Update { values: v, weight: *w }).collect();
 		let clipped = aggregate::clip_norms(&accepted, 150);
@@ -137,12 +136,12 @@ fn the_clipped_sample_weighted_aggregate_is_bit_identical() {
 	let data = crate::dataset::Dataset::bundled("digits").unwrap().subset(&[0, 1, 2, 3, 4]);
 	let arch = crate::model::Architecture::of(&crate::model::tests::mlp()).unwrap();
 	let device = burn::tensor::Device::flex();
-	let check = crate::evaluate::Validation { arch: &arch, scale: 1 << 16, data: &data, device: &device };
+	let check =
+		crate::evaluate::Validation { arch: &arch, scale: 1 << 16, data: &data, device: &device };
 	let dimension = arch.parameter_count();
 	let global = crate::codec::quantize(&arch.initial_parameters(1), 1 << 16).unwrap();
-	let mut values: Vec<Vec<i32>> = (0..6)
-		.map(|_| (0..dimension).map(|_| rng.random_range(-3_000..3_000)).collect())
-		.collect();
+	let mut values: Vec<Vec<i32>> =
+		(0..6).map(|_| (0..dimension).map(|_| rng.random_range(-3_000..3_000)).collect()).collect();
 	values[0].iter_mut().for_each(|v| *v *= -10);
 	let samples = [144u64, 150, 139, 160, 12, 1000];
 	let accepted: Vec<Update> =
