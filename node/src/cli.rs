@@ -47,6 +47,11 @@ pub enum Subcommand {
 	/// `validation_set` names.
 	MlValidationSet(MlValidationSetCmd),
 
+	/// Simulates federated learning without a chain, with the worker's own training, scoring
+	/// and aggregation and the chain's gate and reward arithmetic: owners, a non-IID split, a
+	/// rule, poisoners; prints each round and what each owner earned, and can draw a chart.
+	Simulate(crate::simulate::SimulateCmd),
+
 	/// Prints a task's finished rounds from a running node (outcome, updates revealed and
 	/// accepted, the new model's validation accuracy and loss, what each round paid), and can
 	/// draw accuracy and loss per round as an SVG chart.

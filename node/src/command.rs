@@ -191,6 +191,7 @@ pub fn run() -> sc_cli::Result<()> {
 			);
 			Ok(())
 		},
+		Some(Subcommand::Simulate(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::Rounds(cmd)) => cmd.run(),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;

@@ -5,6 +5,7 @@
 
 pub mod benchmarking;
 pub mod chain_spec;
+pub mod chart;
 pub mod cli;
 pub mod command;
 pub mod extrinsic;
@@ -12,3 +13,4 @@ pub mod ml_worker;
 pub mod rounds;
 pub mod rpc;
 pub mod service;
+pub mod simulate;

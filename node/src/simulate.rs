@@ -1,0 +1,346 @@
+//! `cohort-node simulate`: federated learning without a chain, with the worker's own training,
+//! scoring and aggregation code and the chain's own gate and reward arithmetic
+//! (`cohort_ml::simulate`), as Flower's simulation engine runs its strategies. Prints a table per
+//! round and what each owner earned; optionally draws the accuracy and loss per round as an SVG
+//! chart. `docs/simulation.md` shows it on the bundled digits with and without poisoners.
+
+use std::path::PathBuf;
+
+use cohort_ml::{
+	attack::Attack,
+	dataset::Dataset,
+	opencl::Aggregator,
+	simulate::{parse_rule, rule_name, Simulation, Split, RECOMMENDED_GATE, ROUND_HEADER},
+	train::TrainingConfig,
+};
+use cohort_primitives::{task::Optimizer, AggregationRule, ModelSpec, ScoreGate};
+
+use crate::chart::{svg, Point};
+
+/// `simulate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimulateCmd {
+	/// A bundled dataset (`digits`, `iris`, `breast-cancer`) or a dataset file (`.csv`, or
+	/// Cohort's binary format).
+	#[arg(long, default_value = "digits", value_name = "NAME|FILE")]
+	pub dataset: String,
+
+	/// The share of the dataset held out as the validation set, in percent.
+	#[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(1..100))]
+	pub validation_percent: u8,
+
+	/// The MLP's hidden layer sizes, comma-separated (empty: a linear model). Its input and
+	/// output sizes come from the dataset.
+	#[arg(long, default_value = "32", value_name = "SIZES")]
+	pub hidden: String,
+
+	/// Data owners (trainers), all taking part in every round.
+	#[arg(long, default_value_t = 10)]
+	pub owners: usize,
+
+	/// How the training data is cut among the owners: `label-skew:<labels per owner>`,
+	/// `dirichlet:<alpha>` or `iid`.
+	#[arg(long, default_value = "label-skew:2", value_parser = clap::value_parser!(Split))]
+	pub split: Split,
+
+	/// The aggregation rule: `fedavg` (weighted by samples), `median`, `trimmed-mean:<trim>`,
+	/// `multi-krum:<f>:<m>`.
+	#[arg(long, default_value = "fedavg", value_parser = parse_rule)]
+	pub rule: AggregationRule,
+
+	/// Rounds to run.
+	#[arg(long, default_value_t = 30)]
+	pub rounds: u32,
+
+	/// Local epochs per round.
+	#[arg(long, default_value_t = 5)]
+	pub epochs: u16,
+
+	/// Mini-batch size.
+	#[arg(long, default_value_t = 32)]
+	pub batch_size: u16,
+
+	/// `sgd` or `adam`.
+	#[arg(long, default_value = "sgd", value_parser = parse_optimizer)]
+	pub optimizer: Optimizer,
+
+	/// The optimizer's learning rate.
+	#[arg(long, default_value_t = 0.1)]
+	pub learning_rate: f64,
+
+	/// FedProx's μ (0: FedAvg's local training).
+	#[arg(long, default_value_t = 0.0)]
+	pub fedprox_mu: f64,
+
+	/// Client-level differential privacy on every update: `<clip norm>:<noise multiplier>`.
+	#[arg(long, value_name = "CLIP:NOISE", value_parser = parse_dp)]
+	pub dp: Option<(f64, f64)>,
+
+	/// The fixed-point scale of updates and models.
+	#[arg(long, default_value_t = 1 << 16)]
+	pub scale: u32,
+
+	/// A poisoner's attack: `scale:<factor>` (e.g. `scale:-10`), `noise:<deviation>`,
+	/// `label-flip`. Repeat for several; owners 0, 1, … are the poisoners.
+	#[arg(long = "attack", value_name = "ATTACK", value_parser = clap::value_parser!(Attack))]
+	pub attacks: Vec<Attack>,
+
+	/// How many owners poison (default: one per `--attack`); the attacks are dealt to them in
+	/// turn, so `--attack scale:-10 --attackers 2` makes two −10× poisoners.
+	#[arg(long, requires = "attacks")]
+	pub attackers: Option<usize>,
+
+	/// Switch the score gate off: every update enters the model, unclipped (the undefended
+	/// baseline, as Flower's FedAvg).
+	#[arg(long, conflicts_with_all = ["min_score", "slash_below", "clip_norm_percent"])]
+	pub no_gate: bool,
+
+	/// The gate: an update enters the model only if its score (0..=1000000) is at least this.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.min_score)]
+	pub min_score: u32,
+
+	/// The gate: an update scoring below this costs its trainer part of its bond.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.slash_below)]
+	pub slash_below: u32,
+
+	/// The gate: accepted updates longer than this percentage of their median norm are scaled
+	/// down to it.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.clip_norm_percent)]
+	pub clip_norm_percent: u32,
+
+	/// Simulated aggregators: each scores with a reference update of its own seed; each
+	/// update's score is their lower median, as on chain.
+	#[arg(long, default_value_t = 3)]
+	pub aggregators: usize,
+
+	/// What the trainers of each round share, in proportion to the scores of accepted updates.
+	#[arg(long, default_value_t = 1_000_000)]
+	pub reward: u128,
+
+	/// Seeds the splits, the initial model, training and scoring.
+	#[arg(long, default_value_t = 1)]
+	pub seed: u64,
+
+	/// Also draw validation accuracy and loss per round into this SVG file.
+	#[arg(long, value_name = "FILE")]
+	pub chart: Option<PathBuf>,
+}
+
+fn parse_optimizer(s: &str) -> Result<Optimizer, String> {
+	match s {
+		"sgd" => Ok(Optimizer::Sgd),
+		"adam" => Ok(Optimizer::Adam),
+		other => Err(format!("unknown optimizer {other:?} (there are: sgd, adam)")),
+	}
+}
+
+fn parse_dp(s: &str) -> Result<(f64, f64), String> {
+	let number = |v: &str| match v.parse::<f64>() {
+		Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+		_ => Err(format!("{v:?} is not a number ≥ 0")),
+	};
+	let (clip, noise) = s.split_once(':').ok_or("expected <clip norm>:<noise multiplier>")?;
+	Ok((number(clip)?, number(noise)?))
+}
+
+impl SimulateCmd {
+	/// The engine's simulation this command describes.
+	pub fn simulation(&self) -> Result<Simulation, String> {
+		let data = match Dataset::bundled(&self.dataset.replace('-', "_")) {
+			Ok(data) => data,
+			Err(_) => Dataset::load(std::path::Path::new(&self.dataset))
+				.map_err(|e| format!("--dataset {}: {e}", self.dataset))?,
+		};
+		let hidden = self
+			.hidden
+			.split(',')
+			.map(str::trim)
+			.filter(|s| !s.is_empty())
+			.map(|s| s.parse::<u32>().map_err(|_| format!("--hidden: {s:?} is not a size")))
+			.collect::<Result<Vec<u32>, _>>()?
+			.try_into()
+			.map_err(|_| "--hidden: at most 8 layers".to_string())?;
+		let count = self.attackers.unwrap_or(self.attacks.len());
+		let gate = ScoreGate {
+			min_score: self.min_score,
+			slash_below: self.slash_below,
+			clip_norm_percent: self.clip_norm_percent,
+		};
+		Ok(Simulation {
+			model: ModelSpec::Mlp {
+				input: data.feature_count as u32,
+				hidden,
+				classes: data.class_count as u32,
+			},
+			data,
+			validation_percent: self.validation_percent,
+			owners: self.owners,
+			split: self.split,
+			rule: self.rule,
+			rounds: self.rounds,
+			training: TrainingConfig {
+				epochs: self.epochs,
+				batch_size: self.batch_size,
+				optimizer: self.optimizer,
+				learning_rate: self.learning_rate,
+				fedprox_mu: self.fedprox_mu,
+				dp: self.dp,
+				seed: 0,
+			},
+			scale: self.scale,
+			attackers: self.attacks.iter().copied().cycle().take(count).collect(),
+			gate: (!self.no_gate).then_some(gate),
+			aggregators: self.aggregators,
+			reward: self.reward,
+			seed: self.seed,
+		})
+	}
+
+	/// Runs the simulation, printing as it goes, and writes the chart if asked.
+	pub fn run(&self) -> Result<(), String> {
+		let simulation = self.simulation()?;
+		let aggregator = Aggregator::detect();
+		let device = cohort_ml::training_device();
+		let attackers = match simulation.attackers.is_empty() {
+			true => "none".to_string(),
+			false => simulation
+				.attackers
+				.iter()
+				.enumerate()
+				.map(|(i, a)| format!("owner {i}: {a}"))
+				.collect::<Vec<_>>()
+				.join(", "),
+		};
+		println!(
+			"{} ({} samples, {}% held out for validation), {} owners, split {}, rule {}, {} rounds, \
+			 {} epochs, batch {}, lr {}; aggregators {}, gate {}; attackers: {attackers}; \
+			 aggregating on {}",
+			self.dataset,
+			simulation.data.len(),
+			simulation.validation_percent,
+			simulation.owners,
+			simulation.split,
+			rule_name(&simulation.rule),
+			simulation.rounds,
+			simulation.training.epochs,
+			simulation.training.batch_size,
+			simulation.training.learning_rate,
+			simulation.aggregators,
+			simulation.gate.map_or("off".to_string(), |g| format!(
+				"min_score {}, slash_below {}, clip {}%",
+				g.min_score, g.slash_below, g.clip_norm_percent
+			)),
+			aggregator.backend(),
+		);
+		println!("{ROUND_HEADER}");
+		let outcome = simulation
+			.run(&aggregator, &device, |report| println!("{report}"))
+			.map_err(|e| e.to_string())?;
+		println!("{outcome}");
+		if let Some(path) = &self.chart {
+			let points: Vec<Point> = std::iter::once(Point {
+				round: 0,
+				accuracy: outcome.initial.accuracy as f64,
+				loss: outcome.initial.loss as f64,
+			})
+			.chain(outcome.rounds.iter().map(|r| Point {
+				round: r.round,
+				accuracy: r.quality.accuracy as f64,
+				loss: r.quality.loss as f64,
+			}))
+			.collect();
+			let title = format!(
+				"{}: {} owners, {}, {}, attackers: {}, gate {}",
+				self.dataset,
+				simulation.owners,
+				simulation.split,
+				rule_name(&simulation.rule),
+				simulation.attackers.len(),
+				if simulation.gate.is_some() { "on" } else { "off" },
+			);
+			std::fs::write(path, svg(&title, &points))
+				.map_err(|e| format!("{}: {e}", path.display()))?;
+			println!("chart: {}", path.display());
+		}
+		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use clap::Parser;
+
+	#[derive(Parser)]
+	struct Cli {
+		#[command(flatten)]
+		cmd: SimulateCmd,
+	}
+
+	fn parse(args: &[&str]) -> Result<Simulation, String> {
+		let cli = Cli::try_parse_from(std::iter::once("simulate").chain(args.iter().copied()))
+			.map_err(|e| e.to_string())?;
+		cli.cmd.simulation()
+	}
+
+	#[test]
+	fn defaults_are_the_acceptance_setting() {
+		let s = parse(&[]).unwrap();
+		assert_eq!(
+			(s.data.len(), s.owners, s.split, s.rounds),
+			(1797, 10, Split::LabelSkew(2), 30)
+		);
+		assert_eq!(
+			s.model,
+			ModelSpec::Mlp { input: 64, hidden: vec![32].try_into().unwrap(), classes: 10 }
+		);
+		assert_eq!(
+			(s.training.epochs, s.training.batch_size, s.training.learning_rate),
+			(5, 32, 0.1)
+		);
+		assert_eq!(s.gate, Some(RECOMMENDED_GATE));
+		assert!(s.attackers.is_empty());
+	}
+
+	#[test]
+	fn attackers_rules_and_the_gate_from_flags() {
+		let s = parse(&["--attack", "scale:-10", "--attackers", "2", "--no-gate"]).unwrap();
+		assert_eq!(s.attackers, vec![Attack::Scale(-10.0); 2]);
+		assert_eq!(s.gate, None);
+		let s = parse(&[
+			"--attack",
+			"noise:1",
+			"--attack",
+			"label-flip",
+			"--attackers",
+			"3",
+			"--rule",
+			"trimmed-mean:2",
+			"--dataset",
+			"breast-cancer",
+			"--hidden",
+			"",
+			"--dp",
+			"1:0.5",
+			"--min-score",
+			"600000",
+		])
+		.unwrap();
+		assert_eq!(s.attackers, vec![Attack::Noise(1.0), Attack::LabelFlip, Attack::Noise(1.0)]);
+		assert_eq!(s.rule, AggregationRule::TrimmedMean { trim: 2 });
+		assert_eq!(s.model, ModelSpec::Mlp { input: 30, hidden: Default::default(), classes: 2 });
+		assert_eq!(s.training.dp, Some((1.0, 0.5)));
+		assert_eq!(s.gate.unwrap().min_score, 600_000);
+		for bad in [
+			&["--attack", "scale"][..],
+			&["--attackers", "2"],
+			&["--rule", "mean"],
+			&["--split", "skew"],
+			&["--no-gate", "--min-score", "1"],
+			&["--dataset", "/nonexistent.csv"],
+			&["--dp", "1"],
+		] {
+			assert!(parse(bad).is_err(), "{bad:?}");
+		}
+	}
+}
