@@ -32,9 +32,14 @@ fn free_balance(who: &AccountId) -> u128 {
 }
 
 fn assert_dev_accounts_endowed() {
+	use sp_core::{sr25519, Pair};
+	// Alice..Ferdie and their stashes, and the dev poisoners //1..//4.
+	let poisoners = (1..=4).map(|i| {
+		AccountId::from(sr25519::Pair::from_string(&format!("//{i}"), None).unwrap().public())
+	});
 	let accounts: Vec<AccountId> =
-		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect();
-	assert_eq!(accounts.len(), 12, "Alice..Ferdie and their stashes");
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).chain(poisoners).collect();
+	assert_eq!(accounts.len(), 16, "Alice..Ferdie, their stashes, //1..//4");
 	for account in &accounts {
 		assert_eq!(free_balance(account), ENDOWMENT, "{account} is endowed");
 	}
