@@ -153,7 +153,7 @@ fn task(validation: H256) -> Task {
 		},
 		scale: 1 << 16,
 		aggregation: AggregationRule::WeightedMean,
-		gate: ScoreGate { min_score: 550_000, slash_below: 400_000, clip_norm_percent: 300 },
+		gate: ScoreGate { min_score: 700_000, slash_below: 600_000, clip_norm_percent: 150 },
 		max_samples: 2_000,
 		rounds: 3,
 		min_trainers: 2,
