@@ -21,9 +21,9 @@
 //! FLTrust compares every update with one reference trained on the whole validation set. With
 //! label-skewed owners that reference is the wrong yardstick: an honest owner of two digits
 //! moves the model towards its two digits, and its cosine to an all-digit reference falls to
-//! about 0 as training goes on, below that of a poisoner that flips labels. Matching the
-//! reference's labels to the update's keeps honest skewed owners near `MAX_SCORE` in every round
-//! and leaves a label flipper, whose features do not match its claimed digits, far below them.
+//! about 0 as training goes on, at times below that of a poisoner that flips labels. Matching
+//! the reference's labels to the update's keeps honest skewed owners near `MAX_SCORE` in every
+//! round and leaves a label flipper, whose features do not match its claimed digits, below them.
 //! `docs/scoring.md` has the measurements, the reasons, and the known limits.
 //!
 //! Scores are floats turned into integers once; aggregators with different reference seeds
@@ -184,6 +184,30 @@ mod tests {
 		assert!((scores[2] as i64 - 250_000).abs() < 100, "{scores:?}");
 		// The score ignores the length.
 		assert_eq!(trust_scores(&reference, &[&[2, 4, 0, -1], &[200, 400, 0, -100]])[1], MAX_SCORE);
+	}
+
+	#[test]
+	fn implied_labels_tilt_towards_what_the_update_raised() {
+		// Weights 0, 10²/11 and 20²/1: the third class, which the update created, dominates.
+		assert_eq!(implied_labels(&[10, 10, 0], &[0, 10, 20]), vec![0, 0, 29]);
+		// An update that changes nothing implies the model's own distribution.
+		assert_eq!(implied_labels(&[9, 9, 9], &[9, 9, 9]), vec![9, 9, 9]);
+		assert_eq!(implied_labels(&[5, 5], &[0, 0]), vec![0, 0]);
+	}
+
+	#[test]
+	fn matched_samples_hold_the_asked_counts_of_each_class() {
+		let data =
+			Dataset::new((0..6).map(|x| x as f32).collect(), vec![0, 1, 1, 2, 2, 2], 1, 3).unwrap();
+		let matched = matched_sample(&data, &[0, 5, 1], 7);
+		let mut labels = matched.labels.clone();
+		labels.sort();
+		assert_eq!(labels, vec![1, 1, 1, 1, 1, 2]);
+		// Cycled in a seeded order: one class-1 sample three times, the other twice.
+		assert!(matched.features.contains(&1.0) && matched.features.contains(&2.0));
+		assert_eq!(matched, matched_sample(&data, &[0, 5, 1], 7));
+		// Nothing asked, or only absent classes: the whole set.
+		assert_eq!(matched_sample(&data, &[0, 0, 0], 7), data);
 	}
 
 	/// The gate `docs/scoring.md` recommends, against every simulated attack, on digits split
