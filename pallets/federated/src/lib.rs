@@ -892,16 +892,11 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let (mut info, mut record) = Self::current_round(task, round)?;
 			ensure!(record.phase == Phase::Aggregate, Error::<T>::WrongPhase);
-			let slot = record
-				.aggregators
-				.iter_mut()
-				.find(|a| a.who == who)
-				.ok_or(Error::<T>::NotSelectedAggregator)?;
-			ensure!(slot.commitment.is_none(), Error::<T>::AlreadyCommitted);
-			slot.commitment = Some(commitment);
+			let all_in =
+				Self::commit_as_aggregator(&mut record, &who, commitment, |a| &mut a.commitment)?;
 			Self::deposit_event(Event::AggregateCommitted { task, round, who, commitment });
 
-			if record.aggregators.iter().all(|a| a.commitment.is_some()) {
+			if all_in {
 				let now = frame_system::Pallet::<T>::block_number();
 				Self::close_aggregate_commit(task, round, &mut info, &mut record, now);
 				Tasks::<T>::insert(task, info);
@@ -1039,16 +1034,12 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let (mut info, mut record) = Self::current_round(task, round)?;
 			ensure!(record.phase == Phase::Score, Error::<T>::WrongPhase);
-			let slot = record
-				.aggregators
-				.iter_mut()
-				.find(|a| a.who == who)
-				.ok_or(Error::<T>::NotSelectedAggregator)?;
-			ensure!(slot.score_commitment.is_none(), Error::<T>::AlreadyCommitted);
-			slot.score_commitment = Some(commitment);
+			let all_in = Self::commit_as_aggregator(&mut record, &who, commitment, |a| {
+				&mut a.score_commitment
+			})?;
 			Self::deposit_event(Event::ScoresCommitted { task, round, who, commitment });
 
-			if record.aggregators.iter().all(|a| a.score_commitment.is_some()) {
+			if all_in {
 				let now = frame_system::Pallet::<T>::block_number();
 				Self::close_score_commit(task, round, &mut info, &mut record, now);
 				Tasks::<T>::insert(task, info);
@@ -1149,6 +1140,26 @@ pub mod pallet {
 		}
 
 		/// Where the payload in the extrinsic being applied is.
+		/// Records `commitment` in the commitment field `field` of `who`'s aggregator slot (scores
+		/// or result: one per aggregator and round); returns whether every selected aggregator
+		/// has now committed there, which closes the phase.
+		fn commit_as_aggregator(
+			record: &mut RoundOf<T>,
+			who: &T::AccountId,
+			commitment: H256,
+			field: fn(&mut AggregatorSlotOf<T>) -> &mut Option<H256>,
+		) -> Result<bool, DispatchError> {
+			let slot = record
+				.aggregators
+				.iter_mut()
+				.find(|a| a.who == *who)
+				.ok_or(Error::<T>::NotSelectedAggregator)?;
+			let committed = field(slot);
+			ensure!(committed.is_none(), Error::<T>::AlreadyCommitted);
+			*committed = Some(commitment);
+			Ok(record.aggregators.iter_mut().all(|a| field(a).is_some()))
+		}
+
 		fn payload_ref(bytes: &[u8]) -> PayloadRef<BlockNumberFor<T>> {
 			PayloadRef {
 				payload_hash: H256(sp_io::hashing::blake2_256(bytes)),

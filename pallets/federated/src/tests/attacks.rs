@@ -158,6 +158,35 @@ fn a_copied_aggregate_commitment_opens_for_nobody_but_its_author() {
 	});
 }
 
+/// Attack 2, on scores: a lazy aggregator copies an honest aggregator's score commitment, then
+/// reveals the honest scores once public. The commitment names its author, so it opens for
+/// nobody else; the copier is slashed and the honest scores decide.
+#[test]
+fn a_copied_score_commitment_opens_for_nobody_but_its_author() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		let (honest, lazy) = (AGGREGATORS[0], AGGREGATORS[2]);
+		let s: &[u32] = &[GOOD; 3];
+		commit_sc(task, 0, honest, s);
+		let copied = score_commitment(&honest, task, 0, s, &salt(honest));
+		assert_ok!(Federated::commit_scores(origin(lazy), task, 0, copied));
+		commit_sc(task, 0, AGGREGATORS[1], s);
+		reveal_sc(task, 0, honest, s);
+		for salt_ in [salt(honest), salt(lazy)] {
+			assert_noop!(
+				Federated::reveal_scores(origin(lazy), task, 0, scores(s), salt_),
+				Error::<Test>::CommitmentMismatch
+			);
+		}
+		reveal_sc(task, 0, AGGREGATORS[1], s);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_eq!(slashed(lazy), vec![Offence::NoScoresReveal]);
+		assert_eq!(round(task, 0).accepted_updates().count(), 3);
+	});
+}
+
 /// Attack 2: one malicious aggregator reveals a forged model first; with no copiers, the
 /// honest majority decides and the forger is penalised.
 #[test]
