@@ -10,6 +10,7 @@ extern crate alloc;
 
 pub mod api;
 pub mod commitment;
+pub mod dataset;
 pub mod model;
 pub mod payload;
 pub mod payout;
@@ -17,6 +18,7 @@ pub mod round;
 pub mod task;
 pub mod traits;
 
+pub use dataset::{DatasetInfo, DatasetListing, DatasetSchema, Epsilon};
 pub use model::ModelSpec;
 pub use payload::{PayloadHeader, PayloadKind, PayloadRef};
 pub use round::{Phase, RoundInfo, RoundMetrics, RoundSummary};

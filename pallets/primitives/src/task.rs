@@ -5,7 +5,11 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Perbill;
 
-use crate::{round::MAX_SCORE, ModelSpec, RoundIndex, Score};
+use crate::{
+	dataset::{DatasetRules, Epsilon},
+	round::MAX_SCORE,
+	ModelSpec, RoundIndex, Score,
+};
 
 /// Where the first global model comes from.
 #[derive(
@@ -64,6 +68,10 @@ pub struct DpParams {
 	pub clip_norm_micros: u32,
 	/// The noise multiplier, in millionths.
 	pub noise_multiplier_micros: u32,
+	/// The ε (at δ = [`PRIVACY_DELTA`](crate::dataset::PRIVACY_DELTA)) one round costs a dataset
+	/// drawn into it, in millionths: its privacy budget is debited by this much, and the worker
+	/// refuses to train if the noise gives a larger ε (see `docs/data-market.md`).
+	pub epsilon_micros: Epsilon,
 }
 
 /// How each trainer trains locally. Real numbers are integers in millionths, because consensus
@@ -247,6 +255,8 @@ pub struct TaskSpec<Balance, BlockNumber> {
 	pub penalty: Perbill,
 	/// BLAKE2-256 of the validation set that contribution scores are measured on.
 	pub validation_set: H256,
+	/// What the datasets trainers join with must meet, and the most royalty per update.
+	pub datasets: DatasetRules<Balance>,
 }
 
 /// Where a task is in its life.
