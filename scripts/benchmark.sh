@@ -15,9 +15,10 @@ runtime_wasm="$wasm_dir/cohort_runtime.compact.compressed.wasm"
 [ -f "$runtime_wasm" ] || runtime_wasm="$wasm_dir/cohort_runtime.wasm"
 
 pallets=("$@")
-((${#pallets[@]})) || pallets=(pallet_federated)
+((${#pallets[@]})) || pallets=(pallet_federated pallet_data_market)
 for pallet in "${pallets[@]}"; do
-	dir="pallets/${pallet#pallet_}"
+	name="${pallet#pallet_}"
+	dir="pallets/${name//_/-}"
 	log "benchmarking $pallet into $dir/src/weights.rs"
 	"$TESTED_NODE" benchmark pallet \
 		--runtime "$runtime_wasm" \

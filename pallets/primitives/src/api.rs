@@ -6,7 +6,11 @@ use codec::{Codec, Decode, Encode};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
-use crate::{traits::Role, DatasetId, PayloadRef, RoundIndex, RoundSummary, TaskId, TaskInfo};
+use crate::{
+	dataset::{DatasetTask, RoundLineage},
+	traits::Role,
+	DatasetId, DatasetInfo, PayloadRef, RoundIndex, RoundSummary, TaskId, TaskInfo,
+};
 
 /// One thing an account must do now.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
@@ -102,5 +106,23 @@ sp_api::decl_runtime_apis! {
 		/// Every finished round of a task, oldest first: outcome, updates revealed and
 		/// accepted, the new model's validation metrics, and what the round paid.
 		fn round_history(task: TaskId) -> Vec<(RoundIndex, RoundSummary<Balance, BlockNumber>)>;
+	}
+
+	/// The data market: datasets, and the lineage that traces a model to its data.
+	pub trait DataMarketApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// A dataset: its listing, status, deposit, privacy spent, reputation and earnings.
+		fn dataset(dataset: DatasetId) -> Option<DatasetInfo<AccountId, Balance, BlockNumber>>;
+		/// The datasets `owner` has listed (and not yet gone), by id.
+		fn datasets_of(owner: AccountId) -> Vec<(DatasetId, DatasetInfo<AccountId, Balance, BlockNumber>)>;
+		/// Which datasets, owners and trainers trained each finalized round of a task's model,
+		/// oldest round first, with the royalty each was paid.
+		fn task_lineage(task: TaskId) -> Vec<RoundLineage<AccountId, Balance>>;
+		/// Every task a dataset has joined, with the rounds it trained and what it earned.
+		fn dataset_tasks(dataset: DatasetId) -> Vec<DatasetTask<Balance>>;
 	}
 }

@@ -40,6 +40,8 @@ pub type DatasetDescription = BoundedVec<u8, ConstU32<MAX_DATASET_DESCRIPTION>>;
 	Debug,
 	TypeInfo,
 	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 pub enum Modality {
 	/// A row of `features` numbers.
@@ -60,7 +62,10 @@ pub enum Modality {
 	Debug,
 	TypeInfo,
 	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
 )]
+#[serde(rename_all = "camelCase")]
 pub struct DatasetSchema {
 	/// Numbers per sample.
 	pub features: u32,
@@ -92,8 +97,8 @@ impl DatasetSchema {
 				*input == self.features && *classes == self.classes
 			},
 			ModelSpec::Cnn { side, channels, classes, .. } => {
-				*classes == self.classes &&
-					self.modality == Modality::Image { side: *side, channels: *channels }
+				*classes == self.classes
+					&& self.modality == Modality::Image { side: *side, channels: *channels }
 			},
 		}
 	}
@@ -112,6 +117,8 @@ impl DatasetSchema {
 	Debug,
 	TypeInfo,
 	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 pub enum ContentCommitment {
 	/// The BLAKE2-256 of the engine's binary dataset form (`COHD`) of the whole dataset.
@@ -158,6 +165,8 @@ pub fn merkle_root(leaves: &[H256]) -> Option<H256> {
 	Debug,
 	TypeInfo,
 	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 pub enum Licence<Balance, BlockNumber> {
 	/// Only inside federated tasks, by the owner's own worker (or one it authorised): the data
@@ -170,8 +179,19 @@ pub enum Licence<Balance, BlockNumber> {
 
 /// Everything an owner states when listing a dataset.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
 )]
+#[serde(rename_all = "camelCase")]
 pub struct DatasetListing<Balance, BlockNumber> {
 	pub name: DatasetName,
 	pub description: DatasetDescription,
@@ -325,7 +345,8 @@ mod tests {
 
 	#[test]
 	fn a_schema_fits_models_of_its_shape_only() {
-		let digits = DatasetSchema { features: 64, classes: 10, samples: 300, modality: Modality::Tabular };
+		let digits =
+			DatasetSchema { features: 64, classes: 10, samples: 300, modality: Modality::Tabular };
 		assert!(digits.is_valid());
 		assert!(digits.fits(&mlp(64, 10)));
 		assert!(!digits.fits(&mlp(63, 10)));
