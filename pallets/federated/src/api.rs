@@ -123,7 +123,7 @@ impl<T: Config> Pallet<T> {
 				Some(Membership {
 					task,
 					role: participant.role,
-					dataset: participant.dataset,
+					dataset: participant.dataset.map(|d| d.id),
 					selected_in,
 				})
 			})
@@ -160,6 +160,7 @@ impl<T: Config> Pallet<T> {
 	///   others have ended and hold no budget;
 	/// - each task's participant counts match its participants and stay within the caps, and its
 	///   allowlist length matches its allowlist;
+	/// - exactly the trainers have a dataset, whose royalty is at most the task's maximum;
 	/// - no round is open past the end of its phase (the hook of block `now` has run);
 	/// - a round never holds more trainers or aggregators than its task allows;
 	/// - every revealed score list has one score per revealed update; once a round is past its
@@ -199,6 +200,16 @@ impl<T: Config> Pallet<T> {
 					Role::Trainer => trainers += 1,
 					Role::Aggregator => aggregators += 1,
 				}
+				ensure!(
+					(p.role == Role::Trainer) == p.dataset.is_some(),
+					"exactly the trainers have a dataset"
+				);
+				ensure!(
+					p.dataset
+						.as_ref()
+						.is_none_or(|d| d.terms.royalty <= info.spec.datasets.max_royalty),
+					"a dataset's royalty is at most the task's maximum"
+				);
 				*bonds.entry(who).or_default() += p.bond;
 			}
 			ensure!(

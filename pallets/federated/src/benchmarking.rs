@@ -5,11 +5,15 @@ use crate::Pallet as Federated;
 use alloc::{vec, vec::Vec};
 use cohort_primitives::{
 	commitment::{aggregate_commitment, score_commitment, update_commitment},
+	dataset::{DatasetRules, MAX_DATASET_ALLOWLIST},
 	model::ModelSpec,
 	payload::{PayloadHeader, PayloadKind, PAYLOAD_HEADER_LEN},
 	round::{Phase, RoundMetrics},
-	task::{AggregationRule, InitialModel, Optimizer, PhaseLengths, ScoreGate, TrainingParams},
-	RoundIndex, TaskId, TaskSpec,
+	task::{
+		AggregationRule, DpParams, InitialModel, Optimizer, PhaseLengths, ScoreGate, TrainingParams,
+	},
+	traits::DataMarket,
+	DatasetId, RoundIndex, TaskId, TaskSpec,
 };
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -22,19 +26,46 @@ use sp_runtime::{traits::Bounded, Perbill, Saturating};
 
 const SEED: u32 = 0;
 
+/// The fewest parameters a benchmark model has (a 1-input, 2-class linear model).
+const MIN_PARAMETERS: u32 = 4;
+
+/// What every benchmark account starts with.
+fn funds<T: Config>() -> BalanceOf<T> {
+	BalanceOf::<T>::max_value() / 1_000_000u32.into()
+}
+
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, SEED);
-	let amount = BalanceOf::<T>::max_value() / 1_000_000u32.into();
-	T::Currency::set_balance(&who, amount);
+	T::Currency::set_balance(&who, funds::<T>());
 	who
 }
 
-/// A task whose payloads carry `parameters` parameters (a `parameters - 1`-input linear model
-/// with one output), with `trainers` trainers and `aggregators` aggregators per round.
+/// A trainer with a dataset listed on the data market that fits the task's model: the one it
+/// trains another task of the same model on, if any (so that an owner's datasets stay few),
+/// else a new one.
+fn trainer_with_dataset<T: Config>(
+	name: &'static str,
+	index: u32,
+	spec: &TaskSpecOf<T>,
+) -> (T::AccountId, DatasetId) {
+	let who = funded::<T>(name, index);
+	let known = Participants::<T>::iter().find_map(|(task, account, p)| {
+		let same_model = Tasks::<T>::get(task).is_some_and(|info| info.spec.model == spec.model);
+		p.dataset.filter(|_| account == who && same_model).map(|d| d.id)
+	});
+	let dataset = known
+		.unwrap_or_else(|| T::DataMarket::benchmark_dataset(&who, &spec.model, spec.max_samples));
+	(who, dataset)
+}
+
+/// A task whose payloads carry `parameters` (even, at least [`MIN_PARAMETERS`]) parameters: a
+/// `parameters / 2 - 1`-input linear model with two classes, trained with differential privacy
+/// (so that every round spends privacy) and paying royalties, with `trainers` trainers and
+/// `aggregators` aggregators per round.
 fn spec<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> TaskSpecOf<T> {
 	let phase = T::MinPhaseLength::get();
 	TaskSpec {
-		model: ModelSpec::Mlp { input: parameters - 1, hidden: BoundedVec::new(), classes: 1 },
+		model: ModelSpec::Mlp { input: parameters / 2 - 1, hidden: BoundedVec::new(), classes: 2 },
 		initial_model: InitialModel::Seed(1),
 		training: TrainingParams {
 			epochs: 1,
@@ -42,7 +73,11 @@ fn spec<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> TaskSpec
 			optimizer: Optimizer::Adam,
 			learning_rate_micros: 1_000,
 			fedprox_mu_micros: Some(10_000),
-			dp: None,
+			dp: Some(DpParams {
+				clip_norm_micros: 1_000_000,
+				noise_multiplier_micros: 1_000_000,
+				epsilon_micros: 1,
+			}),
 		},
 		scale: 1 << 16,
 		aggregation: AggregationRule::WeightedMean,
@@ -66,12 +101,18 @@ fn spec<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> TaskSpec
 		aggregator_share: Perbill::from_percent(30),
 		penalty: Perbill::from_percent(10),
 		validation_set: H256::repeat_byte(1),
+		// Any royalty a benchmark dataset asks is within it.
+		datasets: DatasetRules {
+			max_royalty: funds::<T>() / 1_000_000u32.into(),
+			min_reputation: 0,
+			allowlist: BoundedVec::new(),
+		},
 	}
 }
 
-/// The largest parameter count whose payload fits `bytes`.
+/// The largest even parameter count whose payload fits `bytes`.
 fn parameters_in(bytes: u32) -> u32 {
-	(bytes - PAYLOAD_HEADER_LEN as u32) / 4
+	((bytes - PAYLOAD_HEADER_LEN as u32) / 4) & !1
 }
 
 fn payload(
@@ -113,11 +154,11 @@ fn create_with<T: Config>(
 	.expect("valid task");
 	let info = Tasks::<T>::get(task).expect("just created");
 	for i in 0..trainers {
-		let who = funded::<T>("trainer", i);
+		let (who, dataset) = trainer_with_dataset::<T>("trainer", i, &info.spec);
 		Federated::<T>::join(
 			RawOrigin::Signed(who).into(),
 			task,
-			JoinAs::Trainer { dataset: i as u64 },
+			JoinAs::Trainer { dataset },
 			info.min_trainer_bond,
 		)
 		.expect("joins");
@@ -139,7 +180,11 @@ fn create_with<T: Config>(
 fn started<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> (TaskId, T::AccountId) {
 	let (task, owner) = create_with::<T>(trainers, aggregators, parameters);
 	let mut info = Tasks::<T>::get(task).unwrap();
-	Federated::<T>::start_round(task, &mut info, frame_system::Pallet::<T>::block_number());
+	assert!(Federated::<T>::start_round(
+		task,
+		&mut info,
+		frame_system::Pallet::<T>::block_number()
+	));
 	Tasks::<T>::insert(task, info);
 	(task, owner)
 }
@@ -279,7 +324,11 @@ mod benchmarks {
 	fn create_task() {
 		fill_active::<T>(1);
 		let owner = funded::<T>("owner", 0);
-		let spec = spec::<T>(T::MaxTrainersPerRound::get(), T::MaxAggregatorsPerRound::get(), 2);
+		let spec = spec::<T>(
+			T::MaxTrainersPerRound::get(),
+			T::MaxAggregatorsPerRound::get(),
+			MIN_PARAMETERS,
+		);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), spec);
@@ -289,7 +338,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn pause_task() {
-		let (task, owner) = create_with::<T>(0, 0, 2);
+		let (task, owner) = create_with::<T>(0, 0, MIN_PARAMETERS);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), task);
@@ -299,7 +348,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn resume_task() {
-		let (task, owner) = create_with::<T>(0, 0, 2);
+		let (task, owner) = create_with::<T>(0, 0, MIN_PARAMETERS);
 		Federated::<T>::pause_task(RawOrigin::Signed(owner.clone()).into(), task).unwrap();
 
 		#[extrinsic_call]
@@ -311,8 +360,8 @@ mod benchmarks {
 	/// Cancelling during aggregation, with `t` revealed updates to pay.
 	#[benchmark]
 	fn cancel_task(t: Linear<1, { T::MaxTrainersPerRound::get() }>) {
-		let (task, owner) = started::<T>(t, T::MaxAggregatorsPerRound::get(), 2);
-		commit_and_reveal::<T>(task, 2, 0);
+		let (task, owner) = started::<T>(t, T::MaxAggregatorsPerRound::get(), MIN_PARAMETERS);
+		commit_and_reveal::<T>(task, MIN_PARAMETERS, 0);
 		fill_active::<T>(1);
 		ActiveTasks::<T>::try_append(task).unwrap();
 
@@ -322,11 +371,21 @@ mod benchmarks {
 		assert_eq!(Tasks::<T>::get(task).unwrap().status, cohort_primitives::TaskStatus::Cancelled);
 	}
 
-	/// Joining a task whose allowlist holds `n` accounts, the joiner last.
+	/// A trainer joining a task whose allowlist holds `n` accounts, the joiner last, and whose
+	/// dataset list is full, the joiner's dataset last.
 	#[benchmark]
 	fn join(n: Linear<0, { T::MaxAllowlist::get() }>) {
-		let (task, owner) = create_with::<T>(0, 0, 2);
-		let who = funded::<T>("joiner", 0);
+		let owner = funded::<T>("owner", 0);
+		let mut spec =
+			spec::<T>(T::MaxTrainersPerRound::get(), T::MaxAggregatorsPerRound::get(), 4);
+		let (who, dataset) = trainer_with_dataset::<T>("joiner", 0, &spec);
+		let mut allowed: Vec<DatasetId> =
+			(1..MAX_DATASET_ALLOWLIST as u64).map(|i| dataset.wrapping_add(i)).collect();
+		allowed.push(dataset);
+		spec.datasets.allowlist = BoundedVec::truncate_from(allowed);
+		let task = NextTaskId::<T>::get();
+		Federated::<T>::create_task(RawOrigin::Signed(owner.clone()).into(), spec)
+			.expect("valid task");
 		if n > 0 {
 			let mut list: Vec<T::AccountId> = (1..n).map(|i| account("listed", i, SEED)).collect();
 			list.push(who.clone());
@@ -337,10 +396,10 @@ mod benchmarks {
 			)
 			.unwrap();
 		}
-		let bond = Tasks::<T>::get(task).unwrap().min_aggregator_bond;
+		let bond = Tasks::<T>::get(task).unwrap().min_trainer_bond;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), task, JoinAs::Aggregator, bond);
+		_(RawOrigin::Signed(who.clone()), task, JoinAs::Trainer { dataset }, bond);
 
 		assert!(Participants::<T>::contains_key(task, &who));
 	}
@@ -348,14 +407,18 @@ mod benchmarks {
 	#[benchmark]
 	fn leave() {
 		// Worst case: a full round is open, so the selected lists are searched.
-		let (task, _) =
-			started::<T>(T::MaxTrainersPerRound::get(), T::MaxAggregatorsPerRound::get(), 2);
-		let who = funded::<T>("joiner", 0);
+		let (task, _) = started::<T>(
+			T::MaxTrainersPerRound::get(),
+			T::MaxAggregatorsPerRound::get(),
+			MIN_PARAMETERS,
+		);
+		let info = Tasks::<T>::get(task).unwrap();
+		let (who, dataset) = trainer_with_dataset::<T>("joiner", 0, &info.spec);
 		Federated::<T>::join(
 			RawOrigin::Signed(who.clone()).into(),
 			task,
-			JoinAs::Trainer { dataset: 0 },
-			Tasks::<T>::get(task).unwrap().min_trainer_bond,
+			JoinAs::Trainer { dataset },
+			info.min_trainer_bond,
 		)
 		.unwrap();
 
@@ -368,7 +431,7 @@ mod benchmarks {
 	/// The last of `t` trainers commits, which opens the reveal phase.
 	#[benchmark]
 	fn commit_update(t: Linear<1, { T::MaxTrainersPerRound::get() }>) {
-		let (task, _) = started::<T>(t, 1, 2);
+		let (task, _) = started::<T>(t, 1, MIN_PARAMETERS);
 		let trainers = selected_trainers::<T>(task);
 		let (last, others) = trainers.split_last().unwrap();
 		for who in others {
@@ -392,7 +455,7 @@ mod benchmarks {
 	#[benchmark]
 	fn reveal_update(
 		l: Linear<
-			{ PAYLOAD_HEADER_LEN as u32 + 8 },
+			{ PAYLOAD_HEADER_LEN as u32 + 4 * MIN_PARAMETERS },
 			{ T::MaxPayloadBytes::get().min(T::BlockPayloadBytes::get()) },
 		>,
 		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
@@ -413,8 +476,8 @@ mod benchmarks {
 	/// The last of `a` aggregators commits to scores, which opens the score reveal phase.
 	#[benchmark]
 	fn commit_scores(a: Linear<1, { T::MaxAggregatorsPerRound::get() }>) {
-		let (task, _) = started::<T>(1, a, 2);
-		commit_and_reveal::<T>(task, 2, 0);
+		let (task, _) = started::<T>(1, a, MIN_PARAMETERS);
+		commit_and_reveal::<T>(task, MIN_PARAMETERS, 0);
 		let aggregators = selected_aggregators::<T>(task);
 		let (last, others) = aggregators.split_last().unwrap();
 		for who in others {
@@ -441,8 +504,8 @@ mod benchmarks {
 		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
 		a: Linear<1, { T::MaxAggregatorsPerRound::get() }>,
 	) {
-		let (task, _) = started::<T>(t, a, 2);
-		commit_and_reveal::<T>(task, 2, 0);
+		let (task, _) = started::<T>(t, a, MIN_PARAMETERS);
+		commit_and_reveal::<T>(task, MIN_PARAMETERS, 0);
 		let aggregators = score_all::<T>(task, 0, 1);
 		let last = aggregators.last().unwrap().clone();
 		let updates = selected_trainers::<T>(task).len() as u32;
@@ -456,8 +519,8 @@ mod benchmarks {
 	/// The last of `a` aggregators commits, which opens the aggregate reveal phase.
 	#[benchmark]
 	fn commit_aggregate(a: Linear<1, { T::MaxAggregatorsPerRound::get() }>) {
-		let (task, _) = started::<T>(1, a, 2);
-		to_aggregation::<T>(task, 2);
+		let (task, _) = started::<T>(1, a, MIN_PARAMETERS);
+		to_aggregation::<T>(task, MIN_PARAMETERS);
 		let aggregators = selected_aggregators::<T>(task);
 		let (last, others) = aggregators.split_last().unwrap();
 		for who in others {
@@ -483,7 +546,7 @@ mod benchmarks {
 		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
 		a: Linear<1, { T::MaxAggregatorsPerRound::get() }>,
 		l: Linear<
-			{ PAYLOAD_HEADER_LEN as u32 + 8 },
+			{ PAYLOAD_HEADER_LEN as u32 + 4 * MIN_PARAMETERS },
 			{ T::MaxPayloadBytes::get().min(T::BlockPayloadBytes::get()) },
 		>,
 	) {
@@ -505,7 +568,7 @@ mod benchmarks {
 	/// Setting an allowlist of `n` accounts (the deposit grows).
 	#[benchmark]
 	fn set_allowlist(n: Linear<0, { T::MaxAllowlist::get() }>) {
-		let (task, owner) = create_with::<T>(0, 0, 2);
+		let (task, owner) = create_with::<T>(0, 0, MIN_PARAMETERS);
 		let list: Vec<T::AccountId> = (0..n).map(|i| account("listed", i, SEED)).collect();
 		let list = BoundedVec::truncate_from(list);
 
@@ -525,7 +588,7 @@ mod benchmarks {
 		r: Linear<0, { T::MaxRounds::get() }>,
 	) {
 		let trainers = p.min(T::MaxTrainersPerTask::get());
-		let (task, owner) = create_with::<T>(trainers, p - trainers, 2);
+		let (task, owner) = create_with::<T>(trainers, p - trainers, MIN_PARAMETERS);
 		let summary = crate::RoundSummaryOf::<T> {
 			outcome: Phase::Failed { reason: cohort_primitives::round::FailReason::NoQuorum },
 			started: frame_system::Pallet::<T>::block_number(),
@@ -552,7 +615,7 @@ mod benchmarks {
 	#[benchmark]
 	fn on_initialize_idle(n: Linear<0, { T::MaxActiveTasks::get() }>) {
 		for _ in 0..n {
-			started::<T>(1, 1, 2);
+			started::<T>(1, 1, MIN_PARAMETERS);
 		}
 		let now = frame_system::Pallet::<T>::block_number();
 
@@ -573,7 +636,7 @@ mod benchmarks {
 		>,
 	) {
 		let aggregators = T::MaxAggregatorsPerTask::get().min(p - 1);
-		let (task, _) = create_with::<T>(p - aggregators, aggregators, 2);
+		let (task, _) = create_with::<T>(p - aggregators, aggregators, MIN_PARAMETERS);
 		let mut info = Tasks::<T>::get(task).unwrap();
 		let now = frame_system::Pallet::<T>::block_number();
 
@@ -593,10 +656,10 @@ mod benchmarks {
 		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
 		a: Linear<1, { T::MaxAggregatorsPerRound::get() }>,
 	) {
-		let (task, _) = started::<T>(t, a, 2);
-		let agreed = payload(PayloadKind::Aggregate, task, 0, 2, 2);
-		let aggregators = to_aggregate_reveal::<T>(task, 2, &agreed);
-		all_but_last_reveal::<T>(task, &aggregators, 2);
+		let (task, _) = started::<T>(t, a, MIN_PARAMETERS);
+		let agreed = payload(PayloadKind::Aggregate, task, 0, MIN_PARAMETERS, 2);
+		let aggregators = to_aggregate_reveal::<T>(task, MIN_PARAMETERS, &agreed);
+		all_but_last_reveal::<T>(task, &aggregators, MIN_PARAMETERS);
 		let mut info = Tasks::<T>::get(task).unwrap();
 		let mut record = Rounds::<T>::get(task, 0).unwrap();
 
@@ -611,7 +674,7 @@ mod benchmarks {
 	/// The hook expiring one task in which no round ever started.
 	#[benchmark]
 	fn expire_task() {
-		let (task, _) = create_with::<T>(0, 0, 2);
+		let (task, _) = create_with::<T>(0, 0, MIN_PARAMETERS);
 		let now = frame_system::Pallet::<T>::block_number()
 			.saturating_add(T::TaskExpiry::get())
 			.saturating_add(1u32.into());

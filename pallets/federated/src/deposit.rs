@@ -1,4 +1,4 @@
-//! What a task costs its owner up front besides its budget — a deposit for the storage it may
+//! What a task costs its owner up front — its budget, and a deposit for the storage it may
 //! use — and what its participants must bond.
 
 use crate::{
@@ -15,6 +15,19 @@ use sp_runtime::{
 };
 
 impl<T: Config> Pallet<T> {
+	/// The budget held for a task: `rounds * (reward_per_round + max_trainers *
+	/// datasets.max_royalty)`. A round pays at most its reward and one royalty of at most
+	/// `max_royalty` per accepted update (at most `max_trainers` of them), so every round is
+	/// covered whatever the rounds before it spent.
+	pub(crate) fn task_budget(spec: &TaskSpecOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+		spec.datasets
+			.max_royalty
+			.checked_mul(&BalanceOf::<T>::from(spec.max_trainers))
+			.and_then(|royalties| royalties.checked_add(&spec.reward_per_round))
+			.and_then(|per_round| per_round.checked_mul(&BalanceOf::<T>::from(spec.rounds)))
+			.ok_or_else(|| Error::<T>::BudgetOverflow.into())
+	}
+
 	/// The deposit for a task of `rounds` rounds with `allowlist` accounts on its allowlist:
 	/// [`Config::TaskDepositBase`] plus [`Config::TaskDepositPerByte`] for each byte it may
 	/// store at most — the task record, the round records kept in full, a summary per round and
@@ -53,16 +66,18 @@ impl<T: Config> Pallet<T> {
 	/// The smallest bonds a trainer and an aggregator may join a task with: the chain's
 	/// minimums, raised so that `penalty × bond` is at least what one participant of the role
 	/// earns in a round when the fewest are paid (`min_trainers` trainers sharing the trainers'
-	/// part, `quorum` aggregators sharing theirs). A no-show then loses more than doing the
-	/// work would have paid.
+	/// part, `quorum` aggregators sharing theirs), and for a trainer also the most royalty its
+	/// update can earn its dataset (`datasets.max_royalty`: a trainer is often its dataset's
+	/// owner). A no-show then loses more than doing the work would have paid.
 	pub(crate) fn min_bonds(
 		spec: &TaskSpecOf<T>,
 	) -> Result<(BalanceOf<T>, BalanceOf<T>), DispatchError> {
 		let reward: u128 = spec.reward_per_round.unique_saturated_into();
 		let aggregator_pool = spec.aggregator_share * reward;
 		let trainer_pool = reward.saturating_sub(aggregator_pool);
-		let bond_for = |pool: u128, sharers: u32| -> Option<u128> {
-			let share = pool.div_ceil(sharers.max(1) as u128);
+		let royalty: u128 = spec.datasets.max_royalty.unique_saturated_into();
+		let bond_for = |pool: u128, sharers: u32, extra: u128| -> Option<u128> {
+			let share = pool.div_ceil(sharers.max(1) as u128).checked_add(extra)?;
 			let parts = spec.penalty.deconstruct().max(1) as u128;
 			share.checked_mul(1_000_000_000)?.checked_add(parts - 1).map(|n| n / parts)
 		};
@@ -70,8 +85,8 @@ impl<T: Config> Pallet<T> {
 			bond.and_then(|b| BalanceOf::<T>::try_from(b).ok())
 				.ok_or_else(|| Error::<T>::BudgetOverflow.into())
 		};
-		let trainer = fits(bond_for(trainer_pool, spec.min_trainers))?;
-		let aggregator = fits(bond_for(aggregator_pool, spec.quorum))?;
+		let trainer = fits(bond_for(trainer_pool, spec.min_trainers, royalty))?;
+		let aggregator = fits(bond_for(aggregator_pool, spec.quorum, 0))?;
 		Ok((trainer.max(T::MinTrainerBond::get()), aggregator.max(T::MinAggregatorBond::get())))
 	}
 }

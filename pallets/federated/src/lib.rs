@@ -7,16 +7,29 @@
 //! ## Overview
 //!
 //! A **task owner** creates a task ([`Pallet::create_task`]) describing the model, the local
-//! training, the aggregation rule, the number of rounds and the reward per round; the whole
-//! budget (`reward_per_round * rounds`) is held from the owner, and so is a deposit for the
-//! storage the task uses, until the task is pruned ([`Pallet::prune_task`]). **Trainers** (each
-//! bringing a dataset) and **aggregators** join with a bond, also held ([`Pallet::join`]); the
-//! task may limit who joins to an allowlist ([`Pallet::set_allowlist`]).
+//! training, the aggregation rule, the number of rounds, the reward per round and the rules for
+//! the datasets it trains on (the most royalty it pays per accepted update, a minimum
+//! reputation, an optional list of datasets). The whole budget, `rounds * (reward_per_round +
+//! max_trainers * datasets.max_royalty)`, is held from the owner, so that every round's reward
+//! and royalties are covered; so is a deposit for the storage the task uses, until the task is
+//! pruned ([`Pallet::prune_task`]). **Trainers** and **aggregators** join with a bond, also held
+//! ([`Pallet::join`]); the task may limit who joins to an allowlist
+//! ([`Pallet::set_allowlist`]).
+//!
+//! A trainer joins with a dataset listed on the data market ([`Config::DataMarket`]), which
+//! decides whether it may (the trainer is the dataset's owner or a worker the owner authorised,
+//! the dataset's schema fits the model, it meets the task's rules) and fixes the terms for the
+//! trainer's stay: who is paid the dataset's royalty, how much per accepted update, and the most
+//! samples an update trained on it may claim. In a task that trains with differential privacy
+//! (`training.dp`), each round costs every dataset drawn into it the task's `epsilon_micros` of
+//! its privacy budget; a dataset that cannot pay is not drawn.
 //!
 //! Each round goes through these phases (see `docs/federated.md` for the diagram):
 //!
 //! 1. *selection*: as soon as enough participants have joined, trainers and aggregators are
-//!    drawn for the round, weighted by bond, from the runtime's randomness;
+//!    drawn for the round, weighted by bond, from the runtime's randomness (in a task with
+//!    differential privacy, only trainers whose dataset can pay the round's ε, which is then
+//!    debited);
 //! 2. *commit*: selected trainers commit to their update with a commitment that names them, the
 //!    task and the round ([`Pallet::commit_update`], [`cohort_primitives::commitment`]);
 //! 3. *reveal*: they reveal the update and the salt ([`Pallet::reveal_update`]); the pallet checks
@@ -29,15 +42,18 @@
 //!    closes, each update's score is the lower median of the revealed scores, and the chain
 //!    fixes which updates enter the model: those scoring at least the task's
 //!    [`ScoreGate::min_score`](cohort_primitives::ScoreGate); trainers scoring below its
-//!    `slash_below` lose part of their bond;
+//!    `slash_below` lose part of their bond; every score, accepted or not, moves the reputation
+//!    of the dataset behind the update;
 //! 6. *aggregate*: aggregators aggregate exactly the accepted updates, each weighted by the
-//!    samples its header claims (at most the task's `max_samples`), with the task's rule and
-//!    norm clip, measure the new model on the validation set, and commit to the aggregate hash
-//!    and the metrics ([`Pallet::commit_aggregate`]);
+//!    samples its header claims (at most the task's `max_samples` and the size its dataset's
+//!    terms state), with the task's rule and norm clip, measure the new model on the validation
+//!    set, and commit to the aggregate hash and the metrics ([`Pallet::commit_aggregate`]);
 //! 7. *aggregate reveal*: they reveal them ([`Pallet::reveal_aggregate`]); the first reveal of
 //!    each distinct hash carries its payload. When every committed aggregator has revealed, or
 //!    the phase ends, the hash that reached the quorum becomes the next global model, the round
 //!    keeps the lower median of the agreeing aggregators' metrics, and the round's reward is
+//!    settled: first each accepted update's royalty goes to its dataset's owner and the data
+//!    market records which datasets trained the model (its lineage), then the round's reward is
 //!    paid: the aggregators' share to the agreeing aggregators, the rest to the trainers of
 //!    accepted updates in proportion to their scores.
 //!
@@ -123,9 +139,10 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use cohort_primitives::{
 		commitment::{aggregate_commitment, score_commitment, update_commitment_of_hash},
+		dataset::DatasetTerms,
 		payload::PayloadRef,
 		round::{AggregateSubmission, FailReason, Phase, RoundMetrics, MAX_ACCURACY, MAX_SCORE},
-		traits::{ComputeAccess, DatasetAccess, RewardObserver, Role},
+		traits::{ComputeAccess, DataMarket, DatasetRequest, RewardObserver, Role},
 		DatasetId, PayloadKind, RoundIndex, Score, TaskId, TaskStatus,
 	};
 	use frame_support::{
@@ -135,7 +152,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
 	use sp_runtime::{
-		traits::{CheckedMul, Saturating, Zero},
+		traits::{Saturating, Zero},
 		Perbill,
 	};
 
@@ -163,8 +180,10 @@ pub mod pallet {
 		/// The randomness that selection draws from.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
-		/// Whether an account may train on a dataset.
-		type DatasetAccess: DatasetAccess<Self::AccountId>;
+		/// The data market: it decides who trains on which dataset and on what terms, keeps
+		/// the datasets' privacy budgets and reputations, and settles each finalized round's
+		/// royalties (out of the task's budget) and lineage.
+		type DataMarket: DataMarket<Self::AccountId, BalanceOf<Self>, Self::RuntimeHoldReason>;
 
 		/// Whether an account may aggregate.
 		type ComputeAccess: ComputeAccess<Self::AccountId>;
@@ -266,12 +285,22 @@ pub mod pallet {
 		ParticipantBond,
 	}
 
+	/// The dataset a trainer joined a task with, and the terms the data market fixed for its
+	/// stay.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+	pub struct JoinedDataset<AccountId, Balance> {
+		pub id: DatasetId,
+		/// Who is paid the royalty (at most the task's `datasets.max_royalty`) per accepted
+		/// update, and the most samples an update may claim.
+		pub terms: DatasetTerms<AccountId, Balance>,
+	}
+
 	/// A participant of a task.
 	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
-	pub struct Participant<Balance> {
+	pub struct Participant<AccountId, Balance> {
 		pub role: Role,
-		/// The dataset a trainer trains on.
-		pub dataset: Option<DatasetId>,
+		/// The dataset a trainer trains on (`None` for an aggregator).
+		pub dataset: Option<JoinedDataset<AccountId, Balance>>,
 		/// What is held from it for this task.
 		pub bond: Balance,
 	}
@@ -341,7 +370,7 @@ pub mod pallet {
 		TaskId,
 		Blake2_128Concat,
 		T::AccountId,
-		Participant<BalanceOf<T>>,
+		Participant<T::AccountId, BalanceOf<T>>,
 	>;
 
 	/// Each task's round under way and its last [`Config::RetainedRounds`] finished rounds, in
@@ -451,7 +480,9 @@ pub mod pallet {
 			metrics: RoundMetrics,
 		},
 		/// A quorum agreed on `aggregate`: it is the task's new global model; `metrics` are the
-		/// lower medians of the agreeing aggregators' measurements on the validation set.
+		/// lower medians of the agreeing aggregators' measurements on the validation set. The
+		/// datasets' owners were paid `royalties` for the accepted updates, then the round's
+		/// participants `paid` in rewards, both out of the task's budget.
 		RoundFinalized {
 			task: TaskId,
 			round: RoundIndex,
@@ -459,6 +490,7 @@ pub mod pallet {
 			agreeing: u32,
 			metrics: RoundMetrics,
 			paid: BalanceOf<T>,
+			royalties: BalanceOf<T>,
 		},
 		/// A round ended without a new model; the previous global model stays.
 		RoundFailed { task: TaskId, round: RoundIndex, reason: FailReason },
@@ -503,7 +535,8 @@ pub mod pallet {
 		/// The reveal phases are too short for the blocks to carry every selected trainer's
 		/// largest update (or an aggregate) at the chain's payload rate.
 		RevealWindowTooShort,
-		/// The budget (reward per round times rounds), a bond or the deposit overflows.
+		/// The budget (rounds times the reward and the most royalties of a round), a bond or
+		/// the deposit overflows.
 		BudgetOverflow,
 		/// Too many tasks are running already.
 		TooManyActiveTasks,
@@ -525,8 +558,6 @@ pub mod pallet {
 		NotAllowlisted,
 		/// The bond is below the task's minimum for the role.
 		BondTooLow,
-		/// The data market does not let this account train on this dataset.
-		DatasetNotAllowed,
 		/// This account may not aggregate.
 		ComputeNotAllowed,
 		/// The account is selected in the round under way and may not leave before it ends.
@@ -555,8 +586,8 @@ pub mod pallet {
 		MalformedPayload,
 		/// The payload's header names another task, round, kind, parameter count or scale.
 		PayloadHeaderMismatch,
-		/// An update must claim between 1 and the task's `max_samples` training samples (an
-		/// aggregate: 0).
+		/// An update must claim between 1 and the task's `max_samples` training samples, and no
+		/// more than its dataset's terms allow (an aggregate: 0).
 		SamplesOutOfRange,
 		/// The score gate's thresholds are out of order or range, or its clip is below 100%.
 		InvalidGate,
@@ -570,6 +601,8 @@ pub mod pallet {
 		AggregatePayloadMissing,
 		/// The payload does not hash to the revealed aggregate hash.
 		AggregateHashMismatch,
+		/// A task that trains with differential privacy must state a positive ε per round.
+		InvalidPrivacy,
 	}
 
 	#[pallet::hooks]
@@ -607,8 +640,10 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Creates a federated-learning task and holds its budget (`reward_per_round * rounds`)
-		/// and a deposit for its storage from the caller, who becomes its owner.
+		/// Creates a federated-learning task and holds its budget and a deposit for its storage
+		/// from the caller, who becomes its owner. The budget is `rounds * (reward_per_round +
+		/// max_trainers * datasets.max_royalty)`: every round's reward and the most royalties its
+		/// accepted updates can earn. What rounds do not spend goes back when the task ends.
 		///
 		/// Rounds start once `min_trainers` trainers and `aggregators` aggregators have joined.
 		/// The task's minimum bonds are derived from the spec so that a participant's penalty is
@@ -618,10 +653,7 @@ pub mod pallet {
 		pub fn create_task(origin: OriginFor<T>, spec: TaskSpecOf<T>) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			let parameter_count = Self::validate_spec(&spec)?;
-			let budget = spec
-				.reward_per_round
-				.checked_mul(&BalanceOf::<T>::from(spec.rounds))
-				.ok_or(Error::<T>::BudgetOverflow)?;
+			let budget = Self::task_budget(&spec)?;
 			let (min_trainer_bond, min_aggregator_bond) = Self::min_bonds(&spec)?;
 			let deposit = Self::task_deposit(spec.rounds, 0)?;
 
@@ -692,8 +724,9 @@ pub mod pallet {
 		/// Cancels a task: the round under way fails without penalties, and what is left of
 		/// the budget goes back to the owner. Updates already revealed in that round are paid
 		/// first (the trainers' part of the round's reward, in equal shares): once updates are
-		/// public, cancelling does not get them for free. Participants leave with
-		/// [`Pallet::leave`] to get their bonds back. Only the owner may call it.
+		/// public, cancelling does not get them for free. No royalties are paid: the round
+		/// trains no model. Participants leave with [`Pallet::leave`] to get their bonds back.
+		/// Only the owner may call it.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::cancel_task(T::MaxTrainersPerRound::get()))]
 		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
@@ -722,6 +755,11 @@ pub mod pallet {
 		/// Joins a task as a trainer (on a dataset) or an aggregator, holding `bond` (at least
 		/// the task's minimum for the role). Selection for each round is weighted by bond. Each
 		/// role has its own cap, and the owner may limit joining to an allowlist.
+		///
+		/// A trainer's dataset must be accepted by the data market ([`Config::DataMarket`]):
+		/// its refusal comes back as the data market's own error. The terms it fixes (royalty
+		/// owner and amount, the most samples an update may claim) hold until the trainer
+		/// leaves.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::join(T::MaxAllowlist::get()))]
 		pub fn join(
@@ -747,13 +785,35 @@ pub mod pallet {
 						Error::<T>::TooManyParticipants
 					);
 					ensure!(bond >= info.min_trainer_bond, Error::<T>::BondTooLow);
-					ensure!(
-						T::DatasetAccess::may_train(&who, dataset),
-						Error::<T>::DatasetNotAllowed
-					);
+					// Last of the checks: the data market records the dataset as in the task.
+					// If the hold below fails, the call's error reverts that record with the
+					// rest of the call's changes (every call runs in its own storage layer).
+					let rules = &info.spec.datasets;
+					let mut terms = T::DataMarket::join(
+						&who,
+						dataset,
+						DatasetRequest {
+							task,
+							model: &info.spec.model,
+							rules,
+							epsilon: info.spec.training.dp.map(|dp| dp.epsilon_micros),
+						},
+					)?;
+					if terms.royalty > rules.max_royalty {
+						// The data market refuses such datasets; the task's budget only covers
+						// royalties up to its maximum.
+						frame_support::defensive!(
+							"the data market granted a royalty above the task's maximum"
+						);
+						terms.royalty = rules.max_royalty;
+					}
 					info.trainers.saturating_inc();
 					(
-						Participant { role: Role::Trainer, dataset: Some(dataset), bond },
+						Participant {
+							role: Role::Trainer,
+							dataset: Some(JoinedDataset { id: dataset, terms }),
+							bond,
+						},
 						Role::Trainer,
 					)
 				},
@@ -827,7 +887,9 @@ pub mod pallet {
 
 		/// Reveals a committed update and its salt. The pallet checks the commitment (which
 		/// names the caller, the task and the round), the size bound, the header (kind, task,
-		/// round, parameter count, scale) and that nobody revealed the same bytes in this round,
+		/// round, parameter count, scale, and samples between 1 and the least of the task's
+		/// `max_samples` and the samples the trainer's dataset terms allow) and that nobody
+		/// revealed the same bytes in this round,
 		/// then keeps the update's hash, length and position; the bytes stay in this block's
 		/// body. When every committed trainer has revealed, aggregation opens at once.
 		#[pallet::call_index(7)]
@@ -859,7 +921,16 @@ pub mod pallet {
 					== commitment,
 				Error::<T>::CommitmentMismatch
 			);
-			let samples = Self::check_payload(&info, task, round, PayloadKind::Update, &update)?;
+			// The samples an update claims weigh it in the mean: at most the task's bound, and
+			// at most what its dataset holds.
+			let dataset_samples = Participants::<T>::get(task, &who)
+				.and_then(|p| p.dataset)
+				.ok_or(Error::<T>::NotParticipant)?
+				.terms
+				.samples;
+			let most = info.spec.max_samples.min(dataset_samples);
+			let samples =
+				Self::check_payload(&info, task, round, PayloadKind::Update, 1..=most, &update)?;
 			ensure!(!record.has_update(&update_ref.payload_hash), Error::<T>::DuplicateUpdate);
 			record.trainers[at].update = Some(update_ref.clone());
 			record.trainers[at].samples = samples;
@@ -948,7 +1019,7 @@ pub mod pallet {
 						payload_ref.payload_hash == aggregate,
 						Error::<T>::AggregateHashMismatch
 					);
-					Self::check_payload(&info, task, round, PayloadKind::Aggregate, &bytes)?;
+					Self::check_payload(&info, task, round, PayloadKind::Aggregate, 0..=0, &bytes)?;
 					Some(payload_ref)
 				},
 			};
@@ -1169,12 +1240,13 @@ pub mod pallet {
 			}
 		}
 
-		/// Releases a participant's bond and removes it from the task.
+		/// Releases a participant's bond and removes it from the task; a trainer's dataset
+		/// leaves the task in the data market.
 		pub(crate) fn release_participant(
 			task: TaskId,
 			info: &mut TaskOf<T>,
 			who: &T::AccountId,
-			participant: Participant<BalanceOf<T>>,
+			participant: Participant<T::AccountId, BalanceOf<T>>,
 		) -> DispatchResult {
 			T::Currency::release(
 				&HoldReason::ParticipantBond.into(),
@@ -1185,6 +1257,9 @@ pub mod pallet {
 			match participant.role {
 				Role::Trainer => info.trainers.saturating_dec(),
 				Role::Aggregator => info.aggregators.saturating_dec(),
+			}
+			if let Some(dataset) = participant.dataset {
+				T::DataMarket::leave(task, dataset.id);
 			}
 			Participants::<T>::remove(task, who);
 			Self::deposit_event(Event::Left { task, who: who.clone(), bond: participant.bond });

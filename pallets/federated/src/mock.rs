@@ -1,4 +1,4 @@
-//! A test runtime: System, Balances and the federated pallet.
+//! A test runtime: System, Balances and the federated pallet, with a test data market.
 
 use crate as pallet_federated;
 use frame_support::{
@@ -36,8 +36,6 @@ impl pallet_balances::Config for Test {
 
 /// Where slashed bonds go.
 pub const TREASURY: AccountId = 999;
-/// A dataset the mock data market refuses.
-pub const FORBIDDEN_DATASET: u64 = 666;
 /// An account the mock compute market refuses.
 pub const NO_COMPUTE: AccountId = 666;
 
@@ -64,12 +62,7 @@ impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
 	}
 }
 
-pub struct TestDatasets;
-impl cohort_primitives::traits::DatasetAccess<AccountId> for TestDatasets {
-	fn may_train(_: &AccountId, dataset: u64) -> bool {
-		dataset != FORBIDDEN_DATASET
-	}
-}
+pub use market::*;
 
 pub struct TestCompute;
 impl cohort_primitives::traits::ComputeAccess<AccountId> for TestCompute {
@@ -83,7 +76,7 @@ impl pallet_federated::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type OnSlash = ResolveTo<Treasury, Balances>;
 	type Randomness = TestRandomness;
-	type DatasetAccess = TestDatasets;
+	type DataMarket = TestMarket;
 	type ComputeAccess = TestCompute;
 	type RewardObserver = ();
 	type MaxTrainersPerRound = ConstU32<8>;
@@ -121,7 +114,14 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		// Every endowed account owns the dataset of its own number: no royalty, no privacy
+		// accounting, any number of samples.
+		for who in 1..=40 {
+			market::list(who, MockDataset::owned_by(who));
+		}
+	});
 	ext
 }
 
@@ -141,5 +141,262 @@ pub fn run_to_block(n: u64) {
 		System::set_block_number(next);
 		Federated::on_initialize(next);
 		Federated::do_try_state(next).expect("invariants hold");
+	}
+}
+
+/// A data market for tests. Its state lives in storage (under keys of its own), so that a call
+/// that fails reverts it, as it would a real data market's; every call that changes something
+/// is recorded for tests to check.
+mod market {
+	use super::*;
+	use codec::{Decode, Encode};
+	#[cfg(feature = "runtime-benchmarks")]
+	use cohort_primitives::ModelSpec;
+	use cohort_primitives::{
+		dataset::{DatasetTerms, DatasetUse, Epsilon},
+		traits::{DataMarket, DatasetRequest},
+		DatasetId, RoundIndex, Score, TaskId,
+	};
+	use frame_support::{
+		storage::unhashed,
+		traits::{
+			fungible::MutateHold,
+			tokens::{Fortitude, Precision, Restriction},
+		},
+	};
+	use sp_runtime::DispatchError;
+	use std::collections::{BTreeMap, BTreeSet};
+
+	const DATASETS: &[u8] = b":test-market:datasets";
+	const IN_TASK: &[u8] = b":test-market:in-task";
+	const CALLS: &[u8] = b":test-market:calls";
+	const MISREPORT: &[u8] = b":test-market:misreport";
+
+	/// A dataset as the test market lists it.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+	pub struct MockDataset {
+		pub owner: AccountId,
+		/// Workers the owner authorised.
+		pub delegates: Vec<AccountId>,
+		pub royalty: Balance,
+		pub samples: u32,
+		/// Whether its schema fits every task's model (the test market checks nothing else).
+		pub fits: bool,
+		/// The ε it may still spend (`None`: no privacy accounting).
+		pub privacy_left: Option<Epsilon>,
+		/// The last score an update trained on it earned.
+		pub last_score: Option<Score>,
+	}
+
+	impl MockDataset {
+		pub fn owned_by(owner: AccountId) -> Self {
+			MockDataset {
+				owner,
+				delegates: Vec::new(),
+				royalty: 0,
+				samples: u32::MAX,
+				fits: true,
+				privacy_left: None,
+				last_score: None,
+			}
+		}
+	}
+
+	/// A call the federated pallet made that changed the market.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+	pub enum MarketCall {
+		Join {
+			who: AccountId,
+			dataset: DatasetId,
+			task: TaskId,
+			epsilon: Option<Epsilon>,
+		},
+		Leave {
+			task: TaskId,
+			dataset: DatasetId,
+		},
+		SpendPrivacy {
+			dataset: DatasetId,
+			epsilon: Epsilon,
+		},
+		RecordScore {
+			dataset: DatasetId,
+			score: Score,
+		},
+		Settle {
+			task: TaskId,
+			round: RoundIndex,
+			payer: AccountId,
+			uses: Vec<DatasetUse<AccountId, Balance>>,
+			paid: Balance,
+		},
+	}
+
+	fn datasets() -> BTreeMap<DatasetId, MockDataset> {
+		unhashed::get(DATASETS).unwrap_or_default()
+	}
+
+	/// Lists (or replaces) a dataset.
+	pub fn list(id: DatasetId, dataset: MockDataset) {
+		let mut all = datasets();
+		all.insert(id, dataset);
+		unhashed::put(DATASETS, &all);
+	}
+
+	/// Changes a listed dataset.
+	pub fn edit(id: DatasetId, f: impl FnOnce(&mut MockDataset)) {
+		let mut all = datasets();
+		f(all.get_mut(&id).expect("listed"));
+		unhashed::put(DATASETS, &all);
+	}
+
+	pub fn dataset(id: DatasetId) -> MockDataset {
+		datasets().remove(&id).expect("listed")
+	}
+
+	/// Whether the market has the dataset in the task.
+	pub fn in_task(task: TaskId, id: DatasetId) -> bool {
+		unhashed::get::<BTreeSet<(TaskId, DatasetId)>>(IN_TASK)
+			.unwrap_or_default()
+			.contains(&(task, id))
+	}
+
+	fn set_in_task(task: TaskId, id: DatasetId, is_in: bool) {
+		let mut all: BTreeSet<(TaskId, DatasetId)> = unhashed::get(IN_TASK).unwrap_or_default();
+		if is_in {
+			all.insert((task, id));
+		} else {
+			all.remove(&(task, id));
+		}
+		unhashed::put(IN_TASK, &all);
+	}
+
+	/// Makes `settle_round` report `extra` more than it paid (a faulty data market).
+	pub fn misreport(extra: Balance) {
+		unhashed::put(MISREPORT, &extra);
+	}
+
+	/// Every call recorded so far, oldest first.
+	pub fn market_calls() -> Vec<MarketCall> {
+		unhashed::get(CALLS).unwrap_or_default()
+	}
+
+	fn record(call: MarketCall) {
+		let mut calls = market_calls();
+		calls.push(call);
+		unhashed::put(CALLS, &calls);
+	}
+
+	pub struct TestMarket;
+
+	impl DataMarket<AccountId, Balance, RuntimeHoldReason> for TestMarket {
+		fn join(
+			who: &AccountId,
+			id: DatasetId,
+			request: DatasetRequest<'_, Balance>,
+		) -> Result<DatasetTerms<AccountId, Balance>, DispatchError> {
+			let dataset = datasets().remove(&id).ok_or(DispatchError::Other("UnknownDataset"))?;
+			if dataset.owner != *who && !dataset.delegates.contains(who) {
+				return Err(DispatchError::Other("NotOwnerOrDelegate"));
+			}
+			if !dataset.fits {
+				return Err(DispatchError::Other("SchemaMismatch"));
+			}
+			if dataset.royalty > request.rules.max_royalty {
+				return Err(DispatchError::Other("RoyaltyTooHigh"));
+			}
+			if !request.rules.allowlist.is_empty() && !request.rules.allowlist.contains(&id) {
+				return Err(DispatchError::Other("NotAllowlisted"));
+			}
+			if dataset.last_score.unwrap_or(0) < request.rules.min_reputation {
+				return Err(DispatchError::Other("ReputationTooLow"));
+			}
+			if let Some(left) = dataset.privacy_left {
+				let epsilon = request.epsilon.ok_or(DispatchError::Other("PrivacyRequired"))?;
+				if left < epsilon {
+					return Err(DispatchError::Other("PrivacyBudgetExhausted"));
+				}
+			}
+			if in_task(request.task, id) {
+				return Err(DispatchError::Other("AlreadyInTask"));
+			}
+			set_in_task(request.task, id, true);
+			record(MarketCall::Join {
+				who: *who,
+				dataset: id,
+				task: request.task,
+				epsilon: request.epsilon,
+			});
+			Ok(DatasetTerms {
+				owner: dataset.owner,
+				royalty: dataset.royalty,
+				samples: dataset.samples,
+			})
+		}
+
+		fn leave(task: TaskId, dataset: DatasetId) {
+			set_in_task(task, dataset, false);
+			record(MarketCall::Leave { task, dataset });
+		}
+
+		fn can_spend_privacy(dataset: DatasetId, epsilon: Epsilon) -> bool {
+			datasets()
+				.get(&dataset)
+				.is_some_and(|d| d.privacy_left.is_none_or(|left| left >= epsilon))
+		}
+
+		fn spend_privacy(id: DatasetId, epsilon: Epsilon) -> bool {
+			if !Self::can_spend_privacy(id, epsilon) {
+				return false;
+			}
+			edit(id, |d| d.privacy_left = d.privacy_left.map(|left| left - epsilon));
+			record(MarketCall::SpendPrivacy { dataset: id, epsilon });
+			true
+		}
+
+		fn record_score(dataset: DatasetId, score: Score) {
+			edit(dataset, |d| d.last_score = Some(score));
+			record(MarketCall::RecordScore { dataset, score });
+		}
+
+		fn settle_round(
+			task: TaskId,
+			round: RoundIndex,
+			payer: &AccountId,
+			reason: &RuntimeHoldReason,
+			uses: &[DatasetUse<AccountId, Balance>],
+		) -> Balance {
+			let mut paid = 0;
+			for line in uses.iter().filter(|u| u.royalty > 0) {
+				paid += <Balances as MutateHold<AccountId>>::transfer_on_hold(
+					reason,
+					payer,
+					&line.owner,
+					line.royalty,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Polite,
+				)
+				.unwrap_or(0);
+			}
+			record(MarketCall::Settle { task, round, payer: *payer, uses: uses.to_vec(), paid });
+			paid + unhashed::get::<Balance>(MISREPORT).unwrap_or(0)
+		}
+
+		/// A dataset with a royalty and a privacy budget, so that benchmarks take every path.
+		#[cfg(feature = "runtime-benchmarks")]
+		fn benchmark_dataset(owner: &AccountId, _: &ModelSpec, samples: u32) -> DatasetId {
+			let id = 1_000_000 + datasets().len() as DatasetId;
+			list(
+				id,
+				MockDataset {
+					samples,
+					royalty: 1,
+					privacy_left: Some(1_000_000_000),
+					..MockDataset::owned_by(*owner)
+				},
+			);
+			id
+		}
 	}
 }

@@ -15,14 +15,15 @@ use crate::{
 use alloc::vec::Vec;
 use codec::Encode;
 use cohort_primitives::{
+	dataset::DatasetUse,
 	payout,
 	round::{FailReason, Phase},
-	traits::{RewardObserver, Role},
+	traits::{DataMarket, RewardObserver, Role},
 	RoundIndex, TaskId, TaskStatus,
 };
 use frame_support::{
 	traits::{
-		fungible::MutateHold,
+		fungible::{InspectHold, MutateHold},
 		tokens::{Fortitude, Precision, Restriction},
 		Get, Randomness,
 	},
@@ -87,55 +88,81 @@ impl<T: Config> Pallet<T> {
 					);
 				},
 				Some(_) => {},
-				None if info.status == TaskStatus::Active
-					&& info.trainers >= info.spec.min_trainers
-					&& info.aggregators >= info.spec.aggregators =>
-				{
-					Self::start_round(task, &mut info, now);
-					Tasks::<T>::insert(task, info);
-					weight.saturating_accrue(T::WeightInfo::start_round(
-						T::MaxTrainersPerTask::get()
-							.saturating_add(T::MaxAggregatorsPerTask::get()),
-					));
-				},
-				None if now > info.last_round_started.saturating_add(T::TaskExpiry::get()) => {
-					match Self::end_task(task, &mut info, TaskStatus::Expired) {
-						Ok(refund) => Self::deposit_event(Event::TaskExpired { task, refund }),
-						Err(e) => {
-							log::error!(target: "runtime::federated", "expiring task {task}: {e:?}")
-						},
+				None => {
+					let ready = info.status == TaskStatus::Active
+						&& info.trainers >= info.spec.min_trainers
+						&& info.aggregators >= info.spec.aggregators;
+					if ready {
+						weight.saturating_accrue(T::WeightInfo::start_round(
+							T::MaxTrainersPerTask::get()
+								.saturating_add(T::MaxAggregatorsPerTask::get()),
+						));
+						if Self::start_round(task, &mut info, now) {
+							Tasks::<T>::insert(task, info);
+							continue;
+						}
 					}
-					Tasks::<T>::insert(task, info);
-					weight.saturating_accrue(T::WeightInfo::expire_task());
+					// Not ready, or too few trainers whose datasets can pay the round's ε.
+					if now > info.last_round_started.saturating_add(T::TaskExpiry::get()) {
+						match Self::end_task(task, &mut info, TaskStatus::Expired) {
+							Ok(refund) => Self::deposit_event(Event::TaskExpired { task, refund }),
+							Err(e) => {
+								log::error!(target: "runtime::federated", "expiring task {task}: {e:?}")
+							},
+						}
+						Tasks::<T>::insert(task, info);
+						weight.saturating_accrue(T::WeightInfo::expire_task());
+					}
 				},
-				None => {},
 			}
 		}
 		weight
 	}
 
-	/// Draws the round's trainers and aggregators, weighted by bond, and opens its commit phase.
-	pub(crate) fn start_round(task: TaskId, info: &mut TaskOf<T>, now: BlockNumberFor<T>) {
+	/// Draws the round's trainers and aggregators, weighted by bond, and opens its commit phase;
+	/// says whether it did.
+	///
+	/// In a task with differential privacy, only trainers whose dataset can still pay the
+	/// round's ε are candidates, and each drawn trainer's dataset is debited at once: being
+	/// drawn means its data is about to be trained on and the update published, whether or not
+	/// the update is then accepted (stricter than debiting accepted updates only, which would
+	/// let rejected or unrevealed updates leak for free). If fewer than `min_trainers` can pay,
+	/// no round starts and nothing is debited (the task waits, and expires if that lasts).
+	pub(crate) fn start_round(task: TaskId, info: &mut TaskOf<T>, now: BlockNumberFor<T>) -> bool {
 		let index = info.next_round;
-		let (seed, _) =
-			T::Randomness::random(&(b"cohort/federated/selection", task, index).encode());
-		let seed = seed.encode();
-
+		let epsilon = info.spec.training.dp.map(|dp| dp.epsilon_micros);
 		let mut trainers = Vec::new();
 		let mut aggregators = Vec::new();
 		for (who, p) in Participants::<T>::iter_prefix(task) {
 			let weight: u128 = p.bond.unique_saturated_into();
-			match p.role {
-				Role::Trainer => trainers.push(((who, p.dataset.unwrap_or_default()), weight)),
-				Role::Aggregator => aggregators.push((who, weight)),
+			match (p.role, p.dataset) {
+				(Role::Trainer, Some(dataset)) => {
+					if epsilon.is_none_or(|e| T::DataMarket::can_spend_privacy(dataset.id, e)) {
+						trainers.push(((who, dataset.id), weight));
+					}
+				},
+				(Role::Trainer, None) => {
+					frame_support::defensive!("a trainer without a dataset");
+				},
+				(Role::Aggregator, _) => aggregators.push((who, weight)),
 			}
 		}
+		if (trainers.len() as u32) < info.spec.min_trainers {
+			return false;
+		}
+
+		let (seed, _) =
+			T::Randomness::random(&(b"cohort/federated/selection", task, index).encode());
+		let seed = seed.encode();
 		let trainers: Vec<TrainerSlotOf<T>> = selection::weighted_sample(
 			trainers,
 			info.spec.max_trainers as usize,
 			&(&seed, b"trainers").encode(),
 		)
 		.into_iter()
+		// Two trainers may share a dataset (a data market that allows it): the second one
+		// drawn is dropped if the first used up the budget.
+		.filter(|(_, dataset)| epsilon.is_none_or(|e| T::DataMarket::spend_privacy(*dataset, e)))
 		.map(|(who, dataset)| TrainerSlotOf::<T> {
 			who,
 			dataset,
@@ -184,6 +211,7 @@ impl<T: Config> Pallet<T> {
 		};
 		Rounds::<T>::insert(task, index, record);
 		info.last_round_started = now;
+		true
 	}
 
 	/// Ends the commit phase: selected trainers who did not commit are penalised; the reveal
@@ -300,6 +328,7 @@ impl<T: Config> Pallet<T> {
 			let score = score.unwrap_or_default();
 			slot.score = Some(score);
 			slot.accepted = gate.accepts(score);
+			T::DataMarket::record_score(slot.dataset, score);
 			accepted += slot.accepted as u32;
 			if gate.slashes(score) {
 				Self::slash(task, index, &slot.who, penalty, Offence::Rejected);
@@ -395,8 +424,12 @@ impl<T: Config> Pallet<T> {
 		// At least a quorum (> 0) agreed, so there is a median.
 		let metrics = payout::median_metrics(&reports).unwrap_or_default();
 
-		// The reward: the aggregators' share in equal parts, the rest to the accepted updates'
-		// trainers by score (a rejected update earns nothing).
+		// First the royalties: each accepted update's dataset owner, at the terms its trainer
+		// joined with, and the round's lineage.
+		let royalties = Self::settle_royalties(task, index, info, record);
+
+		// Then the reward: the aggregators' share in equal parts, the rest to the accepted
+		// updates' trainers by score (a rejected update earns nothing).
 		let reward: u128 = info.spec.reward_per_round.min(info.budget).unique_saturated_into();
 		let aggregator_pool = info.spec.aggregator_share * reward;
 		let trainer_pool = reward.saturating_sub(aggregator_pool);
@@ -430,9 +463,53 @@ impl<T: Config> Pallet<T> {
 			agreeing: agreeing.len() as u32,
 			metrics,
 			paid,
+			royalties,
 		});
 		Self::summarise(task, index, record, Some(metrics));
 		Self::conclude_round(task, info)
+	}
+
+	/// Has the data market pay each accepted update's royalty to its dataset's owner out of the
+	/// task's budget, and record the round's lineage; returns what left the budget.
+	///
+	/// The budget is debited by what actually left the owner's budget hold (measured around
+	/// the call), so the books balance even if the data market misreports.
+	fn settle_royalties(
+		task: TaskId,
+		index: RoundIndex,
+		info: &mut TaskOf<T>,
+		record: &RoundOf<T>,
+	) -> BalanceOf<T> {
+		let uses: Vec<DatasetUse<T::AccountId, BalanceOf<T>>> = record
+			.trainers
+			.iter()
+			.filter(|t| t.accepted)
+			.filter_map(|t| {
+				// A selected trainer cannot leave while its round is open: it is still there.
+				let Some(joined) = Participants::<T>::get(task, &t.who).and_then(|p| p.dataset)
+				else {
+					frame_support::defensive!("an accepted update's trainer has no dataset");
+					return None;
+				};
+				Some(DatasetUse {
+					dataset: t.dataset,
+					owner: joined.terms.owner,
+					trainer: t.who.clone(),
+					score: t.score.unwrap_or_default(),
+					royalty: joined.terms.royalty,
+				})
+			})
+			.collect();
+		let reason = HoldReason::TaskBudget.into();
+		let held_before = T::Currency::balance_on_hold(&reason, &info.owner);
+		let reported = T::DataMarket::settle_round(task, index, &info.owner, &reason, &uses);
+		let held_after = T::Currency::balance_on_hold(&reason, &info.owner);
+		let paid = held_before.saturating_sub(held_after);
+		if paid != reported || held_after > held_before {
+			log::error!(target: "runtime::federated", "royalties of round {index} of task {task}: the data market reported {reported:?}, the budget paid {paid:?}");
+		}
+		info.budget = info.budget.saturating_sub(paid);
+		paid
 	}
 
 	/// Pays the trainers whose work is already on chain in a round that will not finish (the

@@ -2,6 +2,7 @@
 
 use crate::{Config, Error, Pallet, TaskOf, TaskSpecOf};
 use cohort_primitives::{PayloadHeader, PayloadKind, RoundIndex, TaskId};
+use core::ops::RangeInclusive;
 use frame_support::{ensure, traits::Get};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
@@ -63,6 +64,10 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(!spec.reward_per_round.is_zero() && spec.max_samples > 0, Error::<T>::InvalidSpec);
 		ensure!(spec.gate.is_valid(), Error::<T>::InvalidGate);
+		ensure!(
+			spec.training.dp.is_none_or(|dp| dp.epsilon_micros > 0),
+			Error::<T>::InvalidPrivacy
+		);
 		ensure!(spec.penalty >= T::MinPenalty::get(), Error::<T>::PenaltyTooLow);
 		// Every selected trainer's update must fit in the reveal phase's blocks at the rate the
 		// chain grants a task, and an aggregate in the aggregate reveal phase's: otherwise
@@ -79,13 +84,15 @@ impl<T: Config> Pallet<T> {
 		Ok(parameter_count.try_into().map_err(|_| Error::<T>::InvalidModel)?)
 	}
 
-	/// Checks a payload's size and header against the task and round it is submitted for;
-	/// returns the samples it claims (1..=`max_samples` for an update, 0 for an aggregate).
+	/// Checks a payload's size and header against the task and round it is submitted for, and
+	/// that it claims `samples_allowed` samples (an update: 1 to its bound; an aggregate: 0);
+	/// returns the samples it claims.
 	pub(crate) fn check_payload(
 		info: &TaskOf<T>,
 		task: TaskId,
 		round: RoundIndex,
 		kind: PayloadKind,
+		samples_allowed: RangeInclusive<u32>,
 		payload: &[u8],
 	) -> Result<u32, DispatchError> {
 		ensure!(payload.len() <= info.spec.max_payload_bytes as usize, Error::<T>::PayloadTooLarge);
@@ -99,10 +106,6 @@ impl<T: Config> Pallet<T> {
 			samples: header.samples,
 		};
 		ensure!(header == expected, Error::<T>::PayloadHeaderMismatch);
-		let samples_allowed = match kind {
-			PayloadKind::Update => 1..=info.spec.max_samples,
-			PayloadKind::Aggregate => 0..=0,
-		};
 		ensure!(samples_allowed.contains(&header.samples), Error::<T>::SamplesOutOfRange);
 		Ok(header.samples)
 	}

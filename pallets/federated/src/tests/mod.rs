@@ -3,10 +3,13 @@
 //! (copying, denial of service) have tests of their own in `attacks.rs`, storage life (deposit,
 //! expiry, pruning, allowlists) in `storage.rs`.
 
-use crate::{mock::*, ActiveTasks, Error, Event, JoinAs, Offence, Participants, Rounds, Tasks};
+use crate::{
+	mock::*, ActiveTasks, Error, Event, JoinAs, JoinedDataset, Offence, Participants, Rounds, Tasks,
+};
 use cohort_primitives::{
 	api::Duty,
 	commitment::{aggregate_commitment, score_commitment, update_commitment},
+	dataset::{DatasetRules, DatasetTerms},
 	model::ModelSpec,
 	payload::{PayloadHeader, PayloadKind},
 	round::{FailReason, Phase, RoundMetrics},
@@ -23,6 +26,7 @@ use sp_core::H256;
 use sp_runtime::{DispatchError, Perbill, TokenError};
 
 mod attacks;
+mod datasets;
 mod storage;
 
 const OWNER: AccountId = 1;
@@ -68,6 +72,7 @@ fn spec() -> TaskSpec<Balance, u64> {
 		aggregator_share: Perbill::from_percent(30),
 		penalty: Perbill::from_percent(10),
 		validation_set: H256::repeat_byte(7),
+		datasets: DatasetRules { max_royalty: 0, min_reputation: 0, allowlist: BoundedVec::new() },
 	}
 }
 
@@ -402,6 +407,26 @@ fn create_task_refuses_bad_specs() {
 			(Box::new(|s| s.rounds = 0), Error::<Test>::InvalidRoundCount.into()),
 			(Box::new(|s| s.rounds = 11), Error::<Test>::InvalidRoundCount.into()),
 			(Box::new(|s| s.reward_per_round = u64::MAX), Error::<Test>::BudgetOverflow.into()),
+			// Three trainers' royalties per round do not fit.
+			(
+				Box::new(|s| s.datasets.max_royalty = u64::MAX / 3 + 1),
+				Error::<Test>::BudgetOverflow.into(),
+			),
+			(
+				Box::new(|s| {
+					s.training.dp = Some(cohort_primitives::task::DpParams {
+						clip_norm_micros: 1_000_000,
+						noise_multiplier_micros: 1_000_000,
+						epsilon_micros: 0,
+					})
+				}),
+				Error::<Test>::InvalidPrivacy.into(),
+			),
+			// The royalties make the budget more than the owner has.
+			(
+				Box::new(|s| s.datasets.max_royalty = ENDOWMENT / 6),
+				TokenError::FundsUnavailable.into(),
+			),
 			(Box::new(|s| s.reward_per_round = ENDOWMENT), TokenError::FundsUnavailable.into()),
 		];
 		for (i, (break_it, error)) in cases.into_iter().enumerate() {
@@ -520,14 +545,29 @@ fn cancel_fails_the_round_refunds_and_lets_participants_leave() {
 fn join_holds_the_bond_and_counts_participants() {
 	test(|| {
 		let task = create(spec());
-		assert_ok!(Federated::join(origin(11), task, JoinAs::Trainer { dataset: 5 }, TRAINER_BOND));
+		assert_ok!(Federated::join(
+			origin(11),
+			task,
+			JoinAs::Trainer { dataset: 11 },
+			TRAINER_BOND
+		));
 		assert_ok!(Federated::join(origin(21), task, JoinAs::Aggregator, AGGREGATOR_BOND));
 		assert_eq!(held_bond(11), TRAINER_BOND);
 		assert_eq!(held_bond(21), AGGREGATOR_BOND);
 		let info = Tasks::<Test>::get(task).unwrap();
 		assert_eq!((info.trainers, info.aggregators), (1, 1));
 		let p = Participants::<Test>::get(task, 11).unwrap();
-		assert_eq!((p.role, p.dataset, p.bond), (Role::Trainer, Some(5), TRAINER_BOND));
+		let terms = DatasetTerms { owner: 11, royalty: 0, samples: u32::MAX };
+		assert_eq!(
+			(p.role, p.dataset, p.bond),
+			(Role::Trainer, Some(JoinedDataset { id: 11, terms }), TRAINER_BOND)
+		);
+		assert_eq!(Participants::<Test>::get(task, 21).unwrap().dataset, None);
+		assert!(in_task(task, 11));
+		assert_eq!(
+			market_calls(),
+			vec![MarketCall::Join { who: 11, dataset: 11, task, epsilon: None }]
+		);
 		assert!(events().contains(&Event::Joined {
 			task,
 			who: 11,
@@ -549,30 +589,34 @@ fn join_refuses_what_it_must() {
 		let task = create(spec());
 		let trainer = |d| JoinAs::Trainer { dataset: d };
 		assert_noop!(
-			Federated::join(origin(11), 9, trainer(1), TRAINER_BOND),
+			Federated::join(origin(11), 9, trainer(11), TRAINER_BOND),
 			Error::<Test>::UnknownTask
 		);
 		assert_noop!(
-			Federated::join(origin(11), task, trainer(1), 3_499),
+			Federated::join(origin(11), task, trainer(11), 3_499),
 			Error::<Test>::BondTooLow
 		);
 		assert_noop!(
 			Federated::join(origin(21), task, JoinAs::Aggregator, 1_499),
 			Error::<Test>::BondTooLow
 		);
+		// The data market's refusals come back as its own errors.
 		assert_noop!(
-			Federated::join(origin(11), task, trainer(FORBIDDEN_DATASET), TRAINER_BOND),
-			Error::<Test>::DatasetNotAllowed
+			Federated::join(origin(11), task, trainer(12), TRAINER_BOND),
+			DispatchError::Other("NotOwnerOrDelegate")
 		);
 		assert_noop!(
 			Federated::join(origin(NO_COMPUTE), task, JoinAs::Aggregator, AGGREGATOR_BOND),
 			Error::<Test>::ComputeNotAllowed
 		);
+		// The data market accepts, then the hold fails: the call's error reverts the market's
+		// record of the dataset in the task too (assert_noop checks all of storage).
 		assert_noop!(
-			Federated::join(origin(11), task, trainer(1), ENDOWMENT + 1),
+			Federated::join(origin(11), task, trainer(11), ENDOWMENT + 1),
 			TokenError::FundsUnavailable
 		);
-		assert_ok!(Federated::join(origin(11), task, trainer(1), TRAINER_BOND));
+		assert!(!in_task(task, 11) && market_calls().is_empty());
+		assert_ok!(Federated::join(origin(11), task, trainer(11), TRAINER_BOND));
 		assert_noop!(
 			Federated::join(origin(11), task, JoinAs::Aggregator, AGGREGATOR_BOND),
 			Error::<Test>::AlreadyJoined
@@ -602,7 +646,12 @@ fn leave_releases_the_bond_unless_selected() {
 		assert_noop!(Federated::leave(origin(11), task), Error::<Test>::NotParticipant);
 		assert_noop!(Federated::leave(origin(11), 9), Error::<Test>::UnknownTask);
 		join_all(task);
-		assert_ok!(Federated::join(origin(30), task, JoinAs::Trainer { dataset: 1 }, TRAINER_BOND));
+		assert_ok!(Federated::join(
+			origin(30),
+			task,
+			JoinAs::Trainer { dataset: 30 },
+			TRAINER_BOND
+		));
 		assert_ok!(Federated::leave(origin(30), task));
 		assert_eq!(held_bond(30), 0);
 		assert!(events().contains(&Event::Left { task, who: 30, bond: TRAINER_BOND }));
@@ -624,19 +673,29 @@ fn leave_releases_the_bond_unless_selected() {
 fn a_round_starts_once_enough_have_joined() {
 	test(|| {
 		let task = create(spec());
-		assert_ok!(Federated::join(origin(11), task, JoinAs::Trainer { dataset: 1 }, TRAINER_BOND));
+		assert_ok!(Federated::join(
+			origin(11),
+			task,
+			JoinAs::Trainer { dataset: 11 },
+			TRAINER_BOND
+		));
 		for a in AGGREGATORS {
 			assert_ok!(Federated::join(origin(a), task, JoinAs::Aggregator, AGGREGATOR_BOND));
 		}
 		run_to_block(3);
 		assert!(Rounds::<Test>::get(task, 0).is_none(), "one trainer is not enough");
-		assert_ok!(Federated::join(origin(12), task, JoinAs::Trainer { dataset: 2 }, TRAINER_BOND));
+		assert_ok!(Federated::join(
+			origin(12),
+			task,
+			JoinAs::Trainer { dataset: 12 },
+			TRAINER_BOND
+		));
 		run_to_block(4);
 		let r = round(task, 0);
 		assert_eq!((r.phase, r.started, r.phase_ends), (Phase::Commit, 4, 7));
 		let mut trainers: Vec<_> = r.trainers.iter().map(|t| (t.who, t.dataset)).collect();
 		trainers.sort();
-		assert_eq!(trainers, vec![(11, 1), (12, 2)]);
+		assert_eq!(trainers, vec![(11, 11), (12, 12)]);
 		assert_eq!(r.aggregators.len(), 3);
 		assert!(r.global_model.is_none(), "the first round starts from the initial model");
 		assert_eq!(Federated::memberships(&11)[0].selected_in, Some(0));
@@ -1373,7 +1432,8 @@ fn a_task_runs_all_its_rounds_pays_by_score_and_finishes() {
 			aggregate: hash(&agg),
 			agreeing: 3,
 			metrics,
-			paid: 1_000
+			paid: 1_000,
+			royalties: 0,
 		}));
 		let summary = Federated::round_summary(task, 0).unwrap();
 		assert_eq!(

@@ -9,7 +9,12 @@ fn a_task_that_never_starts_expires_and_returns_its_budget() {
 	test(|| {
 		let task = create(spec());
 		// One trainer is not enough for a round.
-		assert_ok!(Federated::join(origin(11), task, JoinAs::Trainer { dataset: 1 }, TRAINER_BOND));
+		assert_ok!(Federated::join(
+			origin(11),
+			task,
+			JoinAs::Trainer { dataset: 11 },
+			TRAINER_BOND
+		));
 		run_to_block(1 + TASK_EXPIRY);
 		assert_eq!(Tasks::<Test>::get(task).unwrap().status, TaskStatus::Active, "not yet");
 		run_to_block(2 + TASK_EXPIRY);
@@ -19,7 +24,7 @@ fn a_task_that_never_starts_expires_and_returns_its_budget() {
 		assert!(ActiveTasks::<Test>::get().is_empty());
 		assert_eq!(held_budget(OWNER), 0);
 		assert_noop!(
-			Federated::join(origin(12), task, JoinAs::Trainer { dataset: 2 }, TRAINER_BOND),
+			Federated::join(origin(12), task, JoinAs::Trainer { dataset: 12 }, TRAINER_BOND),
 			Error::<Test>::TaskEnded
 		);
 		// The trainer leaves with its whole bond.
@@ -123,16 +128,26 @@ fn the_allowlist_limits_joining_and_its_deposit_follows_its_length() {
 		assert_eq!(Allowlists::<Test>::get(task).unwrap().to_vec(), vec![11, 21]);
 		assert!(events().contains(&Event::AllowlistSet { task, accounts: 2, deposit: with_two }));
 		assert_noop!(
-			Federated::join(origin(12), task, JoinAs::Trainer { dataset: 2 }, TRAINER_BOND),
+			Federated::join(origin(12), task, JoinAs::Trainer { dataset: 12 }, TRAINER_BOND),
 			Error::<Test>::NotAllowlisted
 		);
-		assert_ok!(Federated::join(origin(11), task, JoinAs::Trainer { dataset: 1 }, TRAINER_BOND));
+		assert_ok!(Federated::join(
+			origin(11),
+			task,
+			JoinAs::Trainer { dataset: 11 },
+			TRAINER_BOND
+		));
 		assert_ok!(Federated::join(origin(21), task, JoinAs::Aggregator, AGGREGATOR_BOND));
 		// Clearing the list opens the task and releases that part of the deposit.
 		assert_ok!(Federated::set_allowlist(origin(OWNER), task, list(vec![])));
 		assert_eq!(held_deposit(OWNER), deposit(2));
 		assert!(Allowlists::<Test>::get(task).is_none());
-		assert_ok!(Federated::join(origin(12), task, JoinAs::Trainer { dataset: 2 }, TRAINER_BOND));
+		assert_ok!(Federated::join(
+			origin(12),
+			task,
+			JoinAs::Trainer { dataset: 12 },
+			TRAINER_BOND
+		));
 		assert_ok!(Federated::cancel_task(origin(OWNER), task));
 		assert_noop!(
 			Federated::set_allowlist(origin(OWNER), task, list(vec![11])),
