@@ -7,7 +7,8 @@
 //! - [`train`]: local training (SGD/Adam, FedProx, client-level DP) producing an update;
 //!   [`evaluate`]: validation loss and accuracy, and an aggregator's round (score the updates,
 //!   aggregate the accepted ones); [`score`]: trust scores against a reference update trained
-//!   on the validation set (FLTrust).
+//!   on the validation set (FLTrust); [`privacy`]: the ε a round of DP training costs (an RDP
+//!   accountant of the sampled Gaussian mechanism), checked before training.
 //! - [`codec`]: parameters ⇄ payloads. Training runs in `f32`; what is committed on chain is the
 //!   quantized payload (fixed-point `i32` with the task's scale), so every later step is exact.
 //! - [`aggregate`]: weighted mean (FedAvg), trimmed mean, coordinate-wise median and multi-Krum
@@ -25,6 +26,7 @@ pub mod evaluate;
 pub mod model;
 pub mod opencl;
 pub mod partition;
+pub mod privacy;
 pub mod score;
 pub mod simulate;
 pub mod train;

@@ -3,7 +3,9 @@
 //!
 //! The result is the *update*: the trained parameters minus the global ones. With DP, the update
 //! is clipped to an L2 norm `C` and Gaussian noise `N(0, (σ·C)²)` is added to every coordinate
-//! (the Gaussian mechanism of DP-FedAvg, McMahan et al. 2018).
+//! (the Gaussian mechanism of DP-FedAvg, McMahan et al. 2018). What a round costs in ε is
+//! [`privacy`](crate::privacy)'s to say, and [`TrainingConfig::from_params`] refuses a task whose
+//! stated ε does not cover it.
 
 use burn::{
 	module::Module,
@@ -19,6 +21,7 @@ use rand_distr::{Distribution, Normal};
 use crate::{
 	dataset::Dataset,
 	model::{Architecture, ModelError},
+	privacy::{self, PrivacyError},
 };
 
 /// How to train, in real numbers (the chain stores millionths: [`TrainingConfig::from_params`]).
@@ -38,7 +41,25 @@ pub struct TrainingConfig {
 }
 
 impl TrainingConfig {
-	pub fn from_params(params: &TrainingParams, seed: u64) -> Self {
+	/// The training a task's `params` ask for. Refused ([`PrivacyError`]) when the task asks
+	/// for DP whose noise costs more ε per round than the task states, or that has no noise or
+	/// no clipping ([`privacy::check_round`]): a worker does not train then.
+	pub fn from_params(params: &TrainingParams, seed: u64) -> Result<Self, PrivacyError> {
+		if let Some(dp) = &params.dp {
+			privacy::check_round(dp)?;
+		}
+		Ok(Self::unchecked(params, seed))
+	}
+
+	/// The training a task's `params` ask for without its DP, as an aggregator trains the
+	/// reference update it scores against: on its own validation set, which is never released
+	/// (and [`score`](crate::score) drops DP anyway).
+	pub fn reference(params: &TrainingParams, seed: u64) -> Self {
+		Self { dp: None, ..Self::unchecked(params, seed) }
+	}
+
+	/// `params` in real numbers, unchecked.
+	fn unchecked(params: &TrainingParams, seed: u64) -> Self {
 		let micros = |m: u32| m as f64 / 1e6;
 		Self {
 			epochs: params.epochs,
@@ -292,5 +313,50 @@ mod tests {
 			train(&arch, &global, &digits, &zero, &device),
 			Err(TrainError::ZeroEpochsOrBatch)
 		);
+	}
+
+	#[test]
+	fn a_task_whose_stated_epsilon_does_not_cover_its_noise_is_refused() {
+		use cohort_primitives::task::DpParams;
+		let dp = |noise_multiplier_micros, epsilon_micros| DpParams {
+			clip_norm_micros: 2_000_000,
+			noise_multiplier_micros,
+			epsilon_micros,
+		};
+		let params = |dp| TrainingParams {
+			epochs: 2,
+			batch_size: 16,
+			optimizer: Optimizer::Adam,
+			learning_rate_micros: 10_000,
+			fedprox_mu_micros: Some(1_000),
+			dp: Some(dp),
+		};
+		let needed = privacy::round_epsilon_micros(1_100_000).unwrap();
+		let config = TrainingConfig::from_params(&params(dp(1_100_000, needed)), 9).unwrap();
+		assert_eq!(
+			config,
+			TrainingConfig {
+				epochs: 2,
+				batch_size: 16,
+				optimizer: Optimizer::Adam,
+				learning_rate: 0.01,
+				fedprox_mu: 0.001,
+				dp: Some((2.0, 1.1)),
+				seed: 9,
+			}
+		);
+		assert!(matches!(
+			TrainingConfig::from_params(&params(dp(1_100_000, needed - 1)), 9),
+			Err(PrivacyError::EpsilonTooLarge { .. })
+		));
+		assert_eq!(
+			TrainingConfig::from_params(&params(dp(0, u32::MAX)), 9),
+			Err(PrivacyError::ZeroNoise)
+		);
+		// The reference an aggregator scores against trains without DP, whatever the task says.
+		let reference = TrainingConfig::reference(&params(dp(0, 0)), 9);
+		assert_eq!(reference, TrainingConfig { dp: None, ..config.clone() });
+		let no_dp = TrainingParams { dp: None, ..params(dp(0, 0)) };
+		assert_eq!(TrainingConfig::from_params(&no_dp, 9), Ok(reference));
 	}
 }

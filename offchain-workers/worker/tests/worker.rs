@@ -149,7 +149,15 @@ fn task(validation: H256) -> Task {
 			optimizer: Optimizer::Sgd,
 			learning_rate_micros: 100_000,
 			fedprox_mu_micros: Some(10_000),
-			dp: Some(DpParams { clip_norm_micros: 50_000_000, noise_multiplier_micros: 1_000 }),
+			// Noise of deviation σC = 0.05 per coordinate, as before the privacy check; the clip
+			// (3.125) is above the norms of these updates (2.0 to 2.6), so it never bites. One
+			// round costs ε ≈ 3917.76 at δ = 10⁻⁵ (`cohort_ml::privacy::round_epsilon_micros`):
+			// no real privacy, but what this much noise costs.
+			dp: Some(DpParams {
+				clip_norm_micros: 3_125_000,
+				noise_multiplier_micros: 16_000,
+				epsilon_micros: 3_917_762_926,
+			}),
 		},
 		scale: 1 << 16,
 		aggregation: AggregationRule::WeightedMean,
@@ -173,6 +181,11 @@ fn task(validation: H256) -> Task {
 		aggregator_share: Perbill::from_percent(10),
 		penalty: Perbill::from_percent(10),
 		validation_set: validation,
+		datasets: cohort_primitives::dataset::DatasetRules {
+			max_royalty: 0,
+			min_reputation: 0,
+			allowlist: Default::default(),
+		},
 	};
 	TaskInfo {
 		owner: AccountId::new([0; 32]),
@@ -361,7 +374,7 @@ fn a_round_end_to_end_with_a_restart_between_each_commit_and_its_reveal() {
 	let arch = cohort_ml::model::Architecture::of(&spec.model).unwrap();
 	let validation = cohort_worker::dev::validation_set();
 	let device = cohort_ml::training_device();
-	let reference = cohort_ml::train::TrainingConfig::from_params(
+	let reference = cohort_ml::train::TrainingConfig::reference(
 		&spec.training,
 		cohort_worker::worker::reference_seed(0, 0),
 	);
@@ -581,6 +594,25 @@ fn failures_carry_task_and_round_and_are_logged_once() {
 	let lines = logged(log::Level::Warn, &["once //Charlie: task 0 round 4", "dataset 99"]);
 	assert_eq!(lines.len(), 1, "{lines:?}");
 	assert!(chain.take().is_empty());
+}
+
+#[test]
+fn a_task_whose_stated_epsilon_does_not_cover_its_noise_is_not_trained_for() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	let training = &mut chain.tasks.get_mut(&0).unwrap().spec.training;
+	let dp = training.dp.as_mut().unwrap();
+	dp.epsilon_micros -= 1;
+	chain.duties.insert(key("//Charlie").into(), vec![train(0, 0, 1, 100)]);
+	let mut w = worker(dir.path(), participants("dp", &["//Charlie"]));
+	for _ in 0..3 {
+		w.on_block(&chain);
+		chain.now += 1;
+	}
+	let lines = logged(log::Level::Warn, &["dp //Charlie: task 0 round 0", "refusing to train"]);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+	assert!(chain.take().is_empty(), "nothing committed");
+	assert!(w.journal().is_empty(), "nothing trained, nothing sealed");
 }
 
 #[test]

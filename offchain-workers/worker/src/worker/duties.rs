@@ -219,6 +219,9 @@ impl Worker {
 		self.round_started(task, round);
 		let started = Instant::now();
 		let info = self.task(chain, task)?;
+		// Refused before any work when the task's DP costs more ε than it states.
+		let config =
+			TrainingConfig::from_params(&info.spec.training, rand::random()).map_err(fail)?;
 		let arch = Architecture::of(&info.spec.model).map_err(fail)?;
 		let global = self.global(chain, task, &info, global_model)?;
 		let scale = info.spec.scale;
@@ -228,7 +231,6 @@ impl Worker {
 			_ => None,
 		};
 		let data = poisoned.as_ref().unwrap_or(data);
-		let config = TrainingConfig::from_params(&info.spec.training, rand::random());
 		let mut trained =
 			train(&arch, &dequantize(&global, scale), data, &config, &self.device).map_err(fail)?;
 		if let Behaviour::Poisoner(attack) = &p.behaviour {
@@ -352,7 +354,7 @@ impl Worker {
 		let values =
 			self.read_updates(chain, task, round, &info, updates.iter().map(|(_, u)| u))?;
 		let inputs: Vec<&[i32]> = values.iter().map(Vec::as_slice).collect();
-		let reference = TrainingConfig::from_params(&spec.training, reference_seed(task, round));
+		let reference = TrainingConfig::reference(&spec.training, reference_seed(task, round));
 		let validation = self.data.validation(spec.validation_set).map_err(fail)?;
 		let check =
 			Validation { arch: &arch, scale: spec.scale, data: validation, device: &self.device };
