@@ -27,8 +27,10 @@ fn grandpa_authorities() -> Vec<GrandpaId> {
 		.collect()
 }
 
-fn free_balance(who: &AccountId) -> u128 {
-	frame_system::Account::<Runtime>::get(who).data.free
+/// What an account has, free and held (the dev datasets' owners hold listing deposits).
+fn total_balance(who: &AccountId) -> u128 {
+	let data = frame_system::Account::<Runtime>::get(who).data;
+	data.free + data.reserved
 }
 
 fn assert_dev_accounts_endowed() {
@@ -41,7 +43,7 @@ fn assert_dev_accounts_endowed() {
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).chain(poisoners).collect();
 	assert_eq!(accounts.len(), 16, "Alice..Ferdie, their stashes, //1..//4");
 	for account in &accounts {
-		assert_eq!(free_balance(account), ENDOWMENT, "{account} is endowed");
+		assert_eq!(total_balance(account), ENDOWMENT, "{account} is endowed");
 	}
 	assert_eq!(
 		pallet_balances::TotalIssuance::<Runtime>::get(),
@@ -59,7 +61,77 @@ fn development_preset_has_alice_as_single_authority() {
 		assert_eq!(aura_authorities(), vec![AuraId::from(Sr25519Keyring::Alice.public())]);
 		assert_eq!(grandpa_authorities(), vec![GrandpaId::from(Ed25519Keyring::Alice.public())]);
 		assert_dev_accounts_endowed();
+		assert_dev_datasets_listed();
 	});
+}
+
+/// The dataset files the node's ML worker writes for the dev owners and poisoners: `(samples,
+/// BLAKE2-256 of the binary form)` of datasets 1..=8, as the runtime's dev preset lists them.
+fn dev_files() -> Vec<(u32, [u8; 32])> {
+	cohort_worker::dev::datasets()
+		.into_iter()
+		.enumerate()
+		.map(|(i, (id, shard))| {
+			assert_eq!(id, i as u64 + 1, "datasets 1..=8 in order");
+			(shard.len() as u32, shard.hash().0)
+		})
+		.collect()
+}
+
+#[test]
+fn the_dev_preset_lists_what_the_worker_has_on_disk() {
+	let expected = dev_files();
+	assert_eq!(
+		cohort_runtime::genesis_config_presets::DEV_DATASET_CONTENT.to_vec(),
+		expected,
+		"DEV_DATASET_CONTENT should be:\n{}",
+		expected
+			.iter()
+			.map(|(samples, hash)| format!(
+				"\t({samples}, sp_core::hex2array!(\"{}\")),",
+				hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+			))
+			.collect::<Vec<_>>()
+			.join("\n")
+	);
+}
+
+/// Every dev dataset is listed by the dev key that trains on it, with the commitment and sample
+/// count of its file, fits the demo task and asks no more than the demo task pays.
+fn assert_dev_datasets_listed() {
+	use cohort_primitives::dataset::{ContentCommitment, DatasetStatus};
+	use cohort_worker::{dev, AutoJoin};
+	use sp_core::{sr25519, Pair};
+	let account =
+		|uri: &str| AccountId::from(sr25519::Pair::from_string(uri, None).unwrap().public());
+	let attacks: Vec<cohort_ml::attack::Attack> = ["scale:-10", "noise:1", "label-flip", "scale:2"]
+		.iter()
+		.map(|a| a.parse().unwrap())
+		.collect();
+	let keys = dev::participants()
+		.into_iter()
+		.chain(dev::cheaters())
+		.chain(dev::poisoners(&attacks).unwrap());
+	let model = dev::demo_task(Default::default(), true, 4).model;
+	let files: std::collections::HashMap<_, _> = dev::datasets().into_iter().collect();
+	let mut trainers = 0;
+	for key in keys {
+		let AutoJoin::Trainer { dataset, .. } = key.auto_join else { continue };
+		trainers += 1;
+		let info =
+			pallet_data_market::Datasets::<Runtime>::get(dataset).expect("listed at genesis");
+		assert_eq!(info.owner, account(key.uri), "dataset {dataset} belongs to {}", key.uri);
+		assert_eq!(info.status, DatasetStatus::Listed);
+		assert!(info.listing.schema.fits(&model), "dataset {dataset} fits the demo model");
+		assert!(info.listing.royalty <= dev::DEMO_MAX_ROYALTY);
+		if let Some(file) = files.get(&dataset) {
+			assert_eq!(info.listing.content, ContentCommitment::File(file.hash()));
+			assert_eq!(info.listing.schema.samples, file.len() as u32);
+		} else {
+			assert_eq!(dataset, dev::COPIER_DATASET, "only the copier lists data it has not");
+		}
+	}
+	assert_eq!(trainers, 9, "four owners, the copier, four poisoners");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The runtime APIs the node, wallets and Polkadot.js apps call.
 
 use crate::{
-	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, Executive, Federated,
-	Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System,
+	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, DataMarket, Executive,
+	Federated, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System,
 	TransactionPayment, VERSION,
 };
 use alloc::vec::Vec;
@@ -229,6 +229,32 @@ impl_runtime_apis! {
 			task: cohort_primitives::TaskId,
 		) -> Vec<(cohort_primitives::RoundIndex, pallet_federated::RoundSummaryOf<Runtime>)> {
 			Federated::round_history(task)
+		}
+	}
+
+	impl cohort_primitives::api::DataMarketApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn dataset(
+			dataset: cohort_primitives::DatasetId,
+		) -> Option<pallet_data_market::DatasetInfoOf<Runtime>> {
+			DataMarket::dataset(dataset)
+		}
+
+		fn datasets_of(
+			owner: AccountId,
+		) -> Vec<(cohort_primitives::DatasetId, pallet_data_market::DatasetInfoOf<Runtime>)> {
+			DataMarket::datasets_of(owner)
+		}
+
+		fn task_lineage(
+			task: cohort_primitives::TaskId,
+		) -> Vec<cohort_primitives::dataset::RoundLineage<AccountId, Balance>> {
+			DataMarket::task_lineage(task)
+		}
+
+		fn dataset_tasks(
+			dataset: cohort_primitives::DatasetId,
+		) -> Vec<cohort_primitives::dataset::DatasetTask<Balance>> {
+			DataMarket::dataset_tasks(dataset)
 		}
 	}
 

@@ -1,9 +1,9 @@
 //! Configuration of each pallet in the runtime.
 
 use crate::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, DataMarket, Hash, Nonce, PalletInfo,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
+	RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -143,6 +143,8 @@ impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomne
 }
 
 parameter_types! {
+	/// At most this many trainers in a round: also the most datasets in a round's lineage.
+	pub const FederatedMaxTrainersPerRound: u32 = 16;
 	/// A task's penalty may not be lower: a no-show must cost something.
 	pub const FederatedMinPenalty: Perbill = Perbill::from_percent(1);
 }
@@ -152,12 +154,12 @@ impl pallet_federated::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
 	type Randomness = ParentHashRandomness;
-	// The data market, compute leases and incentives land later; until then every dataset id
-	// and every bonded aggregator is accepted, and rewards are only paid, not observed.
-	type DatasetAccess = ();
+	// Trainers join with datasets the data market lists; compute leases and incentives land
+	// later: until then every bonded aggregator is accepted, and rewards are only paid.
+	type DataMarket = DataMarket;
 	type ComputeAccess = ();
 	type RewardObserver = ();
-	type MaxTrainersPerRound = ConstU32<16>;
+	type MaxTrainersPerRound = FederatedMaxTrainersPerRound;
 	type MaxAggregatorsPerRound = ConstU32<5>;
 	// Each role has a cap of its own, so trainers cannot crowd out aggregators or the reverse.
 	type MaxTrainersPerTask = ConstU32<64>;
@@ -182,4 +184,26 @@ impl pallet_federated::Config for Runtime {
 	type TaskRetention = ConstU32<{ DAYS }>;
 	type RetainedRounds = ConstU32<8>;
 	type WeightInfo = pallet_federated::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// A grant lasts at most 30 days.
+	pub const DataMarketMaxAccessPeriod: BlockNumber = 30 * DAYS;
+}
+
+impl pallet_data_market::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	// 1 COH, plus a thousandth of a COH per byte stored (about 1.8 COH for a listing with a
+	// 512-byte description): spamming listings or delegates costs real money, returned on
+	// delisting.
+	type DepositBase = ConstU128<{ UNIT }>;
+	type DepositPerByte = ConstU128<{ UNIT / 1_000 }>;
+	type MaxDatasetsPerOwner = ConstU32<64>;
+	type MaxDelegates = ConstU32<16>;
+	type MaxUsesPerRound = FederatedMaxTrainersPerRound;
+	// A grant is a storage entry the buyer pays for with the price: at least a hundredth of a COH.
+	type MinAccessPrice = ConstU128<{ UNIT / 100 }>;
+	type MaxAccessPeriod = DataMarketMaxAccessPeriod;
+	type WeightInfo = pallet_data_market::weights::SubstrateWeight<Runtime>;
 }

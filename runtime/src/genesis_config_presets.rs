@@ -3,23 +3,33 @@
 //! The node turns a preset into a chain spec (`--chain dev`, `--chain local`); tools such as
 //! `chain-spec-builder` can ask the runtime for them by name.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{AccountId, BalancesConfig, DataMarketConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
 use alloc::{vec, vec::Vec};
+use cohort_primitives::{
+	dataset::{ContentCommitment, DatasetSchema, Licence, Modality},
+	DatasetId, DatasetListing,
+};
 use frame_support::build_struct_json_patch;
+use frame_support::BoundedVec;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_core::H256;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// What each endowed development account starts with: one million COH.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 
-/// A genesis config patch with the given authorities, endowed accounts and sudo key.
+/// A dataset listed at genesis: its id, owner and listing.
+type GenesisDataset = (DatasetId, AccountId, DatasetListing<crate::Balance, crate::BlockNumber>);
+
+/// A genesis config patch with the given authorities, endowed accounts, sudo key and datasets.
 fn cohort_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
+	datasets: Vec<GenesisDataset>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -42,6 +52,7 @@ fn cohort_genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		data_market: DataMarketConfig { datasets },
 	})
 }
 
@@ -69,12 +80,77 @@ fn dev_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
+/// What the dev chain's datasets charge per accepted update: half a COH.
+pub const DEV_ROYALTY: crate::Balance = UNIT / 2;
+
+/// The dev chain's datasets, as the node's ML worker prepares them (`cohort-worker`'s `dev`
+/// module: the digits dataset cut into label-skewed shards): `(samples, BLAKE2-256 of the
+/// shard's binary form)` of datasets 1..=8 — the four simulated owners', then the four dev
+/// poisoners'. The runtime cannot run the engine, so they are written out; a node test checks
+/// them against the worker's files.
+pub const DEV_DATASET_CONTENT: [(u32, [u8; 32]); 8] = [
+	(300, sp_core::hex2array!("31d3f9ecf618ef1f5a3bc7e249c55f6c3cc048f3a6598b53fb14f96a72057679")),
+	(437, sp_core::hex2array!("51f5f6b8afdbc2f31e912a1aec122bcb90b554b38695ae3409ab262fb298dfff")),
+	(418, sp_core::hex2array!("c3ca57a3956489ad4a19230962a840fbe47a9adf1b8f3e10aeb8f261b1df881b")),
+	(283, sp_core::hex2array!("da4873d866b8eb8cf7c867d8beaf174d6f5784ba9f6b2fa3513b9232c58e19eb")),
+	(276, sp_core::hex2array!("c8aeb087193774efd1c7b0bf39fceff27e2437f06f1823353166635be8904f69")),
+	(440, sp_core::hex2array!("147412af2805164ffa6d69f11c3452141563a81e6a6719909b7b99a4137a4c40")),
+	(434, sp_core::hex2array!("504b2b9df1754b972c06af200e725863540448e1ee7b539ff1514562d50ef702")),
+	(288, sp_core::hex2array!("dc54d085012a07ebde29b463508418d4c7f29332269dfebda82d88d3fcb03292")),
+];
+
+/// The dataset the dev copier (`--ml-dev-cheaters`) lists: one it does not have (the chain
+/// cannot tell), so that it can join the demo task and try to copy.
+pub const DEV_COPIER_DATASET: DatasetId = 9;
+
+/// The dev chain's datasets, listed at genesis so the demo task pays royalties and records
+/// lineage out of the box: digits shards 1..=4 owned by the simulated owners (Charlie, Dave,
+/// Eve, Ferdie), 5..=8 by the dev poisoners (`//1`..`//4`), and the copier's.
+pub fn dev_datasets() -> Vec<GenesisDataset> {
+	let owners = [
+		Sr25519Keyring::Charlie.to_account_id(),
+		Sr25519Keyring::Dave.to_account_id(),
+		Sr25519Keyring::Eve.to_account_id(),
+		Sr25519Keyring::Ferdie.to_account_id(),
+	]
+	.into_iter()
+	.chain(DEV_POISONERS.iter().map(|key| AccountId::from(*key)));
+	let listing = |id: DatasetId, samples: u32, content: H256| {
+		DatasetListing {
+		name: BoundedVec::truncate_from(alloc::format!("digits shard {id}").into_bytes()),
+		description: BoundedVec::truncate_from(
+			b"Handwritten digits (8x8, 16 grey levels), a label-skewed shard of a simulated data owner on the dev chain"
+				.to_vec(),
+		),
+		schema: DatasetSchema { features: 64, classes: 10, samples, modality: Modality::Tabular },
+		content: ContentCommitment::File(content),
+		licence: Licence::FederatedOnly,
+		royalty: DEV_ROYALTY,
+		privacy_budget: None,
+	}
+	};
+	owners
+		.zip(DEV_DATASET_CONTENT)
+		.enumerate()
+		.map(|(i, (owner, (samples, content)))| {
+			let id = i as DatasetId + 1;
+			(id, owner, listing(id, samples, H256(content)))
+		})
+		.chain(core::iter::once((
+			DEV_COPIER_DATASET,
+			Sr25519Keyring::DaveStash.to_account_id(),
+			listing(DEV_COPIER_DATASET, 300, H256::zero()),
+		)))
+		.collect()
+}
+
 /// `development`: Alice alone produces and finalizes blocks and holds the sudo key.
 pub fn development_config_genesis() -> Value {
 	cohort_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		dev_datasets(),
 	)
 }
 
@@ -87,6 +163,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		dev_datasets(),
 	)
 }
 

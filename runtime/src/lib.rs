@@ -102,7 +102,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; `transaction_version` on every change of a call's
 	// index or arguments.
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -190,4 +190,7 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type Federated = pallet_federated;
+
+	#[runtime::pallet_index(11)]
+	pub type DataMarket = pallet_data_market;
 }

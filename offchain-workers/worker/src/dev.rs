@@ -3,7 +3,9 @@
 //! The bundled digits dataset is cut (seeded) into a validation set (20%) and a training part,
 //! which is split among [`OWNERS`] data owners with label skew ([`LABELS_PER_OWNER`] digits
 //! each), so that no owner can learn every digit alone. Owner `i` holds dataset `i + 1`. The
-//! owners and the aggregators sign with well-known dev keys, endowed in the dev genesis.
+//! owners and the aggregators sign with well-known dev keys, endowed in the dev genesis, which
+//! also lists every dev dataset in the data market with the content commitment of the file
+//! [`prepare`] writes (a node test checks that the two agree).
 //!
 //! With `--ml-dev-cheaters`, two more dev keys join: a trainer that copies another's commitment
 //! and update, and an aggregator that copies another's scores and result ([`cheaters`]); the
@@ -17,6 +19,7 @@
 
 use cohort_ml::{attack::Attack, dataset::Dataset, partition::label_skew};
 use cohort_primitives::{
+	dataset::DatasetRules,
 	task::{InitialModel, Optimizer, PhaseLengths, TrainingParams},
 	AggregationRule, DatasetId, ModelSpec, ScoreGate, TaskSpec,
 };
@@ -51,6 +54,9 @@ pub const COH: Balance = 1_000_000_000_000;
 pub const DEV_BOND: Balance = 100 * COH;
 /// What the demo task pays per finalized round: 10 COH.
 pub const DEMO_REWARD: Balance = 10 * COH;
+/// The most royalty the demo task pays per accepted update: half a COH, what the dev chain's
+/// datasets ask.
+pub const DEMO_MAX_ROYALTY: Balance = COH / 2;
 
 /// A dev key: its secret URI, what it joins, and how it behaves.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,13 +81,18 @@ pub fn participants() -> Vec<DevKey> {
 		.collect()
 }
 
-/// The dev cheaters (`--ml-dev-cheaters`): a copying trainer (on dataset 1, which it never
-/// reads) and a lazy copying aggregator.
+/// The dataset the copier joins with: listed at genesis by the copier itself, for data it does
+/// not have (the chain cannot tell; the copier never reads it). It cannot join with another
+/// owner's dataset: the data market refuses.
+pub const COPIER_DATASET: DatasetId = 9;
+
+/// The dev cheaters (`--ml-dev-cheaters`): a copying trainer (on [`COPIER_DATASET`], which it
+/// never reads) and a lazy copying aggregator.
 pub fn cheaters() -> Vec<DevKey> {
 	vec![
 		DevKey {
 			uri: "//Dave//stash",
-			auto_join: AutoJoin::Trainer { dataset: 1, bond: DEV_BOND },
+			auto_join: AutoJoin::Trainer { dataset: COPIER_DATASET, bond: DEV_BOND },
 			behaviour: Behaviour::CopyingTrainer,
 		},
 		DevKey {
@@ -124,23 +135,26 @@ pub fn validation_set() -> Dataset {
 	Dataset::bundled("digits").expect("digits is bundled").split(20, SPLIT_SEED).1
 }
 
+/// Every dev dataset by id: the owners' shards (1..=4), then one per poisoner key (5..=8).
+pub fn datasets() -> Vec<(DatasetId, Dataset)> {
+	let (train, _) = Dataset::bundled("digits").expect("digits is bundled").split(20, SPLIT_SEED);
+	let owners = label_skew(&train.labels, OWNERS, LABELS_PER_OWNER, SPLIT_SEED)
+		.expect("owners and labels are positive");
+	// Cut like the owners' (another seed): a poisoner's shard looks like an honest owner's.
+	let poisoners = label_skew(&train.labels, OWNERS, LABELS_PER_OWNER, POISONER_SPLIT_SEED)
+		.expect("owners and labels are positive");
+	let owners = owners.iter().enumerate().map(|(i, part)| (i as DatasetId + 1, part));
+	let poisoners = (0..POISONER_URIS.len()).map(|i| (poisoner_dataset(i), &poisoners[i % OWNERS]));
+	owners.chain(poisoners).map(|(id, part)| (id, train.subset(part))).collect()
+}
+
 /// Writes the owners' datasets, `poisoners` poisoners' datasets and the validation set into
 /// `data`; returns the validation set's hash (what a task names in `validation_set`).
 pub fn prepare(data: &mut DataDir, poisoners: usize) -> Result<H256, DataError> {
-	let (train, validation) =
-		Dataset::bundled("digits").expect("digits is bundled").split(20, SPLIT_SEED);
-	let parts = label_skew(&train.labels, OWNERS, LABELS_PER_OWNER, SPLIT_SEED)
-		.expect("owners and labels are positive");
-	for (i, part) in parts.iter().enumerate() {
-		data.write_dataset(i as DatasetId + 1, &train.subset(part))?;
+	for (id, shard) in datasets().into_iter().take(OWNERS + poisoners) {
+		data.write_dataset(id, &shard)?;
 	}
-	// Cut like the owners' (another seed): a poisoner's shard looks like an honest owner's.
-	let parts = label_skew(&train.labels, OWNERS, LABELS_PER_OWNER, POISONER_SPLIT_SEED)
-		.expect("owners and labels are positive");
-	for i in 0..poisoners {
-		data.write_dataset(poisoner_dataset(i), &train.subset(&parts[i % OWNERS]))?;
-	}
-	data.write_validation(&validation)
+	data.write_validation(&validation_set())
 }
 
 /// The dev key that owns the demo task (`--ml-demo-task`).
@@ -206,6 +220,11 @@ pub fn demo_task(
 		aggregator_share: Perbill::from_percent(20),
 		penalty: Perbill::from_percent(10),
 		validation_set,
+		datasets: DatasetRules {
+			max_royalty: DEMO_MAX_ROYALTY,
+			min_reputation: 0,
+			allowlist: Default::default(),
+		},
 	}
 }
 

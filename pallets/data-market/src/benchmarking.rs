@@ -53,9 +53,10 @@ pub(crate) fn list_for<T: Config>(
 		ModelSpec::Mlp { input, classes, .. } => (*input, *classes),
 		ModelSpec::Cnn { side, channels, classes, .. } => (side * side * channels, *classes),
 	};
+	// The worst case for the federated pallet's calls: a royalty to move and a privacy budget to
+	// debit (enough for every round of a task).
 	let mut listing = listing::<T>(features, classes.max(2), samples.max(1));
-	listing.royalty = Default::default();
-	listing.privacy_budget = None;
+	listing.licence = Licence::FederatedOnly;
 	if let ModelSpec::Cnn { side, channels, .. } = model {
 		listing.schema.modality = Modality::Image { side: *side, channels: *channels };
 	}
