@@ -56,6 +56,11 @@ pub enum Subcommand {
 	/// accepted, the new model's validation accuracy and loss, what each round paid), and can
 	/// draw accuracy and loss per round as an SVG chart.
 	Rounds(crate::rounds::RoundsCmd),
+
+	/// A data owner's tools: `dataset inspect FILE` prints a dataset file's schema and content
+	/// commitment and can write the data market's `list_dataset` argument for it as JSON.
+	#[command(subcommand)]
+	Dataset(crate::dataset::DatasetCmd),
 }
 
 /// `ml-validation-set`.

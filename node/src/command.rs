@@ -193,6 +193,7 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		Some(Subcommand::Simulate(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::Rounds(cmd)) => cmd.run(),
+		Some(Subcommand::Dataset(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let ml = cli.ml.clone();

@@ -8,6 +8,7 @@ pub mod chain_spec;
 pub mod chart;
 pub mod cli;
 pub mod command;
+pub mod dataset;
 pub mod extrinsic;
 pub mod ml_worker;
 pub mod rounds;

@@ -8,8 +8,10 @@
 //! **Binary** (`.cohd`), little-endian: the magic `COHD`, a version byte (1), the sample count
 //! (`u32`), the feature count (`u32`), the class count (`u16`), then every sample's features as
 //! `f32`, row by row, then every label as `u16`. A validation set is named on chain by the
-//! BLAKE2-256 of this encoding ([`Dataset::hash`]).
+//! BLAKE2-256 of this encoding ([`Dataset::hash`]), and a dataset listed on the data market by
+//! the same hash or by the Merkle root of its shards' hashes ([`Dataset::commitment`]).
 
+use cohort_primitives::dataset::{merkle_root, ContentCommitment};
 use rand::{seq::SliceRandom, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sp_core::H256;
@@ -43,6 +45,10 @@ pub enum DatasetError {
 	UnknownBundled(String),
 	#[error("{0}")]
 	Io(String),
+	#[error("{what} is {value}, more than the binary format holds ({max})")]
+	TooLarge { what: &'static str, value: usize, max: usize },
+	#[error("cannot cut {samples} samples into {shards} shards (1 to one per sample)")]
+	Shards { shards: usize, samples: usize },
 }
 
 const MAGIC: &[u8; 4] = b"COHD";
@@ -208,6 +214,42 @@ impl Dataset {
 		H256(sp_crypto_hashing::blake2_256(&self.to_bytes()))
 	}
 
+	/// Checks that the binary format holds this dataset exactly: the sample and feature counts
+	/// fit a `u32`, the class count (and so every label) a `u16`.
+	pub fn check_binary(&self) -> Result<(), DatasetError> {
+		let limits = [
+			("the sample count", self.len(), u32::MAX as usize),
+			("the feature count", self.feature_count, u32::MAX as usize),
+			("the class count", self.class_count, u16::MAX as usize),
+		];
+		match limits.into_iter().find(|(_, value, max)| value > max) {
+			Some((what, value, max)) => Err(DatasetError::TooLarge { what, value, max }),
+			None => Ok(()),
+		}
+	}
+
+	/// The dataset cut into `n` contiguous shards in sample order, as even as can be: shard `i`
+	/// holds samples `i·len/n .. (i+1)·len/n` (rounded down), and every shard keeps the whole
+	/// dataset's feature and class counts. `n` must be between 1 and the sample count.
+	pub fn shards(&self, n: usize) -> Result<Vec<Self>, DatasetError> {
+		if n == 0 || n > self.len() {
+			return Err(DatasetError::Shards { shards: n, samples: self.len() });
+		}
+		let bound = |i: usize| i * self.len() / n;
+		Ok((0..n).map(|i| self.subset(&(bound(i)..bound(i + 1)).collect::<Vec<_>>())).collect())
+	}
+
+	/// What a data-market listing commits this dataset to: with `shards` `None`, the BLAKE2-256
+	/// of its binary form ([`Self::hash`]); with `Some(n)`, the Merkle root
+	/// ([`merkle_root`]) of the BLAKE2-256 of each of its `n` [`Self::shards`] in binary form.
+	pub fn commitment(&self, shards: Option<u32>) -> Result<ContentCommitment, DatasetError> {
+		self.check_binary()?;
+		let Some(n) = shards else { return Ok(ContentCommitment::File(self.hash())) };
+		let hashes: Vec<H256> = self.shards(n as usize)?.iter().map(Self::hash).collect();
+		let root = merkle_root(&hashes).expect("at least one shard");
+		Ok(ContentCommitment::Shards { root, shards: n })
+	}
+
 	/// Reads a file: `.csv` as CSV, anything else as the binary format.
 	pub fn load(path: &std::path::Path) -> Result<Self, DatasetError> {
 		let io = |e: std::io::Error| DatasetError::Io(format!("{}: {e}", path.display()));
@@ -263,6 +305,39 @@ mod tests {
 			(d.features, d.labels, d.feature_count, d.class_count),
 			(vec![1.0, 2.0, 3.0, 4.0], vec![0, 1], 2, 2)
 		);
+	}
+
+	#[test]
+	fn shards_are_contiguous_even_and_committed_by_their_merkle_root() {
+		let d = Dataset::bundled("iris").unwrap();
+		let shards = d.shards(4).unwrap();
+		assert_eq!(shards.iter().map(Dataset::len).collect::<Vec<_>>(), vec![37, 38, 37, 38]);
+		assert!(shards.iter().all(|s| (s.feature_count, s.class_count) == (4, 3)));
+		let joined = shards.iter().fold(Vec::new(), |mut v, s| {
+			v.extend_from_slice(&s.labels);
+			v
+		});
+		assert_eq!(joined, d.labels, "in order, nothing lost");
+		assert_eq!(d.shards(1).unwrap(), vec![d.clone()]);
+		assert_eq!(d.shards(0), Err(DatasetError::Shards { shards: 0, samples: 150 }));
+		assert_eq!(d.shards(151), Err(DatasetError::Shards { shards: 151, samples: 150 }));
+
+		let file = sp_crypto_hashing::blake2_256(&d.to_bytes());
+		assert_eq!(d.commitment(None), Ok(ContentCommitment::File(H256(file))));
+		let hashes: Vec<H256> =
+			shards.iter().map(|s| H256(sp_crypto_hashing::blake2_256(&s.to_bytes()))).collect();
+		assert_eq!(
+			d.commitment(Some(4)),
+			Ok(ContentCommitment::Shards { root: merkle_root(&hashes).unwrap(), shards: 4 })
+		);
+		// One shard: the root is that shard's hash, which is the whole file's.
+		assert_eq!(
+			d.commitment(Some(1)),
+			Ok(ContentCommitment::Shards { root: H256(file), shards: 1 })
+		);
+		assert!(d.commitment(Some(0)).is_err());
+		let wide = Dataset::new(vec![0.0; 2], vec![0, 70_000], 1, 70_001).unwrap();
+		assert!(matches!(wide.commitment(None), Err(DatasetError::TooLarge { .. })));
 	}
 
 	#[test]

@@ -1,0 +1,585 @@
+//! `cohort-node dataset inspect`: what a data owner lists is what is really on its disk.
+//!
+//! It reads a dataset file with the engine's loader (`.csv`, or Cohort's binary form `COHD`;
+//! `cohort_ml::dataset`), derives its schema (features, classes, samples, tabular or image) and
+//! its content commitment (`cohort_ml::dataset::Dataset::commitment`: the BLAKE2-256 of the
+//! binary form the worker keeps in its data directory, or with `--shards N` the Merkle root of
+//! the hashes of `N` contiguous shards, each in binary form), prints them, and can write the
+//! argument of the data market's `list_dataset` call as JSON, in the shape `@polkadot/api`
+//! takes for `api.tx.dataMarket.listDataset(listing)`:
+//!
+//! ```json
+//! {
+//!   "name": "digits of owner 1",
+//!   "description": "",
+//!   "schema": { "features": 64, "classes": 10, "samples": 300,
+//!               "modality": "Tabular" | { "Image": { "side": 8, "channels": 1 } } },
+//!   "content": { "File": "0x…" } | { "Shards": { "root": "0x…", "shards": 4 } },
+//!   "licence": "FederatedOnly" | { "Access": { "price": "1000", "period": 100 } },
+//!   "royalty": "0",
+//!   "privacyBudget": null | 8000000
+//! }
+//! ```
+//!
+//! Balances are decimal strings (they may exceed what a JavaScript number holds exactly); the
+//! privacy budget is an ε in millionths. A name or description is a plain string, unless it
+//! reads as hex itself (`0x…`), which `@polkadot/api` would take for bytes: then it is written
+//! as the hex of its UTF-8 bytes.
+
+use std::path::{Path, PathBuf};
+
+use cohort_ml::dataset::Dataset;
+use cohort_primitives::{
+	dataset::{
+		ContentCommitment, DatasetDescription, DatasetName, Licence, Modality,
+		MAX_DATASET_DESCRIPTION, MAX_DATASET_NAME,
+	},
+	DatasetListing, DatasetSchema, Epsilon,
+};
+use cohort_runtime::{Balance, BlockNumber};
+use serde_json::{json, Value};
+use sp_core::H256;
+
+/// A listing as the runtime takes it.
+pub type Listing = DatasetListing<Balance, BlockNumber>;
+
+/// `dataset`: a data owner's tools.
+#[derive(Debug, clap::Subcommand)]
+pub enum DatasetCmd {
+	/// Reads a dataset file (`.csv`, or Cohort's binary form), prints its schema and content
+	/// commitment, and can write the data market's `list_dataset` argument for it as JSON.
+	Inspect(InspectCmd),
+}
+
+impl DatasetCmd {
+	pub fn run(&self) -> Result<(), String> {
+		match self {
+			Self::Inspect(cmd) => cmd.run(),
+		}
+	}
+}
+
+/// An image's shape, `SIDExSIDExCHANNELS` on the command line (square images only, as the
+/// chain's `Modality::Image` has one side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageShape {
+	pub side: u32,
+	pub channels: u32,
+}
+
+impl std::str::FromStr for ImageShape {
+	type Err = String;
+
+	fn from_str(s: &str) -> Result<Self, String> {
+		let bad = || format!("{s:?}: expected SIDExSIDExCHANNELS, e.g. 8x8x1 or 28x28x3");
+		let parts: Vec<u32> = s
+			.split('x')
+			.map(|p| p.trim().parse::<u32>())
+			.collect::<Result<_, _>>()
+			.map_err(|_| bad())?;
+		match parts[..] {
+			[a, b, channels] if a == b && a > 0 && channels > 0 => Ok(Self { side: a, channels }),
+			[a, b, _] if a != b => Err(format!("{s:?}: images are square ({a} ≠ {b})")),
+			_ => Err(bad()),
+		}
+	}
+}
+
+/// `dataset inspect`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InspectCmd {
+	/// The dataset: `.csv` (features, then an integer label, per line) or any other name for
+	/// Cohort's binary form.
+	#[arg(value_name = "FILE")]
+	pub file: PathBuf,
+
+	/// Commit to the dataset cut into this many contiguous shards (the Merkle root of their
+	/// hashes), so that each shard can be checked on its own.
+	#[arg(long, value_name = "N")]
+	pub shards: Option<u32>,
+
+	/// The listing's name (at most 64 bytes). Default: the file's name without its extension.
+	#[arg(long, value_name = "S")]
+	pub name: Option<String>,
+
+	/// The listing's description (at most 512 bytes).
+	#[arg(long, value_name = "S", default_value = "")]
+	pub description: String,
+
+	/// The royalty per accepted update, in the smallest unit (10⁻¹² COH).
+	#[arg(long, value_name = "PLANCK", default_value_t = 0)]
+	pub royalty: Balance,
+
+	/// Also sell access: the price of a grant, in the smallest unit. Without it the licence is
+	/// `FederatedOnly`.
+	#[arg(long, value_name = "PLANCK", requires = "access_period")]
+	pub access_price: Option<Balance>,
+
+	/// How many blocks an access grant lasts.
+	#[arg(long, value_name = "BLOCKS", requires = "access_price")]
+	pub access_period: Option<BlockNumber>,
+
+	/// The total ε the data may spend in differentially private tasks, in millionths
+	/// (1000000 = ε of 1). Without it: no privacy accounting.
+	#[arg(long, value_name = "EPS_MICROS")]
+	pub privacy_budget: Option<Epsilon>,
+
+	/// The samples are square images, flattened channel-last: `SIDExSIDExCHANNELS` (e.g.
+	/// `8x8x1`); the feature count must be side·side·channels. Default: tabular.
+	#[arg(long, value_name = "SIDExSIDExCHANNELS")]
+	pub image: Option<ImageShape>,
+
+	/// Write the `list_dataset` call's argument here as JSON (for `@polkadot/api`).
+	#[arg(long, value_name = "FILE.json")]
+	pub args_out: Option<PathBuf>,
+}
+
+/// What a file holds, as a listing states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspected {
+	pub data: Dataset,
+	pub schema: DatasetSchema,
+	pub content: ContentCommitment,
+	/// Each shard's sample count and hash (with `--shards`).
+	pub shards: Vec<(usize, H256)>,
+}
+
+impl InspectCmd {
+	pub fn run(&self) -> Result<(), String> {
+		let inspected = inspect(&self.file, self.shards, self.image)?;
+		print!("{}", summary(&self.file, &inspected));
+		if !inspected.schema.is_valid() {
+			println!(
+				"note: the chain refuses this schema (it needs a feature, two classes and a sample)"
+			);
+		}
+		if let Some(out) = &self.args_out {
+			let listing = self.listing(&inspected)?;
+			let text = serde_json::to_string_pretty(&listing_json(&listing))
+				.map_err(|e| format!("cannot write JSON: {e}"))?;
+			std::fs::write(out, text + "\n").map_err(|e| format!("{}: {e}", out.display()))?;
+			println!("list_dataset argument: {}", out.display());
+		}
+		Ok(())
+	}
+
+	/// The listing the options state for `inspected`; refused if the chain would refuse it
+	/// for its sizes (name, description, schema).
+	pub fn listing(&self, inspected: &Inspected) -> Result<Listing, String> {
+		if !inspected.schema.is_valid() {
+			return Err(format!(
+				"the chain refuses the schema {:?}: it needs a feature, two classes and a sample",
+				inspected.schema
+			));
+		}
+		let name = match &self.name {
+			Some(name) => name.clone(),
+			None => {
+				self.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+			},
+		};
+		let name = DatasetName::try_from(name.into_bytes())
+			.map_err(|b| format!("the name is {} bytes, at most {MAX_DATASET_NAME}", b.len()))?;
+		let description = DatasetDescription::try_from(self.description.clone().into_bytes())
+			.map_err(|b| {
+				format!("the description is {} bytes, at most {MAX_DATASET_DESCRIPTION}", b.len())
+			})?;
+		let licence = match (self.access_price, self.access_period) {
+			(Some(price), Some(period)) => Licence::Access { price, period },
+			(None, None) => Licence::FederatedOnly,
+			_ => return Err("--access-price and --access-period go together".into()),
+		};
+		Ok(DatasetListing {
+			name,
+			description,
+			schema: inspected.schema,
+			content: inspected.content,
+			licence,
+			royalty: self.royalty,
+			privacy_budget: self.privacy_budget,
+		})
+	}
+}
+
+/// Reads `path` with the engine's loader and derives its schema and commitment (module docs).
+pub fn inspect(
+	path: &Path,
+	shards: Option<u32>,
+	image: Option<ImageShape>,
+) -> Result<Inspected, String> {
+	let data = Dataset::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+	let schema = schema(&data, image)?;
+	let content = data.commitment(shards).map_err(|e| format!("{}: {e}", path.display()))?;
+	let shards = match shards {
+		Some(n) => data
+			.shards(n as usize)
+			.map_err(|e| e.to_string())?
+			.iter()
+			.map(|s| (s.len(), s.hash()))
+			.collect(),
+		None => Vec::new(),
+	};
+	Ok(Inspected { data, schema, content, shards })
+}
+
+/// The schema of `data`: its feature count, class count (one more than the largest label for
+/// CSV, the header's for the binary form) and sample count; an image if `image` says so and
+/// its sizes give the feature count.
+pub fn schema(data: &Dataset, image: Option<ImageShape>) -> Result<DatasetSchema, String> {
+	let count = |what: &str, n: usize| {
+		u32::try_from(n).map_err(|_| format!("{n} {what} do not fit a listing"))
+	};
+	let features = count("features", data.feature_count)?;
+	let modality = match image {
+		None => Modality::Tabular,
+		Some(ImageShape { side, channels }) => {
+			let pixels = (side as u64) * (side as u64) * (channels as u64);
+			if pixels != features as u64 {
+				return Err(format!(
+					"--image {side}x{side}x{channels} is {pixels} features, but the samples have {features}"
+				));
+			}
+			Modality::Image { side, channels }
+		},
+	};
+	Ok(DatasetSchema {
+		features,
+		classes: count("classes", data.class_count)?,
+		samples: count("samples", data.len())?,
+		modality,
+	})
+}
+
+/// What `inspect` prints.
+pub fn summary(path: &Path, inspected: &Inspected) -> String {
+	let s = &inspected.schema;
+	let modality = match s.modality {
+		Modality::Tabular => "tabular".to_string(),
+		Modality::Image { side, channels } => format!("image {side}×{side}×{channels}"),
+	};
+	let mut out = format!(
+		"file:       {}\nsamples:    {}\nfeatures:   {}\nclasses:    {}\nmodality:   {modality}\n",
+		path.display(),
+		s.samples,
+		s.features,
+		s.classes,
+	);
+	match inspected.content {
+		ContentCommitment::File(hash) => {
+			out += &format!("commitment: {hash:?} (BLAKE2-256 of the binary form)\n")
+		},
+		ContentCommitment::Shards { root, shards } => {
+			out += &format!("commitment: {root:?} (Merkle root of {shards} shards)\n");
+			for (i, (samples, hash)) in inspected.shards.iter().enumerate() {
+				out += &format!("  shard {i}: {samples} samples, {hash:?}\n");
+			}
+		},
+	}
+	out
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes as `@polkadot/api` reads them back: the string itself, unless it would be read as
+/// hex; then the hex of its bytes.
+fn bytes_json(bytes: &[u8]) -> Value {
+	match std::str::from_utf8(bytes) {
+		Ok(s) if !s.starts_with("0x") => Value::String(s.to_string()),
+		_ => Value::String(format!("0x{}", hex(bytes))),
+	}
+}
+
+/// `listing` as the JSON `@polkadot/api` takes for `api.tx.dataMarket.listDataset` (module
+/// docs).
+pub fn listing_json(listing: &Listing) -> Value {
+	let modality = match listing.schema.modality {
+		Modality::Tabular => json!("Tabular"),
+		Modality::Image { side, channels } => {
+			json!({ "Image": { "side": side, "channels": channels } })
+		},
+	};
+	let content = match listing.content {
+		ContentCommitment::File(hash) => json!({ "File": format!("{hash:?}") }),
+		ContentCommitment::Shards { root, shards } => {
+			json!({ "Shards": { "root": format!("{root:?}"), "shards": shards } })
+		},
+	};
+	let licence = match listing.licence {
+		Licence::FederatedOnly => json!("FederatedOnly"),
+		Licence::Access { price, period } => {
+			json!({ "Access": { "price": price.to_string(), "period": period } })
+		},
+	};
+	json!({
+		"name": bytes_json(&listing.name),
+		"description": bytes_json(&listing.description),
+		"schema": {
+			"features": listing.schema.features,
+			"classes": listing.schema.classes,
+			"samples": listing.schema.samples,
+			"modality": modality,
+		},
+		"content": content,
+		"licence": licence,
+		"royalty": listing.royalty.to_string(),
+		"privacyBudget": listing.privacy_budget,
+	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use clap::Parser;
+	use cohort_primitives::dataset::merkle_root;
+
+	/// The node's command line, with `dataset` the subcommand.
+	#[derive(Debug, clap::Parser)]
+	struct Cli {
+		#[command(subcommand)]
+		dataset: DatasetCmd,
+	}
+
+	fn parse(args: &[&str]) -> Result<InspectCmd, clap::Error> {
+		let all = ["cohort-node", "inspect"].iter().chain(args).copied();
+		Cli::try_parse_from(all).map(|cli| match cli.dataset {
+			DatasetCmd::Inspect(cmd) => cmd,
+		})
+	}
+
+	/// Six samples of four features (a 2×2 image), labels 0..3.
+	const CSV: &str = "# a small dataset\n\
+		0.5,1,0,0.25,0\n\
+		1,0,0,1,1\n\
+		0,0.75,1,0,2\n\
+		1,1,1,1,0\n\n\
+		0,0,0,0,1\n\
+		0.125,0.5,0.5,0.125,2\n";
+
+	fn csv_file(dir: &Path) -> PathBuf {
+		let path = dir.join("small.csv");
+		std::fs::write(&path, CSV).unwrap();
+		path
+	}
+
+	fn blake2(bytes: &[u8]) -> H256 {
+		<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(bytes)
+	}
+
+	#[test]
+	fn the_commitment_is_the_hash_of_what_the_worker_writes() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = csv_file(dir.path());
+		let inspected = inspect(&path, None, None).unwrap();
+		let data = Dataset::from_csv(CSV).unwrap();
+		// The worker keeps a trainer's dataset as `to_bytes` (`DataDir::write_dataset`).
+		let mut worker_dir = cohort_worker::data::DataDir::open(dir.path()).unwrap();
+		worker_dir.write_dataset(7, &data).unwrap();
+		let written = std::fs::read(dir.path().join("datasets/7.cohd")).unwrap();
+		assert_eq!(inspected.content, ContentCommitment::File(blake2(&written)));
+		assert_eq!(
+			inspected.schema,
+			DatasetSchema { features: 4, classes: 3, samples: 6, modality: Modality::Tabular }
+		);
+		// The binary file the worker wrote inspects to the same commitment.
+		let again = inspect(&dir.path().join("datasets/7.cohd"), None, None).unwrap();
+		assert_eq!(again.content, inspected.content);
+		let text = summary(&path, &inspected);
+		assert!(text.contains(&format!("{:?}", blake2(&written))), "{text}");
+		assert!(text.contains("samples:    6") && text.contains("classes:    3"), "{text}");
+	}
+
+	#[test]
+	fn the_shards_root_is_the_merkle_root_of_the_shard_hashes() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = csv_file(dir.path());
+		let data = Dataset::from_csv(CSV).unwrap();
+		for n in 1..=6u32 {
+			let inspected = inspect(&path, Some(n), None).unwrap();
+			// Contiguous and even: shard i holds samples i·6/n .. (i+1)·6/n.
+			let hashes: Vec<H256> = (0..n as usize)
+				.map(|i| {
+					let range: Vec<usize> =
+						(i * 6 / n as usize..(i + 1) * 6 / n as usize).collect();
+					blake2(&data.subset(&range).to_bytes())
+				})
+				.collect();
+			let root = merkle_root(&hashes).unwrap();
+			assert_eq!(inspected.content, ContentCommitment::Shards { root, shards: n });
+			assert_eq!(inspected.shards.iter().map(|(_, h)| *h).collect::<Vec<_>>(), hashes);
+			assert_eq!(inspected.shards.iter().map(|(s, _)| s).sum::<usize>(), 6);
+		}
+		assert!(inspect(&path, Some(0), None).is_err());
+		assert!(inspect(&path, Some(7), None).is_err(), "more shards than samples");
+	}
+
+	/// The listing back from its JSON, as `@polkadot/api` would read it.
+	fn from_json(v: &Value) -> Listing {
+		let keys = |v: &Value| {
+			let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+			k.sort();
+			k
+		};
+		assert_eq!(
+			keys(v),
+			["content", "description", "licence", "name", "privacyBudget", "royalty", "schema"]
+		);
+		assert_eq!(keys(&v["schema"]), ["classes", "features", "modality", "samples"]);
+		let h256 = |v: &Value| v.as_str().unwrap().parse::<H256>().unwrap();
+		let bytes = |v: &Value| {
+			let s = v.as_str().unwrap();
+			match s.strip_prefix("0x") {
+				Some(hex) => (0..hex.len())
+					.step_by(2)
+					.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+					.collect(),
+				None => s.as_bytes().to_vec(),
+			}
+		};
+		let int = |v: &Value| v.as_u64().unwrap() as u32;
+		let balance = |v: &Value| v.as_str().unwrap().parse::<Balance>().unwrap();
+		let s = &v["schema"];
+		DatasetListing {
+			name: bytes(&v["name"]).try_into().unwrap(),
+			description: bytes(&v["description"]).try_into().unwrap(),
+			schema: DatasetSchema {
+				features: int(&s["features"]),
+				classes: int(&s["classes"]),
+				samples: int(&s["samples"]),
+				modality: match &s["modality"] {
+					Value::String(t) if t == "Tabular" => Modality::Tabular,
+					m => Modality::Image {
+						side: int(&m["Image"]["side"]),
+						channels: int(&m["Image"]["channels"]),
+					},
+				},
+			},
+			content: match &v["content"] {
+				c if c.get("File").is_some() => ContentCommitment::File(h256(&c["File"])),
+				c => ContentCommitment::Shards {
+					root: h256(&c["Shards"]["root"]),
+					shards: int(&c["Shards"]["shards"]),
+				},
+			},
+			licence: match &v["licence"] {
+				Value::String(t) if t == "FederatedOnly" => Licence::FederatedOnly,
+				l => Licence::Access {
+					price: balance(&l["Access"]["price"]),
+					period: int(&l["Access"]["period"]),
+				},
+			},
+			royalty: balance(&v["royalty"]),
+			privacy_budget: v["privacyBudget"].as_u64().map(|e| e as u32),
+		}
+	}
+
+	#[test]
+	fn the_json_argument_round_trips_with_camel_case_keys() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = csv_file(dir.path());
+		let out = dir.path().join("listing.json");
+		let path_s = path.to_str().unwrap();
+		let out_s = out.to_str().unwrap();
+
+		// Defaults: the file's name, federated only, no budget, one file.
+		let cmd = parse(&[path_s, "--args-out", out_s]).unwrap();
+		cmd.run().unwrap();
+		let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+		let listing = cmd.listing(&inspect(&path, None, None).unwrap()).unwrap();
+		assert_eq!(from_json(&v), listing);
+		assert_eq!(v["name"], "small");
+		assert_eq!(v["licence"], "FederatedOnly");
+		assert_eq!(v["schema"]["modality"], "Tabular");
+		assert_eq!(v["royalty"], "0");
+		assert!(v["privacyBudget"].is_null());
+		assert!(v["content"]["File"].as_str().unwrap().starts_with("0x"));
+
+		// Everything stated; a balance past 2⁵³ stays exact as a string.
+		let cmd = parse(&[
+			path_s,
+			"--shards",
+			"4",
+			"--name",
+			"owner one's pixels",
+			"--description",
+			"0xnot hex",
+			"--royalty",
+			"12345678901234567890",
+			"--access-price",
+			"1000000000000",
+			"--access-period",
+			"600",
+			"--privacy-budget",
+			"8000000",
+			"--image",
+			"2x2x1",
+			"--args-out",
+			out_s,
+		])
+		.unwrap();
+		cmd.run().unwrap();
+		let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+		let inspected = inspect(&path, Some(4), cmd.image).unwrap();
+		let listing = cmd.listing(&inspected).unwrap();
+		assert_eq!(from_json(&v), listing);
+		assert_eq!(v["name"], "owner one's pixels");
+		assert_eq!(v["description"], format!("0x{}", hex(b"0xnot hex")));
+		assert_eq!(v["royalty"], "12345678901234567890");
+		assert_eq!(v["licence"]["Access"]["price"], "1000000000000");
+		assert_eq!(v["licence"]["Access"]["period"], 600);
+		assert_eq!(v["privacyBudget"], 8_000_000);
+		assert_eq!(v["schema"]["modality"]["Image"], json!({ "side": 2, "channels": 1 }));
+		assert_eq!(v["content"]["Shards"]["shards"], 4);
+
+		// A price needs a period, a name fits its bound.
+		assert!(parse(&[path_s, "--access-price", "1"]).is_err());
+		let long = "n".repeat(MAX_DATASET_NAME as usize + 1);
+		let cmd = parse(&[path_s, "--name", &long, "--args-out", out_s]).unwrap();
+		assert!(cmd.run().unwrap_err().contains("at most 64"));
+	}
+
+	#[test]
+	fn the_node_takes_the_subcommand() {
+		use clap::CommandFactory;
+		Cli::command().debug_assert();
+		let cli = crate::cli::Cli::try_parse_from([
+			"cohort-node",
+			"dataset",
+			"inspect",
+			"owner.csv",
+			"--shards",
+			"2",
+		])
+		.unwrap();
+		let Some(crate::cli::Subcommand::Dataset(DatasetCmd::Inspect(cmd))) = cli.subcommand else {
+			panic!("{:?}", cli.subcommand)
+		};
+		assert_eq!((cmd.file, cmd.shards), (PathBuf::from("owner.csv"), Some(2)));
+	}
+
+	#[test]
+	fn a_wrong_image_shape_is_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = csv_file(dir.path());
+		let path_s = path.to_str().unwrap();
+		// 4 features: 2×2×1 fits; 2×2×3, 3×3×1 do not; 2×1×2 is not square; 2x2 lacks channels.
+		assert!(inspect(&path, None, Some("2x2x1".parse().unwrap())).is_ok());
+		for wrong in ["2x2x3", "3x3x1"] {
+			let err = inspect(&path, None, Some(wrong.parse().unwrap())).unwrap_err();
+			assert!(err.contains("but the samples have 4"), "{err}");
+			let cmd = parse(&[path_s, "--image", wrong]).unwrap();
+			assert!(cmd.run().is_err());
+		}
+		for malformed in ["2x1x2", "2x2", "0x0x1", "2x2x0", "axbxc", "2x2x1x1"] {
+			assert!(parse(&[path_s, "--image", malformed]).is_err(), "{malformed}");
+		}
+		// A single class: the chain refuses the schema, so no listing is written.
+		let one = dir.path().join("one.csv");
+		std::fs::write(&one, "1,2,0\n3,4,0\n").unwrap();
+		let out = dir.path().join("one.json");
+		let cmd = parse(&[one.to_str().unwrap(), "--args-out", out.to_str().unwrap()]).unwrap();
+		assert!(cmd.run().unwrap_err().contains("two classes"));
+		assert!(!out.exists());
+	}
+}
