@@ -99,8 +99,8 @@ pub const DEV_DATASET_CONTENT: [(u32, [u8; 32]); 8] = [
 	(288, sp_core::hex2array!("dc54d085012a07ebde29b463508418d4c7f29332269dfebda82d88d3fcb03292")),
 ];
 
-/// The dataset the dev copier (`--ml-dev-cheaters`) lists: one it does not have (the chain
-/// cannot tell), so that it can join the demo task and try to copy.
+/// The dataset the copier (`--ml-dev-cheaters`) lists: a copy of owner 1's file, as its own
+/// (the chain cannot tell), so that it can join the demo task and try to copy.
 pub const DEV_COPIER_DATASET: DatasetId = 9;
 
 /// The dev chain's datasets, listed at genesis so the demo task pays royalties and records
@@ -139,7 +139,7 @@ pub fn dev_datasets() -> Vec<GenesisDataset> {
 		.chain(core::iter::once((
 			DEV_COPIER_DATASET,
 			Sr25519Keyring::DaveStash.to_account_id(),
-			listing(DEV_COPIER_DATASET, 300, H256::zero()),
+			listing(DEV_COPIER_DATASET, DEV_DATASET_CONTENT[0].0, H256(DEV_DATASET_CONTENT[0].1)),
 		)))
 		.collect()
 }

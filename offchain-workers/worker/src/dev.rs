@@ -81,9 +81,9 @@ pub fn participants() -> Vec<DevKey> {
 		.collect()
 }
 
-/// The dataset the copier joins with: listed at genesis by the copier itself, for data it does
-/// not have (the chain cannot tell; the copier never reads it). It cannot join with another
-/// owner's dataset: the data market refuses.
+/// The dataset the copier joins with: a copy of owner 1's file, listed at genesis by the copier
+/// as its own (the chain cannot tell; the copier never trains on it). It cannot join with owner
+/// 1's listing: the data market refuses.
 pub const COPIER_DATASET: DatasetId = 9;
 
 /// The dev cheaters (`--ml-dev-cheaters`): a copying trainer (on [`COPIER_DATASET`], which it
@@ -135,7 +135,8 @@ pub fn validation_set() -> Dataset {
 	Dataset::bundled("digits").expect("digits is bundled").split(20, SPLIT_SEED).1
 }
 
-/// Every dev dataset by id: the owners' shards (1..=4), then one per poisoner key (5..=8).
+/// Every dev dataset by id: the owners' shards (1..=4), then one per poisoner key (5..=8), then
+/// the copier's copy of owner 1's ([`COPIER_DATASET`]).
 pub fn datasets() -> Vec<(DatasetId, Dataset)> {
 	let (train, _) = Dataset::bundled("digits").expect("digits is bundled").split(20, SPLIT_SEED);
 	let owners = label_skew(&train.labels, OWNERS, LABELS_PER_OWNER, SPLIT_SEED)
@@ -143,16 +144,21 @@ pub fn datasets() -> Vec<(DatasetId, Dataset)> {
 	// Cut like the owners' (another seed): a poisoner's shard looks like an honest owner's.
 	let poisoners = label_skew(&train.labels, OWNERS, LABELS_PER_OWNER, POISONER_SPLIT_SEED)
 		.expect("owners and labels are positive");
-	let owners = owners.iter().enumerate().map(|(i, part)| (i as DatasetId + 1, part));
 	let poisoners = (0..POISONER_URIS.len()).map(|i| (poisoner_dataset(i), &poisoners[i % OWNERS]));
-	owners.chain(poisoners).map(|(id, part)| (id, train.subset(part))).collect()
+	let copier = core::iter::once((COPIER_DATASET, &owners[0]));
+	let owners = owners.iter().enumerate().map(|(i, part)| (i as DatasetId + 1, part));
+	owners.chain(poisoners).chain(copier).map(|(id, part)| (id, train.subset(part))).collect()
 }
 
-/// Writes the owners' datasets, `poisoners` poisoners' datasets and the validation set into
-/// `data`; returns the validation set's hash (what a task names in `validation_set`).
+/// Writes the owners' datasets, the copier's, `poisoners` poisoners' datasets and the
+/// validation set into `data`; returns the validation set's hash (what a task names in
+/// `validation_set`).
 pub fn prepare(data: &mut DataDir, poisoners: usize) -> Result<H256, DataError> {
-	for (id, shard) in datasets().into_iter().take(OWNERS + poisoners) {
-		data.write_dataset(id, &shard)?;
+	let poisoner_ids: Vec<_> = (0..poisoners).map(poisoner_dataset).collect();
+	for (id, shard) in datasets() {
+		if id <= OWNERS as DatasetId || id == COPIER_DATASET || poisoner_ids.contains(&id) {
+			data.write_dataset(id, &shard)?;
+		}
 	}
 	data.write_validation(&validation_set())
 }
