@@ -100,13 +100,13 @@ fn outcome(phase: &Phase) -> String {
 	}
 }
 
-/// The table `rounds` prints: one line per round, then totals.
+/// The table `rounds` prints: one line per round (rewards and royalties apart), then totals.
 pub fn table(task: TaskId, history: &History) -> String {
 	if history.is_empty() {
 		return format!("task {task} has no finished rounds (yet, or no such task)\n");
 	}
 	let mut out = format!(
-		"task {task}: {} finished rounds\n{:>5}  {:<24}  {:>8}  {:>8}  {:>10}  {:>8}  {:>20}\n",
+		"task {task}: {} finished rounds\n{:>5}  {:<24}  {:>8}  {:>8}  {:>10}  {:>8}  {:>20}  {:>20}\n",
 		history.len(),
 		"round",
 		"outcome",
@@ -115,8 +115,9 @@ pub fn table(task: TaskId, history: &History) -> String {
 		"accuracy %",
 		"loss",
 		"paid (COH)",
+		"royalties (COH)",
 	);
-	let mut paid = 0u128;
+	let (mut paid, mut royalties) = (0u128, 0u128);
 	for (round, summary) in history {
 		let (accuracy, loss) = match summary.metrics {
 			Some(m) => (
@@ -126,20 +127,23 @@ pub fn table(task: TaskId, history: &History) -> String {
 			None => ("-".into(), "-".into()),
 		};
 		paid = paid.saturating_add(summary.paid);
+		royalties = royalties.saturating_add(summary.royalties);
 		out += &format!(
-			"{round:>5}  {:<24}  {:>8}  {:>8}  {accuracy:>10}  {loss:>8}  {:>20}\n",
+			"{round:>5}  {:<24}  {:>8}  {:>8}  {accuracy:>10}  {loss:>8}  {:>20}  {:>20}\n",
 			outcome(&summary.outcome),
 			summary.updates,
 			summary.accepted,
 			coh(summary.paid),
+			coh(summary.royalties),
 		);
 	}
 	let finalized =
 		history.iter().filter(|(_, s)| matches!(s.outcome, Phase::Finalized { .. })).count();
 	out += &format!(
-		"{finalized} of {} rounds finalized; paid {} COH in all\n",
+		"{finalized} of {} rounds finalized; paid {} COH in rewards and {} COH in royalties\n",
 		history.len(),
-		coh(paid)
+		coh(paid),
+		coh(royalties)
 	);
 	out
 }
@@ -167,7 +171,7 @@ mod tests {
 	use sp_core::H256;
 
 	fn history() -> History {
-		let finalized = |round: u32, accuracy_micros, loss_micros, paid| {
+		let finalized = |round: u32, accuracy_micros, loss_micros, paid, royalties| {
 			(
 				round,
 				RoundSummary {
@@ -177,11 +181,12 @@ mod tests {
 					accepted: 4,
 					metrics: Some(RoundMetrics { loss_micros, accuracy_micros }),
 					paid,
+					royalties,
 				},
 			)
 		};
 		vec![
-			finalized(0, 412_500, 2_103_400, 10_000_000_000_000),
+			finalized(0, 412_500, 2_103_400, 10_000_000_000_000, 200_000_000_000),
 			(
 				1,
 				RoundSummary {
@@ -191,9 +196,10 @@ mod tests {
 					accepted: 0,
 					metrics: None,
 					paid: 0,
+					royalties: 0,
 				},
 			),
-			finalized(2, 782_500, 700_000, 1_500_000_000_001),
+			finalized(2, 782_500, 700_000, 1_500_000_000_001, 100_000_000_002),
 		]
 	}
 
@@ -212,17 +218,29 @@ mod tests {
 		let lines: Vec<&str> = table.lines().collect();
 		assert_eq!(lines.len(), 1 + 1 + 3 + 1, "{table}");
 		assert!(lines[0].starts_with("task 3: 3 finished rounds"));
-		for column in ["round", "outcome", "revealed", "accepted", "accuracy %", "loss", "paid"] {
+		for column in
+			["round", "outcome", "revealed", "accepted", "accuracy %", "loss", "paid", "royalties"]
+		{
 			assert!(lines[1].contains(column), "{column}: {table}");
 		}
 		let row: Vec<&str> = lines[2].split_whitespace().collect();
-		assert_eq!(row, ["0", "finalized", "5", "4", "41.25", "2.1034", "10.000000000000"]);
+		assert_eq!(
+			row,
+			["0", "finalized", "5", "4", "41.25", "2.1034", "10.000000000000", "0.200000000000"]
+		);
 		assert!(lines[3].contains("failed: too few reveals"), "{table}");
 		let row: Vec<&str> = lines[3].split_whitespace().collect();
-		assert_eq!(row[row.len() - 5..], ["2", "0", "-", "-", "0.000000000000"]);
+		assert_eq!(row[row.len() - 6..], ["2", "0", "-", "-", "0.000000000000", "0.000000000000"]);
 		let row: Vec<&str> = lines[4].split_whitespace().collect();
-		assert_eq!(row, ["2", "finalized", "5", "4", "78.25", "0.7000", "1.500000000001"]);
-		assert_eq!(lines[5], "2 of 3 rounds finalized; paid 11.500000000001 COH in all");
+		assert_eq!(
+			row,
+			["2", "finalized", "5", "4", "78.25", "0.7000", "1.500000000001", "0.100000000002"]
+		);
+		assert_eq!(
+			lines[5],
+			"2 of 3 rounds finalized; paid 11.500000000001 COH in rewards and 0.300000000002 COH \
+			 in royalties"
+		);
 		assert!(super::table(9, &History::new()).contains("no finished rounds"));
 	}
 

@@ -140,12 +140,14 @@ impl<T: Config> Pallet<T> {
 		Rounds::<T>::get(task, round)
 	}
 
-	/// The summary of a finished round of a task.
+	/// The summary of a finished round of a task: its outcome, updates revealed and accepted,
+	/// metrics, and what it paid in rewards (`paid`) and in royalties (`royalties`).
 	pub fn round_summary(task: TaskId, round: RoundIndex) -> Option<crate::RoundSummaryOf<T>> {
 		RoundSummaries::<T>::get(task, round)
 	}
 
-	/// Every finished round of a task, oldest first (at most the chain's `MaxRounds`).
+	/// Every finished round of a task, oldest first (at most the chain's `MaxRounds`), each with
+	/// what it paid in rewards and in royalties.
 	pub fn round_history(task: TaskId) -> Vec<(RoundIndex, crate::RoundSummaryOf<T>)> {
 		let mut history: Vec<_> = RoundSummaries::<T>::iter_prefix(task).collect();
 		// The map is keyed by Twox64Concat(round): iteration order is not round order.
@@ -166,8 +168,8 @@ impl<T: Config> Pallet<T> {
 	/// - every revealed score list has one score per revealed update; once a round is past its
 	///   score phases, every revealed update has a score, exactly those at or above the task's
 	///   gate are accepted, and only revealed updates are;
-	/// - every finished round has a summary, and at most `RetainedRounds + 1` full records are
-	///   kept per task.
+	/// - every finished round has a summary, whose royalties are at most `max_royalty` per
+	///   revealed update, and at most `RetainedRounds + 1` full records are kept per task.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state(now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 		use crate::{Allowlists, BalanceOf, HoldReason};
@@ -177,7 +179,7 @@ impl<T: Config> Pallet<T> {
 			ensure,
 			traits::{fungible::InspectHold, Get},
 		};
-		use sp_runtime::traits::Zero;
+		use sp_runtime::traits::{Saturating, Zero};
 
 		let active = ActiveTasks::<T>::get();
 		let mut budgets: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
@@ -274,9 +276,12 @@ impl<T: Config> Pallet<T> {
 				"at most RetainedRounds + 1 full round records per task"
 			);
 			for index in 0..info.next_round {
+				let summary = RoundSummaries::<T>::get(task, index);
+				ensure!(summary.is_some(), "every finished round has a summary");
 				ensure!(
-					RoundSummaries::<T>::contains_key(task, index),
-					"every finished round has a summary"
+					summary.is_none_or(|s| s.royalties
+						<= info.spec.datasets.max_royalty.saturating_mul(s.updates.into())),
+					"a round's royalties are at most max_royalty per revealed update"
 				);
 			}
 		}

@@ -357,7 +357,8 @@ mod benchmarks {
 		assert_eq!(Tasks::<T>::get(task).unwrap().status, cohort_primitives::TaskStatus::Active);
 	}
 
-	/// Cancelling during aggregation, with `t` revealed updates to pay.
+	/// Cancelling once every update is revealed (scoring open), with `t` revealed updates to
+	/// pay, each with a royalty to its dataset's owner settled through the data market.
 	#[benchmark]
 	fn cancel_task(t: Linear<1, { T::MaxTrainersPerRound::get() }>) {
 		let (task, owner) = started::<T>(t, T::MaxAggregatorsPerRound::get(), MIN_PARAMETERS);
@@ -596,6 +597,7 @@ mod benchmarks {
 			accepted: 0,
 			metrics: None,
 			paid: 0u32.into(),
+			royalties: 0u32.into(),
 		};
 		for index in 0..r {
 			crate::RoundSummaries::<T>::insert(task, index, summary.clone());

@@ -17,8 +17,9 @@ use sp_runtime::{
 impl<T: Config> Pallet<T> {
 	/// The budget held for a task: `rounds * (reward_per_round + max_trainers *
 	/// datasets.max_royalty)`. A round pays at most its reward and one royalty of at most
-	/// `max_royalty` per accepted update (at most `max_trainers` of them), so every round is
-	/// covered whatever the rounds before it spent.
+	/// `max_royalty` per update it pays for (the accepted ones, or when the owner cancels, the
+	/// revealed ones: at most `max_trainers` either way), so every round is covered whatever
+	/// the rounds before it spent.
 	pub(crate) fn task_budget(spec: &TaskSpecOf<T>) -> Result<BalanceOf<T>, DispatchError> {
 		spec.datasets
 			.max_royalty

@@ -63,13 +63,17 @@
 //! quorum, and trainers whose updates the scores reject below the slashing threshold lose
 //! `penalty` of their bond; the slashed funds go to [`Config::OnSlash`].
 //!
+//! The owner may cancel a task ([`Pallet::cancel_task`]): the round under way fails, but the
+//! updates it already published are paid for as a finalized round pays them, royalties first,
+//! so cancelling after the reveal gets neither the updates nor their data for free.
+//!
 //! A live task in which no round starts for [`Config::TaskExpiry`] blocks expires and returns
 //! its budget. Only the last [`Config::RetainedRounds`] round records are kept in full; every
 //! finished round keeps a summary until the task is pruned.
 //!
 //! Workers do not scan the chain: [`Pallet::duties`] (the `FederatedApi` runtime API) tells an
 //! account what to do now and where every payload it needs is; [`Pallet::round_history`] gives
-//! every finished round's outcome and metrics.
+//! every finished round's outcome, metrics, rewards and royalties.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -722,11 +726,14 @@ pub mod pallet {
 		}
 
 		/// Cancels a task: the round under way fails without penalties, and what is left of
-		/// the budget goes back to the owner. Updates already revealed in that round are paid
-		/// first (the trainers' part of the round's reward, in equal shares): once updates are
-		/// public, cancelling does not get them for free. No royalties are paid: the round
-		/// trains no model. Participants leave with [`Pallet::leave`] to get their bonds back.
-		/// Only the owner may call it.
+		/// the budget goes back to the owner. Updates already revealed in that round (once the
+		/// scores are in, the accepted ones) are paid first, as a finalized round pays them:
+		/// each one's royalty to its dataset's owner, then the trainers' part of the round's
+		/// reward in equal shares. Once updates are public, the owner could aggregate them off
+		/// chain, so cancelling does not get them, or their data, for free. The cancelled
+		/// round's lineage in the data market lists the updates that were published to the
+		/// task owner and paid for here. Participants leave with [`Pallet::leave`] to get their
+		/// bonds back. Only the owner may call it.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::cancel_task(T::MaxTrainersPerRound::get()))]
 		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
@@ -736,14 +743,14 @@ pub mod pallet {
 			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
 			if let Some(mut round) = Self::open_round(task, &info) {
 				let index = info.next_round;
-				Self::pay_revealed_work(task, index, &mut info, &mut round);
+				let royalties = Self::pay_revealed_work(task, index, &mut info, &mut round);
 				round.phase = Phase::Failed { reason: FailReason::Cancelled };
 				Self::deposit_event(Event::RoundFailed {
 					task,
 					round: index,
 					reason: FailReason::Cancelled,
 				});
-				Self::summarise(task, index, &round, None);
+				Self::summarise(task, index, &round, None, royalties);
 				Rounds::<T>::insert(task, index, round);
 			}
 			let refund = Self::end_task(task, &mut info, TaskStatus::Cancelled)?;

@@ -16,13 +16,14 @@ use sp_runtime::{
 };
 
 impl<T: Config> Pallet<T> {
-	/// Records the summary of a round that just ended, and drops the full record of the round
-	/// [`Config::RetainedRounds`] before it.
+	/// Records the summary of a round that just ended, with the royalties it paid, and drops
+	/// the full record of the round [`Config::RetainedRounds`] before it.
 	pub(crate) fn summarise(
 		task: TaskId,
 		index: RoundIndex,
 		record: &RoundOf<T>,
 		metrics: Option<RoundMetrics>,
+		royalties: crate::BalanceOf<T>,
 	) {
 		let paid = record
 			.trainers
@@ -40,6 +41,7 @@ impl<T: Config> Pallet<T> {
 				accepted: record.accepted_updates().count() as u32,
 				metrics,
 				paid,
+				royalties,
 			},
 		);
 		if let Some(old) = index.checked_sub(T::RetainedRounds::get()) {

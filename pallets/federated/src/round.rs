@@ -426,7 +426,7 @@ impl<T: Config> Pallet<T> {
 
 		// First the royalties: each accepted update's dataset owner, at the terms its trainer
 		// joined with, and the round's lineage.
-		let royalties = Self::settle_royalties(task, index, info, record);
+		let royalties = Self::settle_royalties(task, index, info, record, |t| t.accepted);
 
 		// Then the reward: the aggregators' share in equal parts, the rest to the accepted
 		// updates' trainers by score (a rejected update earns nothing).
@@ -465,30 +465,35 @@ impl<T: Config> Pallet<T> {
 			paid,
 			royalties,
 		});
-		Self::summarise(task, index, record, Some(metrics));
+		Self::summarise(task, index, record, Some(metrics), royalties);
 		Self::conclude_round(task, info)
 	}
 
-	/// Has the data market pay each accepted update's royalty to its dataset's owner out of the
-	/// task's budget, and record the round's lineage; returns what left the budget.
+	/// Has the data market pay the royalty of each update `earns` picks (the accepted ones when
+	/// a round finalizes, those [`Self::pay_revealed_work`] pays when it is cancelled) to its
+	/// dataset's owner out of the task's budget, at the terms its trainer joined with, and
+	/// record those updates as the round's lineage; returns what left the budget.
 	///
 	/// The budget is debited by what actually left the owner's budget hold (measured around
-	/// the call), so the books balance even if the data market misreports.
+	/// the call), so the books balance even if the data market misreports. The budget covers
+	/// the royalties by construction: it holds `max_trainers * max_royalty` per round on top of
+	/// the reward, and no joined royalty exceeds `max_royalty`.
 	fn settle_royalties(
 		task: TaskId,
 		index: RoundIndex,
 		info: &mut TaskOf<T>,
 		record: &RoundOf<T>,
+		earns: impl Fn(&TrainerSlotOf<T>) -> bool,
 	) -> BalanceOf<T> {
 		let uses: Vec<DatasetUse<T::AccountId, BalanceOf<T>>> = record
 			.trainers
 			.iter()
-			.filter(|t| t.accepted)
+			.filter(|t| earns(t))
 			.filter_map(|t| {
 				// A selected trainer cannot leave while its round is open: it is still there.
 				let Some(joined) = Participants::<T>::get(task, &t.who).and_then(|p| p.dataset)
 				else {
-					frame_support::defensive!("an accepted update's trainer has no dataset");
+					frame_support::defensive!("a paid update's trainer has no dataset");
 					return None;
 				};
 				Some(DatasetUse {
@@ -512,17 +517,26 @@ impl<T: Config> Pallet<T> {
 		paid
 	}
 
-	/// Pays the trainers whose work is already on chain in a round that will not finish (the
-	/// owner cancelled): the trainers' part of the round's reward, in equal shares, to every
-	/// revealed update, or once the scores are in, to every accepted one.
+	/// Pays for the work already on chain in a round that will not finish (the owner
+	/// cancelled): every revealed update, or once the scores are in, every accepted one. Like a
+	/// finalized round, first each such update's royalty goes to its dataset's owner and the
+	/// round's lineage is recorded ([`Self::settle_royalties`]), then the trainers' part of the
+	/// round's reward is paid, in equal shares (there may be no scores to weigh them by).
+	/// Returns the royalties paid.
+	///
+	/// A cancelled round trains no model on chain, but its revealed updates are public in
+	/// block bodies: the task owner can aggregate them off chain. So its lineage lists the
+	/// updates that were published to the task owner and are paid for here (before scoring,
+	/// every revealed one, scored 0 as no score exists yet; after, the accepted ones with their
+	/// scores), and their data is paid for as if the round had finished.
 	pub(crate) fn pay_revealed_work(
 		task: TaskId,
 		index: RoundIndex,
 		info: &mut TaskOf<T>,
 		record: &mut RoundOf<T>,
-	) {
+	) -> BalanceOf<T> {
 		let scored = matches!(record.phase, Phase::Aggregate | Phase::AggregateReveal);
-		let earns = |t: &crate::TrainerSlotOf<T>| {
+		let earns = |t: &TrainerSlotOf<T>| {
 			if scored {
 				t.accepted
 			} else {
@@ -531,14 +545,16 @@ impl<T: Config> Pallet<T> {
 		};
 		let paid = record.trainers.iter().filter(|t| earns(t)).count() as u128;
 		if paid == 0 {
-			return;
+			return Zero::zero();
 		}
+		let royalties = Self::settle_royalties(task, index, info, record, &earns);
 		let reward: u128 = info.spec.reward_per_round.min(info.budget).unique_saturated_into();
 		let trainer_pool = reward.saturating_sub(info.spec.aggregator_share * reward);
 		let share = trainer_pool / paid;
 		for slot in record.trainers.iter_mut().filter(|t| earns(t)) {
 			slot.reward = Self::pay(task, index, info, &slot.who, Role::Trainer, share);
 		}
+		royalties
 	}
 
 	/// The aggregate hash that at least `quorum` submissions agree on and whose payload is on
@@ -610,7 +626,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		record.phase = Phase::Failed { reason };
 		Self::deposit_event(Event::RoundFailed { task, round: index, reason });
-		Self::summarise(task, index, record, None);
+		Self::summarise(task, index, record, None, Zero::zero());
 		if let Err(e) = Self::conclude_round(task, info) {
 			log::error!(target: "runtime::federated", "concluding round {index} of task {task}: {e:?}");
 		}

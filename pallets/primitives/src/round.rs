@@ -41,7 +41,8 @@ pub struct RoundMetrics {
 /// The most `accuracy_micros` can be.
 pub const MAX_ACCURACY: u32 = 1_000_000;
 
-/// Why a round failed. A failed round keeps the previous global model and pays nobody.
+/// Why a round failed. A failed round keeps the previous global model and pays nobody, except
+/// a cancelled one, which pays for the updates already published to the task owner.
 #[derive(
 	Encode,
 	Decode,
@@ -65,7 +66,8 @@ pub enum FailReason {
 	NotEnoughAccepted,
 	/// No aggregate hash reached the quorum before the aggregate phase ended.
 	NoQuorum,
-	/// The owner cancelled the task during the round.
+	/// The owner cancelled the task during the round. Its revealed updates (once scored, its
+	/// accepted ones) were paid for: their royalties, then the trainers' part of the reward.
 	Cancelled,
 }
 
@@ -254,6 +256,10 @@ pub struct RoundSummary<Balance, BlockNumber> {
 	/// The new model on the validation set: the lower median of the agreeing aggregators'
 	/// measurements (`None` unless the round was finalized).
 	pub metrics: Option<RoundMetrics>,
-	/// What the round paid, to trainers and aggregators together.
+	/// What the round paid in rewards, to trainers and aggregators together (royalties apart).
 	pub paid: Balance,
+	/// What the round paid in royalties to the owners of the datasets behind its updates, out
+	/// of the task's budget: the accepted updates' when it was finalized, the updates the
+	/// cancellation paid for when the owner cancelled it, nothing otherwise.
+	pub royalties: Balance,
 }

@@ -265,9 +265,232 @@ fn royalties_are_paid_per_accepted_update_and_rejected_updates_earn_none() {
 			(budget, budget)
 		);
 		assert_eq!(Balances::total_issuance(), issuance, "nothing is created or lost");
-		// The rewards in the summary are the rewards alone.
-		assert_eq!(Federated::round_summary(task, 0).unwrap().paid, 1_000);
+		// The summary keeps the rewards and the royalties apart, and the history shows both.
+		let summary = Federated::round_summary(task, 0).unwrap();
+		assert_eq!((summary.paid, summary.royalties), (1_000, MAX_ROYALTY + 20));
+		assert_eq!(
+			Federated::round_history(task)
+				.into_iter()
+				.map(|(i, s)| (i, s.paid, s.royalties))
+				.collect::<Vec<_>>(),
+			[(0, 1_000, MAX_ROYALTY + 20)]
+		);
 	});
+}
+
+/// A task owner who cancels once updates are public (it could aggregate them off chain) pays
+/// each revealed update's royalty to its dataset's owner, exactly, as well as the trainers'
+/// share; an update that was not revealed earns nothing. The cancelled round's lineage lists
+/// exactly the revealed updates (unscored: 0), and its summary the royalties. No unit is
+/// created or lost.
+#[test]
+fn cancelling_after_the_reveal_pays_each_revealed_updates_royalty() {
+	test(|| {
+		let dataset_owner = 5;
+		let [t1, t2, t3] = TRAINERS;
+		edit(t1, |d| d.royalty = MAX_ROYALTY);
+		list(
+			t2,
+			MockDataset {
+				delegates: vec![t2],
+				royalty: 20,
+				..MockDataset::owned_by(dataset_owner)
+			},
+		);
+		edit(t3, |d| d.royalty = MAX_ROYALTY);
+		let task = create(royalty_spec());
+		join_all(task);
+		run_to_block(2);
+		TRAINERS.iter().for_each(|t| commit(task, 0, *t));
+		reveal(task, 0, t1);
+		reveal(task, 0, t2);
+		let issuance = Balances::total_issuance();
+		assert_ok!(Federated::cancel_task(origin(OWNER), task));
+
+		let settled_calls = settlements();
+		let [MarketCall::Settle { task: settled, round: 0, payer: OWNER, uses, paid }] =
+			&settled_calls[..]
+		else {
+			panic!("one settlement: {settled_calls:?}")
+		};
+		assert_eq!((*settled, *paid), (task, MAX_ROYALTY + 20));
+		let mut uses = uses.clone();
+		uses.sort_by_key(|u| u.dataset);
+		let line = |dataset, owner, royalty| DatasetUse {
+			dataset,
+			owner,
+			trainer: dataset,
+			score: 0,
+			royalty,
+		};
+		assert_eq!(
+			uses,
+			vec![line(t1, t1, MAX_ROYALTY), line(t2, dataset_owner, 20)],
+			"exactly the revealed updates, at the terms they joined on"
+		);
+
+		// The royalties, exactly, and 70% of the round's reward in equal shares to the two.
+		assert_eq!(Balances::balance(&t1), ENDOWMENT - TRAINER_BOND + 350 + MAX_ROYALTY);
+		assert_eq!(Balances::balance(&t2), ENDOWMENT - TRAINER_BOND + 350);
+		assert_eq!(Balances::balance(&dataset_owner), ENDOWMENT + 20);
+		assert_eq!(
+			(Balances::balance(&t3), held_bond(t3)),
+			(ENDOWMENT - TRAINER_BOND, TRAINER_BOND),
+			"not revealed: not paid, and cancelling penalises nobody"
+		);
+		let budget = 2 * (REWARD + 3 * MAX_ROYALTY);
+		assert!(events()
+			.contains(&Event::TaskCancelled { task, refund: budget - 700 - (MAX_ROYALTY + 20) }));
+		assert_eq!((Tasks::<Test>::get(task).unwrap().budget, held_budget(OWNER)), (0, 0));
+		assert_eq!(Balances::total_issuance(), issuance, "nothing is created or lost");
+		let summary = Federated::round_summary(task, 0).unwrap();
+		assert_eq!(
+			(summary.outcome, summary.paid, summary.royalties),
+			(Phase::Failed { reason: FailReason::Cancelled }, 700, MAX_ROYALTY + 20)
+		);
+		assert_eq!(
+			Federated::round_history(task)
+				.into_iter()
+				.map(|(i, s)| (i, s.paid, s.royalties))
+				.collect::<Vec<_>>(),
+			[(0, 700, MAX_ROYALTY + 20)]
+		);
+	});
+}
+
+/// Once the scores are in, cancelling pays the accepted updates only, royalties included, at
+/// their scores: exactly what the finalized round would have paid the data. A cancel before
+/// any reveal settles nothing.
+#[test]
+fn cancelling_after_scoring_pays_royalties_of_accepted_updates_only() {
+	test(|| {
+		let [t1, t2, t3] = TRAINERS;
+		for who in TRAINERS {
+			edit(who, |d| d.royalty = MAX_ROYALTY);
+		}
+		let task = create(royalty_spec());
+		join_all(task);
+		run_to_block(2);
+		to_scoring(task, 0);
+		score_rejecting(task, 0, &[t3]);
+		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_ok!(Federated::cancel_task(origin(OWNER), task));
+		let settled_calls = settlements();
+		let [MarketCall::Settle { uses, paid, .. }] = &settled_calls[..] else {
+			panic!("one settlement: {settled_calls:?}")
+		};
+		let mut lines: Vec<_> = uses.iter().map(|u| (u.dataset, u.score, u.royalty)).collect();
+		lines.sort();
+		assert_eq!(lines, vec![(t1, GOOD, MAX_ROYALTY), (t2, GOOD, MAX_ROYALTY)]);
+		assert_eq!(*paid, 2 * MAX_ROYALTY);
+		assert_eq!(Balances::balance(&t1), ENDOWMENT - TRAINER_BOND + 350 + MAX_ROYALTY);
+		assert_eq!(Balances::balance(&t3), ENDOWMENT - TRAINER_BOND, "rejected: no royalty");
+		let summary = Federated::round_summary(task, 0).unwrap();
+		assert_eq!((summary.paid, summary.royalties), (700, 2 * MAX_ROYALTY));
+
+		// Nothing revealed, nothing to settle.
+		let other = create(royalty_spec());
+		join_all(other);
+		run_to_block(3);
+		TRAINERS.iter().for_each(|t| commit(other, 0, *t));
+		assert_ok!(Federated::cancel_task(origin(OWNER), other));
+		assert_eq!(settlements().len(), 1, "no settlement for the round without reveals");
+		let summary = Federated::round_summary(other, 0).unwrap();
+		assert_eq!((summary.paid, summary.royalties), (0, 0));
+	});
+}
+
+/// What one round of a one-round task cost its owner and paid everyone else, each dataset
+/// being owned by someone who does not train (so that a royalty is told apart from a reward).
+#[derive(Debug, PartialEq)]
+struct OneRound {
+	owner_spent: Balance,
+	/// What each dataset's owner earned, in the order of `DATA_OWNERS`.
+	royalties: Vec<Balance>,
+	/// What each trainer earned, in the order of `TRAINERS`.
+	trainers: Vec<Balance>,
+	aggregators: Balance,
+}
+
+/// The owners of the trainers' datasets, and their royalties.
+const DATA_OWNERS: [(AccountId, Balance); 3] = [(5, MAX_ROYALTY), (6, 20), (7, 35)];
+
+/// Runs round 0 of a one-round task whose every update is revealed and accepted: to the end,
+/// or until the owner cancels it in `cancel_in` (`Score`: right after the reveal; `Aggregate`:
+/// right after scoring).
+fn one_round(cancel_in: Option<Phase>) -> OneRound {
+	let mut outcome = None;
+	test(|| {
+		for (t, (owner, royalty)) in TRAINERS.into_iter().zip(DATA_OWNERS) {
+			list(t, MockDataset { delegates: vec![t], royalty, ..MockDataset::owned_by(owner) });
+		}
+		let mut s = royalty_spec();
+		s.rounds = 1;
+		let task = create(s);
+		join_all(task);
+		run_to_block(2);
+		let issuance = Balances::total_issuance();
+		to_scoring(task, 0);
+		if cancel_in != Some(Phase::Score) {
+			score(task, 0, &AGGREGATORS.map(|a| (a, &[GOOD; 3][..])));
+			if cancel_in != Some(Phase::Aggregate) {
+				decide_all(task, 0, &aggregate_of(task, 0, 5));
+			}
+		}
+		match cancel_in {
+			Some(phase) => {
+				assert_eq!(round(task, 0).phase, phase);
+				assert_ok!(Federated::cancel_task(origin(OWNER), task));
+			},
+			None => assert!(matches!(round(task, 0).phase, Phase::Finalized { .. })),
+		}
+		assert!(Tasks::<Test>::get(task).unwrap().ended.is_some());
+		assert_eq!(held_budget(OWNER), 0, "the rest of the budget is back");
+		assert_eq!(Balances::total_issuance(), issuance, "nothing is created or lost");
+		// Nobody was slashed: every total (free and held) moved by what was paid.
+		let earned = |who: AccountId| Balances::total_balance(&who) - ENDOWMENT;
+		outcome = Some(OneRound {
+			owner_spent: ENDOWMENT - Balances::total_balance(&OWNER),
+			royalties: DATA_OWNERS.map(|(owner, _)| earned(owner)).to_vec(),
+			trainers: TRAINERS.map(earned).to_vec(),
+			aggregators: AGGREGATORS.map(earned).iter().sum(),
+		});
+	});
+	outcome.expect("the round ran")
+}
+
+/// A hostile owner who cancels once the updates are public, to aggregate them off chain,
+/// saves nothing it owes the data or the trainers: every dataset's owner gets exactly the
+/// royalty, and every trainer the reward, that finishing the round pays. (Before this rule,
+/// cancelling after the reveal skipped every royalty.) All the owner keeps is the aggregators'
+/// share of the reward: the verified aggregate it pays for is what it gave up.
+#[test]
+fn a_hostile_owner_cancelling_after_the_reveal_saves_no_royalty_and_no_trainer_reward() {
+	let finished = one_round(None);
+	// 105 in royalties, 233 to each trainer (700 / 3), 100 to each aggregator.
+	assert_eq!(
+		finished,
+		OneRound {
+			owner_spent: 105 + 999,
+			royalties: DATA_OWNERS.map(|(_, royalty)| royalty).to_vec(),
+			trainers: vec![233; 3],
+			aggregators: 300,
+		}
+	);
+	for cancel_in in [Phase::Score, Phase::Aggregate] {
+		let cancelled = one_round(Some(cancel_in));
+		assert_eq!(
+			cancelled.royalties, finished.royalties,
+			"{cancel_in:?}: every royalty, exactly"
+		);
+		assert_eq!(cancelled.trainers, finished.trainers, "{cancel_in:?}: every trainer's reward");
+		assert_eq!(cancelled.aggregators, 0);
+		assert_eq!(
+			cancelled.owner_spent + finished.aggregators,
+			finished.owner_spent,
+			"{cancel_in:?}: the owner keeps the aggregators' share, nothing else"
+		);
+	}
 }
 
 /// A faulty data market that reports more royalties than it paid cannot make the task's books
