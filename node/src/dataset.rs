@@ -129,6 +129,18 @@ pub struct InspectCmd {
 	#[arg(long, value_name = "SIDExSIDExCHANNELS")]
 	pub image: Option<ImageShape>,
 
+	/// The number of classes the data is labelled from (`0..N`), when the file does not show it:
+	/// a CSV shard holding only some of a task's labels reads as fewer classes than the task's
+	/// model has. The commitment is then to the binary form with `N` classes (write it with
+	/// `--binary-out`, and give the worker that file).
+	#[arg(long, value_name = "N")]
+	pub classes: Option<u32>,
+
+	/// Write the binary form the commitment is to here: the file the owner's worker trains on
+	/// (`<data dir>/datasets/<dataset id>.cohd`).
+	#[arg(long, value_name = "FILE.cohd")]
+	pub binary_out: Option<PathBuf>,
+
 	/// Write the `list_dataset` call's argument here as JSON (for `@polkadot/api`).
 	#[arg(long, value_name = "FILE.json")]
 	pub args_out: Option<PathBuf>,
@@ -146,8 +158,12 @@ pub struct Inspected {
 
 impl InspectCmd {
 	pub fn run(&self) -> Result<(), String> {
-		let inspected = inspect(&self.file, self.shards, self.image)?;
+		let inspected = inspect_as(&self.file, self.shards, self.image, self.classes)?;
 		print!("{}", summary(&self.file, &inspected));
+		if let Some(out) = &self.binary_out {
+			std::fs::write(out, inspected.data.to_bytes())
+				.map_err(|e| format!("{}: {e}", out.display()))?;
+		}
 		if !inspected.schema.is_valid() {
 			println!(
 				"note: the chain refuses this schema (it needs a feature, two classes and a sample)"
@@ -207,7 +223,22 @@ pub fn inspect(
 	shards: Option<u32>,
 	image: Option<ImageShape>,
 ) -> Result<Inspected, String> {
-	let data = Dataset::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+	inspect_as(path, shards, image, None)
+}
+
+/// [`inspect`], with the data labelled from `classes` classes when given (at least one more
+/// than the largest label).
+pub fn inspect_as(
+	path: &Path,
+	shards: Option<u32>,
+	image: Option<ImageShape>,
+	classes: Option<u32>,
+) -> Result<Inspected, String> {
+	let mut data = Dataset::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+	if let Some(classes) = classes {
+		data = Dataset::new(data.features, data.labels, data.feature_count, classes as usize)
+			.map_err(|e| format!("--classes {classes}: {e}"))?;
+	}
 	let schema = schema(&data, image)?;
 	let content = data.commitment(shards).map_err(|e| format!("{}: {e}", path.display()))?;
 	let shards = match shards {
@@ -581,5 +612,32 @@ mod tests {
 		let cmd = parse(&[one.to_str().unwrap(), "--args-out", out.to_str().unwrap()]).unwrap();
 		assert!(cmd.run().unwrap_err().contains("two classes"));
 		assert!(!out.exists());
+	}
+
+	#[test]
+	fn classes_label_a_shard_with_the_tasks_classes_and_the_binary_out_is_what_is_committed() {
+		let dir = tempfile::tempdir().unwrap();
+		let csv = dir.path().join("shard.csv");
+		std::fs::write(&csv, "1,2,0\n3,4,1\n5,6,2\n").unwrap();
+		let plain = inspect(&csv, None, None).unwrap();
+		assert_eq!(plain.schema.classes, 3, "a CSV shows the labels it has");
+		let ten = inspect_as(&csv, None, None, Some(10)).unwrap();
+		assert_eq!(ten.schema.classes, 10);
+		assert_ne!(ten.content, plain.content, "the class count is part of the binary form");
+		assert!(inspect_as(&csv, None, None, Some(2)).is_err(), "label 2 needs 3 classes");
+
+		let binary = dir.path().join("7.cohd");
+		let cmd = parse(&[
+			csv.to_str().unwrap(),
+			"--classes",
+			"10",
+			"--binary-out",
+			binary.to_str().unwrap(),
+		])
+		.unwrap();
+		cmd.run().unwrap();
+		let written = inspect(&binary, None, None).unwrap();
+		assert_eq!(written.content, ten.content, "the worker's file is the committed one");
+		assert_eq!(written.schema, ten.schema);
 	}
 }
