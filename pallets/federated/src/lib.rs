@@ -729,7 +729,8 @@ pub mod pallet {
 		/// the budget goes back to the owner. Updates already revealed in that round (once the
 		/// scores are in, the accepted ones) are paid first, as a finalized round pays them:
 		/// each one's royalty to its dataset's owner, then the trainers' part of the round's
-		/// reward in equal shares. Once updates are public, the owner could aggregate them off
+		/// reward in equal shares, and the aggregators' part to the aggregators whose scores
+		/// are on chain. Once updates and scores are public, the owner could use them off
 		/// chain, so cancelling does not get them, or their data, for free. The cancelled
 		/// round's lineage in the data market lists the updates that were published to the
 		/// task owner and paid for here. Participants leave with [`Pallet::leave`] to get their

@@ -521,7 +521,8 @@ impl<T: Config> Pallet<T> {
 	/// cancelled): every revealed update, or once the scores are in, every accepted one. Like a
 	/// finalized round, first each such update's royalty goes to its dataset's owner and the
 	/// round's lineage is recorded ([`Self::settle_royalties`]), then the trainers' part of the
-	/// round's reward is paid, in equal shares (there may be no scores to weigh them by).
+	/// round's reward is paid, in equal shares (there may be no scores to weigh them by), and
+	/// the aggregators' part to the aggregators whose scores are on chain, in equal shares.
 	/// Returns the royalties paid.
 	///
 	/// A cancelled round trains no model on chain, but its revealed updates are public in
@@ -549,10 +550,20 @@ impl<T: Config> Pallet<T> {
 		}
 		let royalties = Self::settle_royalties(task, index, info, record, &earns);
 		let reward: u128 = info.spec.reward_per_round.min(info.budget).unique_saturated_into();
-		let trainer_pool = reward.saturating_sub(info.spec.aggregator_share * reward);
+		let aggregator_pool = info.spec.aggregator_share * reward;
+		let trainer_pool = reward.saturating_sub(aggregator_pool);
 		let share = trainer_pool / paid;
 		for slot in record.trainers.iter_mut().filter(|t| earns(t)) {
 			slot.reward = Self::pay(task, index, info, &slot.who, Role::Trainer, share);
+		}
+		// Aggregators whose scores are on chain did the round's scoring: cancelling does not
+		// get that for free either. Their part is shared equally.
+		let scorers = record.aggregators.iter().filter(|a| a.scores.is_some()).count() as u128;
+		if scorers > 0 {
+			let share = aggregator_pool / scorers;
+			for slot in record.aggregators.iter_mut().filter(|a| a.scores.is_some()) {
+				slot.reward = Self::pay(task, index, info, &slot.who, Role::Aggregator, share);
+			}
 		}
 		royalties
 	}
