@@ -500,6 +500,14 @@ impl Worker {
 					log::debug!(target: LOG, "{}: task {task} does not fit its data", p.name);
 					return Ok(());
 				}
+				// A task whose stated ε does not cover its noise would be refused at training:
+				// do not bond into it.
+				if let Some(Err(e)) =
+					info.spec.training.dp.as_ref().map(cohort_ml::privacy::check_round)
+				{
+					self.once.warn(format!("{}: not joining task {task}: {e}", p.name));
+					return Ok(());
+				}
 				(Some(*dataset), (*bond).max(info.min_trainer_bond))
 			},
 			AutoJoin::Aggregator { bond } => {

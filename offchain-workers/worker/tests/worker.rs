@@ -942,3 +942,31 @@ fn simulated_owners_cheaters_and_poisoners_join_tasks_their_data_fits() {
 	assert!(bonds);
 	let _ = AutoJoin::Aggregator { bond: 1 };
 }
+
+/// A simulated owner does not bond into a differentially private task whose stated ε does not
+/// cover its noise (it would refuse to train and be slashed); aggregators still join.
+#[test]
+fn owners_do_not_join_a_task_whose_epsilon_they_would_refuse() {
+	capture_logs();
+	let (dir, mut chain) = setup(3);
+	let dp = chain.tasks.get_mut(&0).unwrap().spec.training.dp.as_mut().unwrap();
+	dp.epsilon_micros -= 1;
+	let participants: Vec<Participant> = cohort_worker::dev::participants()
+		.into_iter()
+		.map(|k| Participant {
+			public: key(k.uri),
+			name: k.uri.into(),
+			auto_join: Some(k.auto_join),
+			behaviour: k.behaviour,
+		})
+		.collect();
+	let mut w = worker(dir.path(), participants);
+	w.on_block(&chain);
+	let joins = chain.take();
+	assert!(
+		joins.iter().all(|(_, a, _)| matches!(a, Action::Join { dataset: None, .. })),
+		"only aggregators join: {joins:?}"
+	);
+	assert_eq!(joins.len(), 3);
+	assert_eq!(logged(log::Level::Warn, &["//Charlie: not joining task 0", "ε"]).len(), 1);
+}

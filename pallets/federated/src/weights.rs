@@ -70,356 +70,396 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:0 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	fn create_task() -> Weight {
-		//  Measured:  `260`
+		//  Measured:  `479`
 		//  Estimated: `3593`
-		// Minimum execution time: 931_930_000 picoseconds.
-		Weight::from_parts(1_006_852_000, 3593)
+		// Minimum execution time: 988_133_000 picoseconds.
+		Weight::from_parts(1_554_388_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	fn pause_task() -> Weight {
-		//  Measured:  `387`
-		//  Estimated: `3899`
-		// Minimum execution time: 155_422_000 picoseconds.
-		Weight::from_parts(170_815_000, 3899)
+		//  Measured:  `420`
+		//  Estimated: `4052`
+		// Minimum execution time: 163_193_000 picoseconds.
+		Weight::from_parts(265_616_000, 4052)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	fn resume_task() -> Weight {
-		//  Measured:  `387`
-		//  Estimated: `3899`
-		// Minimum execution time: 156_414_000 picoseconds.
-		Weight::from_parts(170_644_000, 3899)
+		//  Measured:  `420`
+		//  Estimated: `4052`
+		// Minimum execution time: 166_167_000 picoseconds.
+		Weight::from_parts(221_561_000, 4052)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Storage: `Federated::Participants` (r:16 w:0)
+	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:17 w:17)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::DatasetTasks` (r:16 w:16)
+	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Datasets` (r:16 w:16)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:0 w:1)
-	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Lineage` (r:0 w:1)
+	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	fn cancel_task(t: u32, ) -> Weight {
-		//  Measured:  `1346 + t * (247 ±0)`
-		//  Estimated: `7215 + t * (2603 ±0)`
-		// Minimum execution time: 1_050_537_000 picoseconds.
-		Weight::from_parts(737_268_318, 7215)
-			// Standard Error: 1_250_388
-			.saturating_add(Weight::from_parts(408_386_958, 0).saturating_mul(t.into()))
+		//  Measured:  `1900 + t * (1215 ±0)`
+		//  Estimated: `7215 + t * (3269 ±0)`
+		// Minimum execution time: 1_970_769_000 picoseconds.
+		Weight::from_parts(1_381_493_184, 7215)
+			// Standard Error: 14_821_653
+			.saturating_add(Weight::from_parts(1_374_791_514, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(t.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(t.into())))
+			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:1)
-	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Allowlists` (r:1 w:0)
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Datasets` (r:1 w:1)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::DatasetTasks` (r:1 w:1)
+	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn join(n: u32, ) -> Weight {
-		//  Measured:  `599 + n * (32 ±0)`
+		//  Measured:  `2043 + n * (32 ±0)`
 		//  Estimated: `5535`
-		// Minimum execution time: 622_738_000 picoseconds.
-		Weight::from_parts(680_974_135, 5535)
-			// Standard Error: 26_000
-			.saturating_add(Weight::from_parts(379_460, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 845_872_000 picoseconds.
+		Weight::from_parts(1_281_134_902, 5535)
+			// Standard Error: 338_565
+			.saturating_add(Weight::from_parts(406_234, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:1)
-	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:0)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::DatasetTasks` (r:1 w:1)
+	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Datasets` (r:1 w:1)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	fn leave() -> Weight {
-		//  Measured:  `2852`
+		//  Measured:  `4595`
 		//  Estimated: `7215`
-		// Minimum execution time: 656_980_000 picoseconds.
-		Weight::from_parts(739_253_000, 7215)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 923_177_000 picoseconds.
+		Weight::from_parts(1_458_065_000, 7215)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	fn commit_update(t: u32, ) -> Weight {
-		//  Measured:  `509 + t * (96 ±0)`
+		//  Measured:  `542 + t * (96 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 252_897_000 picoseconds.
-		Weight::from_parts(265_703_828, 7215)
-			// Standard Error: 58_867
-			.saturating_add(Weight::from_parts(3_481_415, 0).saturating_mul(t.into()))
+		// Minimum execution time: 279_797_000 picoseconds.
+		Weight::from_parts(308_056_951, 7215)
+			// Standard Error: 459_970
+			.saturating_add(Weight::from_parts(3_804_947, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
-	/// The range of component `l` is `[33, 1048576]`.
+	/// Storage: `Federated::Participants` (r:1 w:0)
+	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
+	/// The range of component `l` is `[41, 1048576]`.
 	/// The range of component `t` is `[1, 16]`.
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		//  Measured:  `497 + t * (140 ±0)`
+		//  Measured:  `682 + t * (164 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 356_212_000 picoseconds.
-		Weight::from_parts(389_544_091, 7215)
-			// Standard Error: 121
-			.saturating_add(Weight::from_parts(1_967, 0).saturating_mul(l.into()))
-			// Standard Error: 7_759_524
-			.saturating_add(Weight::from_parts(5_630_925, 0).saturating_mul(t.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Minimum execution time: 431_574_000 picoseconds.
+		Weight::from_parts(414_411_771, 7215)
+			// Standard Error: 133
+			.saturating_add(Weight::from_parts(2_148, 0).saturating_mul(l.into()))
+			// Standard Error: 9_088_365
+			.saturating_add(Weight::from_parts(14_755_910, 0).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[1, 5]`.
 	fn commit_scores(a: u32, ) -> Weight {
-		//  Measured:  `597 + a * (84 ±0)`
+		//  Measured:  `630 + a * (84 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 254_089_000 picoseconds.
-		Weight::from_parts(275_575_608, 7215)
-			// Standard Error: 205_630
-			.saturating_add(Weight::from_parts(4_609_852, 0).saturating_mul(a.into()))
+		// Minimum execution time: 274_289_000 picoseconds.
+		Weight::from_parts(330_647_603, 7215)
+			// Standard Error: 1_561_761
+			.saturating_add(Weight::from_parts(3_976_580, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Datasets` (r:16 w:16)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:16 w:16)
-	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:16 w:16)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:17 w:17)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:0 w:1)
-	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 5]`.
 	fn reveal_scores(t: u32, a: u32, ) -> Weight {
-		//  Measured:  `152 + a * (236 ±0) + t * (404 ±0)`
-		//  Estimated: `7215 + t * (2603 ±0)`
-		// Minimum execution time: 770_669_000 picoseconds.
-		Weight::from_parts(319_785_108, 7215)
-			// Standard Error: 1_000_222
-			.saturating_add(Weight::from_parts(414_589_364, 0).saturating_mul(t.into()))
-			// Standard Error: 3_853_778
-			.saturating_add(Weight::from_parts(21_035_544, 0).saturating_mul(a.into()))
+		//  Measured:  `593 + a * (234 ±0) + t * (1253 ±0)`
+		//  Estimated: `7215 + t * (3269 ±0)`
+		// Minimum execution time: 973_312_000 picoseconds.
+		Weight::from_parts(618_763_581, 7215)
+			// Standard Error: 34_595_064
+			.saturating_add(Weight::from_parts(606_224_850, 0).saturating_mul(t.into()))
+			// Standard Error: 133_292_050
+			.saturating_add(Weight::from_parts(39_834_701, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(t.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(t.into())))
+			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[1, 5]`.
 	fn commit_aggregate(a: u32, ) -> Weight {
-		//  Measured:  `601 + a * (121 ±0)`
+		//  Measured:  `634 + a * (121 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 259_858_000 picoseconds.
-		Weight::from_parts(267_710_710, 7215)
-			// Standard Error: 171_635
-			.saturating_add(Weight::from_parts(7_538_952, 0).saturating_mul(a.into()))
+		// Minimum execution time: 287_639_000 picoseconds.
+		Weight::from_parts(391_031_118, 7215)
+			// Standard Error: 2_297_780
+			.saturating_add(Weight::from_parts(10_338_222, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
-	/// Storage: `Federated::Participants` (r:1 w:1)
-	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
+	/// Storage: `Federated::Participants` (r:17 w:1)
+	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:23 w:23)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::DatasetTasks` (r:16 w:16)
+	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Datasets` (r:16 w:16)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:0 w:1)
-	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Lineage` (r:0 w:1)
+	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 5]`.
-	/// The range of component `l` is `[33, 1048576]`.
+	/// The range of component `l` is `[41, 1048576]`.
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		//  Measured:  `312 + a * (465 ±0) + t * (270 ±0)`
-		//  Estimated: `7215 + a * (3179 ±56) + t * (2624 ±13)`
-		// Minimum execution time: 2_002_056_000 picoseconds.
-		Weight::from_parts(2_013_102_000, 7215)
-			// Standard Error: 36_806_798
-			.saturating_add(Weight::from_parts(291_949_061, 0).saturating_mul(t.into()))
-			// Standard Error: 126_212_628
-			.saturating_add(Weight::from_parts(699_053_002, 0).saturating_mul(a.into()))
+		//  Measured:  `926 + a * (398 ±0) + t * (1238 ±0)`
+		//  Estimated: `7215 + a * (3172 ±69) + t * (3269 ±16)`
+		// Minimum execution time: 2_808_168_000 picoseconds.
+		Weight::from_parts(2_886_485_000, 7215)
+			// Standard Error: 145_145_029
+			.saturating_add(Weight::from_parts(895_268_914, 0).saturating_mul(t.into()))
+			// Standard Error: 498_017_451
+			.saturating_add(Weight::from_parts(1_218_399_356, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 3179).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 2624).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 3172).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Allowlists` (r:0 w:1)
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn set_allowlist(n: u32, ) -> Weight {
-		//  Measured:  `565`
-		//  Estimated: `3899`
-		// Minimum execution time: 177_154_000 picoseconds.
-		Weight::from_parts(362_585_409, 3899)
-			// Standard Error: 191_338
-			.saturating_add(Weight::from_parts(5_604_666, 0).saturating_mul(n.into()))
+		//  Measured:  `834`
+		//  Estimated: `4052`
+		// Minimum execution time: 178_887_000 picoseconds.
+		Weight::from_parts(421_401_146, 4052)
+			// Standard Error: 269_788
+			.saturating_add(Weight::from_parts(6_441_651, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:81 w:80)
-	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:81 w:81)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:81 w:81)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::DatasetTasks` (r:64 w:64)
+	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Datasets` (r:64 w:64)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:1000 w:1000)
-	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Allowlists` (r:0 w:1)
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[0, 80]`.
 	/// The range of component `r` is `[0, 1000]`.
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		//  Measured:  `680 + p * (238 ±0) + r * (47 ±0)`
-		//  Estimated: `3899 + p * (2603 ±0) + r * (2577 ±0)`
-		// Minimum execution time: 8_588_970_000 picoseconds.
-		Weight::from_parts(334_072_935, 3899)
-			// Standard Error: 5_989_220
-			.saturating_add(Weight::from_parts(452_427_927, 0).saturating_mul(p.into()))
-			// Standard Error: 479_137
-			.saturating_add(Weight::from_parts(8_631_084, 0).saturating_mul(r.into()))
+		//  Measured:  `4823 + p * (963 ±0) + r * (47 ±0)`
+		//  Estimated: `23521 + p * (2621 ±0) + r * (2593 ±0)`
+		// Minimum execution time: 8_921_626_000 picoseconds.
+		Weight::from_parts(8_921_626_000, 23521)
+			// Standard Error: 53_070_816
+			.saturating_add(Weight::from_parts(685_987_312, 0).saturating_mul(p.into()))
+			// Standard Error: 4_245_665
+			.saturating_add(Weight::from_parts(4_116_731, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(0, 2577).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 2593).saturating_mul(r.into()))
 	}
 	/// Storage: `Federated::ActiveTasks` (r:1 w:0)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:32 w:0)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:32 w:0)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		//  Measured:  `484 + n * (130 ±0)`
+		//  Measured:  `517 + n * (130 ±0)`
 		//  Estimated: `1614 + n * (6225 ±0)`
-		// Minimum execution time: 21_011_000 picoseconds.
-		Weight::from_parts(61_857_287, 1614)
-			// Standard Error: 356_918
-			.saturating_add(Weight::from_parts(73_420_495, 0).saturating_mul(n.into()))
+		// Minimum execution time: 21_562_000 picoseconds.
+		Weight::from_parts(71_227_916, 1614)
+			// Standard Error: 1_337_318
+			.saturating_add(Weight::from_parts(81_449_508, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6225).saturating_mul(n.into()))
 	}
+	/// Storage: `Federated::Participants` (r:81 w:0)
+	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Datasets` (r:64 w:16)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Federated::Participants` (r:81 w:0)
-	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:0 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[2, 80]`.
 	fn start_round(p: u32, ) -> Weight {
-		//  Measured:  `14 + p * (80 ±0)`
-		//  Estimated: `3559 + p * (2569 ±0)`
-		// Minimum execution time: 316_122_000 picoseconds.
-		Weight::from_parts(296_524_573, 3559)
-			// Standard Error: 214_763
-			.saturating_add(Weight::from_parts(52_967_511, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(Weight::from_parts(0, 2569).saturating_mul(p.into()))
+		//  Measured:  `0 + p * (903 ±0)`
+		//  Estimated: `4259 + p * (2621 ±0)`
+		// Minimum execution time: 436_882_000 picoseconds.
+		Weight::from_parts(76_786_721, 4259)
+			// Standard Error: 2_096_563
+			.saturating_add(Weight::from_parts(111_464_202, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
 	}
-	/// Storage: `Federated::Participants` (r:1 w:1)
-	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
+	/// Storage: `Federated::Participants` (r:17 w:1)
+	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:23 w:23)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::DatasetTasks` (r:16 w:16)
+	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Datasets` (r:16 w:16)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:0 w:1)
-	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::Lineage` (r:0 w:1)
+	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 5]`.
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		//  Measured:  `0 + a * (537 ±0) + t * (115 ±0)`
-		//  Estimated: `6196 + a * (5971 ±692) + t * (897 ±221)`
-		// Minimum execution time: 589_959_000 picoseconds.
-		Weight::from_parts(605_413_000, 6196)
-			// Standard Error: 24_370_293
-			.saturating_add(Weight::from_parts(135_770_843, 0).saturating_mul(t.into()))
-			// Standard Error: 76_184_016
-			.saturating_add(Weight::from_parts(845_838_470, 0).saturating_mul(a.into()))
+		//  Measured:  `0 + a * (4452 ±0) + t * (1074 ±0)`
+		//  Estimated: `6196 + a * (5937 ±67) + t * (3269 ±17)`
+		// Minimum execution time: 634_126_000 picoseconds.
+		Weight::from_parts(659_824_000, 6196)
+			// Standard Error: 81_787_166
+			.saturating_add(Weight::from_parts(360_466_789, 0).saturating_mul(t.into()))
+			// Standard Error: 255_816_520
+			.saturating_add(Weight::from_parts(1_597_316_921, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 5971).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 897).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 5937).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(434), added: 2909, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:0)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn expire_task() -> Weight {
-		//  Measured:  `565`
+		//  Measured:  `834`
 		//  Estimated: `7215`
-		// Minimum execution time: 507_777_000 picoseconds.
-		Weight::from_parts(538_734_000, 7215)
+		// Minimum execution time: 544_723_000 picoseconds.
+		Weight::from_parts(628_227_000, 7215)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -428,135 +468,137 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same weights with ParityDB's database costs.
 impl WeightInfo for () {
 	fn create_task() -> Weight {
-		Weight::from_parts(1_006_852_000, 3593)
+		Weight::from_parts(1_554_388_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn pause_task() -> Weight {
-		Weight::from_parts(170_815_000, 3899)
+		Weight::from_parts(265_616_000, 4052)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_task() -> Weight {
-		Weight::from_parts(170_644_000, 3899)
+		Weight::from_parts(221_561_000, 4052)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn cancel_task(t: u32, ) -> Weight {
-		Weight::from_parts(737_268_318, 7215)
-			.saturating_add(Weight::from_parts(408_386_958, 0).saturating_mul(t.into()))
+		Weight::from_parts(1_381_493_184, 7215)
+			.saturating_add(Weight::from_parts(1_374_791_514, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
-			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(t.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(t.into())))
+			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
 	}
 	fn join(n: u32, ) -> Weight {
-		Weight::from_parts(680_974_135, 5535)
-			.saturating_add(Weight::from_parts(379_460, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(1_281_134_902, 5535)
+			.saturating_add(Weight::from_parts(406_234, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn leave() -> Weight {
-		Weight::from_parts(739_253_000, 7215)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(1_458_065_000, 7215)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn commit_update(t: u32, ) -> Weight {
-		Weight::from_parts(265_703_828, 7215)
-			.saturating_add(Weight::from_parts(3_481_415, 0).saturating_mul(t.into()))
+		Weight::from_parts(308_056_951, 7215)
+			.saturating_add(Weight::from_parts(3_804_947, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		Weight::from_parts(389_544_091, 7215)
-			.saturating_add(Weight::from_parts(1_967, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(5_630_925, 0).saturating_mul(t.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(414_411_771, 7215)
+			.saturating_add(Weight::from_parts(2_148, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(14_755_910, 0).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn commit_scores(a: u32, ) -> Weight {
-		Weight::from_parts(275_575_608, 7215)
-			.saturating_add(Weight::from_parts(4_609_852, 0).saturating_mul(a.into()))
+		Weight::from_parts(330_647_603, 7215)
+			.saturating_add(Weight::from_parts(3_976_580, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_scores(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(319_785_108, 7215)
-			.saturating_add(Weight::from_parts(414_589_364, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(21_035_544, 0).saturating_mul(a.into()))
+		Weight::from_parts(618_763_581, 7215)
+			.saturating_add(Weight::from_parts(606_224_850, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(39_834_701, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(t.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(t.into())))
+			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
 	}
 	fn commit_aggregate(a: u32, ) -> Weight {
-		Weight::from_parts(267_710_710, 7215)
-			.saturating_add(Weight::from_parts(7_538_952, 0).saturating_mul(a.into()))
+		Weight::from_parts(391_031_118, 7215)
+			.saturating_add(Weight::from_parts(10_338_222, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		Weight::from_parts(2_013_102_000, 7215)
-			.saturating_add(Weight::from_parts(291_949_061, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(699_053_002, 0).saturating_mul(a.into()))
+		Weight::from_parts(2_886_485_000, 7215)
+			.saturating_add(Weight::from_parts(895_268_914, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(1_218_399_356, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
-			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 3179).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 2624).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 3172).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
 	}
 	fn set_allowlist(n: u32, ) -> Weight {
-		Weight::from_parts(362_585_409, 3899)
-			.saturating_add(Weight::from_parts(5_604_666, 0).saturating_mul(n.into()))
+		Weight::from_parts(421_401_146, 4052)
+			.saturating_add(Weight::from_parts(6_441_651, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		Weight::from_parts(334_072_935, 3899)
-			.saturating_add(Weight::from_parts(452_427_927, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(8_631_084, 0).saturating_mul(r.into()))
+		Weight::from_parts(8_921_626_000, 23521)
+			.saturating_add(Weight::from_parts(685_987_312, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(4_116_731, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(0, 2577).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 2593).saturating_mul(r.into()))
 	}
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		Weight::from_parts(61_857_287, 1614)
-			.saturating_add(Weight::from_parts(73_420_495, 0).saturating_mul(n.into()))
+		Weight::from_parts(71_227_916, 1614)
+			.saturating_add(Weight::from_parts(81_449_508, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6225).saturating_mul(n.into()))
 	}
 	fn start_round(p: u32, ) -> Weight {
-		Weight::from_parts(296_524_573, 3559)
-			.saturating_add(Weight::from_parts(52_967_511, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
-			.saturating_add(Weight::from_parts(0, 2569).saturating_mul(p.into()))
+		Weight::from_parts(76_786_721, 4259)
+			.saturating_add(Weight::from_parts(111_464_202, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
 	}
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(605_413_000, 6196)
-			.saturating_add(Weight::from_parts(135_770_843, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(845_838_470, 0).saturating_mul(a.into()))
+		Weight::from_parts(659_824_000, 6196)
+			.saturating_add(Weight::from_parts(360_466_789, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(1_597_316_921, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 5971).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 897).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 5937).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
 	}
 	fn expire_task() -> Weight {
-		Weight::from_parts(538_734_000, 7215)
+		Weight::from_parts(628_227_000, 7215)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
