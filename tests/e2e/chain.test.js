@@ -37,7 +37,7 @@ test('the node tells wallets the chain and its token', async () => {
   assert.deepEqual(api.registry.chainDecimals, [12]);
   assert.equal(api.runtimeVersion.specName.toString(), 'cohort');
   const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
-  for (const p of ['System', 'Timestamp', 'Aura', 'Grandpa', 'Balances', 'TransactionPayment', 'Sudo']) {
+  for (const p of ['System', 'Timestamp', 'Aura', 'Grandpa', 'Balances', 'TransactionPayment', 'Sudo', 'Federated', 'DataMarket']) {
     assert.ok(pallets.includes(p), `${p} is in the runtime`);
   }
 });

@@ -1,7 +1,11 @@
 // Federated-learning rounds on a real dev node, by hand-made extrinsics from @polkadot/api, as
-// honest participants and as attackers would send them. A task owner creates a task on a tiny
-// model (2 inputs, 2 classes) with a validation set the test made; two trainers and three
-// aggregators join with the task's minimum bonds and run round 0 honestly through every phase:
+// honest participants and as attackers would send them. Every trainer first lists a dataset of
+// its own in the data market (2 features, 2 classes, a royalty per accepted update); a task owner
+// creates a task on a tiny model (2 inputs, 2 classes) with a validation set the test made, and
+// a royalty cap; two trainers (each with its own dataset) and three aggregators join with the
+// task's minimum bonds, while joins the data market must refuse are refused with its errors (a
+// stranger's dataset, a dataset of the wrong schema, a royalty above the cap, and in round 1 the
+// same dataset twice, by its owner's delegate). They run round 0 honestly through every phase:
 // trainers commit (bound to their account, the task and the round) and reveal updates that
 // carry their sample counts; aggregators score every update (a trust score, the cosine to a
 // reference direction), commit and reveal the scores; the chain fixes the accepted updates by
@@ -14,9 +18,11 @@
 // commits to nothing, copies another's revealed scores and result, and claims an accuracy above
 // 100%. The chain refuses each with the pallet's error, keeps the poisoned update out of the
 // model (scored low, not accepted, its trainer slashed with `Rejected` and unpaid), finalizes
-// the aggregate of exactly the accepted updates, and pays the honest ones. Everything is read
-// back through the FederatedApi runtime API (rounds, summaries, the round history with metrics)
-// and the blocks' events.
+// the aggregate of exactly the accepted updates, pays the honest ones, and pays each accepted
+// update's royalty to its dataset's owner out of the task's budget (none for the rejected one).
+// Everything is read back through the FederatedApi and DataMarketApi runtime APIs (rounds,
+// summaries, the round history with metrics and royalties, the task's lineage) and the blocks'
+// events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
@@ -40,6 +46,23 @@ const PENALTY = 100_000_000n; // Perbill: 10%
 const MAX_SCORE = 1_000_000;
 const GATE = { minScore: 550_000, slashBelow: 450_000, clipNormPercent: 150 };
 const MAX_SAMPLES = 1000;
+// The most royalty the task pays per accepted update.
+const MAX_ROYALTY = 2n * UNIT;
+// The datasets the trainers list (the task's schema: 2 features, 2 classes): samples, the
+// most an update trained on it may claim (`greedy`'s bound is the task's), and royalty. The
+// poisoner also lists one priced above the task's cap.
+const DATASETS = {
+  bob: { samples: 300, royalty: MAX_ROYALTY },
+  charlie: { samples: 400, royalty: UNIT },
+  ferdie: { samples: 1000, royalty: UNIT },
+  sybil: { samples: 1000, royalty: UNIT },
+  poisoner: { samples: 1000, royalty: UNIT },
+  zero: { samples: 1000, royalty: UNIT },
+  greedy: { samples: 5000, royalty: UNIT },
+};
+// The copier's dataset in the dev genesis (owned by //Dave//stash, `greedy` here): 64 features,
+// 10 classes, which does not fit the task's model.
+const GENESIS_DATASET_OF_GREEDY = 9;
 
 // The validation set: points of the plane, class 0 where x0 > x1. The task names it by the
 // BLAKE2-256 of its `.cohd` bytes, as it would name a file the aggregators hold.
@@ -90,6 +113,8 @@ before(async () => {
     zero: '//Bob//stash', // round 1: claims 0 samples
     greedy: '//Dave//stash', // round 1: claims more samples than the task allows
   };
+  // greedy (//Dave//stash) owns the dev genesis's dataset 9: checked below, so that its
+  // SchemaMismatch is the one the test means.
   k = Object.fromEntries(Object.entries(uris).map(([name, uri]) => [name, keyring.addFromUri(uri)]));
   nameOf = new Map(Object.entries(k).map(([name, pair]) => [pair.address, name]));
   recorder = recordBlocks(api);
@@ -116,16 +141,17 @@ async function sendOk(tx, signer) {
 }
 
 /**
- * Sends and asserts that the runtime refused it with `federated.<name>`: the extrinsic is in a
- * block, its `system.ExtrinsicFailed` event carries that module error (decoded with
- * `api.registry.findMetaError`), and the signer paid its fee.
+ * Sends and asserts that the runtime refused it with `<section>.<name>` (`federated.<name>`
+ * unless said otherwise; a join the data market refuses fails with `dataMarket.<name>`): the
+ * extrinsic is in a block, its `system.ExtrinsicFailed` event carries that module error
+ * (decoded with `api.registry.findMetaError`), and the signer paid its fee.
  */
-async function sendRefused(tx, signer, name) {
+async function sendRefused(tx, signer, name, section = 'federated') {
   const result = await send(tx, signer);
   const failures = extrinsicFailures(api, result.events);
   assert.equal(failures.length, 1, `${tx.method.method} by ${nameOf.get(signer.address)} failed`);
-  assert.deepEqual({ section: failures[0].section, name: failures[0].name }, { section: 'federated', name });
-  assert.deepEqual(result.error, { section: 'federated', name });
+  assert.deepEqual({ section: failures[0].section, name: failures[0].name }, { section, name });
+  assert.deepEqual(result.error, { section, name });
   assert.ok(feePaid(result.events, signer) > 0n, 'a refused extrinsic still costs its fee');
   return result;
 }
@@ -138,6 +164,29 @@ const eventsOf = (events, method) => events.filter(({ event }) => event.section 
 const eventsAmong = (results, method) => results.flatMap((r) => eventsOf(r.events, method));
 const fetchPayload = (ref) => payloadAt(api, ref);
 const paramsOf = (bytes) => decodePayload(bytes).values;
+
+/**
+ * Lists a dataset owned by `who` in the data market, in the task's schema (2 features, 2
+ * classes, tabular), and returns its id and the deposit held, from the `DatasetListed` event.
+ * Its content commitment is a claim the chain cannot check (here the BLAKE2-256 of a label).
+ */
+async function listDataset(who, { samples, royalty }, label = nameOf.get(who.address)) {
+  const listing = {
+    name: `${label}'s points`,
+    description: '',
+    schema: { features: MODEL.input, classes: MODEL.classes, samples, modality: 'Tabular' },
+    content: { File: u8aToHex(blake2AsU8a(`${label}'s data`, 256)) },
+    licence: 'FederatedOnly',
+    royalty,
+    privacyBudget: null,
+  };
+  const result = await sendOk(api.tx.dataMarket.listDataset(listing), who);
+  const listed = result.events.filter(({ event }) => event.section === 'dataMarket' && event.method === 'DatasetListed');
+  assert.equal(listed.length, 1, `${label} listed a dataset`);
+  const { data } = listed[0].event;
+  assert.equal(data.owner.toString(), who.address);
+  return { id: data.dataset.toNumber(), deposit: data.deposit.toBigInt(), royalty };
+}
 
 /** Polls the runtime API once a second until `who` has a duty of `kind`. */
 async function waitForDuty(who, kind, timeoutMs = 120_000) {
@@ -340,6 +389,12 @@ const slashedIn = (task, round) => ofRound('Slashed', task, round)
   .map(({ data }) => `${name(data.who)} ${data.offence.type} ${data.amount.toBigInt()}`)
   .sort();
 
+/** The `dataMarket.RoyaltyPaid` events of a round as `owner dataset amount` lines, sorted. */
+const royaltiesIn = (task, round) => eventsIn(recorder.blocks, 'dataMarket', 'RoyaltyPaid')
+  .filter(({ data }) => data.task.toNumber() === task && data.round.toNumber() === round)
+  .map(({ data }) => `${name(data.owner)} ${data.dataset.toNumber()} ${data.amount.toBigInt()}`)
+  .sort();
+
 /** `{ name: { score, accepted } }` of the `UpdateScored` events of a round. */
 const scoredIn = (task, round) => Object.fromEntries(ofRound('UpdateScored', task, round)
   .map(({ data }) => [name(data.who), { score: data.score.toNumber(), accepted: data.accepted.isTrue }]));
@@ -349,7 +404,38 @@ const reserved = async (who) => (await account(who)).reserved.toBigInt();
 const metricsOf = (m) => ({ lossMicros: m.lossMicros.toNumber(), accuracyMicros: m.accuracyMicros.toNumber() });
 
 test('two rounds by hand-made extrinsics: scores keep a poisoned update out of the model; honest work is paid, copied, lazy, mis-sized and poisoned work is refused or rejected, slashed and unpaid', async () => {
-  const start = Object.fromEntries(await Promise.all(['bob', 'ferdie', 'poisoner'].map(async (n) => [n, (await account(k[n])).free.toBigInt()])));
+  const start = Object.fromEntries(await Promise.all(['bob', 'ferdie', 'poisoner'].map(async (n) => {
+    const { free, reserved } = await account(k[n]);
+    return [n, { free: free.toBigInt(), reserved: reserved.toBigInt() }];
+  })));
+
+  // --- Every trainer lists a dataset of its own; the poisoner also lists one priced above the
+  // task's royalty cap. Charlie authorises its second account, the sybil, to train on Charlie's.
+  const listed = Object.fromEntries(await Promise.all(Object.entries(DATASETS).map(async ([n, terms]) => [n, await listDataset(k[n], terms)])));
+  const [pricey, delegated] = await Promise.all([
+    listDataset(k.poisoner, { samples: 1000, royalty: MAX_ROYALTY + 1n }, 'poisoner (pricey)'),
+    sendOk(api.tx.dataMarket.addDelegate(listed.charlie.id, k.sybil.address), k.charlie),
+  ]);
+  // A delegate is storage the owner pays for: Charlie's deposit grew by what was held in that
+  // block.
+  const heldAt = async (hash) => (await (await api.at(hash)).query.system.account(k.charlie.address)).data.reserved.toBigInt();
+  const delegateDeposit = (await heldAt(delegated.blockHash)) - (await heldAt((await api.rpc.chain.getHeader(delegated.blockHash)).parentHash));
+  assert.ok(delegateDeposit > 0n, 'a delegate raises the deposit');
+  listed.charlie.deposit += delegateDeposit;
+  assert.equal(new Set([...Object.values(listed), pricey].map((d) => d.id)).size, Object.keys(DATASETS).length + 1, 'each listing has an id of its own');
+  for (const [n, { id, deposit }] of Object.entries(listed)) {
+    const stored = (await api.call.dataMarketApi.dataset(id)).unwrap();
+    assert.equal(stored.owner.toString(), k[n].address);
+    assert.equal(stored.deposit.toBigInt(), deposit);
+    assert.equal(stored.listing.royalty.toBigInt(), DATASETS[n].royalty);
+    assert.equal(stored.listing.schema.samples.toNumber(), DATASETS[n].samples);
+    assert.ok(stored.status.isListed);
+  }
+  const deposits = { bob: listed.bob.deposit, ferdie: listed.ferdie.deposit, poisoner: listed.poisoner.deposit + pricey.deposit };
+  // The genesis dataset greedy owns is for another model (64 features, 10 classes).
+  const genesis = (await api.call.dataMarketApi.dataset(GENESIS_DATASET_OF_GREEDY)).unwrap();
+  assert.equal(genesis.owner.toString(), k.greedy.address);
+  assert.notDeepEqual([genesis.listing.schema.features.toNumber(), genesis.listing.schema.classes.toNumber()], [MODEL.input, MODEL.classes]);
   const validation = encodeCohd(VALIDATION);
   const spec = {
     model: { Mlp: MODEL },
@@ -372,7 +458,10 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
     aggregatorShare: AGGREGATOR_SHARE,
     penalty: PENALTY,
     validationSet: u8aToHex(blake2AsU8a(validation, 256)),
+    datasets: { maxRoyalty: MAX_ROYALTY, minReputation: 0, allowlist: [] },
   };
+  // Every round's reward and the most royalties its accepted updates can earn.
+  const budget = 2n * (REWARD + BigInt(spec.maxTrainers) * MAX_ROYALTY);
 
   // --- The owner creates the task: budget and deposit are held. Bad specs (sent in the same
   // block by others) are refused.
@@ -386,10 +475,10 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
   ]);
   const [{ event: createdEvent }] = eventsOf(created.events, 'TaskCreated');
   const task = createdEvent.data.task.toNumber();
-  assert.equal(createdEvent.data.budget.toBigInt(), 2n * REWARD);
+  assert.equal(createdEvent.data.budget.toBigInt(), budget, 'rounds × (reward + maxTrainers × maxRoyalty)');
   const deposit = createdEvent.data.deposit.toBigInt();
   assert.ok(deposit > 0n, 'a task holds a storage deposit');
-  assert.equal(await reserved(k.alice), aliceHeld + 2n * REWARD + deposit, 'budget and deposit are held');
+  assert.equal(await reserved(k.alice), aliceHeld + budget + deposit, 'budget and deposit are held');
 
   // --- The task's minimum bonds make a no-show lose at least what a round pays its role.
   const info = (await api.call.federatedApi.task(task)).unwrap();
@@ -399,26 +488,58 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
   const trainerBond = info.minTrainerBond.toBigInt();
   const aggregatorBond = info.minAggregatorBond.toBigInt();
   const aggregatorPool = perbillOf(AGGREGATOR_SHARE, REWARD);
-  assert.ok(perbillOf(PENALTY, trainerBond) >= (REWARD - aggregatorPool) / 2n, 'penalty × trainer bond ≥ a trainer\'s pay');
+  assert.ok(perbillOf(PENALTY, trainerBond) >= (REWARD - aggregatorPool) / 2n + MAX_ROYALTY, 'penalty × trainer bond ≥ a trainer\'s pay and its dataset\'s royalty');
   assert.ok(perbillOf(PENALTY, aggregatorBond) >= aggregatorPool / 2n, 'penalty × aggregator bond ≥ an aggregator\'s pay');
 
+  const asTrainer = (dataset) => ({ Trainer: { dataset } });
   await Promise.all([
-    sendOk(api.tx.federated.join(task, { Trainer: { dataset: 1 } }, trainerBond), k.bob),
-    sendOk(api.tx.federated.join(task, { Trainer: { dataset: 2 } }, trainerBond), k.charlie),
+    sendOk(api.tx.federated.join(task, asTrainer(listed.bob.id), trainerBond), k.bob),
+    sendOk(api.tx.federated.join(task, asTrainer(listed.charlie.id), trainerBond), k.charlie),
     sendOk(api.tx.federated.join(task, 'Aggregator', aggregatorBond), k.dave),
     sendOk(api.tx.federated.join(task, 'Aggregator', aggregatorBond), k.eve),
     sendOk(api.tx.federated.join(task, 'Aggregator', aggregatorBond), k.lazy),
     // A bond below the task's minimum is refused.
-    sendRefused(api.tx.federated.join(task, { Trainer: { dataset: 3 } }, trainerBond - 1n), k.ferdie, 'BondTooLow'),
+    sendRefused(api.tx.federated.join(task, asTrainer(listed.ferdie.id), trainerBond - 1n), k.ferdie, 'BondTooLow'),
+    // The data market refuses another owner's dataset, one whose schema does not fit the
+    // task's model, and one priced above the task's royalty cap.
+    sendRefused(api.tx.federated.join(task, asTrainer(listed.bob.id), trainerBond), k.zero, 'NotOwnerOrDelegate', 'dataMarket'),
+    sendRefused(api.tx.federated.join(task, asTrainer(GENESIS_DATASET_OF_GREEDY), trainerBond), k.greedy, 'SchemaMismatch', 'dataMarket'),
+    sendRefused(api.tx.federated.join(task, asTrainer(pricey.id), trainerBond), k.poisoner, 'RoyaltyTooHigh', 'dataMarket'),
   ]);
+  // The trainers joined on their datasets' terms; the refused joins left nothing behind.
+  for (const n of ['bob', 'charlie']) {
+    const joined = (await api.query.federated.participants(task, k[n].address)).unwrap().dataset.unwrap();
+    assert.equal(joined.id.toNumber(), listed[n].id);
+    assert.deepEqual(
+      { owner: joined.terms.owner.toString(), royalty: joined.terms.royalty.toBigInt(), samples: joined.terms.samples.toNumber() },
+      { owner: k[n].address, royalty: DATASETS[n].royalty, samples: DATASETS[n].samples },
+      `${n} joined on its dataset's terms`,
+    );
+    const uses = (await api.call.dataMarketApi.datasetTasks(listed[n].id)).toArray();
+    assert.deepEqual(uses.map((u) => [u.task.toNumber(), u.usage.active.isTrue]), [[task, true]]);
+  }
+  for (const n of ['ferdie', 'zero', 'greedy', 'poisoner']) {
+    assert.ok((await api.query.federated.participants(task, k[n].address)).isNone, `${n}'s refused join left no participant`);
+  }
+  for (const id of [listed.ferdie.id, pricey.id, GENESIS_DATASET_OF_GREEDY]) {
+    assert.equal((await api.call.dataMarketApi.datasetTasks(id)).length, 0, `dataset ${id} is in no task`);
+  }
   const memberships = (await api.call.federatedApi.memberships(k.bob.address)).toArray();
   assert.equal(memberships.length, 1);
   assert.equal(memberships[0].task.toNumber(), task);
 
   // --- Round 0 starts with Bob and Charlie. The attacking trainers join now, for round 1.
   await waitForDuty(k.bob, 'Train');
-  await Promise.all(['ferdie', 'sybil', 'poisoner', 'zero', 'greedy'].map((n, i) =>
-    sendOk(api.tx.federated.join(task, { Trainer: { dataset: 3 + i } }, trainerBond), k[n])));
+  await Promise.all([
+    ...['ferdie', 'poisoner', 'zero', 'greedy'].map((n) => sendOk(api.tx.federated.join(task, asTrainer(listed[n].id), trainerBond), k[n])),
+    (async () => {
+      // Charlie's delegate may train on Charlie's dataset, but one dataset is one trainer in a
+      // task: the sybil cannot enter Charlie's data a second time. It joins with a listing of
+      // its own, for data it does not have (the chain cannot tell).
+      await sendRefused(api.tx.federated.join(task, asTrainer(listed.charlie.id), trainerBond), k.sybil, 'AlreadyInTask', 'dataMarket');
+      await sendOk(api.tx.federated.join(task, asTrainer(listed.sybil.id), trainerBond), k.sybil);
+    })(),
+  ]);
   assert.deepEqual((await roundOf(task, 0)).trainers.map((t) => name(t.who)).sort(), ['bob', 'charlie']);
 
   // --- Round 0, everyone honest: every phase closes as soon as everyone in it has acted.
@@ -470,6 +591,9 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
   assert.deepEqual(metricsOf(finalized0.event.data.metrics), metrics0, 'the round keeps the lower median of the metrics');
   const rewards0 = expectedRewards({ bob: median0.bob, charlie: median0.charlie }, ['dave', 'eve', 'lazy']);
   assert.equal(finalized0.event.data.paid.toBigInt(), sum(rewards0));
+  // Each accepted update's royalty went to its dataset's owner.
+  const royalties = { bob: DATASETS.bob.royalty, charlie: DATASETS.charlie.royalty };
+  assert.equal(finalized0.event.data.royalties.toBigInt(), sum(royalties), 'round 0 paid both datasets\' royalties');
 
   // --- Round 1: Bob, Charlie and the five attacking trainers are selected.
   const poisonerHonest = honestUpdate(5);
@@ -629,6 +753,19 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
   };
   assert.deepEqual(metricsOf(finalized1.data.metrics), metrics1);
   assert.equal(finalized1.data.agreeing.toNumber(), 2);
+  assert.equal(finalized1.data.royalties.toBigInt(), sum(royalties), 'round 1 paid the accepted updates\' royalties, not the poisoner\'s');
+  // The royalties, from the data market's events: each accepted update's dataset owner, once a
+  // round, at the royalty it joined with; nothing for the rejected update.
+  for (const round of [0, 1]) {
+    const paid = royaltiesIn(task, round);
+    assert.deepEqual(paid, ['bob', 'charlie'].map((n) => `${n} ${listed[n].id} ${royalties[n]}`).sort(), `round ${round}'s royalties`);
+  }
+  const [finished] = eventsIn(blocks, 'federated', 'TaskFinished').filter(({ data }) => data.task.toNumber() === task);
+  assert.equal(
+    finished.data.refund.toBigInt(),
+    budget - sum(rewards0) - sum(rewards1) - 2n * sum(royalties),
+    'what the rounds did not spend of the budget went back to the owner',
+  );
   const failed = failuresIn(blocks)
     .map((f) => `${nameOf.get(f.signer)} ${f.section}.${f.method}: ${f.error.section}.${f.error.name}`)
     .sort();
@@ -638,13 +775,17 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
     'eve federated.createTask: federated.PenaltyTooLow',
     'ferdie federated.join: federated.BondTooLow',
     'ferdie federated.revealUpdate: federated.CommitmentMismatch',
+    'greedy federated.join: dataMarket.SchemaMismatch',
     'greedy federated.revealUpdate: federated.SamplesOutOfRange',
     'lazy federated.revealAggregate: federated.CommitmentMismatch',
     'lazy federated.revealAggregate: federated.MetricsOutOfRange',
     'lazy federated.revealScores: federated.CommitmentMismatch',
+    'poisoner federated.join: dataMarket.RoyaltyTooHigh',
+    'sybil federated.join: dataMarket.AlreadyInTask',
     'sybil federated.revealUpdate: federated.DuplicateUpdate',
+    'zero federated.join: dataMarket.NotOwnerOrDelegate',
     'zero federated.revealUpdate: federated.SamplesOutOfRange',
-  ], 'exactly the refusals the test provoked');
+  ].sort(), 'exactly the refusals the test provoked');
 
   // --- The finished rounds, read back through the runtime API.
   const expected = [
@@ -675,6 +816,7 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
     assert.deepEqual([summary.updates.toNumber(), summary.accepted.toNumber()], [updates, accepted]);
     assert.deepEqual(metricsOf(summary.metrics.unwrap()), metrics);
     assert.equal(summary.paid.toBigInt(), sum(rewards));
+    assert.equal(summary.royalties.toBigInt(), sum(royalties), `round ${round}'s summary has its royalties`);
   }
   assert.ok((await api.call.federatedApi.roundSummary(task, 2)).isNone, 'no third round');
   const history = (await api.call.federatedApi.roundHistory(task)).toArray();
@@ -686,10 +828,42 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
       accepted: s.accepted.toNumber(),
       metrics: metricsOf(s.metrics.unwrap()),
       paid: s.paid.toBigInt(),
+      royalties: s.royalties.toBigInt(),
     })),
-    expected.map(({ round, hash, updates, accepted, metrics, rewards }) => ({ round, hash, updates, accepted, metrics, paid: sum(rewards) })),
-    'the round history: every round, oldest first, with its metrics',
+    expected.map(({ round, hash, updates, accepted, metrics, rewards }) => ({ round, hash, updates, accepted, metrics, paid: sum(rewards), royalties: sum(royalties) })),
+    'the round history: every round, oldest first, with its metrics and royalties',
   );
+  // The lineage, through the DataMarketApi: round by round, the datasets whose updates entered
+  // the model, with their owners, trainers, scores and royalties.
+  const lineage = (await api.call.dataMarketApi.taskLineage(task)).toArray();
+  assert.deepEqual(
+    lineage.map((r) => ({
+      round: r.round.toNumber(),
+      datasets: r.datasets.map((u) => ({
+        dataset: u.dataset.toNumber(),
+        owner: name(u.owner),
+        trainer: name(u.trainer),
+        score: u.score.toNumber(),
+        royalty: u.royalty.toBigInt(),
+      })).sort((a, b) => a.dataset - b.dataset),
+    })),
+    expected.map(({ round, medians }) => ({
+      round,
+      datasets: ['bob', 'charlie']
+        .map((n) => ({ dataset: listed[n].id, owner: n, trainer: n, score: medians[n], royalty: royalties[n] }))
+        .sort((a, b) => a.dataset - b.dataset),
+    })),
+    'the lineage names exactly the accepted updates\' datasets, not the poisoner\'s',
+  );
+  for (const n of ['bob', 'charlie', 'poisoner']) {
+    const uses = (await api.call.dataMarketApi.datasetTasks(listed[n].id)).toArray();
+    const earned = n === 'poisoner' ? { rounds: 0, royalties: 0n } : { rounds: 2, royalties: 2n * royalties[n] };
+    assert.deepEqual(
+      uses.map((u) => ({ task: u.task.toNumber(), active: u.usage.active.isTrue, rounds: u.usage.rounds.toNumber(), royalties: u.usage.royalties.toBigInt() })),
+      [{ task, active: true, ...earned }],
+      `${n}'s dataset trained ${earned.rounds} rounds of the task`,
+    );
+  }
   assert.ok(metrics1.lossMicros < metrics0.lossMicros, 'the validation loss fell from round 0 to round 1');
   const done = (await api.call.federatedApi.task(task)).unwrap();
   assert.ok(done.status.isFinished);
@@ -699,15 +873,19 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
   assert.ok(done.ended.isSome);
   assert.equal((await duties(k.bob)).length, 0, 'nothing left to do');
 
-  // --- Balances: Bob's moved by exactly his bond, his rewards and his fees; Ferdie's and the
-  // poisoner's by their bonds and fees (they were paid nothing), and a tenth of each bond is gone.
+  // --- Balances: Bob's moved by exactly his bond, his listing's deposit, his rewards, his
+  // dataset's royalties and his fees; Ferdie's and the poisoner's by their bonds, deposits and
+  // fees (they were paid nothing), and a tenth of each bond is gone.
   const bob = await account(k.bob);
-  assert.equal(bob.reserved.toBigInt(), trainerBond, 'Bob\'s bond is still held, whole');
-  assert.equal(bob.free.toBigInt(), start.bob - trainerBond + rewards0.bob + rewards1.bob - fees.get(k.bob.address));
+  assert.equal(bob.reserved.toBigInt(), start.bob.reserved + trainerBond + deposits.bob, 'Bob\'s bond is still held, whole, and his listing\'s deposit');
+  assert.equal(
+    bob.free.toBigInt(),
+    start.bob.free - deposits.bob - trainerBond + rewards0.bob + rewards1.bob + 2n * royalties.bob - fees.get(k.bob.address),
+  );
   for (const who of ['ferdie', 'poisoner']) {
     const now = await account(k[who]);
-    assert.equal(now.reserved.toBigInt(), trainerBond - trainerSlash, `${who} lost a tenth of its bond`);
-    assert.equal(now.free.toBigInt(), start[who] - trainerBond - fees.get(k[who].address), `${who} was paid nothing`);
+    assert.equal(now.reserved.toBigInt(), start[who].reserved + trainerBond - trainerSlash + deposits[who], `${who} lost a tenth of its bond`);
+    assert.equal(now.free.toBigInt(), start[who].free - trainerBond - deposits[who] - fees.get(k[who].address), `${who} was paid nothing`);
     assert.equal((await api.query.federated.participants(task, k[who].address)).unwrap().bond.toBigInt(), trainerBond - trainerSlash);
   }
 
@@ -717,6 +895,8 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
     sendOk(api.tx.federated.leave(task), k.bob),
     sendOk(api.tx.federated.leave(task), k.poisoner),
   ]);
-  assert.equal(await reserved(k.bob), 0n, 'Bob\'s bond is back');
-  assert.equal(await reserved(k.poisoner), 0n, 'what is left of the poisoner\'s bond is back');
+  assert.equal(await reserved(k.bob), start.bob.reserved + deposits.bob, 'Bob\'s bond is back; his listing\'s deposit stays held');
+  assert.equal(await reserved(k.poisoner), start.poisoner.reserved + deposits.poisoner, 'what is left of the poisoner\'s bond is back');
+  const left = (await api.call.dataMarketApi.datasetTasks(listed.bob.id)).toArray();
+  assert.deepEqual(left.map((u) => [u.task.toNumber(), u.usage.active.isTrue]), [[task, false]], 'Bob\'s dataset left the task with him');
 });

@@ -6,7 +6,8 @@
 // flag). The test creates a task through @polkadot/api, behind the score gate, and watches it
 // run, checking from the chain's own records:
 // - every round finalizes, and the round history comes back through the runtime API with
-//   metrics;
+//   metrics and the royalties paid (one per accepted update, to the owner of its dataset: every
+//   dev trainer joins with a dataset of its own from the dev genesis);
 // - the global model, read from the block bodies and evaluated here in plain JavaScript on the
 //   validation set the worker wrote, gets better from the first round to the last, well above
 //   chance, and agrees with the accuracy the aggregators reported on chain;
@@ -42,6 +43,9 @@ const MODEL = { input: 64, hidden: [32], classes: 10 };
 // cosine 0.4.
 const GATE = { minScore: 800_000, slashBelow: 700_000, clipNormPercent: 150 };
 const MAX_SAMPLES = 2000;
+// What every dataset of the dev genesis asks per accepted update (0.5 COH), and so what the task
+// pays at most.
+const ROYALTY = UNIT / 2n;
 const CHEATERS_FLAG = '--ml-dev-cheaters';
 const POISONERS_FLAG = '--ml-dev-poisoners';
 const ATTACKS = ['scale:-10'];
@@ -177,6 +181,7 @@ test('simulated data owners train a digits model through the chain, round after 
     aggregatorShare: 200_000_000,
     penalty: 100_000_000,
     validationSet: validation.hash,
+    datasets: { maxRoyalty: ROYALTY, minReputation: 0, allowlist: [] },
   };
   const created = await sendAndWait(api, api.tx.federated.createTask(spec), alice);
   assert.equal(created.error, null);
@@ -201,6 +206,7 @@ test('simulated data owners train a digits model through the chain, round after 
     assert.equal(summary.updates.toNumber(), record.trainers.filter((t) => t.update.isSome).length);
     assert.equal(summary.accepted.toNumber(), record.trainers.filter((t) => t.accepted.isTrue).length);
     assert.ok(summary.accepted.toNumber() >= 1 && summary.metrics.isSome);
+    assert.equal(summary.royalties.toBigInt(), ROYALTY * BigInt(summary.accepted.toNumber()), `round ${round}: one royalty per accepted update`);
     const quality = evaluateMlp(MODEL, await globalModel(round, record), validation);
     rounds.push({ record, summary, quality });
   }

@@ -415,10 +415,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::pause_dataset())]
 		pub fn pause_dataset(origin: OriginFor<T>, dataset: DatasetId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut info = Self::owned(&who, dataset)?;
-			ensure!(info.status == DatasetStatus::Listed, Error::<T>::NotListed);
-			info.status = DatasetStatus::Paused;
-			Datasets::<T>::insert(dataset, info);
+			Self::switch_status(&who, dataset, DatasetStatus::Listed, DatasetStatus::Paused)?;
 			Self::deposit_event(Event::DatasetPaused { dataset });
 			Ok(())
 		}
@@ -428,10 +425,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::resume_dataset())]
 		pub fn resume_dataset(origin: OriginFor<T>, dataset: DatasetId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut info = Self::owned(&who, dataset)?;
-			ensure!(info.status == DatasetStatus::Paused, Error::<T>::NotPaused);
-			info.status = DatasetStatus::Listed;
-			Datasets::<T>::insert(dataset, info);
+			Self::switch_status(&who, dataset, DatasetStatus::Paused, DatasetStatus::Listed)?;
 			Self::deposit_event(Event::DatasetResumed { dataset });
 			Ok(())
 		}
@@ -555,6 +549,24 @@ pub mod pallet {
 			let info = Datasets::<T>::get(dataset).ok_or(Error::<T>::UnknownDataset)?;
 			ensure!(info.owner == *who, Error::<T>::NotOwner);
 			Ok(info)
+		}
+
+		/// Moves `who`'s dataset from status `from` to `to` (pause, resume).
+		fn switch_status(
+			who: &T::AccountId,
+			dataset: DatasetId,
+			from: DatasetStatus,
+			to: DatasetStatus,
+		) -> DispatchResult {
+			let mut info = Self::owned(who, dataset)?;
+			let wrong = match from {
+				DatasetStatus::Paused => Error::<T>::NotPaused,
+				_ => Error::<T>::NotListed,
+			};
+			ensure!(info.status == from, wrong);
+			info.status = to;
+			Datasets::<T>::insert(dataset, info);
+			Ok(())
 		}
 
 		/// Checks what an owner states: text, schema, licence, privacy budget.
