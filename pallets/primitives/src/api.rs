@@ -104,7 +104,8 @@ sp_api::decl_runtime_apis! {
 		/// What is kept of a finished round once its full record is pruned.
 		fn round_summary(task: TaskId, round: RoundIndex) -> Option<RoundSummary<Balance, BlockNumber>>;
 		/// Every finished round of a task, oldest first: outcome, updates revealed and
-		/// accepted, the new model's validation metrics, and what the round paid.
+		/// accepted, the new model's validation metrics, and what the round paid in rewards
+		/// and in royalties.
 		fn round_history(task: TaskId) -> Vec<(RoundIndex, RoundSummary<Balance, BlockNumber>)>;
 	}
 
