@@ -3,7 +3,7 @@
 use crate::{BalanceOf, Config, DatasetInfoOf, HoldReason, ListingOf, Pallet};
 use codec::{Encode, MaxEncodedLen};
 use cohort_primitives::DatasetId;
-use frame_support::traits::{fungible::MutateHold, tokens::Precision, Get};
+use frame_support::traits::Get;
 use sp_runtime::{
 	traits::{CheckedAdd, CheckedMul, UniqueSaturatedFrom},
 	ArithmeticError, DispatchError, DispatchResult,
@@ -35,11 +35,12 @@ impl<T: Config> Pallet<T> {
 		deposit: BalanceOf<T>,
 	) -> DispatchResult {
 		let reason = HoldReason::DatasetDeposit.into();
-		if deposit > info.deposit {
-			T::Currency::hold(&reason, &info.owner, deposit - info.deposit)?;
-		} else if deposit < info.deposit {
-			T::Currency::release(&reason, &info.owner, info.deposit - deposit, Precision::Exact)?;
-		}
+		cohort_primitives::hold::adjust::<_, T::Currency>(
+			&reason,
+			&info.owner,
+			info.deposit,
+			deposit,
+		)?;
 		info.deposit = deposit;
 		Ok(())
 	}

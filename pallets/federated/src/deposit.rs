@@ -5,10 +5,7 @@ use crate::{
 	BalanceOf, Config, Error, HoldReason, Pallet, RoundOf, RoundSummaryOf, TaskOf, TaskSpecOf,
 };
 use cohort_primitives::RoundIndex;
-use frame_support::{
-	pallet_prelude::MaxEncodedLen,
-	traits::{fungible::MutateHold, tokens::Precision, Get},
-};
+use frame_support::{pallet_prelude::MaxEncodedLen, traits::Get};
 use sp_runtime::{
 	traits::{CheckedAdd, CheckedMul, UniqueSaturatedFrom, UniqueSaturatedInto},
 	DispatchError, DispatchResult,
@@ -55,11 +52,12 @@ impl<T: Config> Pallet<T> {
 	/// Holds or releases the difference between a task's deposit and `deposit`.
 	pub(crate) fn adjust_deposit(info: &mut TaskOf<T>, deposit: BalanceOf<T>) -> DispatchResult {
 		let reason = HoldReason::TaskDeposit.into();
-		if deposit > info.deposit {
-			T::Currency::hold(&reason, &info.owner, deposit - info.deposit)?;
-		} else if deposit < info.deposit {
-			T::Currency::release(&reason, &info.owner, info.deposit - deposit, Precision::Exact)?;
-		}
+		cohort_primitives::hold::adjust::<_, T::Currency>(
+			&reason,
+			&info.owner,
+			info.deposit,
+			deposit,
+		)?;
 		info.deposit = deposit;
 		Ok(())
 	}

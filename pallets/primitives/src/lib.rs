@@ -11,6 +11,7 @@ extern crate alloc;
 pub mod api;
 pub mod commitment;
 pub mod dataset;
+pub mod hold;
 pub mod model;
 pub mod payload;
 pub mod payout;
