@@ -194,7 +194,7 @@ parameter_types! {
 impl pallet_data_market::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	// 1 COH, plus a thousandth of a COH per byte stored (about 1.8 COH for a listing with a
+	// 1 COH, plus a thousandth of a COH per byte stored (about 1.6 COH for a listing with a
 	// 512-byte description): spamming listings or delegates costs real money, returned on
 	// delisting.
 	type DepositBase = ConstU128<{ UNIT }>;
