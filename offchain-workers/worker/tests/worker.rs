@@ -208,6 +208,20 @@ fn task(validation: H256) -> Task {
 }
 
 /// Honest keys, their names prefixed by the test's name so its log lines are its own.
+/// The worker's participants for dev keys, joining as the dev chain has them join.
+fn dev_participants(
+	keys: impl IntoIterator<Item = cohort_worker::dev::DevKey>,
+) -> Vec<Participant> {
+	keys.into_iter()
+		.map(|k| Participant {
+			public: key(k.uri),
+			name: k.uri.into(),
+			auto_join: Some(k.auto_join),
+			behaviour: k.behaviour,
+		})
+		.collect()
+}
+
 fn participants(test: &str, uris: &[&str]) -> Vec<Participant> {
 	uris.iter().map(|uri| Participant::new(key(uri), format!("{test} {uri}"))).collect()
 }
@@ -909,18 +923,11 @@ fn simulated_owners_cheaters_and_poisoners_join_tasks_their_data_fits() {
 	let (dir, chain) = setup(3);
 	let attacks: Vec<cohort_ml::attack::Attack> =
 		["scale:-10", "noise:0.5"].iter().map(|a| a.parse().unwrap()).collect();
-	let participants: Vec<Participant> = cohort_worker::dev::participants()
+	let keys = cohort_worker::dev::participants()
 		.into_iter()
 		.chain(cohort_worker::dev::cheaters())
-		.chain(cohort_worker::dev::poisoners(&attacks).unwrap())
-		.map(|k| Participant {
-			public: key(k.uri),
-			name: k.uri.into(),
-			auto_join: Some(k.auto_join),
-			behaviour: k.behaviour,
-		})
-		.collect();
-	let mut w = worker(dir.path(), participants);
+		.chain(cohort_worker::dev::poisoners(&attacks).unwrap());
+	let mut w = worker(dir.path(), dev_participants(keys));
 	w.on_block(&chain);
 	let joins = chain.take();
 	let trainers = joins
@@ -951,16 +958,7 @@ fn owners_do_not_join_a_task_whose_epsilon_they_would_refuse() {
 	let (dir, mut chain) = setup(3);
 	let dp = chain.tasks.get_mut(&0).unwrap().spec.training.dp.as_mut().unwrap();
 	dp.epsilon_micros -= 1;
-	let participants: Vec<Participant> = cohort_worker::dev::participants()
-		.into_iter()
-		.map(|k| Participant {
-			public: key(k.uri),
-			name: k.uri.into(),
-			auto_join: Some(k.auto_join),
-			behaviour: k.behaviour,
-		})
-		.collect();
-	let mut w = worker(dir.path(), participants);
+	let mut w = worker(dir.path(), dev_participants(cohort_worker::dev::participants()));
 	w.on_block(&chain);
 	let joins = chain.take();
 	assert!(

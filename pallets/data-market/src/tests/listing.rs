@@ -91,6 +91,8 @@ fn only_the_owner_updates_pauses_resumes_delists_and_authorises() {
 			Error::<Test>::NotOwner
 		);
 		assert_noop!(DataMarket::pause_dataset(o.clone(), id), Error::<Test>::NotOwner);
+		assert_ok!(DataMarket::pause_dataset(RuntimeOrigin::signed(OWNER), id));
+		assert_noop!(DataMarket::resume_dataset(o.clone(), id), Error::<Test>::NotOwner);
 		assert_noop!(DataMarket::delist_dataset(o.clone(), id), Error::<Test>::NotOwner);
 		assert_noop!(DataMarket::add_delegate(o.clone(), id, STRANGER), Error::<Test>::NotOwner);
 		assert_noop!(DataMarket::remove_delegate(o, id, STRANGER), Error::<Test>::NotOwner);
