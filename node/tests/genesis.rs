@@ -45,9 +45,12 @@ fn assert_dev_accounts_endowed() {
 	for account in &accounts {
 		assert_eq!(total_balance(account), ENDOWMENT, "{account} is endowed");
 	}
+	// The treasury's endowment, and the existential deposit that opens the reward pot.
+	let others = cohort_runtime::genesis_config_presets::TREASURY_ENDOWMENT
+		+ cohort_runtime::EXISTENTIAL_DEPOSIT;
 	assert_eq!(
 		pallet_balances::TotalIssuance::<Runtime>::get(),
-		ENDOWMENT * accounts.len() as u128,
+		ENDOWMENT * accounts.len() as u128 + others,
 		"nothing but the endowments is issued"
 	);
 	assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));

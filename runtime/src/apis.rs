@@ -1,5 +1,7 @@
 //! The runtime APIs the node, wallets and Polkadot.js apps call.
 
+#[cfg(feature = "runtime-benchmarks")]
+use crate::Incentives;
 use crate::{
 	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, DataMarket, Executive,
 	Federated, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System,

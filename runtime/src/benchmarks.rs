@@ -8,4 +8,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_federated, Federated]
 	[pallet_data_market, DataMarket]
+	[pallet_incentives, Incentives]
 );

@@ -1,10 +1,12 @@
 //! Configuration of each pallet in the runtime.
 
 use crate::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, DataMarket, Hash, Nonce, PalletInfo,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
-	RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
+	fees, AccountId, Aura, Balance, Balances, Block, BlockNumber, DataMarket, Hash, Incentives,
+	Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX,
+	UNIT, VERSION,
 };
+use frame_support::traits::tokens::{pay::PayFromAccount, UnityAssetBalanceConversion};
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
@@ -12,15 +14,16 @@ use frame_support::{
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		IdentityFee, Weight,
+		ConstantMultiplier, Weight,
 	},
 };
 use frame_support::{traits::tokens::imbalance::ResolveTo, PalletId};
 use frame_system::limits::{BlockLength, BlockWeights};
-use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
+use frame_system::{EnsureRoot, EnsureRootWithSuccess};
+use pallet_transaction_payment::FungibleAdapter;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::traits::{AccountIdConversion, BlakeTwo256, Hash as _};
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::traits::{AccountIdConversion, BlakeTwo256, Hash as _, IdentityLookup};
+use sp_runtime::Perbill;
 use sp_version::RuntimeVersion;
 
 /// Three quarters of each block are for normal transactions; the rest is kept for operational
@@ -105,19 +108,20 @@ impl pallet_balances::Config for Runtime {
 	type DoneSlashHandler = ();
 }
 
-parameter_types! {
-	pub FeeMultiplier: Multiplier = Multiplier::one();
-}
-
+// Block space is priced in `fees.rs`; fees go to the treasury and the block author.
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	type OnChargeTransaction = FungibleAdapter<Balances, fees::DealWithFees>;
 	type OperationalFeeMultiplier = ConstU8<5>;
-	/// One unit per picosecond of execution and per byte: a transfer costs a few 10^-4 COH.
-	type WeightToFee = IdentityFee<Balance>;
-	type LengthToFee = IdentityFee<Balance>;
-	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type WeightToFee = fees::WeightToFee;
+	type LengthToFee = ConstantMultiplier<Balance, fees::TransactionByteFee>;
+	type FeeMultiplierUpdate = fees::FeeMultiplierUpdate;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_authorship::Config for Runtime {
+	type FindAuthor = fees::AuraAccountAuthor;
+	type EventHandler = ();
 }
 
 impl pallet_sudo::Config for Runtime {
@@ -127,8 +131,71 @@ impl pallet_sudo::Config for Runtime {
 }
 
 parameter_types! {
-	/// Where slashed bonds go until a treasury pallet lands.
-	pub TreasuryAccount: AccountId = PalletId(*b"coh/trsy").into_account_truncating();
+	pub const TreasuryPalletId: PalletId = PalletId(*b"py/trsry");
+	/// The treasury's account: slashes and 80 % of fees go there.
+	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
+	pub const MaxBalance: Balance = Balance::MAX;
+}
+
+/// FRAME's treasury: it receives slashes and most fees; only Root spends from it.
+impl pallet_treasury::Config for Runtime {
+	type Currency = Balances;
+	type RejectOrigin = EnsureRoot<AccountId>;
+	type RuntimeEvent = RuntimeEvent;
+	type SpendPeriod = ConstU32<{ DAYS }>;
+	// Nothing is burned: what the treasury does not spend stays for later.
+	type Burn = ();
+	type PalletId = TreasuryPalletId;
+	type BurnDestination = ();
+	type WeightInfo = pallet_treasury::weights::SubstrateWeight<Runtime>;
+	type SpendFunds = ();
+	type MaxApprovals = ConstU32<64>;
+	type SpendOrigin = EnsureRootWithSuccess<AccountId, MaxBalance>;
+	type AssetKind = ();
+	type Beneficiary = AccountId;
+	type BeneficiaryLookup = IdentityLookup<AccountId>;
+	type Paymaster = PayFromAccount<Balances, TreasuryAccount>;
+	type BalanceConverter = UnityAssetBalanceConversion;
+	type PayoutPeriod = ConstU32<{ 30 * DAYS }>;
+	type BlockNumberProvider = System;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TreasuryArguments;
+}
+
+/// Spends in the treasury's benchmarks: the native token, to an account made from the seed.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct TreasuryArguments;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_treasury::ArgumentsFactory<(), AccountId> for TreasuryArguments {
+	fn create_asset_kind(_: u32) {}
+	fn create_beneficiary(seed: [u8; 32]) -> AccountId {
+		AccountId::from(seed)
+	}
+}
+
+parameter_types! {
+	/// A reporter gets a tenth of the slash it reported; the treasury the rest.
+	pub const IncentivesReporterShare: Perbill = Perbill::from_percent(10);
+	pub const IncentivesPotId: PalletId = PalletId(*b"coh/rwds");
+}
+
+/// Stake, emission, rewards by contribution and reputation; the schedule and the shares are
+/// set at genesis (`genesis_config_presets.rs`), see `docs/economics.md`.
+impl pallet_incentives::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
+	type ReporterShare = IncentivesReporterShare;
+	type SharesOrigin = EnsureRoot<AccountId>;
+	type PotId = IncentivesPotId;
+	// A week: long enough for offences found late (a quorum that failed, a challenge) to
+	// still reach stake on its way out.
+	type UnbondingPeriod = ConstU32<{ 7 * DAYS }>;
+	type MaxUnlockingChunks = ConstU32<16>;
+	// The smallest task bond: a ledger costs a storage record.
+	type MinStake = ConstU128<{ UNIT }>;
+	type HistoryDepth = ConstU32<84>;
+	type WeightInfo = pallet_incentives::weights::SubstrateWeight<Runtime>;
 }
 
 /// Selection randomness: BLAKE2-256 of the subject and the parent block's hash. The parent
@@ -152,13 +219,14 @@ parameter_types! {
 impl pallet_federated::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
 	type Randomness = ParentHashRandomness;
-	// Trainers join with datasets the data market lists; compute leases and incentives land
-	// later: until then every bonded aggregator is accepted, and rewards are only paid.
+	// Trainers join with datasets the data market lists; bonds are committed stake kept by the
+	// incentives pallet, which also hears of every reward and judgement. Compute leases land
+	// later: until then every bonded aggregator is accepted.
 	type DataMarket = DataMarket;
 	type ComputeAccess = ();
-	type RewardObserver = ();
+	type Stake = Incentives;
+	type Contributions = Incentives;
 	type MaxTrainersPerRound = FederatedMaxTrainersPerRound;
 	type MaxAggregatorsPerRound = ConstU32<5>;
 	// Each role has a cap of its own, so trainers cannot crowd out aggregators or the reverse.
@@ -205,5 +273,6 @@ impl pallet_data_market::Config for Runtime {
 	// A grant is a storage entry the buyer pays for with the price: at least a hundredth of a COH.
 	type MinAccessPrice = ConstU128<{ UNIT / 100 }>;
 	type MaxAccessPeriod = DataMarketMaxAccessPeriod;
+	type Contributions = Incentives;
 	type WeightInfo = pallet_data_market::weights::SubstrateWeight<Runtime>;
 }

@@ -3,20 +3,26 @@
 //! The node turns a preset into a chain spec (`--chain dev`, `--chain local`); tools such as
 //! `chain-spec-builder` can ask the runtime for them by name.
 
-use crate::{AccountId, BalancesConfig, DataMarketConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, BalancesConfig, DataMarketConfig, IncentivesConfig, RuntimeGenesisConfig,
+	SudoConfig, UNIT,
+};
 use alloc::{vec, vec::Vec};
+use cohort_primitives::traits::Role;
 use cohort_primitives::{
 	dataset::{ContentCommitment, DatasetSchema, Licence, Modality},
 	DatasetId, DatasetListing,
 };
 use frame_support::build_struct_json_patch;
 use frame_support::BoundedVec;
+use pallet_incentives::{EmissionSchedule, PerRole};
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_core::H256;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::Perbill;
 
 /// What each endowed development account starts with: one million COH.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
@@ -30,6 +36,7 @@ fn cohort_genesis(
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	datasets: Vec<GenesisDataset>,
+	stakers: Vec<(AccountId, Role, crate::Balance)>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -37,6 +44,10 @@ fn cohort_genesis(
 				.iter()
 				.cloned()
 				.map(|account| (account, ENDOWMENT))
+				.chain(core::iter::once((
+					crate::configs::TreasuryAccount::get(),
+					TREASURY_ENDOWMENT
+				)))
 				.collect::<Vec<_>>(),
 		},
 		aura: pallet_aura::GenesisConfig {
@@ -53,7 +64,71 @@ fn cohort_genesis(
 		},
 		sudo: SudoConfig { key: Some(root) },
 		data_market: DataMarketConfig { datasets },
+		incentives: IncentivesConfig {
+			schedule: Some(test_chain_schedule()),
+			shares: emission_shares(),
+			stakers,
+		},
 	})
+}
+
+/// The treasury starts with this much, well above the existential deposit, so that slashes
+/// and fees of any size add to it and nothing is lost.
+pub const TREASURY_ENDOWMENT: crate::Balance = 10_000 * UNIT;
+
+/// The development and local chains' emission: 100 COH every 5-block era (30 s), halving every
+/// 100 000 eras, under a 100 M COH supply cap. Short eras let a demo or a test see several
+/// eras; `docs/economics.md` gives the schedule of a production chain (one-day eras).
+pub fn test_chain_schedule() -> EmissionSchedule<crate::Balance, crate::BlockNumber> {
+	EmissionSchedule {
+		era_length: 5,
+		initial_era_emission: 100 * UNIT,
+		halving_interval: 100_000,
+		supply_cap: 100_000_000 * UNIT,
+	}
+}
+
+/// Each role's share of emission: trainers and data owners are paid for the same accepted
+/// updates (the work and the data), aggregators for scoring and aggregating them, compute
+/// providers for leases. See `docs/economics.md`.
+pub fn emission_shares() -> PerRole<Perbill> {
+	PerRole {
+		trainers: Perbill::from_percent(35),
+		aggregators: Perbill::from_percent(25),
+		data_owners: Perbill::from_percent(30),
+		compute_providers: Perbill::from_percent(10),
+	}
+}
+
+/// What each dev participant stakes at genesis in its role: the worker's dev bond.
+pub const DEV_STAKE: crate::Balance = 100 * UNIT;
+
+/// The dev participants and their roles, as the node's worker runs them (`cohort_worker::dev`;
+/// the node's tests check the two agree): the data owners train, the stash keys aggregate,
+/// `//Dave//stash` is the copier and `//Eve//stash` the lazy aggregator.
+pub fn dev_stakers() -> Vec<(AccountId, Role, crate::Balance)> {
+	let trainers = [
+		Sr25519Keyring::Charlie,
+		Sr25519Keyring::Dave,
+		Sr25519Keyring::Eve,
+		Sr25519Keyring::Ferdie,
+		Sr25519Keyring::DaveStash,
+	]
+	.into_iter()
+	.map(|k| k.to_account_id())
+	.chain(DEV_POISONERS.iter().map(|key| AccountId::from(*key)));
+	let aggregators = [
+		Sr25519Keyring::AliceStash,
+		Sr25519Keyring::BobStash,
+		Sr25519Keyring::CharlieStash,
+		Sr25519Keyring::EveStash,
+	]
+	.into_iter()
+	.map(|k| k.to_account_id());
+	trainers
+		.map(|a| (a, Role::Trainer, DEV_STAKE))
+		.chain(aggregators.map(|a| (a, Role::Aggregator, DEV_STAKE)))
+		.collect()
 }
 
 /// The authority keys of a well-known development account.
@@ -151,6 +226,7 @@ pub fn development_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_datasets(),
+		dev_stakers(),
 	)
 }
 
@@ -164,6 +240,7 @@ pub fn local_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_datasets(),
+		dev_stakers(),
 	)
 }
 

@@ -20,6 +20,7 @@ extern crate alloc;
 mod benchmarks;
 pub mod apis;
 pub mod configs;
+pub mod fees;
 pub mod genesis_config_presets;
 
 use alloc::vec::Vec;
@@ -102,7 +103,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; `transaction_version` on every change of a call's
 	// index or arguments.
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -188,9 +189,18 @@ mod runtime {
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
 
+	#[runtime::pallet_index(7)]
+	pub type Authorship = pallet_authorship;
+
+	#[runtime::pallet_index(8)]
+	pub type Treasury = pallet_treasury;
+
 	#[runtime::pallet_index(10)]
 	pub type Federated = pallet_federated;
 
 	#[runtime::pallet_index(11)]
 	pub type DataMarket = pallet_data_market;
+
+	#[runtime::pallet_index(12)]
+	pub type Incentives = pallet_incentives;
 }

@@ -138,6 +138,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAccessPeriod: Get<BlockNumberFor<Self>>;
 
+		/// Told of every royalty paid (a data owner's contribution, which emission follows) and
+		/// of every score a dataset's update earns (its owner's reputation).
+		type Contributions: cohort_primitives::traits::Contributions<
+			Self::AccountId,
+			BalanceOf<Self>,
+		>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 	}

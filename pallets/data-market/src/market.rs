@@ -5,7 +5,7 @@ use crate::{BalanceOf, Config, DatasetTasks, Datasets, Delegates, Error, Event, 
 use alloc::vec::Vec;
 use cohort_primitives::{
 	dataset::{next_reputation, DatasetStatus, DatasetTerms, DatasetUse, TaskUse},
-	traits::{DataMarket, DatasetRequest},
+	traits::{Contributions, DataMarket, DatasetRequest, Role},
 	DatasetId, Epsilon, RoundIndex, Score, TaskId,
 };
 use frame_support::{
@@ -112,6 +112,7 @@ impl<T: Config> DataMarket<T::AccountId, BalanceOf<T>, T::RuntimeHoldReason> for
 			if let Some(info) = info {
 				let reputation = next_reputation(info.reputation, score);
 				info.reputation = Some(reputation);
+				T::Contributions::note_quality(&info.owner, Role::DataOwner, score);
 				Self::deposit_event(Event::DatasetScored { dataset, score, reputation });
 			}
 		});
@@ -145,6 +146,7 @@ impl<T: Config> DataMarket<T::AccountId, BalanceOf<T>, T::RuntimeHoldReason> for
 				})
 			};
 			total.saturating_accrue(paid);
+			T::Contributions::note_contribution(&line.owner, Role::DataOwner, paid);
 			DatasetTasks::<T>::mutate(line.dataset, task, |usage| {
 				if let Some(u) = usage {
 					u.rounds.saturating_inc();

@@ -72,6 +72,7 @@ impl pallet_data_market::Config for Test {
 	type MaxUsesPerRound = ConstU32<4>;
 	type MinAccessPrice = ConstU64<MIN_ACCESS_PRICE>;
 	type MaxAccessPeriod = MaxAccessPeriod;
+	type Contributions = ();
 	type WeightInfo = ();
 }
 

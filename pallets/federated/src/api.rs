@@ -156,7 +156,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The pallet's invariants:
-	/// - the funds held for budgets, deposits and bonds are exactly what the tasks and
+	/// - the funds held for budgets and deposits, and the stake committed as bonds, are exactly what the tasks and
 	///   participants say;
 	/// - the active list holds exactly the running and paused tasks, once each; exactly the
 	///   others have ended and hold no budget;
@@ -174,7 +174,7 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state(now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 		use crate::{Allowlists, BalanceOf, HoldReason};
 		use alloc::collections::btree_map::BTreeMap;
-		use cohort_primitives::traits::Role;
+		use cohort_primitives::traits::{Role, Stake};
 		use frame_support::{
 			ensure,
 			traits::{fungible::InspectHold, Get},
@@ -184,7 +184,7 @@ impl<T: Config> Pallet<T> {
 		let active = ActiveTasks::<T>::get();
 		let mut budgets: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut bonds: BTreeMap<(T::AccountId, Role), BalanceOf<T>> = BTreeMap::new();
 		for (task, info) in Tasks::<T>::iter() {
 			let running = info.status.is_live();
 			ensure!(
@@ -201,6 +201,9 @@ impl<T: Config> Pallet<T> {
 				match p.role {
 					Role::Trainer => trainers += 1,
 					Role::Aggregator => aggregators += 1,
+					Role::DataOwner | Role::ComputeProvider => {
+						return Err("participants are trainers or aggregators".into())
+					},
 				}
 				ensure!(
 					(p.role == Role::Trainer) == p.dataset.is_some(),
@@ -212,7 +215,7 @@ impl<T: Config> Pallet<T> {
 						.is_none_or(|d| d.terms.royalty <= info.spec.datasets.max_royalty),
 					"a dataset's royalty is at most the task's maximum"
 				);
-				*bonds.entry(who).or_default() += p.bond;
+				*bonds.entry((who, p.role)).or_default() += p.bond;
 			}
 			ensure!(
 				(trainers, aggregators) == (info.trainers, info.aggregators),
@@ -302,10 +305,11 @@ impl<T: Config> Pallet<T> {
 				"the deposit held from each owner is the sum of its tasks' deposits"
 			);
 		}
-		for (who, bond) in bonds {
+		// Only this pallet commits trainer and aggregator stake.
+		for ((who, role), bond) in bonds {
 			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::ParticipantBond.into(), &who) == bond,
-				"the bond held from each participant is the sum of its bonds"
+				T::Stake::committed(&who, role) == bond,
+				"the stake committed by each participant is the sum of its bonds"
 			);
 		}
 		Ok(())

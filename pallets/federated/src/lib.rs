@@ -12,8 +12,10 @@
 //! reputation, an optional list of datasets). The whole budget, `rounds * (reward_per_round +
 //! max_trainers * datasets.max_royalty)`, is held from the owner, so that every round's reward
 //! and royalties are covered; so is a deposit for the storage the task uses, until the task is
-//! pruned ([`Pallet::prune_task`]). **Trainers** and **aggregators** join with a bond, also held
-//! ([`Pallet::join`]); the task may limit who joins to an allowlist
+//! pruned ([`Pallet::prune_task`]). **Trainers** and **aggregators** join with a bond
+//! ([`Pallet::join`]): stake in their role that the incentives pallet keeps
+//! ([`Config::Stake`]), committed to the task until they leave it (what their stake lacks is
+//! bonded from their free balance). The task may limit who joins to an allowlist
 //! ([`Pallet::set_allowlist`]).
 //!
 //! A trainer joins with a dataset listed on the data market ([`Config::DataMarket`]), which
@@ -61,7 +63,11 @@
 //! participants fails the round (keeping the previous global model) instead of leaving it
 //! stuck. Selected participants who do not commit or reveal, aggregators who disagree with the
 //! quorum, and trainers whose updates the scores reject below the slashing threshold lose
-//! `penalty` of their bond; the slashed funds go to [`Config::OnSlash`].
+//! `penalty` of their bond; the stake keeper sends the slashed funds to the treasury.
+//!
+//! Every reward paid is reported to [`Config::Contributions`] as the account's contribution in
+//! its role (emission follows it), and every judgement (a trainer's score, an aggregator's
+//! agreement with the quorum or its absence) moves the account's reputation in the role.
 //!
 //! The owner may cancel a task ([`Pallet::cancel_task`]): the round under way fails, but the
 //! updates it already published are paid for as a finalized round pays them, royalties first,
@@ -103,9 +109,6 @@ use frame_system::pallet_prelude::BlockNumberFor;
 /// The balance type of the pallet's currency.
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
-/// Funds taken from an account, to be put somewhere.
-pub type CreditOf<T> =
-	fungible::Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
 /// A task as stored.
 pub type TaskOf<T> = cohort_primitives::TaskInfo<
 	<T as frame_system::Config>::AccountId,
@@ -146,12 +149,12 @@ pub mod pallet {
 		dataset::DatasetTerms,
 		payload::PayloadRef,
 		round::{AggregateSubmission, FailReason, Phase, RoundMetrics, MAX_ACCURACY, MAX_SCORE},
-		traits::{ComputeAccess, DataMarket, DatasetRequest, RewardObserver, Role},
+		traits::{ComputeAccess, Contributions, DataMarket, DatasetRequest, Role, Stake},
 		DatasetId, PayloadKind, RoundIndex, Score, TaskId, TaskStatus,
 	};
 	use frame_support::{
 		pallet_prelude::*,
-		traits::{fungible::MutateHold, tokens::Precision, OnUnbalanced, Randomness},
+		traits::{fungible::MutateHold, tokens::Precision, Randomness},
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
@@ -178,9 +181,6 @@ pub mod pallet {
 		/// The runtime's hold reasons, which include this pallet's [`HoldReason`].
 		type RuntimeHoldReason: From<HoldReason>;
 
-		/// Where slashed bonds go (a treasury account, for now).
-		type OnSlash: OnUnbalanced<CreditOf<Self>>;
-
 		/// The randomness that selection draws from.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
@@ -192,8 +192,11 @@ pub mod pallet {
 		/// Whether an account may aggregate.
 		type ComputeAccess: ComputeAccess<Self::AccountId>;
 
-		/// Told of every reward paid.
-		type RewardObserver: RewardObserver<Self::AccountId, BalanceOf<Self>>;
+		/// Where participants' bonds live: committed stake in their role, slashed there.
+		type Stake: Stake<Self::AccountId, BalanceOf<Self>>;
+
+		/// Told of every reward paid and every judgement of a participant's work.
+		type Contributions: Contributions<Self::AccountId, BalanceOf<Self>>;
 
 		/// At most this many trainers in one round (and scores in one submission).
 		#[pallet::constant]
@@ -285,8 +288,6 @@ pub mod pallet {
 		TaskBudget,
 		/// A task owner's deposit for the storage the task uses, until it is pruned.
 		TaskDeposit,
-		/// A participant's bond, lost in part for misbehaviour.
-		ParticipantBond,
 	}
 
 	/// The dataset a trainer joined a task with, and the terms the data market fixed for its
@@ -836,7 +837,7 @@ pub mod pallet {
 					(Participant { role: Role::Aggregator, dataset: None, bond }, Role::Aggregator)
 				},
 			};
-			T::Currency::hold(&HoldReason::ParticipantBond.into(), &who, bond)?;
+			T::Stake::commit(&who, role, bond)?;
 			Participants::<T>::insert(task, &who, participant);
 			Tasks::<T>::insert(task, info);
 			Self::deposit_event(Event::Joined { task, who, role, bond });
@@ -1256,15 +1257,13 @@ pub mod pallet {
 			who: &T::AccountId,
 			participant: Participant<T::AccountId, BalanceOf<T>>,
 		) -> DispatchResult {
-			T::Currency::release(
-				&HoldReason::ParticipantBond.into(),
-				who,
-				participant.bond,
-				Precision::Exact,
-			)?;
+			T::Stake::release(who, participant.role, participant.bond);
 			match participant.role {
 				Role::Trainer => info.trainers.saturating_dec(),
 				Role::Aggregator => info.aggregators.saturating_dec(),
+				Role::DataOwner | Role::ComputeProvider => {
+					frame_support::defensive!("participants are trainers or aggregators");
+				},
 			}
 			if let Some(dataset) = participant.dataset {
 				T::DataMarket::leave(task, dataset.id);
@@ -1274,7 +1273,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Slashes `penalty` of a participant's bond for `offence` and sends it to `OnSlash`.
+		/// Slashes `penalty` of a participant's bond for `offence` (the stake keeper sends it to
+		/// the treasury), and the offence counts as work of no quality in the role.
 		pub(crate) fn slash(
 			task: TaskId,
 			round: RoundIndex,
@@ -1284,18 +1284,16 @@ pub mod pallet {
 		) {
 			Participants::<T>::mutate(task, who, |p| {
 				let Some(p) = p else { return };
+				// A rejected update's score is its judgement already.
+				if offence != Offence::Rejected {
+					T::Contributions::note_quality(who, p.role, 0);
+				}
 				let amount = penalty * p.bond;
 				if amount.is_zero() {
 					return;
 				}
-				let (credit, missing) = <T::Currency as fungible::BalancedHold<_>>::slash(
-					&HoldReason::ParticipantBond.into(),
-					who,
-					amount,
-				);
-				let slashed = amount.saturating_sub(missing);
+				let slashed = T::Stake::slash(who, p.role, amount, None);
 				p.bond = p.bond.saturating_sub(slashed);
-				T::OnSlash::on_unbalanced(credit);
 				Self::deposit_event(Event::Slashed {
 					task,
 					round,

@@ -1,9 +1,10 @@
-//! A test runtime: System, Balances and the federated pallet, with a test data market.
+//! A test runtime: System, Balances and the federated pallet, with a test data market and a
+//! test stake keeper (the incentives pallet's part).
 
 use crate as pallet_federated;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{tokens::imbalance::ResolveTo, ConstU32, ConstU64, Hooks},
+	traits::{ConstU32, ConstU64, Hooks},
 };
 use sp_core::H256;
 use sp_runtime::{traits::Hash, BuildStorage};
@@ -17,6 +18,7 @@ frame_support::construct_runtime!(
 		System: frame_system,
 		Balances: pallet_balances,
 		Federated: pallet_federated,
+		Stake: stake,
 	}
 );
 
@@ -74,11 +76,11 @@ impl cohort_primitives::traits::ComputeAccess<AccountId> for TestCompute {
 impl pallet_federated::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type OnSlash = ResolveTo<Treasury, Balances>;
 	type Randomness = TestRandomness;
 	type DataMarket = TestMarket;
 	type ComputeAccess = TestCompute;
-	type RewardObserver = ();
+	type Stake = Stake;
+	type Contributions = Stake;
 	type MaxTrainersPerRound = ConstU32<8>;
 	type MaxAggregatorsPerRound = ConstU32<5>;
 	type MaxTrainersPerTask = ConstU32<12>;
@@ -99,6 +101,86 @@ impl pallet_federated::Config for Test {
 	type TaskRetention = ConstU64<TASK_RETENTION>;
 	type RetainedRounds = ConstU32<2>;
 	type WeightInfo = ();
+}
+
+impl stake::Config for Test {}
+
+/// A stake keeper for tests, as the incentives pallet keeps stake: committed stake is held under
+/// a reason of its own and slashed into the treasury; contributions and judgements are recorded
+/// for tests to check.
+#[frame_support::pallet]
+pub mod stake {
+	use super::{AccountId, Balance, Balances, Treasury};
+	use cohort_primitives::{
+		traits::{Contributions, Role, Stake},
+		Score,
+	};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{BalancedHold, MutateHold},
+			tokens::{imbalance::ResolveTo, Precision},
+			OnUnbalanced,
+		},
+	};
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+	#[pallet::config]
+	pub trait Config: frame_system::Config {}
+	/// Why stake is held.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		Stake,
+	}
+	/// Committed stake per account and role.
+	#[pallet::storage]
+	pub type Committed<T> = StorageMap<_, Twox64Concat, (AccountId, Role), Balance, ValueQuery>;
+	/// Contributions reported per account and role.
+	#[pallet::storage]
+	pub type Contributed<T> = StorageMap<_, Twox64Concat, (AccountId, Role), Balance, ValueQuery>;
+	/// Qualities reported per account and role, in order.
+	#[pallet::storage]
+	pub type Judged<T> =
+		StorageMap<_, Twox64Concat, (AccountId, Role), BoundedVec<Score, ConstU32<64>>, ValueQuery>;
+
+	fn reason() -> super::RuntimeHoldReason {
+		HoldReason::Stake.into()
+	}
+
+	impl<T: Config> Stake<AccountId, Balance> for Pallet<T> {
+		fn commit(who: &AccountId, role: Role, amount: Balance) -> DispatchResult {
+			<Balances as MutateHold<_>>::hold(&reason(), who, amount)?;
+			Committed::<T>::mutate((who, role), |c| *c += amount);
+			Ok(())
+		}
+		fn release(who: &AccountId, role: Role, amount: Balance) {
+			let _ = <Balances as MutateHold<_>>::release(&reason(), who, amount, Precision::Exact);
+			Committed::<T>::mutate((who, role), |c| *c -= amount);
+		}
+		fn slash(who: &AccountId, role: Role, amount: Balance, _: Option<&AccountId>) -> Balance {
+			let amount = amount.min(Committed::<T>::get((who, role)));
+			let (credit, _) = <Balances as BalancedHold<_>>::slash(&reason(), who, amount);
+			Committed::<T>::mutate((who, role), |c| *c -= amount);
+			ResolveTo::<Treasury, Balances>::on_unbalanced(credit);
+			amount
+		}
+		fn committed(who: &AccountId, role: Role) -> Balance {
+			Committed::<T>::get((who, role))
+		}
+	}
+
+	impl<T: Config> Contributions<AccountId, Balance> for Pallet<T> {
+		fn note_contribution(who: &AccountId, role: Role, points: Balance) {
+			Contributed::<T>::mutate((who, role), |c| *c += points);
+		}
+		fn note_quality(who: &AccountId, role: Role, quality: Score) {
+			Judged::<T>::mutate((who, role), |q| q.force_push(quality));
+		}
+		fn reputation(who: &AccountId, role: Role) -> Option<Score> {
+			Judged::<T>::get((who, role)).last().copied()
+		}
+	}
 }
 
 /// Every account starts with this much.

@@ -17,8 +17,8 @@ use codec::Encode;
 use cohort_primitives::{
 	dataset::DatasetUse,
 	payout,
-	round::{FailReason, Phase},
-	traits::{DataMarket, RewardObserver, Role},
+	round::{FailReason, Phase, MAX_SCORE},
+	traits::{Contributions, DataMarket, Role},
 	RoundIndex, TaskId, TaskStatus,
 };
 use frame_support::{
@@ -141,10 +141,12 @@ impl<T: Config> Pallet<T> {
 						trainers.push(((who, dataset.id), weight));
 					}
 				},
-				(Role::Trainer, None) => {
-					frame_support::defensive!("a trainer without a dataset");
-				},
 				(Role::Aggregator, _) => aggregators.push((who, weight)),
+				_ => {
+					frame_support::defensive!(
+						"participants are trainers with a dataset or aggregators"
+					);
+				},
 			}
 		}
 		if (trainers.len() as u32) < info.spec.min_trainers {
@@ -329,6 +331,7 @@ impl<T: Config> Pallet<T> {
 			slot.score = Some(score);
 			slot.accepted = gate.accepts(score);
 			T::DataMarket::record_score(slot.dataset, score);
+			T::Contributions::note_quality(&slot.who, Role::Trainer, score);
 			accepted += slot.accepted as u32;
 			if gate.slashes(score) {
 				Self::slash(task, index, &slot.who, penalty, Offence::Rejected);
@@ -449,6 +452,7 @@ impl<T: Config> Pallet<T> {
 		}
 		for i in agreeing.iter() {
 			let slot = &mut record.aggregators[*i];
+			T::Contributions::note_quality(&slot.who, Role::Aggregator, MAX_SCORE);
 			slot.reward =
 				Self::pay(task, index, info, &slot.who, Role::Aggregator, aggregator_share);
 			paid.saturating_accrue(slot.reward);
@@ -617,7 +621,7 @@ impl<T: Config> Pallet<T> {
 					role,
 					amount: paid,
 				});
-				T::RewardObserver::on_reward(task, index, who, role, paid);
+				T::Contributions::note_contribution(who, role, paid);
 				paid
 			},
 			Err(e) => {

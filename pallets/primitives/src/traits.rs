@@ -1,6 +1,6 @@
-//! How the `federated` pallet reaches the rest of the chain. The data market implements
-//! [`DataMarket`]; the compute leases and the incentives pallet will implement the others; until
-//! they land, the runtime wires in the `()` implementations below.
+//! How the pallets reach each other. The data market implements [`DataMarket`]; the incentives
+//! pallet implements [`Stake`] and [`Contributions`]; compute leases will implement
+//! [`ComputeAccess`]; until a pallet lands, the runtime wires in the `()` implementations below.
 
 use sp_runtime::DispatchError;
 
@@ -9,7 +9,9 @@ use crate::{
 	DatasetId, ModelSpec, RoundIndex, Score, TaskId,
 };
 
-/// What a participant does in a task.
+/// What an account does for the network: the roles that stake, earn emission and build a
+/// reputation. A task's participants are trainers or aggregators; data owners are paid through
+/// their datasets, compute providers through their leases.
 #[derive(
 	codec::Encode,
 	codec::Decode,
@@ -19,12 +21,28 @@ use crate::{
 	Copy,
 	PartialEq,
 	Eq,
+	PartialOrd,
+	Ord,
 	Debug,
 	scale_info::TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 pub enum Role {
+	/// Trains updates on a dataset in federated tasks.
 	Trainer,
+	/// Scores and aggregates updates in federated tasks.
 	Aggregator,
+	/// Lists datasets that tasks train on.
+	DataOwner,
+	/// Leases worker capacity to others.
+	ComputeProvider,
+}
+
+impl Role {
+	/// Every role, in order.
+	pub const ALL: [Role; 4] =
+		[Role::Trainer, Role::Aggregator, Role::DataOwner, Role::ComputeProvider];
 }
 
 /// What the federated pallet tells the data market when a trainer joins a task with a dataset.
@@ -124,11 +142,48 @@ impl<AccountId> ComputeAccess<AccountId> for () {
 	}
 }
 
-/// Told of every reward a round pays, e.g. so that the data market can credit a dataset's owner.
-pub trait RewardObserver<AccountId, Balance> {
-	fn on_reward(task: TaskId, round: RoundIndex, who: &AccountId, role: Role, amount: Balance);
+/// Where an account's stake in a role lives (the incentives pallet). Other pallets never hold
+/// bonds themselves: they *commit* part of an account's stake to a duty (a task, a lease), which
+/// then cannot be unbonded, release it when the duty ends, and slash it for misbehaviour.
+pub trait Stake<AccountId, Balance> {
+	/// Commits `amount` of `who`'s stake in `role` to a duty. Stake that is bonded and not yet
+	/// committed is used first; what it lacks is bonded from `who`'s free balance.
+	fn commit(who: &AccountId, role: Role, amount: Balance) -> Result<(), DispatchError>;
+
+	/// Releases `amount` of committed stake: it stays bonded, free to back another duty or to
+	/// be unbonded.
+	fn release(who: &AccountId, role: Role, amount: Balance);
+
+	/// Takes up to `amount` of `who`'s stake in `role` (committed stake first, then the rest of
+	/// the bonded stake, then stake that is unbonding) and sends it to the treasury, with a share
+	/// to `reporter` if there is one. Returns what was taken; committed stake shrinks by as much.
+	fn slash(who: &AccountId, role: Role, amount: Balance, reporter: Option<&AccountId>)
+		-> Balance;
+
+	/// How much of `who`'s stake in `role` is committed to duties.
+	fn committed(who: &AccountId, role: Role) -> Balance;
 }
 
-impl<AccountId, Balance> RewardObserver<AccountId, Balance> for () {
-	fn on_reward(_: TaskId, _: RoundIndex, _: &AccountId, _: Role, _: Balance) {}
+/// Where pallets report what accounts contributed (the incentives pallet): it pays each era's
+/// emission in proportion, and keeps a reputation per account and role.
+pub trait Contributions<AccountId, Balance> {
+	/// `who` contributed work in `role` worth `points` in the current era. Every pallet reports
+	/// the COH that a task owner or a consumer paid for the work, so that emission follows what
+	/// the market pays for.
+	fn note_contribution(who: &AccountId, role: Role, points: Balance);
+
+	/// `who`'s work in `role` was judged: `quality` in millionths (a trainer's score, an
+	/// aggregator's agreement with the quorum). It moves `who`'s reputation in the role.
+	fn note_quality(who: &AccountId, role: Role, quality: Score);
+
+	/// `who`'s reputation in `role`, in millionths, or `None` before any work was judged.
+	fn reputation(who: &AccountId, role: Role) -> Option<Score>;
+}
+
+impl<AccountId, Balance> Contributions<AccountId, Balance> for () {
+	fn note_contribution(_: &AccountId, _: Role, _: Balance) {}
+	fn note_quality(_: &AccountId, _: Role, _: Score) {}
+	fn reputation(_: &AccountId, _: Role) -> Option<Score> {
+		None
+	}
 }

@@ -166,7 +166,7 @@ fn origin(who: AccountId) -> RuntimeOrigin {
 
 fn held_bond(who: AccountId) -> Balance {
 	Balances::balance_on_hold(
-		&RuntimeHoldReason::Federated(crate::HoldReason::ParticipantBond),
+		&RuntimeHoldReason::Stake(crate::mock::stake::HoldReason::Stake),
 		&who,
 	)
 }

@@ -1,0 +1,118 @@
+//! The dev chain's economy as a user meets it: the participants the worker runs are staked at
+//! genesis in the roles they play, the treasury and the reward pot exist, and filling a phase
+//! of the demo task with junk costs more than the slashes it could cause.
+
+use cohort_ml::attack::Attack;
+use cohort_node::chain_spec;
+use cohort_primitives::traits::Role;
+use cohort_runtime::{
+	fees, genesis_config_presets::TREASURY_ENDOWMENT, AccountId, Balance, Runtime, UNIT,
+};
+use cohort_worker::{dev, worker::AutoJoin};
+use frame_support::dispatch::{DispatchClass, DispatchInfo, Pays};
+use sc_service::ChainSpec as _;
+use sp_core::{crypto::Pair as _, sr25519, H256};
+use sp_runtime::{traits::Zero, Perbill};
+
+fn dev_genesis() -> sp_io::TestExternalities {
+	let spec = chain_spec::development_chain_spec().unwrap();
+	sp_io::TestExternalities::new(
+		spec.as_storage_builder().build_storage().expect("genesis builds"),
+	)
+}
+
+fn account_of(uri: &str) -> AccountId {
+	AccountId::from(sr25519::Pair::from_string(uri, None).unwrap().public())
+}
+
+#[test]
+fn every_dev_participant_is_staked_at_genesis_for_its_role_and_bond() {
+	let keys = dev::participants()
+		.into_iter()
+		.chain(dev::cheaters())
+		.chain(dev::poisoners(&vec![Attack::LabelFlip; dev::POISONER_URIS.len()]).unwrap());
+	dev_genesis().execute_with(|| {
+		for key in keys {
+			let (role, bond) = match key.auto_join {
+				AutoJoin::Trainer { bond, .. } => (Role::Trainer, bond),
+				AutoJoin::Aggregator { bond } => (Role::Aggregator, bond),
+			};
+			let ledger = pallet_incentives::Ledgers::<Runtime>::get(account_of(key.uri), role)
+				.unwrap_or_else(|| panic!("{} is staked as a {role:?}", key.uri));
+			assert!(ledger.active >= bond, "{}'s stake covers its bond", key.uri);
+			assert!(ledger.committed.is_zero(), "nothing is committed at genesis");
+		}
+	});
+}
+
+#[test]
+fn the_treasury_and_the_reward_pot_exist_from_genesis() {
+	dev_genesis().execute_with(|| {
+		let treasury = pallet_treasury::Pallet::<Runtime>::account_id();
+		assert_eq!(frame_system::Account::<Runtime>::get(&treasury).data.free, TREASURY_ENDOWMENT);
+		let pot = pallet_incentives::Pallet::<Runtime>::pot();
+		assert!(frame_system::Account::<Runtime>::get(&pot).data.free > 0, "the pot exists");
+		let schedule = pallet_incentives::Schedule::<Runtime>::get().expect("a schedule");
+		assert_eq!(schedule.initial_era_emission, 100 * UNIT);
+		let shares = pallet_incentives::Shares::<Runtime>::get();
+		let sum: u64 =
+			[shares.trainers, shares.aggregators, shares.data_owners, shares.compute_providers]
+				.iter()
+				.map(|s| s.deconstruct() as u64)
+				.sum();
+		assert_eq!(sum, Perbill::one().deconstruct() as u64);
+	});
+}
+
+/// What the cheapest transaction that fills a block's normal class costs at the lowest fee
+/// multiplier: all bytes and no execution, or all execution and no bytes.
+fn cheapest_full_block() -> Balance {
+	let info = |weight: u64| DispatchInfo {
+		call_weight: frame_support::weights::Weight::from_parts(weight, 0),
+		extension_weight: Default::default(),
+		class: DispatchClass::Normal,
+		pays_fee: Pays::Yes,
+	};
+	let (ref_time, bytes) = fees::normal_block_limits();
+	let by_bytes = pallet_transaction_payment::Pallet::<Runtime>::compute_fee(bytes, &info(0), 0);
+	let by_weight =
+		pallet_transaction_payment::Pallet::<Runtime>::compute_fee(0, &info(ref_time), 0);
+	println!("filling a block: {by_bytes} by {bytes} bytes, {by_weight} by {ref_time} ps");
+	by_bytes.min(by_weight)
+}
+
+#[test]
+fn stuffing_a_phase_of_the_demo_task_costs_more_than_the_slashes_it_could_cause() {
+	// The demo task with everyone in it: 4 owners, the copier and 4 poisoners train (9), 4
+	// aggregators, each with the dev bond and a 10 % penalty.
+	let spec = dev::demo_task(H256::zero(), true, dev::POISONER_URIS.len());
+	let slash = spec.penalty * dev::DEV_BOND;
+	dev_genesis().execute_with(|| {
+		assert_eq!(
+			pallet_transaction_payment::NextFeeMultiplier::<Runtime>::get(),
+			fees::MinimumMultiplier::get(),
+			"a new chain starts at the lowest multiplier: the cheapest case for an attacker"
+		);
+		let per_block = cheapest_full_block();
+		assert!(per_block >= fees::FULL_BLOCK_FEE, "a block never costs less than 15 COH");
+		// In each phase, denying every selected participant's transaction for the whole phase
+		// means filling every block of it; each participant it denies loses `slash`.
+		let phases = [
+			("commit", spec.phases.commit, spec.max_trainers),
+			("reveal", spec.phases.reveal, spec.max_trainers),
+			("score", spec.phases.score, spec.aggregators),
+			("score reveal", spec.phases.score_reveal, spec.aggregators),
+			("aggregate", spec.phases.aggregate, spec.aggregators),
+			("aggregate reveal", spec.phases.aggregate_reveal, spec.aggregators),
+		];
+		for (phase, blocks, victims) in phases {
+			let cost = per_block * blocks as Balance;
+			let slashes = slash * victims as Balance;
+			println!(
+				"{phase}: {blocks} blocks × {per_block} = {cost} to stuff, against {victims} × \
+				 {slash} = {slashes} of slashes"
+			);
+			assert!(cost > slashes, "stuffing the {phase} phase pays");
+		}
+	});
+}
