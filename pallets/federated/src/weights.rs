@@ -74,10 +74,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Federated::Tasks` (r:0 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	fn create_task() -> Weight {
-		//  Measured:  `479`
+		//  Measured:  `578`
 		//  Estimated: `3593`
-		// Minimum execution time: 988_133_000 picoseconds.
-		Weight::from_parts(1_554_388_000, 3593)
+		// Minimum execution time: 961_995_000 picoseconds.
+		Weight::from_parts(1_157_657_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn pause_task() -> Weight {
 		//  Measured:  `420`
 		//  Estimated: `4052`
-		// Minimum execution time: 163_193_000 picoseconds.
-		Weight::from_parts(265_616_000, 4052)
+		// Minimum execution time: 153_378_000 picoseconds.
+		Weight::from_parts(177_805_000, 4052)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn resume_task() -> Weight {
 		//  Measured:  `420`
 		//  Estimated: `4052`
-		// Minimum execution time: 166_167_000 picoseconds.
-		Weight::from_parts(221_561_000, 4052)
+		// Minimum execution time: 156_894_000 picoseconds.
+		Weight::from_parts(206_928_000, 4052)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -111,6 +111,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:17 w:17)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Schedule` (r:1 w:0)
+	/// Proof: `Incentives::Schedule` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::CurrentEra` (r:1 w:0)
+	/// Proof: `Incentives::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Points` (r:32 w:32)
+	/// Proof: `Incentives::Points` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Eras` (r:1 w:1)
+	/// Proof: `Incentives::Eras` (`max_values`: None, `max_size`: Some(204), added: 2679, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::DatasetTasks` (r:16 w:16)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
@@ -123,17 +131,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	fn cancel_task(t: u32, ) -> Weight {
-		//  Measured:  `1900 + t * (1215 ±0)`
-		//  Estimated: `7215 + t * (3269 ±0)`
-		// Minimum execution time: 1_970_769_000 picoseconds.
-		Weight::from_parts(1_381_493_184, 7215)
-			// Standard Error: 14_821_653
-			.saturating_add(Weight::from_parts(1_374_791_514, 0).saturating_mul(t.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(t.into())))
-			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
+		//  Measured:  `2409 + t * (1220 ±0)`
+		//  Estimated: `7215 + t * (5104 ±0)`
+		// Minimum execution time: 2_023_668_000 picoseconds.
+		Weight::from_parts(1_247_226_291, 7215)
+			// Standard Error: 22_487_974
+			.saturating_add(Weight::from_parts(1_185_089_690, 0).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(t.into())))
+			.saturating_add(Weight::from_parts(0, 5104).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
@@ -145,20 +153,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::DatasetTasks` (r:1 w:1)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Ledgers` (r:1 w:1)
+	/// Proof: `Incentives::Ledgers` (`max_values`: None, `max_size`: Some(410), added: 2885, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn join(n: u32, ) -> Weight {
-		//  Measured:  `2043 + n * (32 ±0)`
+		//  Measured:  `2570 + n * (32 ±0)`
 		//  Estimated: `5535`
-		// Minimum execution time: 845_872_000 picoseconds.
-		Weight::from_parts(1_281_134_902, 5535)
-			// Standard Error: 338_565
-			.saturating_add(Weight::from_parts(406_234, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 1_088_043_000 picoseconds.
+		Weight::from_parts(1_651_259_738, 5535)
+			// Standard Error: 228_512
+			.saturating_add(Weight::from_parts(1_150_752, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
@@ -166,21 +176,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:0)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Ledgers` (r:1 w:1)
+	/// Proof: `Incentives::Ledgers` (`max_values`: None, `max_size`: Some(410), added: 2885, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::DatasetTasks` (r:1 w:1)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	fn leave() -> Weight {
-		//  Measured:  `4595`
+		//  Measured:  `4574`
 		//  Estimated: `7215`
-		// Minimum execution time: 923_177_000 picoseconds.
-		Weight::from_parts(1_458_065_000, 7215)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 630_671_000 picoseconds.
+		Weight::from_parts(859_231_000, 7215)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
@@ -190,10 +198,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn commit_update(t: u32, ) -> Weight {
 		//  Measured:  `542 + t * (96 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 279_797_000 picoseconds.
-		Weight::from_parts(308_056_951, 7215)
-			// Standard Error: 459_970
-			.saturating_add(Weight::from_parts(3_804_947, 0).saturating_mul(t.into()))
+		// Minimum execution time: 305_065_000 picoseconds.
+		Weight::from_parts(401_656_430, 7215)
+			// Standard Error: 674_246
+			.saturating_add(Weight::from_parts(5_182_352, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -208,12 +216,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
 		//  Measured:  `682 + t * (164 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 431_574_000 picoseconds.
-		Weight::from_parts(414_411_771, 7215)
-			// Standard Error: 133
-			.saturating_add(Weight::from_parts(2_148, 0).saturating_mul(l.into()))
-			// Standard Error: 9_088_365
-			.saturating_add(Weight::from_parts(14_755_910, 0).saturating_mul(t.into()))
+		// Minimum execution time: 487_627_000 picoseconds.
+		Weight::from_parts(561_145_410, 7215)
+			// Standard Error: 145
+			.saturating_add(Weight::from_parts(2_413, 0).saturating_mul(l.into()))
+			// Standard Error: 9_931_207
+			.saturating_add(Weight::from_parts(1_664_240, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -225,10 +233,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn commit_scores(a: u32, ) -> Weight {
 		//  Measured:  `630 + a * (84 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 274_289_000 picoseconds.
-		Weight::from_parts(330_647_603, 7215)
-			// Standard Error: 1_561_761
-			.saturating_add(Weight::from_parts(3_976_580, 0).saturating_mul(a.into()))
+		// Minimum execution time: 294_670_000 picoseconds.
+		Weight::from_parts(376_057_966, 7215)
+			// Standard Error: 2_230_775
+			.saturating_add(Weight::from_parts(11_111_841, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -238,8 +246,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Reputation` (r:32 w:32)
+	/// Proof: `Incentives::Reputation` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:16 w:16)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Ledgers` (r:16 w:16)
+	/// Proof: `Incentives::Ledgers` (`max_values`: None, `max_size`: Some(410), added: 2885, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:16 w:16)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:17 w:17)
@@ -248,20 +260,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 5]`.
-	fn reveal_scores(t: u32, a: u32, ) -> Weight {
-		//  Measured:  `593 + a * (234 ±0) + t * (1253 ±0)`
-		//  Estimated: `7215 + t * (3269 ±0)`
-		// Minimum execution time: 973_312_000 picoseconds.
-		Weight::from_parts(618_763_581, 7215)
-			// Standard Error: 34_595_064
-			.saturating_add(Weight::from_parts(606_224_850, 0).saturating_mul(t.into()))
-			// Standard Error: 133_292_050
-			.saturating_add(Weight::from_parts(39_834_701, 0).saturating_mul(a.into()))
+	fn reveal_scores(t: u32, _a: u32, ) -> Weight {
+		//  Measured:  `1196 + a * (267 ±0) + t * (1358 ±0)`
+		//  Estimated: `7215 + t * (5072 ±0)`
+		// Minimum execution time: 1_282_643_000 picoseconds.
+		Weight::from_parts(906_741_008, 7215)
+			// Standard Error: 40_805_648
+			.saturating_add(Weight::from_parts(1_020_951_448, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(t.into())))
-			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(t.into())))
+			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
@@ -271,10 +281,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn commit_aggregate(a: u32, ) -> Weight {
 		//  Measured:  `634 + a * (121 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 287_639_000 picoseconds.
-		Weight::from_parts(391_031_118, 7215)
-			// Standard Error: 2_297_780
-			.saturating_add(Weight::from_parts(10_338_222, 0).saturating_mul(a.into()))
+		// Minimum execution time: 293_698_000 picoseconds.
+		Weight::from_parts(440_079_114, 7215)
+			// Standard Error: 2_955_503
+			.saturating_add(Weight::from_parts(9_251_090, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -284,10 +294,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:17 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Reputation` (r:5 w:5)
+	/// Proof: `Incentives::Reputation` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Ledgers` (r:1 w:1)
+	/// Proof: `Incentives::Ledgers` (`max_values`: None, `max_size`: Some(410), added: 2885, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:23 w:23)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Schedule` (r:1 w:0)
+	/// Proof: `Incentives::Schedule` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::CurrentEra` (r:1 w:0)
+	/// Proof: `Incentives::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Points` (r:36 w:36)
+	/// Proof: `Incentives::Points` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Eras` (r:1 w:1)
+	/// Proof: `Incentives::Eras` (`max_values`: None, `max_size`: Some(204), added: 2679, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::DatasetTasks` (r:16 w:16)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
@@ -300,22 +322,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[1, 5]`.
 	/// The range of component `l` is `[41, 1048576]`.
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		//  Measured:  `926 + a * (398 ±0) + t * (1238 ±0)`
-		//  Estimated: `7215 + a * (3172 ±69) + t * (3269 ±16)`
-		// Minimum execution time: 2_808_168_000 picoseconds.
-		Weight::from_parts(2_886_485_000, 7215)
-			// Standard Error: 145_145_029
-			.saturating_add(Weight::from_parts(895_268_914, 0).saturating_mul(t.into()))
-			// Standard Error: 498_017_451
-			.saturating_add(Weight::from_parts(1_218_399_356, 0).saturating_mul(a.into()))
+		//  Measured:  `1314 + a * (484 ±0) + t * (1266 ±0)`
+		//  Estimated: `7215 + a * (3172 ±69) + t * (5085 ±16)`
+		// Minimum execution time: 2_538_446_000 picoseconds.
+		Weight::from_parts(2_592_456_000, 7215)
+			// Standard Error: 192_535_676
+			.saturating_add(Weight::from_parts(1_044_601_909, 0).saturating_mul(t.into()))
+			// Standard Error: 660_622_880
+			.saturating_add(Weight::from_parts(1_531_533_569, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 3172).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(0, 5085).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
@@ -327,12 +349,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn set_allowlist(n: u32, ) -> Weight {
-		//  Measured:  `834`
+		//  Measured:  `933`
 		//  Estimated: `4052`
-		// Minimum execution time: 178_887_000 picoseconds.
-		Weight::from_parts(421_401_146, 4052)
-			// Standard Error: 269_788
-			.saturating_add(Weight::from_parts(6_441_651, 0).saturating_mul(n.into()))
+		// Minimum execution time: 199_998_000 picoseconds.
+		Weight::from_parts(469_970_281, 4052)
+			// Standard Error: 287_850
+			.saturating_add(Weight::from_parts(6_994_455, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -340,36 +362,38 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(587), added: 3062, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:81 w:80)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:81 w:81)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:81 w:81)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Ledgers` (r:80 w:80)
+	/// Proof: `Incentives::Ledgers` (`max_values`: None, `max_size`: Some(410), added: 2885, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::DatasetTasks` (r:64 w:64)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:64 w:64)
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:1000 w:1000)
 	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Allowlists` (r:0 w:1)
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[0, 80]`.
 	/// The range of component `r` is `[0, 1000]`.
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		//  Measured:  `4823 + p * (963 ±0) + r * (47 ±0)`
-		//  Estimated: `23521 + p * (2621 ±0) + r * (2593 ±0)`
-		// Minimum execution time: 8_921_626_000 picoseconds.
-		Weight::from_parts(8_921_626_000, 23521)
-			// Standard Error: 53_070_816
-			.saturating_add(Weight::from_parts(685_987_312, 0).saturating_mul(p.into()))
-			// Standard Error: 4_245_665
-			.saturating_add(Weight::from_parts(4_116_731, 0).saturating_mul(r.into()))
+		//  Measured:  `5211 + p * (900 ±0) + r * (47 ±0)`
+		//  Estimated: `23521 + p * (2885 ±0) + r * (2593 ±13)`
+		// Minimum execution time: 13_622_718_000 picoseconds.
+		Weight::from_parts(320_572_914, 23521)
+			// Standard Error: 55_099_196
+			.saturating_add(Weight::from_parts(343_433_233, 0).saturating_mul(p.into()))
+			// Standard Error: 4_407_935
+			.saturating_add(Weight::from_parts(16_420_419, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 2885).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 2593).saturating_mul(r.into()))
 	}
 	/// Storage: `Federated::ActiveTasks` (r:1 w:0)
@@ -382,10 +406,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_idle(n: u32, ) -> Weight {
 		//  Measured:  `517 + n * (130 ±0)`
 		//  Estimated: `1614 + n * (6225 ±0)`
-		// Minimum execution time: 21_562_000 picoseconds.
-		Weight::from_parts(71_227_916, 1614)
-			// Standard Error: 1_337_318
-			.saturating_add(Weight::from_parts(81_449_508, 0).saturating_mul(n.into()))
+		// Minimum execution time: 35_663_000 picoseconds.
+		Weight::from_parts(106_410_400, 1614)
+			// Standard Error: 3_318_059
+			.saturating_add(Weight::from_parts(106_084_408, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6225).saturating_mul(n.into()))
@@ -401,11 +425,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[2, 80]`.
 	fn start_round(p: u32, ) -> Weight {
 		//  Measured:  `0 + p * (903 ±0)`
-		//  Estimated: `4259 + p * (2621 ±0)`
-		// Minimum execution time: 436_882_000 picoseconds.
-		Weight::from_parts(76_786_721, 4259)
-			// Standard Error: 2_096_563
-			.saturating_add(Weight::from_parts(111_464_202, 0).saturating_mul(p.into()))
+		//  Estimated: `4259 + p * (2621 ±134)`
+		// Minimum execution time: 725_982_000 picoseconds.
+		Weight::from_parts(38_311_667, 4259)
+			// Standard Error: 6_272_711
+			.saturating_add(Weight::from_parts(174_738_977, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -413,10 +437,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Federated::Participants` (r:17 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Reputation` (r:5 w:5)
+	/// Proof: `Incentives::Reputation` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Ledgers` (r:1 w:1)
+	/// Proof: `Incentives::Ledgers` (`max_values`: None, `max_size`: Some(410), added: 2885, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:23 w:23)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Schedule` (r:1 w:0)
+	/// Proof: `Incentives::Schedule` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::CurrentEra` (r:1 w:0)
+	/// Proof: `Incentives::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Points` (r:36 w:36)
+	/// Proof: `Incentives::Points` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
+	/// Storage: `Incentives::Eras` (r:1 w:1)
+	/// Proof: `Incentives::Eras` (`max_values`: None, `max_size`: Some(204), added: 2679, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::DatasetTasks` (r:16 w:16)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
@@ -428,22 +464,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 5]`.
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		//  Measured:  `0 + a * (4452 ±0) + t * (1074 ±0)`
-		//  Estimated: `6196 + a * (5937 ±67) + t * (3269 ±17)`
-		// Minimum execution time: 634_126_000 picoseconds.
-		Weight::from_parts(659_824_000, 6196)
-			// Standard Error: 81_787_166
-			.saturating_add(Weight::from_parts(360_466_789, 0).saturating_mul(t.into()))
-			// Standard Error: 255_816_520
-			.saturating_add(Weight::from_parts(1_597_316_921, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		//  Measured:  `0 + a * (4500 ±0) + t * (1102 ±0)`
+		//  Estimated: `16302 + a * (6014 ±94) + t * (4844 ±0)`
+		// Minimum execution time: 908_215_000 picoseconds.
+		Weight::from_parts(1_111_518_000, 16302)
+			// Standard Error: 154_828_930
+			.saturating_add(Weight::from_parts(568_908_861, 0).saturating_mul(t.into()))
+			// Standard Error: 484_278_889
+			.saturating_add(Weight::from_parts(2_116_517_239, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 5937).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6014).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 4844).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
@@ -456,10 +492,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn expire_task() -> Weight {
-		//  Measured:  `834`
+		//  Measured:  `933`
 		//  Estimated: `7215`
-		// Minimum execution time: 544_723_000 picoseconds.
-		Weight::from_parts(628_227_000, 7215)
+		// Minimum execution time: 591_652_000 picoseconds.
+		Weight::from_parts(919_541_000, 7215)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -468,137 +504,136 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same weights with ParityDB's database costs.
 impl WeightInfo for () {
 	fn create_task() -> Weight {
-		Weight::from_parts(1_554_388_000, 3593)
+		Weight::from_parts(1_157_657_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn pause_task() -> Weight {
-		Weight::from_parts(265_616_000, 4052)
+		Weight::from_parts(177_805_000, 4052)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_task() -> Weight {
-		Weight::from_parts(221_561_000, 4052)
+		Weight::from_parts(206_928_000, 4052)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn cancel_task(t: u32, ) -> Weight {
-		Weight::from_parts(1_381_493_184, 7215)
-			.saturating_add(Weight::from_parts(1_374_791_514, 0).saturating_mul(t.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes(7_u64))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(t.into())))
-			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
+		Weight::from_parts(1_247_226_291, 7215)
+			.saturating_add(Weight::from_parts(1_185_089_690, 0).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(t.into())))
+			.saturating_add(Weight::from_parts(0, 5104).saturating_mul(t.into()))
 	}
 	fn join(n: u32, ) -> Weight {
-		Weight::from_parts(1_281_134_902, 5535)
-			.saturating_add(Weight::from_parts(406_234, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(1_651_259_738, 5535)
+			.saturating_add(Weight::from_parts(1_150_752, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn leave() -> Weight {
-		Weight::from_parts(1_458_065_000, 7215)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(859_231_000, 7215)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn commit_update(t: u32, ) -> Weight {
-		Weight::from_parts(308_056_951, 7215)
-			.saturating_add(Weight::from_parts(3_804_947, 0).saturating_mul(t.into()))
+		Weight::from_parts(401_656_430, 7215)
+			.saturating_add(Weight::from_parts(5_182_352, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		Weight::from_parts(414_411_771, 7215)
-			.saturating_add(Weight::from_parts(2_148, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(14_755_910, 0).saturating_mul(t.into()))
+		Weight::from_parts(561_145_410, 7215)
+			.saturating_add(Weight::from_parts(2_413, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(1_664_240, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn commit_scores(a: u32, ) -> Weight {
-		Weight::from_parts(330_647_603, 7215)
-			.saturating_add(Weight::from_parts(3_976_580, 0).saturating_mul(a.into()))
+		Weight::from_parts(376_057_966, 7215)
+			.saturating_add(Weight::from_parts(11_111_841, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
-	fn reveal_scores(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(618_763_581, 7215)
-			.saturating_add(Weight::from_parts(606_224_850, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(39_834_701, 0).saturating_mul(a.into()))
+	fn reveal_scores(t: u32, _a: u32, ) -> Weight {
+		Weight::from_parts(906_741_008, 7215)
+			.saturating_add(Weight::from_parts(1_020_951_448, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(t.into())))
-			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(t.into())))
+			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(t.into()))
 	}
 	fn commit_aggregate(a: u32, ) -> Weight {
-		Weight::from_parts(391_031_118, 7215)
-			.saturating_add(Weight::from_parts(10_338_222, 0).saturating_mul(a.into()))
+		Weight::from_parts(440_079_114, 7215)
+			.saturating_add(Weight::from_parts(9_251_090, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		Weight::from_parts(2_886_485_000, 7215)
-			.saturating_add(Weight::from_parts(895_268_914, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(1_218_399_356, 0).saturating_mul(a.into()))
+		Weight::from_parts(2_592_456_000, 7215)
+			.saturating_add(Weight::from_parts(1_044_601_909, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(1_531_533_569, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((9_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 3172).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(0, 5085).saturating_mul(t.into()))
 	}
 	fn set_allowlist(n: u32, ) -> Weight {
-		Weight::from_parts(421_401_146, 4052)
-			.saturating_add(Weight::from_parts(6_441_651, 0).saturating_mul(n.into()))
+		Weight::from_parts(469_970_281, 4052)
+			.saturating_add(Weight::from_parts(6_994_455, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		Weight::from_parts(8_921_626_000, 23521)
-			.saturating_add(Weight::from_parts(685_987_312, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(4_116_731, 0).saturating_mul(r.into()))
+		Weight::from_parts(320_572_914, 23521)
+			.saturating_add(Weight::from_parts(343_433_233, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(16_420_419, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 2885).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 2593).saturating_mul(r.into()))
 	}
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		Weight::from_parts(71_227_916, 1614)
-			.saturating_add(Weight::from_parts(81_449_508, 0).saturating_mul(n.into()))
+		Weight::from_parts(106_410_400, 1614)
+			.saturating_add(Weight::from_parts(106_084_408, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6225).saturating_mul(n.into()))
 	}
 	fn start_round(p: u32, ) -> Weight {
-		Weight::from_parts(76_786_721, 4259)
-			.saturating_add(Weight::from_parts(111_464_202, 0).saturating_mul(p.into()))
+		Weight::from_parts(38_311_667, 4259)
+			.saturating_add(Weight::from_parts(174_738_977, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
 	}
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(659_824_000, 6196)
-			.saturating_add(Weight::from_parts(360_466_789, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(1_597_316_921, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(1_111_518_000, 16302)
+			.saturating_add(Weight::from_parts(568_908_861, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(2_116_517_239, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(a.into())))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
-			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 5937).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 3269).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().reads((11_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((10_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 6014).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 4844).saturating_mul(t.into()))
 	}
 	fn expire_task() -> Weight {
-		Weight::from_parts(628_227_000, 7215)
+		Weight::from_parts(919_541_000, 7215)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
