@@ -146,7 +146,9 @@ impl<T: Config> DataMarket<T::AccountId, BalanceOf<T>, T::RuntimeHoldReason> for
 				})
 			};
 			total.saturating_accrue(paid);
-			T::Contributions::note_contribution(&line.owner, Role::DataOwner, paid);
+			if !paid.is_zero() {
+				T::Contributions::note_contribution(&line.owner, Role::DataOwner, paid);
+			}
 			DatasetTasks::<T>::mutate(line.dataset, task, |usage| {
 				if let Some(u) = usage {
 					u.rounds.saturating_inc();

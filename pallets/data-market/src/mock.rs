@@ -72,8 +72,39 @@ impl pallet_data_market::Config for Test {
 	type MaxUsesPerRound = ConstU32<4>;
 	type MinAccessPrice = ConstU64<MIN_ACCESS_PRICE>;
 	type MaxAccessPeriod = MaxAccessPeriod;
-	type Contributions = ();
+	type Contributions = Recorder;
 	type WeightInfo = ();
+}
+
+std::thread_local! {
+	/// What the market reported to the incentives pallet: contributions, then judgements.
+	pub static REPORTS: core::cell::RefCell<Vec<Report>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// A report to the incentives pallet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+	Contribution(AccountId, cohort_primitives::traits::Role, Balance),
+	Quality(AccountId, cohort_primitives::traits::Role, u32),
+}
+
+/// Records what the market reports, as the incentives pallet would receive it.
+pub struct Recorder;
+impl cohort_primitives::traits::Contributions<AccountId, Balance> for Recorder {
+	fn note_contribution(who: &AccountId, role: cohort_primitives::traits::Role, points: Balance) {
+		REPORTS.with(|r| r.borrow_mut().push(Report::Contribution(*who, role, points)));
+	}
+	fn note_quality(who: &AccountId, role: cohort_primitives::traits::Role, quality: u32) {
+		REPORTS.with(|r| r.borrow_mut().push(Report::Quality(*who, role, quality)));
+	}
+	fn reputation(_: &AccountId, _: cohort_primitives::traits::Role) -> Option<u32> {
+		None
+	}
+}
+
+/// What the market reported so far.
+pub fn reports() -> Vec<Report> {
+	REPORTS.with(|r| r.borrow().clone())
 }
 
 /// Every account starts with this much.

@@ -5,7 +5,7 @@ use super::*;
 use crate::{DatasetTasks, Datasets, Error, Lineage};
 use cohort_primitives::{
 	dataset::{DatasetRules, DatasetUse, TaskUse},
-	traits::{DataMarket as _, DatasetRequest},
+	traits::{DataMarket as _, DatasetRequest, Role},
 	ModelSpec,
 };
 use frame_support::{
@@ -166,6 +166,14 @@ fn scores_move_the_reputation_as_a_moving_average() {
 		DataMarket::record_score(id, 800_000);
 		DataMarket::record_score(id, 0);
 		assert_eq!(Datasets::<Test>::get(id).unwrap().reputation, Some(700_000));
+		// Each score is also a judgement of the owner's work as a data owner.
+		assert_eq!(
+			reports(),
+			vec![
+				Report::Quality(OWNER, Role::DataOwner, 800_000),
+				Report::Quality(OWNER, Role::DataOwner, 0)
+			]
+		);
 		assert!(events().contains(&Event::DatasetScored {
 			dataset: id,
 			score: 0,
@@ -203,6 +211,14 @@ fn royalties_move_from_the_task_budget_to_the_owners_to_the_unit() {
 		let owner_before = free(OWNER);
 		let (a, b, paid) = settled_round();
 		assert_eq!(paid, 2 * ROYALTY);
+		// Each owner's royalty is its contribution as a data owner, which emission follows.
+		assert_eq!(
+			reports(),
+			vec![
+				Report::Contribution(OWNER, Role::DataOwner, ROYALTY),
+				Report::Contribution(OTHER_OWNER, Role::DataOwner, ROYALTY)
+			]
+		);
 		// Listing deposits were held from the owners before; the royalties add to their free
 		// balances exactly.
 		let deposit_a = Datasets::<Test>::get(a).unwrap().deposit;
@@ -237,6 +253,7 @@ fn a_royalty_the_budget_cannot_cover_is_not_paid_nor_recorded_as_paid() {
 		assert_eq!(DataMarket::settle_round(TASK, 0, &TASK_OWNER, &budget(), &uses), 0);
 		assert_eq!(Balances::balance_on_hold(&budget(), &TASK_OWNER), ROYALTY - 1);
 		assert_eq!(Lineage::<Test>::get(TASK, 0).unwrap()[0].royalty, 0);
+		assert!(reports().is_empty(), "an unpaid royalty is no contribution");
 		assert_eq!(Balances::total_issuance(), issuance);
 		assert_ok!(Balances::release(&budget(), &TASK_OWNER, ROYALTY - 1, Precision::Exact));
 	});

@@ -27,6 +27,7 @@ use sp_runtime::{DispatchError, Perbill, TokenError};
 
 mod attacks;
 mod datasets;
+mod incentives;
 mod storage;
 
 const OWNER: AccountId = 1;
