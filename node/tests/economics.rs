@@ -141,3 +141,64 @@ fn a_transfer_stays_cheap() {
 		);
 	});
 }
+
+#[test]
+fn fees_go_four_fifths_to_the_treasury_and_the_rest_with_tips_to_the_author() {
+	use codec::Encode;
+	use frame_support::traits::{fungible::Balanced, OnUnbalanced};
+	use sp_runtime::{generic::DigestItem, Digest};
+	dev_genesis().execute_with(|| {
+		// Block 1, sealed in slot 0: Alice, the dev chain's only authority, is its author.
+		let digest = Digest {
+			logs: vec![DigestItem::PreRuntime(
+				sp_consensus_aura::AURA_ENGINE_ID,
+				sp_consensus_aura::Slot::from(0u64).encode(),
+			)],
+		};
+		frame_system::Pallet::<Runtime>::initialize(&1, &Default::default(), &digest);
+		let alice = account_of("//Alice");
+		let treasury = pallet_treasury::Pallet::<Runtime>::account_id();
+		let free = |who: &AccountId| frame_system::Account::<Runtime>::get(who).data.free;
+		let (alice_before, treasury_before) = (free(&alice), free(&treasury));
+		let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
+		let fee = cohort_runtime::Balances::issue(1_000 * UNIT);
+		let tip = cohort_runtime::Balances::issue(7 * UNIT);
+		fees::DealWithFees::on_unbalanceds([fee, tip].into_iter());
+		assert_eq!(free(&treasury) - treasury_before, 800 * UNIT);
+		assert_eq!(free(&alice) - alice_before, 200 * UNIT + 7 * UNIT);
+		assert_eq!(
+			pallet_balances::TotalIssuance::<Runtime>::get(),
+			issuance + 1_007 * UNIT,
+			"fees are moved, never burned"
+		);
+	});
+}
+
+#[test]
+fn the_fee_multiplier_rises_under_load_and_never_falls_below_one() {
+	use frame_support::weights::Weight;
+	use sp_runtime::traits::Convert;
+	dev_genesis().execute_with(|| {
+		let one = fees::MinimumMultiplier::get();
+		let (ref_time, _) = fees::normal_block_limits();
+		let fill = |ref_time: u64| {
+			frame_system::BlockWeight::<Runtime>::mutate(|w| {
+				w.set(Weight::from_parts(ref_time, 0), DispatchClass::Normal)
+			})
+		};
+		// Empty blocks keep it at its floor.
+		fill(0);
+		assert_eq!(fees::FeeMultiplierUpdate::convert(one), one);
+		// Full blocks raise it, block after block.
+		fill(ref_time);
+		let mut m = one;
+		for _ in 0..100 {
+			let next = fees::FeeMultiplierUpdate::convert(m);
+			assert!(next > m);
+			m = next;
+		}
+		println!("after 100 full blocks the multiplier is {m:?}");
+		// About +0.2 % a block: 100 full blocks, a fifth more.
+		assert!(m > sp_runtime::FixedU128::from_rational(12, 10));
+	});
+}
