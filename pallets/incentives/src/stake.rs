@@ -19,7 +19,7 @@ use sp_runtime::{
 	DispatchError, DispatchResult,
 };
 
-impl<Balance: Zero + Copy + Saturating, BlockNumber, MaxChunks: Get<u32>>
+impl<Balance: Zero + Copy + Ord + Saturating, BlockNumber, MaxChunks: Get<u32>>
 	StakeLedger<Balance, BlockNumber, MaxChunks>
 {
 	fn empty() -> Self {
@@ -34,6 +34,23 @@ impl<Balance: Zero + Copy + Saturating, BlockNumber, MaxChunks: Get<u32>>
 	/// Bonded stake that backs no duty.
 	pub fn uncommitted(&self) -> Balance {
 		self.active.saturating_sub(self.committed)
+	}
+
+	/// Takes up to `amount` out of the unbonding chunks, the latest first; returns what it took.
+	fn take_unlocking(&mut self, amount: Balance) -> Balance {
+		let mut taken = Balance::zero();
+		while let Some(last) = self.unlocking.last_mut() {
+			let take = amount.saturating_sub(taken).min(last.value);
+			if take.is_zero() {
+				break;
+			}
+			last.value = last.value.saturating_sub(take);
+			taken = taken.saturating_add(take);
+			if last.value.is_zero() {
+				self.unlocking.pop();
+			}
+		}
+		taken
 	}
 
 	fn is_empty(&self) -> bool {
@@ -99,16 +116,7 @@ impl<T: Config> Pallet<T> {
 		let mut ledger = Ledgers::<T>::get(who, role).ok_or(Error::<T>::NotStaked)?;
 		let unbonding = ledger.total().saturating_sub(ledger.active);
 		frame_support::ensure!(amount <= unbonding, Error::<T>::InsufficientStake);
-		let mut left = amount;
-		while !left.is_zero() {
-			let Some(last) = ledger.unlocking.last_mut() else { break };
-			let take = left.min(last.value);
-			last.value -= take;
-			left -= take;
-			if last.value.is_zero() {
-				ledger.unlocking.pop();
-			}
-		}
+		ledger.take_unlocking(amount);
 		ledger.active.saturating_accrue(amount);
 		ensure_min::<T>(ledger.active)?;
 		Self::store(who, role, ledger);
@@ -183,17 +191,7 @@ impl<T: Config> Stake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		let from_active = amount.min(ledger.active);
 		ledger.active -= from_active;
 		ledger.committed = ledger.committed.saturating_sub(from_active);
-		let mut left = amount - from_active;
-		while !left.is_zero() {
-			let Some(last) = ledger.unlocking.last_mut() else { break };
-			let take = left.min(last.value);
-			last.value -= take;
-			left -= take;
-			if last.value.is_zero() {
-				ledger.unlocking.pop();
-			}
-		}
-		let taken = amount - left;
+		let taken = from_active.saturating_add(ledger.take_unlocking(amount - from_active));
 		if taken.is_zero() {
 			return taken;
 		}
