@@ -12,8 +12,10 @@
 //   and changes nothing but its fee.
 // - A task of two rounds runs on the genesis datasets through the worker; every money flow is
 //   accounted for from the blocks' events: each owner's royalties are one per accepted update,
-//   each owner's balance moved by exactly royalties + rewards − fees − slashes, and the task
-//   owner's by exactly what was paid out, its fees and its deposit.
+//   each owner's balance moved by exactly royalties + rewards − fees − slashes (its bond is
+//   committed out of its genesis stake, and only what that lacks is held anew), and the task
+//   owner's by exactly what was paid out, its fees and its deposit, less the author's part of
+//   every fee (the task owner, Alice, authors the dev chain's blocks).
 // - The DataMarketApi's lineage of the task names exactly the accepted updates' datasets, round
 //   by round, and `datasetTasks(1)` the task with its rounds and royalties.
 import { test, before, after } from 'node:test';
@@ -61,6 +63,8 @@ let task = null;
 let startBlock = null;
 /** The owners' and the task owner's accounts at `startBlock`, by address. */
 const startAccounts = new Map();
+/** The owners' trainer stake (`incentives.ledgers`) at `startBlock`, by address. */
+const startStakes = new Map();
 let blocks = null;
 let budget = null;
 
@@ -104,6 +108,13 @@ async function until(ready, timeoutMs, what) {
 
 const name = (who) => uriOf.get(who.toString()) ?? who.toString();
 const accountAt = async (hash, who) => (await (await api.at(hash)).query.system.account(who)).data;
+/** `who`'s trainer stake at a block: bonded (`active`, committed included) and committed to tasks. */
+async function trainerStakeAt(hash, who) {
+  const ledger = await (await api.at(hash)).query.incentives.ledgers(who, 'Trainer');
+  if (ledger.isNone) return { active: 0n, committed: 0n };
+  const { active, committed } = ledger.unwrap();
+  return { active: active.toBigInt(), committed: committed.toBigInt() };
+}
 const totalOf = (account) => account.free.toBigInt() + account.reserved.toBigInt();
 
 /** `cohort-node dataset inspect <args>`: what it printed, parsed (commitment and schema). */
@@ -224,6 +235,7 @@ test('a stranger\'s join with another owner\'s dataset is refused (dataMarket.No
   const head = await api.rpc.chain.getHeader();
   startBlock = { number: head.number.toNumber(), hash: head.hash.toHex() };
   for (const who of [alice, ...Object.values(owners)]) startAccounts.set(who.address, await accountAt(startBlock.hash, who.address));
+  for (const who of Object.values(owners)) startStakes.set(who.address, await trainerStakeAt(startBlock.hash, who.address));
   const spec = {
     model: { Mlp: MODEL },
     initialModel: { Seed: 7 },
@@ -336,7 +348,9 @@ test('two rounds through the ML worker: each owner is paid its royalty per accep
   }
 
   // Each owner: royalty × its accepted updates; its balance moved by exactly its royalties and
-  // rewards less its fees and slashes; its bond, less slashes, is what is held anew.
+  // rewards less its fees and slashes; its bond was committed out of its trainer stake (the dev
+  // genesis stakes each owner), and only what that stake lacked was bonded from its free
+  // balance and held anew; slashes came out of the stake.
   const amountsTo = (events, field, who) => sumOf(events.filter(({ data }) => data[field].toString() === who), ({ data }) => data.amount.toBigInt());
   const fees = (who) => sumOf(
     eventsIn(window, 'transactionPayment', 'TransactionFeePaid').filter(({ data }) => data.who.toString() === who),
@@ -355,18 +369,40 @@ test('two rounds through the ML worker: each owner is paid its royalty per accep
     console.log(`${OWNERS[id]} (dataset ${id}): ${updates} accepted, royalties ${royalties}, rewards ${rewards}, fees ${fees(who)}, slashed ${slashes}`);
     assert.equal(totalOf(now) - totalOf(start), royalties + rewards - fees(who) - slashes, `${OWNERS[id]}'s balance moved by its royalties and rewards less its fees and slashes`);
     const [{ data: join }] = ofTask('federated', 'Joined').filter(({ data }) => data.who.toString() === who);
-    assert.equal(now.reserved.toBigInt() - start.reserved.toBigInt(), join.bond.toBigInt() - slashes, `${OWNERS[id]}'s bond, less slashes, is held`);
+    const bond = join.bond.toBigInt();
+    const stake = startStakes.get(who);
+    const uncommitted = stake.active - stake.committed;
+    const anew = bond > uncommitted ? bond - uncommitted : 0n;
+    const bonded = sumOf(eventsIn(window, 'incentives', 'Bonded').filter(({ data }) => data.who.toString() === who), ({ data }) => data.amount.toBigInt());
+    assert.equal(bonded, anew, `${OWNERS[id]} bonded anew exactly what its stake lacked for the bond`);
+    assert.equal(now.reserved.toBigInt() - start.reserved.toBigInt(), anew - slashes, `${OWNERS[id]}'s bond is held as stake (${anew} of it anew), less slashes`);
+    assert.deepEqual(
+      await trainerStakeAt(end.hash, who),
+      { active: stake.active + anew - slashes, committed: stake.committed + bond - slashes },
+      `${OWNERS[id]}'s trainer stake: its bond, less slashes, is committed to the task`,
+    );
   }
 
   // The task owner: what the rounds paid (rewards and royalties) left its budget, the rest came
-  // back, and its deposit is still held until the task is pruned.
+  // back, and its deposit is still held until the task is pruned. On --dev the task owner,
+  // Alice, also authors every block: she received the author's part of every fee in the window
+  // (a fifth of the fee, rounded down, and the tip).
   const [{ data: created }] = ofTask('federated', 'TaskCreated');
   const deposit = created.deposit.toBigInt();
   const paidOut = sumOf(rewarded, ({ data }) => data.amount.toBigInt()) + sumOf(royaltyPaid, ({ data }) => data.amount.toBigInt());
   const [{ data: finished }] = ofTask('federated', 'TaskFinished');
   assert.equal(finished.refund.toBigInt(), budget - paidOut, 'what was not paid out of the budget went back');
   const [start, now] = [startAccounts.get(alice.address), await accountAt(end.hash, alice.address)];
-  assert.equal(start.free.toBigInt() - now.free.toBigInt(), paidOut + fees(alice.address) + deposit, 'the task owner paid exactly what was paid out, its fees and its deposit');
+  const authored = sumOf(eventsIn(window, 'transactionPayment', 'TransactionFeePaid'), ({ data }) => {
+    const [fee, tip] = [data.actualFee.toBigInt() - data.tip.toBigInt(), data.tip.toBigInt()];
+    return (fee * 20n) / 100n + tip;
+  });
+  assert.ok(authored > 0n, 'the author earned a part of the fees');
+  assert.equal(
+    start.free.toBigInt() - now.free.toBigInt(),
+    paidOut + fees(alice.address) + deposit - authored,
+    'the task owner paid exactly what was paid out, its fees and its deposit, and earned the author\'s part of the fees',
+  );
   assert.equal(now.reserved.toBigInt() - start.reserved.toBigInt(), deposit, 'only the deposit is still held');
   const info = (await api.call.federatedApi.task(task)).unwrap();
   assert.ok(info.status.isFinished && info.budget.isZero());

@@ -22,7 +22,9 @@
 // update's royalty to its dataset's owner out of the task's budget (none for the rejected one).
 // Everything is read back through the FederatedApi and DataMarketApi runtime APIs (rounds,
 // summaries, the round history with metrics and royalties, the task's lineage) and the blocks'
-// events.
+// events. Bonds are stake in the participant's role (`incentives.ledgers`): a join commits the
+// bond out of the account's stake and bonds only what it lacks from its free balance; slashes
+// take stake; leaving releases the bond from the task, and it stays bonded (held) as stake.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
@@ -400,13 +402,26 @@ const scoredIn = (task, round) => Object.fromEntries(ofRound('UpdateScored', tas
   .map(({ data }) => [name(data.who), { score: data.score.toNumber(), accepted: data.accepted.isTrue }]));
 
 const account = async (who) => (await api.query.system.account(who.address)).data;
+/** `who`'s stake as a trainer (`incentives.ledgers`): bonded (`active`, committed included) and committed to tasks. */
+async function trainerStake(who) {
+  const ledger = await api.query.incentives.ledgers(who.address, 'Trainer');
+  if (ledger.isNone) return { active: 0n, committed: 0n };
+  const { active, committed } = ledger.unwrap();
+  return { active: active.toBigInt(), committed: committed.toBigInt() };
+}
+/** What a join with `bond` bonds anew from the free balance, given the role's stake before it. */
+const bondedAnew = ({ active, committed }, bond) => (bond > active - committed ? bond - (active - committed) : 0n);
 const reserved = async (who) => (await account(who)).reserved.toBigInt();
 const metricsOf = (m) => ({ lossMicros: m.lossMicros.toNumber(), accuracyMicros: m.accuracyMicros.toNumber() });
 
 test('two rounds by hand-made extrinsics: scores keep a poisoned update out of the model; honest work is paid, copied, lazy, mis-sized and poisoned work is refused or rejected, slashed and unpaid', async () => {
+  // Balances and trainer stake before anything happens. Stake is bonded per role: Ferdie
+  // (//Ferdie) starts with the dev genesis's 100 COH of trainer stake, Bob has none, and the
+  // poisoner (//Eve//stash) has aggregator stake only; a join commits the bond out of the
+  // account's uncommitted stake in its role and bonds only the shortfall from its free balance.
   const start = Object.fromEntries(await Promise.all(['bob', 'ferdie', 'poisoner'].map(async (n) => {
     const { free, reserved } = await account(k[n]);
-    return [n, { free: free.toBigInt(), reserved: reserved.toBigInt() }];
+    return [n, { free: free.toBigInt(), reserved: reserved.toBigInt(), stake: await trainerStake(k[n]) }];
   })));
 
   // --- Every trainer lists a dataset of its own; the poisoner also lists one priced above the
@@ -874,29 +889,49 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
   assert.equal((await duties(k.bob)).length, 0, 'nothing left to do');
 
   // --- Balances: Bob's moved by exactly his bond, his listing's deposit, his rewards, his
-  // dataset's royalties and his fees; Ferdie's and the poisoner's by their bonds, deposits and
-  // fees (they were paid nothing), and a tenth of each bond is gone.
+  // dataset's royalties and his fees; Ferdie's and the poisoner's by what their bonds took from
+  // their free balance, deposits and fees (they were paid nothing), and a tenth of each bond is
+  // gone from their stake. Bob and the poisoner had no trainer stake: their whole bond was
+  // bonded anew; Ferdie's genesis stake covered part of his.
+  const anew = Object.fromEntries(['bob', 'ferdie', 'poisoner'].map((n) => [n, bondedAnew(start[n].stake, trainerBond)]));
+  assert.deepEqual(anew, { bob: trainerBond, ferdie: trainerBond - start.ferdie.stake.active, poisoner: trainerBond });
+  assert.ok(start.ferdie.stake.active > 0n && start.ferdie.stake.committed === 0n, 'Ferdie starts with trainer stake, committed to nothing');
   const bob = await account(k.bob);
   assert.equal(bob.reserved.toBigInt(), start.bob.reserved + trainerBond + deposits.bob, 'Bob\'s bond is still held, whole, and his listing\'s deposit');
   assert.equal(
     bob.free.toBigInt(),
     start.bob.free - deposits.bob - trainerBond + rewards0.bob + rewards1.bob + 2n * royalties.bob - fees.get(k.bob.address),
   );
+  assert.deepEqual(await trainerStake(k.bob), { active: trainerBond, committed: trainerBond }, 'Bob\'s bond is his trainer stake, committed to the task');
   for (const who of ['ferdie', 'poisoner']) {
     const now = await account(k[who]);
-    assert.equal(now.reserved.toBigInt(), start[who].reserved + trainerBond - trainerSlash + deposits[who], `${who} lost a tenth of its bond`);
-    assert.equal(now.free.toBigInt(), start[who].free - trainerBond - deposits[who] - fees.get(k[who].address), `${who} was paid nothing`);
+    assert.equal(now.reserved.toBigInt(), start[who].reserved + anew[who] - trainerSlash + deposits[who], `${who} lost a tenth of its bond`);
+    assert.equal(now.free.toBigInt(), start[who].free - anew[who] - deposits[who] - fees.get(k[who].address), `${who} was paid nothing`);
     assert.equal((await api.query.federated.participants(task, k[who].address)).unwrap().bond.toBigInt(), trainerBond - trainerSlash);
+    assert.deepEqual(
+      await trainerStake(k[who]),
+      { active: start[who].stake.active + anew[who] - trainerSlash, committed: trainerBond - trainerSlash },
+      `${who}'s trainer stake lost the slash; the rest of its bond is still committed`,
+    );
   }
 
   // An ended task is kept (with its deposit) for the retention period before anyone may prune it.
-  await Promise.all([
+  const bobFees = fees.get(k.bob.address);
+  const [, bobLeft] = await Promise.all([
     sendRefused(api.tx.federated.pruneTask(task), k.alice, 'NotPrunable'),
     sendOk(api.tx.federated.leave(task), k.bob),
     sendOk(api.tx.federated.leave(task), k.poisoner),
   ]);
-  assert.equal(await reserved(k.bob), start.bob.reserved + deposits.bob, 'Bob\'s bond is back; his listing\'s deposit stays held');
-  assert.equal(await reserved(k.poisoner), start.poisoner.reserved + deposits.poisoner, 'what is left of the poisoner\'s bond is back');
+  const released = bobLeft.events.filter(({ event }) => event.section === 'incentives' && event.method === 'Released')
+    .map(({ event: { data } }) => ({ who: data.who.toString(), role: data.role.type, amount: data.amount.toBigInt() }));
+  assert.deepEqual(released, [{ who: k.bob.address, role: 'Trainer', amount: trainerBond }], 'Bob\'s leave released his bond from the task');
+  // Leaving releases the bond from the task; it stays bonded as trainer stake (held, and
+  // committed to nothing) until its owner unbonds it.
+  assert.equal(await reserved(k.bob), start.bob.reserved + trainerBond + deposits.bob, 'Bob\'s bond stays held as his stake, and so does his listing\'s deposit');
+  assert.deepEqual(await trainerStake(k.bob), { active: trainerBond, committed: 0n }, 'Bob\'s bond is released from the task, still bonded');
+  assert.equal(await reserved(k.poisoner), start.poisoner.reserved + trainerBond - trainerSlash + deposits.poisoner, 'what is left of the poisoner\'s bond stays held as its stake');
+  assert.deepEqual(await trainerStake(k.poisoner), { active: trainerBond - trainerSlash, committed: 0n }, 'what is left of the poisoner\'s bond is released from the task, still bonded');
+  assert.equal((await account(k.bob)).free.toBigInt(), bob.free.toBigInt() - fees.get(k.bob.address) + bobFees, 'leaving gave Bob nothing back to his free balance (he paid its fee)');
   const left = (await api.call.dataMarketApi.datasetTasks(listed.bob.id)).toArray();
   assert.deepEqual(left.map((u) => [u.task.toNumber(), u.usage.active.isTrue]), [[task, false]], 'Bob\'s dataset left the task with him');
 });

@@ -15,6 +15,13 @@
 //   aggregate; it is slashed (`Rejected`) and never paid, while each honest owner is paid in
 //   most rounds and nobody honest is slashed;
 // - the cheaters' reveals are refused with the pallet's errors, they are slashed and never paid;
+// - the economy over the rounds' many 5-block eras: the total issuance grew by exactly what the
+//   closed eras minted (100 COH each; fees and slashes are not burned); each era's points are
+//   exactly the rewards and royalties paid in it, and each role's share of the emission is paid
+//   out iff someone has points in it; a trainer, an aggregator and a data owner claim an era's
+//   reward (signed by someone else) and receive exactly payout × points / total points; every
+//   slash (the cheaters', the poisoner's) is a slash of the participant's stake in its role, and
+//   the treasury received exactly the slashes and its 80 % of every fee;
 // - `cohort-node rounds` prints the task's rounds and draws their chart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +32,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
-import { u8aToHex } from '@polkadot/util';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { startNode, connect, nodeBinary } from './lib/node.js';
 import { sendAndWait } from './lib/tx.js';
 import { eventsIn, failuresIn, recordBlocks } from './lib/blocks.js';
@@ -56,6 +63,13 @@ const AGGREGATORS = ['//Alice//stash', '//Bob//stash', '//Charlie//stash'];
 const COPIER = '//Dave//stash';
 const LAZY = '//Eve//stash';
 const POISONER_URIS = ['//1', '//2', '//3', '//4'];
+// The dev chain's emission (runtime/src/genesis_config_presets.rs): 100 COH every era, shared
+// between the roles in these proportions (percent); the block author's part of each fee.
+const ERA_EMISSION = 100n * UNIT;
+const SHARES = { trainers: 35n, aggregators: 25n, dataOwners: 30n, computeProviders: 10n };
+const AUTHOR_PERCENT = 20n;
+/** Each role's field in the incentives pallet's per-role records. */
+const ROLE_FIELD = { Trainer: 'trainers', Aggregator: 'aggregators', DataOwner: 'dataOwners', ComputeProvider: 'computeProviders' };
 
 let node;
 let api;
@@ -399,6 +413,162 @@ test('the copying trainer and the lazy aggregator are refused, slashed and never
     assert.ok(amount > 0n);
     assert.equal(participant.bond.toBigInt(), joined[who] - amount, `${name(who)} lost ${amount} of its bond`);
   }
+});
+
+test('the economy over the rounds\' eras: emission grows the issuance by exactly what was minted, contributors claim rewards by their points, slashes and fees go to the treasury', async () => {
+  assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
+  const blocks = await recorder.stop();
+  const sum = (items, pick) => items.reduce((s, x) => s + pick(x), 0n);
+  const [first, last] = [blocks[0], blocks[blocks.length - 1]];
+  // The state before the first recorded block (the genesis state itself if that is the first:
+  // genesis has no events).
+  const before = await api.at(first.number === 0 ? first.hash : (await api.rpc.chain.getHeader(first.hash)).parentHash);
+  const after = await api.at(last.hash);
+  const atBlock = async (number) => api.at(blocks.find((b) => b.number === number).hash);
+
+  // --- Emission: an era closes every `eraLength` blocks and mints 100 COH into the reward pot;
+  // nothing else creates or destroys COH (fees and slashes change hands, they are not burned).
+  const { eraLength } = (await after.query.incentives.schedule()).unwrap();
+  const closed = eventsIn(blocks, 'incentives', 'EraClosed');
+  assert.ok(closed.length >= 2 * ROUNDS, `many eras closed during the rounds (${closed.length})`);
+  closed.forEach(({ data, block }, i) => {
+    assert.equal(data.minted.toBigInt(), ERA_EMISSION, `era ${data.era} minted 100 COH`);
+    if (i > 0) {
+      assert.equal(data.era.toNumber(), closed[i - 1].data.era.toNumber() + 1, 'eras close in order');
+      assert.equal(block - closed[i - 1].block, eraLength.toNumber(), `era ${data.era} lasted ${eraLength} blocks`);
+    }
+  });
+  const minted = sum(closed, ({ data }) => data.minted.toBigInt());
+  const issuance = async (at) => (await at.query.balances.totalIssuance()).toBigInt();
+  assert.equal((await issuance(after)) - (await issuance(before)), minted, `the total issuance grew by exactly the ${closed.length} eras' emission`);
+
+  // --- Points: every reward the rounds paid counts as its receiver's points in its role, every
+  // royalty as its dataset owner's points as a data owner, in the era under way (an era's
+  // contributions are those before its EraClosed event, in the order of the chain's events).
+  const contributions = new Map();
+  let open = new Map();
+  const add = (who, role, amount) => {
+    if (amount === 0n) return;
+    const key = `${who}/${role}`;
+    open.set(key, (open.get(key) ?? 0n) + amount);
+  };
+  for (const { events } of blocks) {
+    for (const { section, method, data } of events) {
+      if (section === 'federated' && method === 'Rewarded') add(data.who.toString(), data.role.type, data.amount.toBigInt());
+      if (section === 'dataMarket' && method === 'RoyaltyPaid') add(data.owner.toString(), 'DataOwner', data.amount.toBigInt());
+      if (section === 'incentives' && method === 'EraClosed') {
+        contributions.set(data.era.toNumber(), open);
+        open = new Map();
+      }
+    }
+  }
+  // Each closed era's record: its points are exactly those contributions; a role's share of
+  // the pool (this era's emission and what earlier eras left unallocated) is its payout iff
+  // someone has points in it, and stays unallocated otherwise.
+  const shares = (await after.query.incentives.shares()).toJSON();
+  assert.deepEqual(shares, Object.fromEntries(Object.entries(SHARES).map(([f, p]) => [f, Number(p) * 10_000_000])), 'the roles\' shares of emission');
+  for (const { data, block } of closed) {
+    const era = data.era.toNumber();
+    const record = (await after.query.incentives.eras(era)).unwrap();
+    const pool = (await (block === first.number ? before : await atBlock(block - 1)).query.incentives.unallocated()).toBigInt() + data.minted.toBigInt();
+    let allocated = 0n;
+    for (const [role, field] of Object.entries(ROLE_FIELD)) {
+      const points = sum([...contributions.get(era)].filter(([key]) => key.endsWith(`/${role}`)), ([, v]) => v);
+      assert.equal(record.points[field].toBigInt(), points, `era ${era}: the ${field}' points are what the rounds paid them`);
+      // Perbill × balance, rounded to the nearest (ties down), as the runtime computes it.
+      const share = pool * SHARES[field] * 10_000_000n;
+      const expected = points > 0n ? share / 1_000_000_000n + ((share % 1_000_000_000n) * 2n > 1_000_000_000n ? 1n : 0n) : 0n;
+      assert.equal(data.payout[field].toBigInt(), expected, `era ${era}: the ${field}' payout is their share of ${pool} iff they have points`);
+      assert.equal(record.payout[field].toBigInt(), expected);
+      allocated += expected;
+    }
+    assert.equal((await (await atBlock(block)).query.incentives.unallocated()).toBigInt(), pool - allocated, `era ${era}: the rest of the pool waits for the next era`);
+  }
+  const withPoints = (field) => closed.filter(({ data }) => data.payout[field].toBigInt() > 0n).length;
+  console.log(`${closed.length} eras closed (eras ${closed[0].data.era}..${closed[closed.length - 1].data.era}), minting ${minted / UNIT} COH; eras with payouts: trainers ${withPoints('trainers')}, aggregators ${withPoints('aggregators')}, data owners ${withPoints('dataOwners')}, compute providers ${withPoints('computeProviders')}`);
+  assert.ok(withPoints('trainers') > 0 && withPoints('aggregators') > 0 && withPoints('dataOwners') > 0, 'each working role was paid in some era');
+
+  // --- Claims: an honest owner as trainer and as data owner, and an honest aggregator, each
+  // for the first closed era in which it has points. Someone else signs (Bob, Alice): the
+  // reward goes to the account named, which pays nothing.
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [alice, bob] = [keyring.addFromUri('//Alice'), keyring.addFromUri('//Bob')];
+  const claimable = async (who, role) => {
+    for (const { data } of closed) {
+      const era = data.era.toNumber();
+      const points = await api.query.incentives.points(era, [who, role]);
+      if (points.isSome) return { who, role, era, points: points.unwrap().toBigInt() };
+    }
+    assert.fail(`${name(who)} has no points as ${role} in any closed era`);
+  };
+  const [trainer, aggregator, owner] = await Promise.all([
+    claimable(addressOf['//Charlie'], 'Trainer'),
+    claimable(addressOf['//Alice//stash'], 'Aggregator'),
+    claimable(addressOf['//Charlie'], 'DataOwner'),
+  ]);
+  const claim = async (c, signer) => {
+    const field = ROLE_FIELD[c.role];
+    assert.equal(c.points, contributions.get(c.era).get(`${c.who}/${c.role}`), `${name(c.who)}'s points as ${c.role} in era ${c.era} are what it was paid then`);
+    const record = (await api.query.incentives.eras(c.era)).unwrap();
+    const expected = (record.payout[field].toBigInt() * c.points) / record.points[field].toBigInt();
+    assert.ok(expected > 0n);
+    const result = await sendAndWait(api, api.tx.incentives.claim(c.who, c.era, c.role), signer);
+    assert.equal(result.error, null, `the claim of ${name(c.who)}'s ${c.role} reward for era ${c.era}`);
+    const claimed = result.events.filter(({ event }) => event.section === 'incentives' && event.method === 'Claimed')
+      .map(({ event: { data } }) => ({ who: data.who.toString(), era: data.era.toNumber(), role: data.role.type, amount: data.amount.toBigInt() }));
+    assert.deepEqual(claimed, [{ who: c.who, era: c.era, role: c.role, amount: expected }], `${name(c.who)} is paid payout × points / total points`);
+    // Its free balance, just before and just after the claim's block.
+    const parent = (await api.rpc.chain.getHeader(result.blockHash)).parentHash;
+    const free = async (hash) => (await (await api.at(hash)).query.system.account(c.who)).data.free.toBigInt();
+    assert.equal((await free(result.blockHash)) - (await free(parent)), expected, `${name(c.who)}'s free balance rose by exactly its reward`);
+    const now = await api.at(result.blockHash);
+    assert.ok((await now.query.incentives.points(c.era, [c.who, c.role])).isNone, 'the points are spent');
+    assert.equal((await now.query.incentives.eras(c.era)).unwrap().claimed[field].toBigInt(), record.claimed[field].toBigInt() + expected);
+    console.log(`${name(c.who)} claimed ${expected} as ${c.role} for era ${c.era}: ${c.points} of ${record.points[field]} points, of a payout of ${record.payout[field]}`);
+    return expected;
+  };
+  await Promise.all([claim(trainer, bob), claim(aggregator, alice)]);
+  const [, again] = await Promise.all([
+    claim(owner, bob),
+    sendAndWait(api, api.tx.incentives.claim(aggregator.who, aggregator.era, aggregator.role), alice),
+  ]);
+  assert.deepEqual(again.error, { section: 'incentives', name: 'NothingToClaim' }, 'a reward is claimed once');
+
+  // --- Slashes: every slash of a participant's bond is a slash of its stake in its role, none
+  // reported by anyone (the chain found the offences itself): the cheaters', the poisoner's.
+  const slashed = eventsIn(blocks, 'incentives', 'Slashed');
+  const federatedSlashes = eventsIn(blocks, 'federated', 'Slashed').filter(({ data }) => data.task.toNumber() === task && !data.amount.isZero());
+  assert.deepEqual(
+    slashed.map(({ data, block }) => `#${block} ${name(data.who)} ${data.amount}`).sort(),
+    federatedSlashes.map(({ data, block }) => `#${block} ${name(data.who)} ${data.amount}`).sort(),
+    'each slash of a bond is a slash of stake',
+  );
+  slashed.forEach(({ data }) => assert.ok(data.reporter.isNone && data.toReporter.isZero(), 'no reporter'));
+  const slashedAs = (uri, role) => slashed.filter(({ data }) => data.who.toString() === addressOf[uri] && data.role.type === role);
+  if (cheaters) {
+    assert.ok(slashedAs(COPIER, 'Trainer').length >= ROUNDS - 1, `the copier's trainer stake is slashed in every round it was selected (${slashedAs(COPIER, 'Trainer').length})`);
+    assert.ok(slashedAs(LAZY, 'Aggregator').length >= 2 * ROUNDS, `the lazy aggregator's stake is slashed for its scores and its result in every round (${slashedAs(LAZY, 'Aggregator').length})`);
+  }
+  const poisonerSlashes = POISONER_URIS.reduce((n, uri) => n + slashedAs(uri, 'Trainer').length, 0);
+  if (poisoners) assert.ok(poisonerSlashes >= ROUNDS - 1, `the poisoner's trainer stake is slashed (${poisonerSlashes})`);
+  slashed.forEach(({ data }) => assert.ok([COPIER, LAZY, ...POISONER_URIS].includes(uriOf.get(data.who.toString())), `${name(data.who)} is one of the attackers`));
+  if (cheaters || poisoners) assert.ok(slashed.length > 0);
+
+  // --- The treasury received exactly the slashes and its part of every fee (all but the
+  // author's fifth, rounded down, and the tip) over the recorded blocks.
+  const treasury = api.createType('AccountId', u8aConcat(stringToU8a('modl'), api.consts.treasury.palletId.toU8a(), new Uint8Array(20))).toString();
+  const slashes = sum(slashed, ({ data }) => data.amount.toBigInt() - data.toReporter.toBigInt());
+  const paidFees = eventsIn(blocks, 'transactionPayment', 'TransactionFeePaid');
+  const treasuryFees = sum(paidFees, ({ data }) => {
+    const fee = data.actualFee.toBigInt() - data.tip.toBigInt();
+    return fee - (fee * AUTHOR_PERCENT) / 100n;
+  });
+  const deposited = sum(eventsIn(blocks, 'balances', 'Deposit').filter(({ data }) => data.who.toString() === treasury), ({ data }) => data.amount.toBigInt());
+  const treasuryFree = async (at) => (await at.query.system.account(treasury)).data.free.toBigInt();
+  const rose = (await treasuryFree(after)) - (await treasuryFree(before));
+  console.log(`the treasury received ${slashes} in ${slashed.length} slashes and ${treasuryFees} of ${sum(paidFees, ({ data }) => data.actualFee.toBigInt())} in ${paidFees.length} fees`);
+  assert.equal(deposited, slashes + treasuryFees, 'the deposits into the treasury are the slashes and its part of the fees');
+  assert.equal(rose, slashes + treasuryFees, 'the treasury\'s free balance rose by exactly the slashes and its part of the fees');
 });
 
 test('`cohort-node rounds` prints the task\'s rounds and draws them as an SVG chart', async (t) => {
