@@ -118,31 +118,6 @@ fn stuffing_a_phase_of_the_demo_task_costs_more_than_the_slashes_it_could_cause(
 }
 
 #[test]
-fn a_transfer_stays_cheap() {
-	use codec::Encode;
-	use frame_support::dispatch::GetDispatchInfo;
-	dev_genesis().execute_with(|| {
-		let call =
-			cohort_runtime::RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
-				dest: sp_runtime::MultiAddress::Id(account_of("//Bob")),
-				value: UNIT,
-			});
-		// A signed extrinsic adds the signer, a signature and the extensions: about 110 bytes.
-		let len = call.encoded_size() as u32 + 110;
-		let fee = pallet_transaction_payment::Pallet::<Runtime>::compute_fee(
-			len,
-			&call.get_dispatch_info(),
-			0,
-		);
-		println!("a transfer of {len} bytes costs {fee} plancks");
-		assert!(
-			fee > UNIT / 10_000 && fee < UNIT / 100,
-			"a transfer costs a few thousandths of a COH"
-		);
-	});
-}
-
-#[test]
 fn fees_go_four_fifths_to_the_treasury_and_the_rest_with_tips_to_the_author() {
 	use codec::Encode;
 	use frame_support::traits::{fungible::Balanced, OnUnbalanced};

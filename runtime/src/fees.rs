@@ -25,8 +25,8 @@ use sp_runtime::{
 	FixedPointNumber, Perquintill,
 };
 
-/// A picosecond of execution costs this many plancks (10⁻¹² COH): with its bytes, a transfer
-/// costs about 0.0026 COH.
+/// A picosecond of execution costs this many plancks (10⁻¹² COH): with its bytes and
+/// extensions, a signed transfer costs about 0.0055 COH.
 pub const FEE_PER_PICOSECOND: Balance = 10;
 
 /// The normal class's share of a block's execution time, in picoseconds.
