@@ -172,11 +172,11 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
-		/// The currency that budgets, deposits, bonds and rewards are paid in.
+		/// The currency that budgets, deposits and rewards are paid in (bonds are stake, kept
+		/// by [`Config::Stake`]).
 		type Currency: fungible::Inspect<Self::AccountId>
 			+ fungible::Mutate<Self::AccountId>
-			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
-			+ fungible::BalancedHold<Self::AccountId>;
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
 		/// The runtime's hold reasons, which include this pallet's [`HoldReason`].
 		type RuntimeHoldReason: From<HoldReason>;
@@ -856,7 +856,7 @@ pub mod pallet {
 			if let Some(round) = Self::open_round(task, &info) {
 				ensure!(!round.is_selected(&who), Error::<T>::SelectedInOpenRound);
 			}
-			Self::release_participant(task, &mut info, &who, participant)?;
+			Self::release_participant(task, &mut info, &who, participant);
 			Tasks::<T>::insert(task, info);
 			Ok(())
 		}
@@ -1256,7 +1256,7 @@ pub mod pallet {
 			info: &mut TaskOf<T>,
 			who: &T::AccountId,
 			participant: Participant<T::AccountId, BalanceOf<T>>,
-		) -> DispatchResult {
+		) {
 			T::Stake::release(who, participant.role, participant.bond);
 			match participant.role {
 				Role::Trainer => info.trainers.saturating_dec(),
@@ -1270,7 +1270,6 @@ pub mod pallet {
 			}
 			Participants::<T>::remove(task, who);
 			Self::deposit_event(Event::Left { task, who: who.clone(), bond: participant.bond });
-			Ok(())
 		}
 
 		/// Slashes `penalty` of a participant's bond for `offence` (the stake keeper sends it to
