@@ -155,16 +155,6 @@ impl<T: Config> Pallet<T> {
 		base.saturating_add(per_record.saturating_mul(result.loops as u64))
 	}
 
-	/// `who`'s reward for `role` in a closed `era`, if it has one to claim.
-	pub fn pending_reward(who: &T::AccountId, era: EraIndex, role: Role) -> Option<BalanceOf<T>> {
-		if era >= CurrentEra::<T>::get() {
-			return None;
-		}
-		let rewards = Eras::<T>::get(era)?;
-		let points = Points::<T>::get(era, (who.clone(), role))?;
-		Some(Self::share_of(*rewards.payout.get(role), points, *rewards.points.get(role)))
-	}
-
 	/// `payout × points / total`, rounded down: the rounding stays in the pot.
 	fn share_of(payout: BalanceOf<T>, points: BalanceOf<T>, total: BalanceOf<T>) -> BalanceOf<T> {
 		let (payout, points, total): (u128, u128, u128) = (
