@@ -17,9 +17,12 @@
 //!   the integer norm bound applied before them.
 //! - [`attack`]: simulated poisoners; [`simulate`]: whole federated runs without a chain, with
 //!   the chain's own gate and reward arithmetic.
+//! - [`challenge`]: a compute provider's side of the chain's compute challenges (the seeded
+//!   workload and its answer), its own benchmark, and the hardware it reports.
 
 pub mod aggregate;
 pub mod attack;
+pub mod challenge;
 pub mod codec;
 pub mod dataset;
 pub mod evaluate;
