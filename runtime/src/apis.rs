@@ -3,9 +3,9 @@
 #[cfg(feature = "runtime-benchmarks")]
 use crate::Incentives;
 use crate::{
-	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, DataMarket, Executive,
-	Federated, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System,
-	TransactionPayment, VERSION,
+	opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber, ComputeLease, DataMarket,
+	Executive, Federated, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -257,6 +257,28 @@ impl_runtime_apis! {
 			dataset: cohort_primitives::DatasetId,
 		) -> Vec<cohort_primitives::dataset::DatasetTask<Balance>> {
 			DataMarket::dataset_tasks(dataset)
+		}
+	}
+
+	impl cohort_primitives::api::ComputeLeaseApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn compute_duties(
+			worker: AccountId,
+		) -> Vec<cohort_primitives::compute::ComputeDuty<AccountId, BlockNumber>> {
+			ComputeLease::compute_duties(worker)
+		}
+
+		fn offer(worker: AccountId) -> Option<pallet_compute_lease::OfferOf<Runtime>> {
+			pallet_compute_lease::Offers::<Runtime>::get(worker)
+		}
+
+		fn lease(lease: cohort_primitives::compute::LeaseId) -> Option<pallet_compute_lease::LeaseOf<Runtime>> {
+			pallet_compute_lease::Leases::<Runtime>::get(lease)
+		}
+
+		fn leases_of(
+			worker: AccountId,
+		) -> Vec<(cohort_primitives::compute::LeaseId, pallet_compute_lease::LeaseOf<Runtime>)> {
+			ComputeLease::leases_of(worker)
 		}
 	}
 

@@ -9,4 +9,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_federated, Federated]
 	[pallet_data_market, DataMarket]
 	[pallet_incentives, Incentives]
+	[pallet_compute_lease, ComputeLease]
 );

@@ -1,10 +1,10 @@
 //! Configuration of each pallet in the runtime.
 
 use crate::{
-	fees, AccountId, Aura, Balance, Balances, Block, BlockNumber, DataMarket, Hash, Incentives,
-	Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX,
-	UNIT, VERSION,
+	fees, AccountId, Aura, Balance, Balances, Block, BlockNumber, ComputeLease, DataMarket, Hash,
+	Incentives, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT,
+	MILLISECS_PER_BLOCK, MINUTES, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
 };
 use frame_support::traits::tokens::{pay::PayFromAccount, UnityAssetBalanceConversion};
 use frame_support::{
@@ -221,10 +221,10 @@ impl pallet_federated::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Randomness = ParentHashRandomness;
 	// Trainers join with datasets the data market lists; bonds are committed stake kept by the
-	// incentives pallet, which also hears of every reward and judgement. Compute leases land
-	// later: until then every bonded aggregator is accepted.
+	// incentives pallet, which also hears of every reward and judgement. A worker that failed
+	// its compute challenge may not aggregate; one leased by a task's owner joins its tasks.
 	type DataMarket = DataMarket;
-	type ComputeAccess = ();
+	type ComputeAccess = ComputeLease;
 	type Stake = Incentives;
 	type Contributions = Incentives;
 	type MaxTrainersPerRound = FederatedMaxTrainersPerRound;
@@ -274,5 +274,39 @@ impl pallet_data_market::Config for Runtime {
 	type MinAccessPrice = ConstU128<{ UNIT / 100 }>;
 	type MaxAccessPeriod = DataMarketMaxAccessPeriod;
 	type Contributions = Incentives;
+	// A worker leased by a dataset's owner trains on it as a delegate would.
+	type ComputeAccess = ComputeLease;
 	type WeightInfo = pallet_data_market::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// A missed heartbeat costs a tenth of the offer's bond (a share to the reporter).
+	pub const ComputeMissedHeartbeatSlash: Perbill = Perbill::from_percent(10);
+	/// A wrong or late challenge answer costs a fifth.
+	pub const ComputeChallengeSlash: Perbill = Perbill::from_percent(20);
+}
+
+/// Compute leases: offers bond compute-provider stake, consumers pay per block from escrow,
+/// heartbeats and challenges check the service. See `docs/compute-lease.md`.
+impl pallet_compute_lease::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Stake = Incentives;
+	type Contributions = Incentives;
+	type Randomness = ParentHashRandomness;
+	type ChallengeOrigin = EnsureRoot<AccountId>;
+	// As much as an aggregator's least bond: a slash must hurt.
+	type MinBond = ConstU128<{ 10 * UNIT }>;
+	type MaxOffers = ConstU32<1024>;
+	type MaxLeasesPerOffer = ConstU32<16>;
+	type MaxLeasesEndingPerBlock = ConstU32<32>;
+	type MaxRequestsPerConsumer = ConstU32<16>;
+	// Two minutes: a heartbeat costs a fee (about 0.005 COH), so thirty an hour.
+	type HeartbeatInterval = ConstU32<{ 2 * MINUTES }>;
+	type MissedHeartbeatSlash = ComputeMissedHeartbeatSlash;
+	type ChallengeSlash = ComputeChallengeSlash;
+	type ChallengeQuorum = ConstU32<2>;
+	type MaxVerifiers = ConstU32<5>;
+	type MillisPerBlock = ConstU64<MILLISECS_PER_BLOCK>;
+	type WeightInfo = pallet_compute_lease::weights::SubstrateWeight<Runtime>;
 }

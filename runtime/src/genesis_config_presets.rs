@@ -4,8 +4,8 @@
 //! `chain-spec-builder` can ask the runtime for them by name.
 
 use crate::{
-	AccountId, BalancesConfig, DataMarketConfig, IncentivesConfig, RuntimeGenesisConfig,
-	SudoConfig, UNIT,
+	AccountId, BalancesConfig, ComputeLeaseConfig, DataMarketConfig, IncentivesConfig,
+	RuntimeGenesisConfig, SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use cohort_primitives::traits::Role;
@@ -69,7 +69,15 @@ fn cohort_genesis(
 			shares: emission_shares(),
 			stakers,
 		},
+		compute_lease: ComputeLeaseConfig { schedule: Some(test_chain_challenges()) },
 	})
+}
+
+/// The development and local chains' challenges: one worker every 50 blocks (5 min), four
+/// blocks to commit, four to reveal. Root may challenge a worker at any time
+/// (`ComputeLease::challenge`).
+pub fn test_chain_challenges() -> pallet_compute_lease::ChallengeSchedule<crate::BlockNumber> {
+	pallet_compute_lease::ChallengeSchedule { period: 50, commit_blocks: 4, reveal_blocks: 4 }
 }
 
 /// The treasury starts with this much, well above the existential deposit, so that slashes

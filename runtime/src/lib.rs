@@ -103,7 +103,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; `transaction_version` on every change of a call's
 	// index or arguments.
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -203,4 +203,7 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Incentives = pallet_incentives;
+
+	#[runtime::pallet_index(13)]
+	pub type ComputeLease = pallet_compute_lease;
 }

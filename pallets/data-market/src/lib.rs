@@ -145,6 +145,11 @@ pub mod pallet {
 			BalanceOf<Self>,
 		>;
 
+		/// Whether a worker serves a dataset's owner under a running compute lease: such a
+		/// worker may train on the owner's datasets as a delegate would, for as long as the
+		/// lease runs.
+		type ComputeAccess: cohort_primitives::traits::ComputeAccess<Self::AccountId>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 	}

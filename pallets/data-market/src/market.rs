@@ -5,7 +5,7 @@ use crate::{BalanceOf, Config, DatasetTasks, Datasets, Delegates, Error, Event, 
 use alloc::vec::Vec;
 use cohort_primitives::{
 	dataset::{next_reputation, DatasetStatus, DatasetTerms, DatasetUse, TaskUse},
-	traits::{Contributions, DataMarket, DatasetRequest, Role},
+	traits::{ComputeAccess, Contributions, DataMarket, DatasetRequest, Role},
 	DatasetId, Epsilon, RoundIndex, Score, TaskId,
 };
 use frame_support::{
@@ -29,7 +29,9 @@ impl<T: Config> DataMarket<T::AccountId, BalanceOf<T>, T::RuntimeHoldReason> for
 	) -> Result<DatasetTerms<T::AccountId, BalanceOf<T>>, DispatchError> {
 		let mut info = Datasets::<T>::get(dataset).ok_or(Error::<T>::UnknownDataset)?;
 		ensure!(
-			info.owner == *who || Delegates::<T>::contains_key(dataset, who),
+			info.owner == *who
+				|| Delegates::<T>::contains_key(dataset, who)
+				|| T::ComputeAccess::serves(who, &info.owner),
 			Error::<T>::NotOwnerOrDelegate
 		);
 		ensure!(info.status == DatasetStatus::Listed, Error::<T>::NotListed);

@@ -189,7 +189,8 @@ pub mod pallet {
 		/// royalties (out of the task's budget) and lineage.
 		type DataMarket: DataMarket<Self::AccountId, BalanceOf<Self>, Self::RuntimeHoldReason>;
 
-		/// Whether an account may aggregate.
+		/// Whether an account may aggregate, and whether a worker serves a task's owner under a
+		/// running compute lease (it may then join the owner's allowlisted tasks).
 		type ComputeAccess: ComputeAccess<Self::AccountId>;
 
 		/// Where participants' bonds live: committed stake in their role, slashed there.
@@ -783,7 +784,8 @@ pub mod pallet {
 			ensure!(!Participants::<T>::contains_key(task, &who), Error::<T>::AlreadyJoined);
 			if info.allowlist_len > 0 {
 				ensure!(
-					Allowlists::<T>::get(task).is_some_and(|list| list.contains(&who)),
+					Allowlists::<T>::get(task).is_some_and(|list| list.contains(&who))
+						|| T::ComputeAccess::serves(&who, &info.owner),
 					Error::<T>::NotAllowlisted
 				);
 			}

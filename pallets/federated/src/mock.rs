@@ -71,6 +71,14 @@ impl cohort_primitives::traits::ComputeAccess<AccountId> for TestCompute {
 	fn may_aggregate(who: &AccountId) -> bool {
 		*who != NO_COMPUTE
 	}
+	fn serves(worker: &AccountId, consumer: &AccountId) -> bool {
+		LEASES.with(|l| l.borrow().contains(&(*worker, *consumer)))
+	}
+}
+
+thread_local! {
+	/// Running compute leases, as (worker, consumer).
+	pub static LEASES: core::cell::RefCell<Vec<(AccountId, AccountId)>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
 impl pallet_federated::Config for Test {

@@ -7,6 +7,7 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 
 use crate::{
+	compute::{ComputeDuty, Lease, LeaseId, Offer},
 	dataset::{DatasetTask, RoundLineage},
 	traits::Role,
 	DatasetId, DatasetInfo, PayloadRef, RoundIndex, RoundSummary, TaskId, TaskInfo,
@@ -125,5 +126,23 @@ sp_api::decl_runtime_apis! {
 		fn task_lineage(task: TaskId) -> Vec<RoundLineage<AccountId, Balance>>;
 		/// Every task a dataset has joined, with the rounds it trained and what it earned.
 		fn dataset_tasks(dataset: DatasetId) -> Vec<DatasetTask<Balance>>;
+	}
+
+	/// Compute leases: offers, leases, and what a worker must do for them.
+	pub trait ComputeLeaseApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// What `worker` must do now: heartbeats, challenges to answer or verify, consumers
+		/// to serve.
+		fn compute_duties(worker: AccountId) -> Vec<ComputeDuty<AccountId, BlockNumber>>;
+		/// The offer of `worker`, if it registered one.
+		fn offer(worker: AccountId) -> Option<Offer<Balance, BlockNumber>>;
+		/// A running lease.
+		fn lease(lease: LeaseId) -> Option<Lease<AccountId, Balance, BlockNumber>>;
+		/// The running leases of `worker`'s offer, by id.
+		fn leases_of(worker: AccountId) -> Vec<(LeaseId, Lease<AccountId, Balance, BlockNumber>)>;
 	}
 }

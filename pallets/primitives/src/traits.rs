@@ -1,6 +1,6 @@
 //! How the pallets reach each other. The data market implements [`DataMarket`]; the incentives
-//! pallet implements [`Stake`] and [`Contributions`]; compute leases will implement
-//! [`ComputeAccess`]; until a pallet lands, the runtime wires in the `()` implementations below.
+//! pallet implements [`Stake`] and [`Contributions`]; the compute-lease pallet implements
+//! [`ComputeAccess`]. Mocks and chains without one of them wire in the `()` implementations below.
 
 use sp_runtime::DispatchError;
 
@@ -130,15 +130,24 @@ impl<AccountId: Clone, Balance: Default, Reason> DataMarket<AccountId, Balance, 
 	}
 }
 
-/// Whether an account has the compute to aggregate (the compute-lease pallet decides).
+/// What compute leases allow (the compute-lease pallet decides): whether an account may
+/// aggregate, and whether a worker serves a consumer under a running lease, in which case it
+/// acts for the consumer: it may join the consumer's allowlisted tasks, and train on the
+/// consumer's datasets as if the consumer had authorised it.
 pub trait ComputeAccess<AccountId> {
+	/// Whether `who` may aggregate (a registered worker that failed its last challenge may not).
 	fn may_aggregate(who: &AccountId) -> bool;
+	/// Whether `worker` serves `consumer` under a running lease now.
+	fn serves(worker: &AccountId, consumer: &AccountId) -> bool;
 }
 
-/// Every account may aggregate: until compute leases land, a bond is the only requirement.
+/// No compute leases: every account may aggregate, and no worker serves anyone.
 impl<AccountId> ComputeAccess<AccountId> for () {
 	fn may_aggregate(_: &AccountId) -> bool {
 		true
+	}
+	fn serves(_: &AccountId, _: &AccountId) -> bool {
+		false
 	}
 }
 

@@ -77,6 +77,20 @@ fn a_stranger_cannot_join_with_someone_elses_dataset_but_a_delegate_can() {
 }
 
 #[test]
+fn a_worker_leased_by_the_owner_trains_on_its_datasets_and_no_one_elses() {
+	test(|| {
+		let id = list(OWNER, digits());
+		// Leased by someone else: the owner's dataset stays closed to it.
+		crate::mock::LEASES.with(|l| l.borrow_mut().push((WORKER, STRANGER)));
+		assert_noop!(join_as(WORKER, id, &rules(ROYALTY), None), Error::<Test>::NotOwnerOrDelegate);
+		// Leased by the owner, it trains as a delegate would; the royalty stays the owner's.
+		crate::mock::LEASES.with(|l| l.borrow_mut().push((WORKER, OWNER)));
+		let terms = join_as(WORKER, id, &rules(ROYALTY), None).unwrap();
+		assert_eq!(terms.owner, OWNER);
+	});
+}
+
+#[test]
 fn a_dataset_joins_a_task_once() {
 	test(|| {
 		let id = list(OWNER, digits());

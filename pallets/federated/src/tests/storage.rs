@@ -157,6 +157,24 @@ fn the_allowlist_limits_joining_and_its_deposit_follows_its_length() {
 }
 
 #[test]
+fn a_worker_leased_by_the_owner_joins_its_allowlisted_task_and_no_other() {
+	test(|| {
+		let task = create(spec());
+		let list: crate::AllowlistOf<Test> = vec![11].try_into().unwrap();
+		assert_ok!(Federated::set_allowlist(origin(OWNER), task, list));
+		// Worker 22 serves someone else: the owner's allowlist still shuts it out.
+		crate::mock::LEASES.with(|l| l.borrow_mut().push((22, 30)));
+		assert_noop!(
+			Federated::join(origin(22), task, JoinAs::Aggregator, AGGREGATOR_BOND),
+			Error::<Test>::NotAllowlisted
+		);
+		// Leased by the task's owner, it acts for the owner.
+		crate::mock::LEASES.with(|l| l.borrow_mut().push((21, OWNER)));
+		assert_ok!(Federated::join(origin(21), task, JoinAs::Aggregator, AGGREGATOR_BOND));
+	});
+}
+
+#[test]
 fn try_state_checks_deposits_summaries_and_the_allowlist() {
 	test(|| {
 		let task = started_task();

@@ -1,0 +1,190 @@
+use super::*;
+use crate::{Error, Event, Offers, Workers};
+use cohort_primitives::compute::{Backends, OfferStatus};
+use frame_support::assert_noop;
+
+#[test]
+fn registering_commits_the_bond_and_lists_the_worker() {
+	test(|| {
+		register(WORKER);
+		let offer = Offers::<Test>::get(WORKER).unwrap();
+		assert_eq!(offer.status, OfferStatus::Active);
+		assert_eq!(offer.claimed_score, SCORE);
+		assert_eq!(offer.verified_score, None, "only a challenge verifies a score");
+		assert_eq!(committed(WORKER), MIN_BOND);
+		assert_eq!(Workers::<Test>::get().to_vec(), vec![WORKER]);
+		assert!(events().contains(&Event::OfferRegistered {
+			worker: WORKER,
+			slots: 2,
+			price: PRICE,
+			bond: MIN_BOND,
+			claimed_score: SCORE
+		}));
+		assert_noop!(
+			ComputeLease::register_offer(origin(WORKER), hardware(), SCORE, terms()),
+			Error::<Test>::AlreadyRegistered
+		);
+	});
+}
+
+#[test]
+fn invalid_offers_are_refused() {
+	test(|| {
+		let bad = |f: fn(&mut cohort_primitives::compute::OfferTerms<Balance, u64>)| {
+			let mut t = terms();
+			f(&mut t);
+			t
+		};
+		for t in [
+			bad(|t| t.slots = 0),
+			bad(|t| t.slots = 5), // more than the leases an offer can run
+			bad(|t| t.min_blocks = 0),
+			bad(|t| t.max_blocks = 4),
+		] {
+			assert_noop!(
+				ComputeLease::register_offer(origin(WORKER), hardware(), SCORE, t),
+				Error::<Test>::InvalidOffer
+			);
+		}
+		let mut hw = hardware();
+		hw.backends = Backends(0);
+		assert_noop!(
+			ComputeLease::register_offer(origin(WORKER), hw.clone(), SCORE, terms()),
+			Error::<Test>::InvalidOffer
+		);
+		hw.backends = Backends(16);
+		assert_noop!(
+			ComputeLease::register_offer(origin(WORKER), hw, SCORE, terms()),
+			Error::<Test>::InvalidOffer
+		);
+		assert_noop!(
+			ComputeLease::register_offer(
+				origin(WORKER),
+				hardware(),
+				SCORE,
+				bad(|t| t.bond = MIN_BOND - 1)
+			),
+			Error::<Test>::BondTooLow
+		);
+		// A bond the worker cannot pay is refused by the stake keeper.
+		assert!(ComputeLease::register_offer(
+			origin(WORKER),
+			hardware(),
+			SCORE,
+			bad(|t| t.bond = ENDOWMENT * 2)
+		)
+		.is_err());
+		assert!(Offers::<Test>::get(WORKER).is_none());
+	});
+}
+
+#[test]
+fn offers_are_bounded() {
+	test(|| {
+		for who in 1..=8 {
+			register(who);
+		}
+		assert_noop!(
+			ComputeLease::register_offer(origin(9), hardware(), SCORE, terms()),
+			Error::<Test>::TooManyOffers
+		);
+	});
+}
+
+#[test]
+fn updating_moves_the_bond_and_keeps_slots_for_running_leases() {
+	test(|| {
+		register(WORKER);
+		let mut t = terms();
+		t.bond = 3 * MIN_BOND;
+		t.price = PRICE + 1;
+		assert_ok!(ComputeLease::update_offer(origin(WORKER), hardware(), SCORE, t.clone()));
+		assert_eq!(committed(WORKER), 3 * MIN_BOND);
+		t.bond = MIN_BOND;
+		assert_ok!(ComputeLease::update_offer(origin(WORKER), hardware(), SCORE, t.clone()));
+		assert_eq!(committed(WORKER), MIN_BOND, "released back to uncommitted stake");
+		assert_ok!(ComputeLease::lease(origin(CONSUMER), WORKER, 2, 10, PRICE + 1));
+		t.slots = 1;
+		assert_noop!(
+			ComputeLease::update_offer(origin(WORKER), hardware(), SCORE, t),
+			Error::<Test>::SlotsInUse
+		);
+		assert_noop!(
+			ComputeLease::update_offer(origin(STRANGER), hardware(), SCORE, terms()),
+			Error::<Test>::UnknownOffer
+		);
+		assert!(events().iter().any(|e| matches!(e, Event::OfferUpdated { worker: WORKER, .. })));
+	});
+}
+
+#[test]
+fn a_lower_claim_lowers_the_verified_score_and_a_higher_one_does_not_raise_it() {
+	test(|| {
+		register(WORKER);
+		Offers::<Test>::mutate(WORKER, |o| o.as_mut().unwrap().verified_score = Some(30));
+		assert_ok!(ComputeLease::update_offer(origin(WORKER), hardware(), 20, terms()));
+		assert_eq!(Offers::<Test>::get(WORKER).unwrap().verified_score, Some(20));
+		assert_ok!(ComputeLease::update_offer(origin(WORKER), hardware(), 1_000, terms()));
+		assert_eq!(Offers::<Test>::get(WORKER).unwrap().verified_score, Some(20));
+	});
+}
+
+#[test]
+fn pausing_stops_new_leases_and_resuming_allows_them() {
+	test(|| {
+		register(WORKER);
+		assert_noop!(ComputeLease::resume_offer(origin(WORKER)), Error::<Test>::NotPaused);
+		assert_ok!(ComputeLease::pause_offer(origin(WORKER)));
+		assert_noop!(ComputeLease::pause_offer(origin(WORKER)), Error::<Test>::NotActive);
+		assert_noop!(
+			ComputeLease::lease(origin(CONSUMER), WORKER, 1, 10, PRICE),
+			Error::<Test>::NotActive
+		);
+		assert_eq!(escrow(CONSUMER), 0, "a refused lease holds nothing");
+		assert_ok!(ComputeLease::resume_offer(origin(WORKER)));
+		lease(1, 10);
+		assert!(events().contains(&Event::OfferPaused { worker: WORKER }));
+		assert!(events().contains(&Event::OfferResumed { worker: WORKER }));
+		assert_noop!(ComputeLease::pause_offer(origin(STRANGER)), Error::<Test>::UnknownOffer);
+	});
+}
+
+#[test]
+fn withdrawing_waits_for_running_leases_then_releases_the_bond() {
+	test(|| {
+		register(WORKER);
+		lease(1, 10);
+		assert_ok!(ComputeLease::withdraw_offer(origin(WORKER)));
+		assert_eq!(Offers::<Test>::get(WORKER).unwrap().status, OfferStatus::Withdrawing);
+		assert_noop!(ComputeLease::withdraw_offer(origin(WORKER)), Error::<Test>::Withdrawing);
+		assert_noop!(
+			ComputeLease::update_offer(origin(WORKER), hardware(), SCORE, terms()),
+			Error::<Test>::Withdrawing
+		);
+		assert_noop!(
+			ComputeLease::lease(origin(CONSUMER), WORKER, 1, 10, PRICE),
+			Error::<Test>::NotActive
+		);
+		assert_eq!(committed(WORKER), MIN_BOND, "the bond stands while a lease runs");
+		for b in 2..=10 {
+			run_to(b);
+			assert_ok!(ComputeLease::heartbeat(origin(WORKER)));
+		}
+		run_to(11);
+		assert!(Offers::<Test>::get(WORKER).is_none());
+		assert!(Workers::<Test>::get().is_empty());
+		assert_eq!(committed(WORKER), 0);
+		assert!(events().contains(&Event::OfferWithdrawn { worker: WORKER, bond: MIN_BOND }));
+	});
+}
+
+#[test]
+fn an_idle_offer_withdraws_at_once() {
+	test(|| {
+		register(WORKER);
+		assert_ok!(ComputeLease::withdraw_offer(origin(WORKER)));
+		assert!(Offers::<Test>::get(WORKER).is_none());
+		assert_eq!(committed(WORKER), 0);
+		assert_noop!(ComputeLease::withdraw_offer(origin(WORKER)), Error::<Test>::UnknownOffer);
+	});
+}
