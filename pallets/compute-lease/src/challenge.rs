@@ -179,7 +179,8 @@ impl<T: Config> Pallet<T> {
 				let millis = blocks.saturating_mul(T::MillisPerBlock::get());
 				Offers::<T>::mutate(&c.worker, |o| {
 					if let Some(offer) = o {
-						let score = measured_score(c.size, millis).min(offer.claimed_score);
+						// At least 1: a verified score of 0 marks a failed challenge.
+						let score = measured_score(c.size, millis).min(offer.claimed_score).max(1);
 						offer.verified_score = Some(score);
 						verified_score = Some(score);
 					}

@@ -478,8 +478,9 @@ pub mod pallet {
 		AlreadyRegistered,
 		/// No offer for this worker.
 		UnknownOffer,
-		/// Slots, lease lengths or backends are invalid (at least one slot and one backend,
-		/// `1 ≤ min_blocks ≤ max_blocks`, slots at most the leases an offer can run).
+		/// Slots, lease lengths, backends or the score are invalid (at least one slot and one
+		/// backend, `1 ≤ min_blocks ≤ max_blocks`, slots at most the leases an offer can run, a
+		/// score above zero).
 		InvalidOffer,
 		/// The bond is under the minimum.
 		BondTooLow,
@@ -601,7 +602,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
 			ensure!(!Offers::<T>::contains_key(&worker), Error::<T>::AlreadyRegistered);
-			Self::check_offer(&hardware, &terms)?;
+			Self::check_offer(&hardware, claimed_score, &terms)?;
 			Workers::<T>::try_append(worker.clone()).map_err(|_| Error::<T>::TooManyOffers)?;
 			T::Stake::commit(&worker, Role::ComputeProvider, terms.bond)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -642,7 +643,7 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			let mut offer = Offers::<T>::get(&worker).ok_or(Error::<T>::UnknownOffer)?;
 			ensure!(offer.status != OfferStatus::Withdrawing, Error::<T>::Withdrawing);
-			Self::check_offer(&hardware, &terms)?;
+			Self::check_offer(&hardware, claimed_score, &terms)?;
 			ensure!(terms.slots >= offer.leased_slots, Error::<T>::SlotsInUse);
 			let old = offer.terms.bond;
 			if terms.bond > old {
@@ -936,9 +937,14 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		fn check_offer(hardware: &Hardware, terms: &TermsOf<T>) -> DispatchResult {
+		fn check_offer(
+			hardware: &Hardware,
+			claimed_score: u32,
+			terms: &TermsOf<T>,
+		) -> DispatchResult {
 			ensure!(
 				hardware.backends.is_valid()
+					&& claimed_score > 0
 					&& terms.slots > 0
 					&& terms.slots <= T::MaxLeasesPerOffer::get()
 					&& !terms.min_blocks.is_zero()

@@ -46,6 +46,10 @@ fn invalid_offers_are_refused() {
 				Error::<Test>::InvalidOffer
 			);
 		}
+		assert_noop!(
+			ComputeLease::register_offer(origin(WORKER), hardware(), 0, terms()),
+			Error::<Test>::InvalidOffer
+		);
 		let mut hw = hardware();
 		hw.backends = Backends(0);
 		assert_noop!(
