@@ -15,7 +15,7 @@ runtime_wasm="$wasm_dir/cohort_runtime.compact.compressed.wasm"
 [ -f "$runtime_wasm" ] || runtime_wasm="$wasm_dir/cohort_runtime.wasm"
 
 pallets=("$@")
-((${#pallets[@]})) || pallets=(pallet_federated pallet_data_market pallet_incentives)
+((${#pallets[@]})) || pallets=(pallet_federated pallet_data_market pallet_incentives pallet_compute_lease)
 for pallet in "${pallets[@]}"; do
 	name="${pallet#pallet_}"
 	dir="pallets/${name//_/-}"
