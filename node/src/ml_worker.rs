@@ -5,19 +5,23 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use codec::{Decode, Encode};
 use cohort_primitives::{
-	api::{FederatedApi, Membership},
+	api::{ComputeLeaseApi, FederatedApi, Membership},
 	RoundIndex, TaskId,
 };
 use cohort_runtime::{
 	opaque::Block, AccountId, Hash, RuntimeCall, RuntimeError, RuntimeEvent, UncheckedExtrinsic,
 };
 use cohort_worker::{
-	chain::{AggregatorView, BlockNumber, Payload, Task, TrainerView, WorkerDuty},
+	chain::{
+		AggregatorView, BlockNumber, ComputeOffer, ComputeWorkerDuty, Payload, Task, TrainerView,
+		WorkerDuty,
+	},
 	data::DataDir,
 	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
 	WORKER_KEY_TYPE,
 };
 use futures::{FutureExt, StreamExt};
+use pallet_compute_lease::Call as ComputeLeaseCall;
 use pallet_federated::{Call as FederatedCall, JoinAs};
 use sc_client_api::{BlockBackend, BlockchainEvents, StorageProvider};
 use sc_transaction_pool_api::{InPoolTransaction, TransactionPool, TransactionSource};
@@ -114,6 +118,14 @@ impl Chain for NodeChain {
 
 	fn duties(&self, who: &AccountId) -> Result<Vec<WorkerDuty>, ChainError> {
 		self.client.runtime_api().duties(self.best(), who.clone()).map_err(err)
+	}
+
+	fn compute_duties(&self, who: &AccountId) -> Result<Vec<ComputeWorkerDuty>, ChainError> {
+		self.client.runtime_api().compute_duties(self.best(), who.clone()).map_err(err)
+	}
+
+	fn offer(&self, who: &AccountId) -> Result<Option<ComputeOffer>, ChainError> {
+		self.client.runtime_api().offer(self.best(), who.clone()).map_err(err)
 	}
 
 	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError> {
@@ -229,6 +241,16 @@ impl Chain for NodeChain {
 				}
 				.into()
 			},
+			Action::RegisterOffer { hardware, claimed_score, terms } => {
+				ComputeLeaseCall::register_offer { hardware, claimed_score, terms }.into()
+			},
+			Action::Heartbeat => ComputeLeaseCall::heartbeat {}.into(),
+			Action::CommitChallenge { id, commitment } => {
+				ComputeLeaseCall::commit_challenge { challenge: id, commitment }.into()
+			},
+			Action::RevealChallenge { id, answer, salt } => {
+				ComputeLeaseCall::reveal_challenge { challenge: id, answer, salt }.into()
+			},
 		};
 		let nonce = self.next_nonce(&AccountId::from(*signer))?;
 		let keystore = self.keystore.clone();
@@ -329,7 +351,22 @@ pub fn spawn(
 				name,
 				auto_join: Some(key.auto_join),
 				behaviour: key.behaviour,
+				provider: None,
 			});
+		}
+		// The dev compute providers: two of the aggregators, and a key that does nothing else.
+		for uri in cohort_worker::dev::PROVIDERS {
+			let public = keystore
+				.sr25519_generate_new(WORKER_KEY_TYPE, Some(uri))
+				.map_err(|e| e.to_string())?;
+			let terms = Some(cohort_worker::dev::provider_terms());
+			match participants.iter_mut().find(|p| p.public == public) {
+				Some(p) => p.provider = terms,
+				None => participants.push(Participant {
+					provider: terms,
+					..Participant::new(public, format!("provider {uri}"))
+				}),
+			}
 		}
 		if options.demo_task {
 			let public = keystore
@@ -396,7 +433,8 @@ mod tests {
 	}
 
 	/// Every dev key the worker signs with (owners, aggregators, cheaters, poisoners, the demo
-	/// task's owner) must hold COH in the dev genesis: joining bonds it.
+	/// task's owner, the compute providers) must hold COH in the dev genesis: joining and
+	/// offering compute bond it.
 	#[test]
 	fn every_dev_key_is_endowed_in_the_dev_genesis() {
 		use sp_core::{crypto::Ss58Codec, Pair};
@@ -421,6 +459,7 @@ mod tests {
 			.chain(cohort_worker::dev::poisoners(&attacks).unwrap())
 			.map(|k| k.uri)
 			.chain([cohort_worker::dev::DEMO_OWNER])
+			.chain(cohort_worker::dev::PROVIDERS)
 			.collect();
 		for uri in uris {
 			let account = AccountId::from(sr25519::Pair::from_string(uri, None).unwrap().public());

@@ -45,6 +45,43 @@ fn every_dev_participant_is_staked_at_genesis_for_its_role_and_bond() {
 	});
 }
 
+/// The dev compute providers (the node's worker registers their offers) can offer on the dev
+/// terms from genesis, bonding compute-provider stake from their free balance beside whatever
+/// they stake as aggregators; with the three registered, a challenge of any one has the two
+/// others to verify it (the runtime's quorum).
+#[test]
+fn the_dev_providers_can_offer_and_a_challenge_of_one_has_the_others_to_verify_it() {
+	use cohort_primitives::compute::{Backends, ComputeDuty, Hardware};
+	use cohort_runtime::{ComputeLease, RuntimeOrigin};
+	let hardware = Hardware {
+		cores: 2,
+		memory_mib: 4096,
+		gpus: Default::default(),
+		backends: Backends(Backends::CPU),
+	};
+	dev_genesis().execute_with(|| {
+		frame_system::Pallet::<Runtime>::set_block_number(1);
+		for uri in dev::PROVIDERS {
+			let who = account_of(uri);
+			let origin = RuntimeOrigin::signed(who.clone());
+			ComputeLease::register_offer(origin, hardware.clone(), 1_000, dev::provider_terms())
+				.unwrap_or_else(|e| panic!("{uri} cannot offer compute: {e:?}"));
+			let ledger = pallet_incentives::Ledgers::<Runtime>::get(&who, Role::ComputeProvider)
+				.unwrap_or_else(|| panic!("{uri} is staked as a compute provider"));
+			assert_eq!(ledger.committed, dev::DEV_OFFER_BOND);
+		}
+		let challenged = account_of(dev::PROVIDERS[2]);
+		ComputeLease::challenge(RuntimeOrigin::root(), challenged).expect("enough verifiers");
+		for uri in dev::PROVIDERS {
+			let duties = ComputeLease::compute_duties(account_of(uri));
+			assert!(
+				matches!(duties[..], [ComputeDuty::AnswerChallenge { .. }]),
+				"{uri} answers the challenge: {duties:?}"
+			);
+		}
+	});
+}
+
 #[test]
 fn the_treasury_and_the_reward_pot_exist_from_genesis() {
 	dev_genesis().execute_with(|| {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use cohort_primitives::{
 	api::{Duty, Membership},
+	compute::{ChallengeId, ComputeDuty, Hardware, Offer, OfferTerms},
 	DatasetId, PayloadRef, RoundIndex, RoundMetrics, Score, TaskId, TaskInfo, TaskSpec,
 };
 use sp_core::{sr25519, H256};
@@ -15,6 +16,12 @@ pub type Balance = u128;
 pub type Task = TaskInfo<AccountId, Balance, BlockNumber>;
 pub type WorkerDuty = Duty<AccountId, BlockNumber>;
 pub type Payload = PayloadRef<BlockNumber>;
+/// A compute duty of a worker key (`ComputeLeaseApi::compute_duties`).
+pub type ComputeWorkerDuty = ComputeDuty<AccountId, BlockNumber>;
+/// A worker's offer of compute, as the chain keeps it.
+pub type ComputeOffer = Offer<Balance, BlockNumber>;
+/// What a compute offer asks: slots, price, lease lengths, bond.
+pub type Terms = OfferTerms<Balance, BlockNumber>;
 
 /// An extrinsic the worker wants signed by one of its keys and submitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +49,15 @@ pub enum Action {
 		salt: [u8; 32],
 		payload: Option<Vec<u8>>,
 	},
+	/// `ComputeLease::register_offer`: the worker's detected hardware, its own benchmark
+	/// score, and the terms it offers.
+	RegisterOffer { hardware: Hardware, claimed_score: u32, terms: Terms },
+	/// `ComputeLease::heartbeat`.
+	Heartbeat,
+	/// `ComputeLease::commit_challenge`: `challenge_commitment(signer, id, answer, salt)`.
+	CommitChallenge { id: ChallengeId, commitment: H256 },
+	/// `ComputeLease::reveal_challenge`.
+	RevealChallenge { id: ChallengeId, answer: H256, salt: [u8; 32] },
 }
 
 /// A chain call that failed.
@@ -103,6 +119,11 @@ pub trait Chain {
 	fn block_time(&self) -> Duration;
 	/// What `who` must do now (the `FederatedApi::duties` runtime API).
 	fn duties(&self, who: &AccountId) -> Result<Vec<WorkerDuty>, ChainError>;
+	/// What `who` must do now as a compute worker (the `ComputeLeaseApi::compute_duties`
+	/// runtime API): heartbeats, challenges to answer and reveal, consumers to serve.
+	fn compute_duties(&self, who: &AccountId) -> Result<Vec<ComputeWorkerDuty>, ChainError>;
+	/// `who`'s compute offer, if it registered one (`ComputeLeaseApi::offer`).
+	fn offer(&self, who: &AccountId) -> Result<Option<ComputeOffer>, ChainError>;
 	/// The tasks `who` has joined.
 	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError>;
 	/// A task, or `None` past the last one (or once it is pruned).

@@ -4,6 +4,7 @@
 //! <data-dir>/datasets/<dataset id>.cohd|.csv   a trainer's local data (cohort_ml::dataset formats)
 //! <data-dir>/validation/<any name>.cohd|.csv   validation sets, found by their hash
 //! <data-dir>/journal.scale, sealed/            what the worker has submitted (journal.rs, sealed.rs)
+//! <data-dir>/challenges.scale                  compute challenge answers until revealed (answers.rs)
 //! ```
 
 use std::{

@@ -16,9 +16,13 @@
 //! on a label-skewed shard of its own: it trains, commits and reveals like an honest owner, but
 //! what it reveals is poisoned (scaled, noised, or trained on flipped labels). The aggregators'
 //! scores must keep it out of the model, and the chain slashes it.
+//!
+//! Three dev keys are compute providers ([`PROVIDERS`]): the worker registers an offer for each
+//! ([`provider_terms`]), then sends their heartbeats and answers (and verifies) their challenges.
 
 use cohort_ml::{attack::Attack, dataset::Dataset, partition::label_skew};
 use cohort_primitives::{
+	compute::OfferTerms,
 	dataset::DatasetRules,
 	task::{InitialModel, Optimizer, PhaseLengths, TrainingParams},
 	AggregationRule, DatasetId, ModelSpec, ScoreGate, TaskSpec,
@@ -26,7 +30,7 @@ use cohort_primitives::{
 use sp_core::H256;
 use sp_runtime::Perbill;
 
-use crate::chain::{Balance, BlockNumber};
+use crate::chain::{Balance, BlockNumber, Terms};
 
 use crate::{
 	data::{DataDir, DataError},
@@ -79,6 +83,36 @@ pub fn participants() -> Vec<DevKey> {
 		})
 		.chain(aggregators.iter().map(|uri| honest(*uri, AutoJoin::Aggregator { bond: DEV_BOND })))
 		.collect()
+}
+
+/// The dev compute providers: the aggregators `//Alice//stash` and `//Bob//stash`, and
+/// `//Ferdie//stash` (the demo task's owner), which does nothing else. Three registered workers,
+/// so that a challenge of any one has the two others to verify it: the runtime's quorum is two,
+/// and the chain challenges nobody while fewer than three are registered. The dev genesis
+/// endows them; registering bonds [`DEV_OFFER_BOND`] of compute-provider stake from the free
+/// balance.
+pub const PROVIDERS: [&str; 3] = ["//Alice//stash", "//Bob//stash", "//Ferdie//stash"];
+
+/// A dev provider's price per slot per block: a thousandth of a COH (10⁹ plancks). A provider
+/// with a running lease sends a heartbeat every ten blocks (half the runtime's two-minute
+/// interval), about 0.005 COH of fees each, so a slot at this price pays about twice its
+/// heartbeats; a day of one slot (14 400 blocks) costs 14.4 COH, the ten-block minimum 0.01 COH.
+pub const DEV_OFFER_PRICE: Balance = COH / 1_000;
+/// A dev provider's bond: 10 COH, the runtime's least (`MinBond`).
+pub const DEV_OFFER_BOND: Balance = 10 * COH;
+/// The longest dev lease: a day of 6-second blocks.
+pub const DEV_OFFER_MAX_BLOCKS: BlockNumber = 14_400;
+
+/// What each dev provider offers: two slots at [`DEV_OFFER_PRICE`], leases of 10 blocks (a
+/// minute) to [`DEV_OFFER_MAX_BLOCKS`], bonding [`DEV_OFFER_BOND`].
+pub fn provider_terms() -> Terms {
+	OfferTerms {
+		slots: 2,
+		price: DEV_OFFER_PRICE,
+		min_blocks: 10,
+		max_blocks: DEV_OFFER_MAX_BLOCKS,
+		bond: DEV_OFFER_BOND,
+	}
 }
 
 /// The dataset the copier joins with: a copy of owner 1's file, listed at genesis by the copier
@@ -256,6 +290,24 @@ mod tests {
 		assert_eq!(with.aggregators, honest_aggregators + 1);
 		assert!(with.quorum <= honest_aggregators && with.quorum * 2 > with.aggregators);
 		assert!(cheaters().iter().all(|c| c.behaviour != Behaviour::Honest));
+	}
+
+	#[test]
+	fn the_providers_are_three_distinct_keys_two_of_them_aggregators() {
+		let mut uris = PROVIDERS.to_vec();
+		uris.sort_unstable();
+		uris.dedup();
+		assert_eq!(uris.len(), 3, "a challenge of one needs two others to verify it");
+		let aggregators: Vec<_> = participants()
+			.into_iter()
+			.filter(|k| matches!(k.auto_join, AutoJoin::Aggregator { .. }))
+			.map(|k| k.uri)
+			.collect();
+		assert_eq!(PROVIDERS.iter().filter(|uri| aggregators.contains(uri)).count(), 2);
+		assert!(PROVIDERS.contains(&DEMO_OWNER));
+		let terms = provider_terms();
+		assert!(terms.slots > 0 && terms.min_blocks > 0 && terms.min_blocks <= terms.max_blocks);
+		assert!(terms.bond <= DEV_BOND, "a provider's bond is no more than a participant's");
 	}
 
 	#[test]

@@ -5,15 +5,18 @@
 //! (`--ml-worker`) and a separate process could too.
 //!
 //! - [`chain`]: the trait, the actions it submits, the outcomes and rounds it reads;
-//! - [`worker`]: what to do for each duty, and the progress log;
+//! - [`worker`]: what to do for each duty (federated, and compute: offers, heartbeats,
+//!   challenges, leases), and the progress log;
 //! - [`journal`]: what was submitted and what became of it, on disk, so a restart neither loses
 //!   nor repeats work; [`sealed`]: the opening of each commitment, in a file of its own;
+//!   [`answers`]: the compute challenges' answers committed to, until revealed;
 //!   [`durable`]: crash-safe file writes;
 //! - [`data`]: the data directory (trainers' datasets, validation sets);
 //! - [`dev`]: simulated data owners (and cheaters, and poisoners) on the bundled digits dataset
 //!   for `--dev`;
 //! - [`cache`], [`log_once`]: a bounded cache of global models; failure lines logged once.
 
+pub mod answers;
 pub mod cache;
 pub mod chain;
 pub mod data;

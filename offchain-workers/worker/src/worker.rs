@@ -1,11 +1,13 @@
 //! The worker: its keys, what it keeps between blocks, and what it does once per block.
 //!
 //! At each new best block it reads the outcome of the extrinsics it sent ([`Chain::outcomes`]),
-//! prunes the journal of finished rounds now and then, joins tasks (dev only), and serves each
-//! key's duties ([`duties`]; the dev cheaters' in [`cheat`]). Failures are logged once each,
+//! prunes the journal of finished rounds now and then, joins tasks (dev only), serves each key's
+//! compute duties ([`compute`]: offers, heartbeats, challenges, leases), then each key's
+//! federated duties ([`duties`]; the dev cheaters' in [`cheat`]). Failures are logged once each,
 //! with the key, the task and the round; the next block tries again.
 
 mod cheat;
+mod compute;
 mod duties;
 
 use std::{
@@ -19,12 +21,13 @@ use sp_core::{crypto::Ss58Codec, sr25519, H256};
 
 use crate::{
 	cache::Recent,
-	chain::{AccountId, Action, Balance, BlockNumber, Chain, Task},
+	chain::{AccountId, Action, Balance, BlockNumber, Chain, Task, Terms},
 	data::DataDir,
 	journal::{Journal, Key, Kind, Settled},
 	log_once::LogOnce,
 };
 
+pub use compute::RESEND_BLOCKS as COMPUTE_RESEND_BLOCKS;
 pub use duties::{can_meet, claimed_samples, reference_seed};
 
 const LOG: &str = "cohort-worker";
@@ -73,12 +76,16 @@ pub struct Participant {
 	pub name: String,
 	pub auto_join: Option<AutoJoin>,
 	pub behaviour: Behaviour,
+	/// Offers compute on these terms: the worker registers an offer for this key when the
+	/// chain has none (the dev providers; see [`compute`]). Any key with an offer, registered
+	/// so or not, serves its compute duties.
+	pub provider: Option<Terms>,
 }
 
 impl Participant {
-	/// An honest key that joins nothing on its own.
+	/// An honest key that joins nothing on its own and offers no compute on its own.
 	pub fn new(public: sr25519::Public, name: String) -> Self {
-		Self { public, name, auto_join: None, behaviour: Behaviour::Honest }
+		Self { public, name, auto_join: None, behaviour: Behaviour::Honest, provider: None }
 	}
 
 	fn account(&self) -> AccountId {
@@ -151,6 +158,8 @@ pub struct Worker {
 	scanned: Option<BlockNumber>,
 	/// Submissions not in the journal (the demo task) whose outcome is awaited, for logs.
 	watched: HashMap<H256, String>,
+	/// Offers, heartbeats, challenge answers and leases ([`compute`]).
+	compute: compute::Compute,
 	pruned_at: BlockNumber,
 	once: LogOnce,
 }
@@ -163,6 +172,7 @@ impl Worker {
 		aggregator: Aggregator,
 	) -> Result<Self, String> {
 		let journal = Journal::open(data.root()).map_err(|e| e.to_string())?;
+		let compute = compute::Compute::open(data.root()).map_err(|e| e.to_string())?;
 		if participants.is_empty() {
 			log::warn!(
 				target: LOG,
@@ -190,6 +200,7 @@ impl Worker {
 			work_times: HashMap::new(),
 			scanned: None,
 			watched: HashMap::new(),
+			compute,
 			pruned_at: 0,
 			once: LogOnce::default(),
 		})
@@ -215,6 +226,7 @@ impl Worker {
 			self.prune(chain, now);
 		}
 		self.auto_join(chain, now);
+		self.serve_compute(chain, now);
 		for p in self.participants.clone() {
 			let duties = match chain.duties(&p.account()) {
 				Ok(d) => d,
@@ -266,7 +278,10 @@ impl Worker {
 	/// [`SCAN_BACK`]). A refused one is logged once, with the runtime's error, and never sent
 	/// again (journal.rs).
 	fn read_outcomes(&mut self, chain: &impl Chain, now: BlockNumber) {
-		if !self.journal.awaits_outcomes() && self.watched.is_empty() {
+		if !self.journal.awaits_outcomes()
+			&& self.watched.is_empty()
+			&& !self.compute.awaits_outcomes()
+		{
 			self.scanned = Some(now);
 			return;
 		}
@@ -290,6 +305,9 @@ impl Worker {
 							"🧠 {what}: refused by the runtime in block {block}: {e}"
 						),
 					}
+					continue;
+				}
+				if self.settle_compute(&outcome.extrinsic, block, &outcome.error) {
 					continue;
 				}
 				match self.journal.settle(&outcome.extrinsic, block, outcome.error) {

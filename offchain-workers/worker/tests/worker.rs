@@ -15,14 +15,20 @@ use cohort_ml::codec;
 use cohort_primitives::{
 	api::{AcceptedUpdate, Duty, Membership},
 	commitment::{aggregate_commitment, score_commitment, update_commitment},
+	compute::{challenge_commitment, Backends, ComputeDuty, Hardware, Offer, OfferStatus},
 	task::{DpParams, Optimizer, PhaseLengths, TrainingParams},
+	traits::Role,
 	AggregationRule, ModelSpec, PayloadKind, PayloadRef, RoundIndex, RoundMetrics, ScoreGate,
 	TaskId, TaskInfo, TaskSpec, TaskStatus,
 };
 use cohort_worker::{
-	chain::{AccountId, AggregatorView, BlockNumber, Payload, Task, TrainerView, WorkerDuty},
+	chain::{
+		AccountId, AggregatorView, BlockNumber, ComputeOffer, ComputeWorkerDuty, Payload, Task,
+		TrainerView, WorkerDuty,
+	},
 	data::DataDir,
 	journal::{Journal, Key, Kind, Status, RETRY_BLOCKS},
+	worker::COMPUTE_RESEND_BLOCKS,
 	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
 };
 use sp_core::{sr25519, Pair, H256};
@@ -32,6 +38,9 @@ struct FakeChain {
 	now: BlockNumber,
 	block_time: Duration,
 	duties: HashMap<AccountId, Vec<WorkerDuty>>,
+	compute_duties: HashMap<AccountId, Vec<ComputeWorkerDuty>>,
+	offers: HashMap<AccountId, ComputeOffer>,
+	memberships: HashMap<AccountId, Vec<Membership>>,
 	tasks: HashMap<TaskId, Task>,
 	rounds: HashMap<(TaskId, RoundIndex), RoundView>,
 	payloads: HashMap<H256, Vec<u8>>,
@@ -48,6 +57,9 @@ impl FakeChain {
 			now,
 			block_time: Duration::from_secs(6),
 			duties: HashMap::new(),
+			compute_duties: HashMap::new(),
+			offers: HashMap::new(),
+			memberships: HashMap::new(),
 			tasks: [(0, task)].into(),
 			rounds: HashMap::new(),
 			payloads: HashMap::new(),
@@ -78,8 +90,14 @@ impl Chain for FakeChain {
 	fn duties(&self, who: &AccountId) -> Result<Vec<WorkerDuty>, ChainError> {
 		Ok(self.duties.get(who).cloned().unwrap_or_default())
 	}
-	fn memberships(&self, _: &AccountId) -> Result<Vec<Membership>, ChainError> {
-		Ok(vec![])
+	fn compute_duties(&self, who: &AccountId) -> Result<Vec<ComputeWorkerDuty>, ChainError> {
+		Ok(self.compute_duties.get(who).cloned().unwrap_or_default())
+	}
+	fn offer(&self, who: &AccountId) -> Result<Option<ComputeOffer>, ChainError> {
+		Ok(self.offers.get(who).cloned())
+	}
+	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError> {
+		Ok(self.memberships.get(who).cloned().unwrap_or_default())
 	}
 	fn task(&self, task: TaskId) -> Result<Option<Task>, ChainError> {
 		Ok(self.tasks.get(&task).cloned())
@@ -218,6 +236,7 @@ fn dev_participants(
 			name: k.uri.into(),
 			auto_join: Some(k.auto_join),
 			behaviour: k.behaviour,
+			provider: None,
 		})
 		.collect()
 }
@@ -967,4 +986,236 @@ fn owners_do_not_join_a_task_whose_epsilon_they_would_refuse() {
 	);
 	assert_eq!(joins.len(), 3);
 	assert_eq!(logged(log::Level::Warn, &["//Charlie: not joining task 0", "ε"]).len(), 1);
+}
+
+/// A key that offers compute on the dev terms.
+fn provider(test: &str, uri: &str) -> Participant {
+	Participant {
+		provider: Some(cohort_worker::dev::provider_terms()),
+		..Participant::new(key(uri), format!("{test} {uri}"))
+	}
+}
+
+/// An offer as the chain keeps it.
+fn offer() -> ComputeOffer {
+	Offer {
+		hardware: Hardware {
+			cores: 1,
+			memory_mib: 1024,
+			gpus: Default::default(),
+			backends: Backends(Backends::CPU),
+		},
+		claimed_score: 1,
+		verified_score: None,
+		terms: cohort_worker::dev::provider_terms(),
+		leased_slots: 0,
+		status: OfferStatus::Active,
+		last_heartbeat: 0,
+		challenge: None,
+	}
+}
+
+/// Moves `blocks` blocks on (without outcomes), the worker acting at each.
+fn run_blocks(w: &mut Worker, chain: &mut FakeChain, blocks: BlockNumber) {
+	for _ in 0..blocks {
+		chain.next_block(vec![]);
+		w.on_block(chain);
+	}
+}
+
+#[test]
+fn a_provider_registers_an_offer_when_it_has_none_and_only_then() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	let (ferdie, alice, bob) = (key("//Ferdie//stash"), key("//Alice//stash"), key("//Bob//stash"));
+	chain.offers.insert(alice.into(), offer());
+	let keys = vec![
+		provider("offer", "//Ferdie//stash"),
+		provider("offer", "//Alice//stash"),
+		Participant::new(bob, "offer //Bob//stash".into()),
+	];
+	let mut w = worker(dir.path(), keys);
+	w.on_block(&chain);
+	let sent = chain.take();
+	let [(who, Action::RegisterOffer { hardware, claimed_score, terms }, _)] = &sent[..] else {
+		panic!("{sent:?}")
+	};
+	assert_eq!(*who, ferdie, "Alice has an offer already; Bob is no provider");
+	assert_eq!(*terms, cohort_worker::dev::provider_terms());
+	assert_eq!(*hardware, cohort_ml::challenge::detect_hardware());
+	assert!(*claimed_score > 0);
+
+	// Not taken: not sent again before COMPUTE_RESEND_BLOCKS, then once, with the same
+	// benchmark (measured once).
+	run_blocks(&mut w, &mut chain, COMPUTE_RESEND_BLOCKS - 1);
+	assert!(chain.take().is_empty(), "not every block");
+	run_blocks(&mut w, &mut chain, 1);
+	let again = chain.take();
+	let [(who, Action::RegisterOffer { claimed_score: score, .. }, extrinsic)] = &again[..] else {
+		panic!("{again:?}")
+	};
+	assert_eq!((*who, score), (ferdie, claimed_score));
+
+	// A block carries it: it is not sent again, even once the offer is gone (withdrawn).
+	chain.next_block(vec![Outcome { extrinsic: *extrinsic, error: None }]);
+	chain.offers.insert(ferdie.into(), offer());
+	w.on_block(&chain);
+	chain.offers.clear();
+	run_blocks(&mut w, &mut chain, 2 * COMPUTE_RESEND_BLOCKS);
+	assert!(chain.take().is_empty());
+	assert_eq!(logged(log::Level::Info, &["offer //Ferdie//stash", "offers compute"]).len(), 2);
+	assert_eq!(logged(log::Level::Info, &["offer //Ferdie//stash", "offer is on chain"]).len(), 1);
+
+	// One the runtime refuses is logged with its error and not sent again either.
+	let mut w = worker(dir.path(), vec![provider("refused offer", "//Bob//stash")]);
+	w.on_block(&chain);
+	let sent = chain.take();
+	assert_eq!(sent.len(), 1);
+	let error = "ComputeLease::BondTooLow".to_string();
+	chain.next_block(vec![Outcome { extrinsic: sent[0].2, error: Some(error.clone()) }]);
+	w.on_block(&chain);
+	run_blocks(&mut w, &mut chain, 2 * COMPUTE_RESEND_BLOCKS);
+	assert!(chain.take().is_empty());
+	let lines =
+		logged(log::Level::Error, &["refused offer //Bob//stash", "register_offer", &error]);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+}
+
+#[test]
+fn a_heartbeat_goes_once_while_it_is_due_not_every_block() {
+	let (dir, mut chain) = setup(10);
+	let alice = key("//Alice//stash");
+	chain.compute_duties.insert(alice.into(), vec![ComputeDuty::Heartbeat { due: 30 }]);
+	let mut w = worker(dir.path(), participants("heartbeat", &["//Alice//stash"]));
+	w.on_block(&chain);
+	let sent = chain.take();
+	assert!(matches!(&sent[..], [(who, Action::Heartbeat, _)] if *who == alice), "{sent:?}");
+	w.on_block(&chain);
+	run_blocks(&mut w, &mut chain, COMPUTE_RESEND_BLOCKS - 1);
+	assert!(chain.take().is_empty(), "not every block");
+
+	// Still due COMPUTE_RESEND_BLOCKS later (not taken): once more.
+	run_blocks(&mut w, &mut chain, 1);
+	assert!(matches!(&chain.take()[..], [(_, Action::Heartbeat, _)]));
+
+	// Taken: the chain asks for none until half its interval has passed again.
+	chain.compute_duties.clear();
+	run_blocks(&mut w, &mut chain, 2 * COMPUTE_RESEND_BLOCKS);
+	assert!(chain.take().is_empty());
+}
+
+#[test]
+fn challenge_answers_are_committed_then_revealed_after_a_restart() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	let (ferdie, alice, bob) = (key("//Ferdie//stash"), key("//Alice//stash"), key("//Bob//stash"));
+	let keys = || participants("challenge", &["//Ferdie//stash", "//Alice//stash", "//Bob//stash"]);
+	let (seed, size) = (H256::repeat_byte(5), 1_000);
+	// Ferdie is challenged; Alice verifies (the same work); Bob has nothing to do.
+	let duty = ComputeDuty::AnswerChallenge { id: 3, seed, size, commit_by: 14 };
+	chain.compute_duties.insert(ferdie.into(), vec![duty.clone()]);
+	chain.compute_duties.insert(alice.into(), vec![duty]);
+	let mut w = worker(dir.path(), keys());
+	w.on_block(&chain);
+	let commits = chain.take();
+	assert_eq!(commits.len(), 2, "{commits:?}");
+	let commitment_of = |who| match commits.iter().find(|(s, ..)| *s == who) {
+		Some((_, Action::CommitChallenge { id: 3, commitment }, _)) => *commitment,
+		other => panic!("{other:?}"),
+	};
+	assert_ne!(commitment_of(ferdie), commitment_of(alice), "each key's own, salted");
+	run_blocks(&mut w, &mut chain, COMPUTE_RESEND_BLOCKS - 1);
+	assert!(chain.take().is_empty(), "committed once");
+	drop(w);
+
+	// After a restart, in the reveal window, each reveals the challenge's answer with the salt
+	// that opens its commitment. Bob, who committed nothing, has nothing to reveal (the chain
+	// would not ask him: a lost answer looks the same), and says so once.
+	chain.now = 15;
+	for who in [ferdie, alice] {
+		let reveal =
+			ComputeDuty::RevealChallenge { id: 3, commitment: commitment_of(who), reveal_by: 18 };
+		chain.compute_duties.insert(who.into(), vec![reveal]);
+	}
+	let lost = ComputeDuty::RevealChallenge { id: 3, commitment: H256::zero(), reveal_by: 18 };
+	chain.compute_duties.insert(bob.into(), vec![lost]);
+	let mut w = worker(dir.path(), keys());
+	w.on_block(&chain);
+	w.on_block(&chain);
+	let reveals = chain.take();
+	assert_eq!(reveals.len(), 2, "{reveals:?}");
+	let expected = H256(cohort_ml::challenge::answer(&seed.0, size).unwrap());
+	for (who, action, _) in &reveals {
+		let Action::RevealChallenge { id: 3, answer, salt } = action else { panic!("{action:?}") };
+		assert_eq!(*answer, expected);
+		let author = AccountId::from(*who);
+		assert_eq!(challenge_commitment(&author, 3, answer, salt), commitment_of(*who));
+	}
+	let lines = logged(log::Level::Warn, &["challenge //Bob//stash: challenge 3", "no answer"]);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+
+	// Once a block carries the reveals, the answers are forgotten.
+	let outcomes = reveals.iter().map(|(.., h)| Outcome { extrinsic: *h, error: None }).collect();
+	chain.next_block(outcomes);
+	chain.compute_duties.clear();
+	w.on_block(&chain);
+	assert!(cohort_worker::answers::Answers::open(dir.path()).unwrap().is_empty());
+
+	// A commitment at its deadline block could not land: not sent.
+	let late = ComputeDuty::AnswerChallenge { id: 4, seed, size, commit_by: chain.now };
+	chain.compute_duties.insert(ferdie.into(), vec![late]);
+	w.on_block(&chain);
+	assert!(chain.take().is_empty());
+	assert_eq!(
+		logged(log::Level::Warn, &["challenge //Ferdie//stash: challenge 4", "late"]).len(),
+		1
+	);
+}
+
+#[test]
+fn a_leased_worker_joins_its_consumers_live_tasks_as_an_aggregator() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	let leased = key("//Ferdie//stash");
+	let consumer = AccountId::from(key("//Dave"));
+	let base = chain.tasks[&0].clone();
+	let task = |owner: &AccountId, status| Task {
+		owner: owner.clone(),
+		status,
+		min_aggregator_bond: 7,
+		..base.clone()
+	};
+	let mut unknown_validation = task(&consumer, TaskStatus::Active);
+	unknown_validation.spec.validation_set = H256::repeat_byte(9);
+	chain.tasks = [
+		(0, task(&consumer, TaskStatus::Finished)),
+		(1, task(&consumer, TaskStatus::Active)),
+		(2, task(&AccountId::new([3; 32]), TaskStatus::Active)),
+		(3, task(&consumer, TaskStatus::Paused)),
+		(4, task(&consumer, TaskStatus::Active)),
+		(5, unknown_validation),
+	]
+	.into();
+	let joined = Membership { task: 4, role: Role::Aggregator, dataset: None, selected_in: None };
+	chain.memberships.insert(leased.into(), vec![joined]);
+	let serve = ComputeDuty::Serve { lease: 0, consumer: consumer.clone(), until: 100 };
+	chain.compute_duties.insert(leased.into(), vec![serve]);
+	let mut w = worker(dir.path(), participants("serve", &["//Ferdie//stash"]));
+	w.on_block(&chain);
+	let joins: Vec<_> = chain.take().into_iter().map(|(who, action, _)| (who, action)).collect();
+	let join = |task| (leased, Action::Join { task, dataset: None, bond: 7 });
+	// The consumer's live tasks it has not joined; not the ended one, not someone else's, not
+	// one whose validation set it lacks.
+	assert_eq!(joins, vec![join(1), join(3)]);
+	let lines =
+		logged(log::Level::Warn, &["serve //Ferdie//stash: lease 0", "not aggregating task 5"]);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+	run_blocks(&mut w, &mut chain, 2);
+	assert!(chain.take().is_empty(), "joined once");
+
+	// Once the lease is over, a new task of the consumer is not joined.
+	chain.compute_duties.clear();
+	chain.tasks.insert(6, task(&consumer, TaskStatus::Active));
+	run_blocks(&mut w, &mut chain, 2);
+	assert!(chain.take().is_empty());
 }
