@@ -671,12 +671,12 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::pause_offer())]
 		pub fn pause_offer(origin: OriginFor<T>) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
-			Offers::<T>::try_mutate(&worker, |o| -> DispatchResult {
-				let offer = o.as_mut().ok_or(Error::<T>::UnknownOffer)?;
-				ensure!(offer.status == OfferStatus::Active, Error::<T>::NotActive);
-				offer.status = OfferStatus::Paused;
-				Ok(())
-			})?;
+			Self::switch_status(
+				&worker,
+				OfferStatus::Active,
+				OfferStatus::Paused,
+				Error::<T>::NotActive,
+			)?;
 			Self::deposit_event(Event::OfferPaused { worker });
 			Ok(())
 		}
@@ -686,12 +686,12 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::resume_offer())]
 		pub fn resume_offer(origin: OriginFor<T>) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
-			Offers::<T>::try_mutate(&worker, |o| -> DispatchResult {
-				let offer = o.as_mut().ok_or(Error::<T>::UnknownOffer)?;
-				ensure!(offer.status == OfferStatus::Paused, Error::<T>::NotPaused);
-				offer.status = OfferStatus::Active;
-				Ok(())
-			})?;
+			Self::switch_status(
+				&worker,
+				OfferStatus::Paused,
+				OfferStatus::Active,
+				Error::<T>::NotPaused,
+			)?;
 			Self::deposit_event(Event::OfferResumed { worker });
 			Ok(())
 		}
@@ -953,6 +953,21 @@ pub mod pallet {
 			);
 			ensure!(terms.bond >= T::MinBond::get(), Error::<T>::BondTooLow);
 			Ok(())
+		}
+
+		/// Moves `worker`'s offer from status `from` to `to`, or fails with `error`.
+		fn switch_status(
+			worker: &T::AccountId,
+			from: OfferStatus,
+			to: OfferStatus,
+			error: Error<T>,
+		) -> DispatchResult {
+			Offers::<T>::try_mutate(worker, |o| -> DispatchResult {
+				let offer = o.as_mut().ok_or(Error::<T>::UnknownOffer)?;
+				ensure!(offer.status == from, error);
+				offer.status = to;
+				Ok(())
+			})
 		}
 
 		/// `slots × price × blocks`, or `Overflow`.

@@ -27,6 +27,22 @@ fn reveal(who: AccountId, id: u32, answer: H256) {
 	assert_ok!(ComputeLease::reveal_challenge(origin(who), id, answer, salt(who)));
 }
 
+/// The worker commits to `answer`, and every verifier to the right one.
+fn commit_all(id: u32, answer: H256) {
+	commit(WORKER, id, answer);
+	for v in VERIFIERS {
+		commit(v, id, RIGHT);
+	}
+}
+
+/// The worker reveals `answer`, and every verifier the right one.
+fn reveal_all(id: u32, answer: H256) {
+	reveal(WORKER, id, answer);
+	for v in VERIFIERS {
+		reveal(v, id, RIGHT);
+	}
+}
+
 /// Registers everyone, sets the test schedule, and challenges the worker at block 1: commits
 /// until block 4, reveals until 7, resolves at 8.
 fn challenged() -> u32 {
@@ -56,15 +72,9 @@ fn an_honest_worker_passes_and_its_answer_time_sets_its_verified_score() {
 			.any(|e| matches!(e, Event::ChallengeIssued { challenge: 0, worker: WORKER, .. })));
 		run_to(2);
 		// Committed in the block after the challenge's: as fast as the chain can tell.
-		commit(WORKER, id, RIGHT);
-		for v in VERIFIERS {
-			commit(v, id, RIGHT);
-		}
+		commit_all(id, RIGHT);
 		run_to(5);
-		reveal(WORKER, id, RIGHT);
-		for v in VERIFIERS {
-			reveal(v, id, RIGHT);
-		}
+		reveal_all(id, RIGHT);
 		let bonds = committed(WORKER);
 		run_to(8);
 		assert_eq!(
@@ -95,15 +105,9 @@ fn a_slow_answer_verifies_a_lower_score() {
 		let id = challenged();
 		run_to(4);
 		// Three blocks after the challenge's: two blocks of computing, half the claimed speed.
-		commit(WORKER, id, RIGHT);
-		for v in VERIFIERS {
-			commit(v, id, RIGHT);
-		}
+		commit_all(id, RIGHT);
 		run_to(5);
-		reveal(WORKER, id, RIGHT);
-		for v in VERIFIERS {
-			reveal(v, id, RIGHT);
-		}
+		reveal_all(id, RIGHT);
 		run_to(8);
 		assert_eq!(Offers::<Test>::get(WORKER).unwrap().verified_score, Some(SCORE / 2));
 	});
@@ -113,15 +117,9 @@ fn a_slow_answer_verifies_a_lower_score() {
 fn a_wrong_answer_is_slashed_and_stops_new_leases_and_aggregation() {
 	test(|| {
 		let id = challenged();
-		commit(WORKER, id, WRONG);
-		for v in VERIFIERS {
-			commit(v, id, RIGHT);
-		}
+		commit_all(id, WRONG);
 		run_to(5);
-		reveal(WORKER, id, WRONG);
-		for v in VERIFIERS {
-			reveal(v, id, RIGHT);
-		}
+		reveal_all(id, WRONG);
 		let treasury = free(TREASURY);
 		run_to(8);
 		let slash = MIN_BOND / 5;
@@ -173,10 +171,7 @@ fn a_late_answer_is_slashed_even_without_a_quorum() {
 fn a_committed_answer_never_revealed_is_late() {
 	test(|| {
 		let id = challenged();
-		commit(WORKER, id, RIGHT);
-		for v in VERIFIERS {
-			commit(v, id, RIGHT);
-		}
+		commit_all(id, RIGHT);
 		run_to(5);
 		for v in VERIFIERS {
 			reveal(v, id, RIGHT);
