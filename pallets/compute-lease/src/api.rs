@@ -21,12 +21,13 @@ impl<T: Config> Pallet<T> {
 		let leases = Self::leases_of(worker.clone());
 		if !leases.is_empty() {
 			let interval = T::HeartbeatInterval::get();
+			// The lease that defaults first sets the deadline: each is covered from the later of
+			// its start and the last heartbeat.
 			let since = leases
 				.iter()
-				.map(|(_, l)| l.start)
-				.max()
-				.unwrap_or_default()
-				.max(offer.last_heartbeat);
+				.map(|(_, l)| l.start.max(offer.last_heartbeat))
+				.min()
+				.unwrap_or_default();
 			let half: BlockNumberFor<T> = interval / 2u32.into();
 			if now >= since.saturating_add(half) {
 				duties.push(ComputeDuty::Heartbeat { due: since.saturating_add(interval) });

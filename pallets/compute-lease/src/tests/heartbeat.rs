@@ -1,5 +1,6 @@
 use super::*;
 use crate::{Error, Event, LeaseEnd, Leases, Offers};
+use cohort_primitives::compute::ComputeDuty;
 use frame_support::assert_noop;
 
 #[test]
@@ -130,5 +131,26 @@ fn a_slashed_bond_below_the_minimum_takes_no_new_leases_until_topped_up() {
 		assert_ok!(ComputeLease::update_offer(origin(WORKER), hardware(), SCORE, terms()));
 		assert_eq!(committed(WORKER), MIN_BOND);
 		lease(1, 10);
+	});
+}
+
+#[test]
+fn the_heartbeat_duty_follows_the_lease_that_defaults_first() {
+	test(|| {
+		register(WORKER);
+		lease(1, 50);
+		run_to(4);
+		lease(1, 50);
+		let heartbeat_due = || {
+			ComputeLease::compute_duties(WORKER)
+				.iter()
+				.any(|d| matches!(d, ComputeDuty::Heartbeat { .. }))
+		};
+		assert!(!heartbeat_due());
+		// Half the interval after the first lease began, a heartbeat is due for it (it defaults
+		// after block 11): the lease begun later does not push the deadline back.
+		run_to(1 + INTERVAL / 2);
+		assert!(ComputeLease::compute_duties(WORKER)
+			.contains(&ComputeDuty::Heartbeat { due: 1 + INTERVAL }));
 	});
 }
