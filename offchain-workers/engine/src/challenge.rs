@@ -185,19 +185,11 @@ fn opencl_gpus() -> (Vec<Gpu>, usize) {
 	use ocl::{
 		enums::{DeviceInfo, DeviceInfoResult},
 		flags::DeviceType,
-		Device, Platform,
+		Device,
 	};
-	// `Platform::list` panics without a platform, after retrying for 10 s: ask once first.
-	let mut platforms = 0;
-	// SAFETY: a count query, with no output array, into a local.
-	let status = unsafe { ocl::ffi::clGetPlatformIDs(0, std::ptr::null_mut(), &mut platforms) };
-	if status != 0 || platforms == 0 {
-		return (Vec::new(), 0);
-	}
-	let Ok(platforms) = ocl::core::get_platform_ids() else { return (Vec::new(), 0) };
 	let mut gpus = Vec::new();
 	let mut devices = 0;
-	for platform in Platform::list_from_core(platforms) {
+	for platform in crate::opencl::platforms() {
 		let Ok(found) = Device::list_all(platform) else { continue };
 		devices += found.len();
 		for device in found {

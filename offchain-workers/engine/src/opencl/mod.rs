@@ -43,10 +43,22 @@ pub struct OpenCl {
 	device: String,
 }
 
+/// Every OpenCL platform, or none. `Platform::list` panics where the loader finds no platform
+/// (after retrying for 10 s), so the count is asked once first.
+pub fn platforms() -> Vec<Platform> {
+	let mut count = 0;
+	// SAFETY: a count query, with no output array, into a local.
+	let status = unsafe { ocl::ffi::clGetPlatformIDs(0, std::ptr::null_mut(), &mut count) };
+	if status != 0 || count == 0 {
+		return Vec::new();
+	}
+	ocl::core::get_platform_ids().map(Platform::list_from_core).unwrap_or_default()
+}
+
 impl OpenCl {
 	/// The first device of the first platform that has one.
 	pub fn first() -> Result<Self, OpenClError> {
-		for platform in Platform::list() {
+		for platform in platforms() {
 			let Ok(devices) = Device::list_all(platform) else { continue };
 			if let Some(device) = devices.into_iter().next() {
 				return Self::on(platform, device);
