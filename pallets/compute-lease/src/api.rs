@@ -25,7 +25,7 @@ impl<T: Config> Pallet<T> {
 			// its start and the last heartbeat.
 			let since = leases
 				.iter()
-				.map(|(_, l)| l.start.max(offer.last_heartbeat))
+				.map(|(_, l)| Self::alive_since(l, Some(&offer)))
 				.min()
 				.unwrap_or_default();
 			let half: BlockNumberFor<T> = interval / 2u32.into();

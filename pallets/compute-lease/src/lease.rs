@@ -22,14 +22,16 @@ use crate::{
 };
 
 impl<T: Config> Pallet<T> {
-	/// Starts a lease of `slots` of `worker`'s offer for `blocks` blocks, its escrow already
-	/// held from `consumer`. Checks everything the offer requires of a lease.
+	/// Starts a lease of `slots` of `worker`'s offer for `blocks` blocks, its `escrow`
+	/// (`escrow_of(price, slots, blocks)`) already held from `consumer`. Checks everything the
+	/// offer requires of a lease.
 	pub(crate) fn start_lease(
 		consumer: T::AccountId,
 		worker: T::AccountId,
 		mut offer: OfferOf<T>,
 		slots: u32,
 		blocks: BlockNumberFor<T>,
+		escrow: BalanceOf<T>,
 	) -> Result<LeaseId, DispatchError> {
 		ensure!(consumer != worker, Error::<T>::SelfLease);
 		ensure!(offer.status == OfferStatus::Active, Error::<T>::NotActive);
@@ -43,7 +45,6 @@ impl<T: Config> Pallet<T> {
 			blocks >= offer.terms.min_blocks && blocks <= offer.terms.max_blocks,
 			Error::<T>::LeaseLengthOutOfRange
 		);
-		let escrow = Self::escrow_of(offer.terms.price, slots, blocks)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let end = now.saturating_add(blocks);
 		let id = NextLeaseId::<T>::get();
@@ -100,20 +101,22 @@ impl<T: Config> Pallet<T> {
 		at > Self::alive_since(lease, offer).saturating_add(T::HeartbeatInterval::get())
 	}
 
-	fn alive_since(lease: &LeaseOf<T>, offer: Option<&OfferOf<T>>) -> BlockNumberFor<T> {
+	/// The later of the lease's start and the worker's last heartbeat: the lease is covered
+	/// from there for an interval.
+	pub(crate) fn alive_since(lease: &LeaseOf<T>, offer: Option<&OfferOf<T>>) -> BlockNumberFor<T> {
 		offer.map_or(lease.start, |o| o.last_heartbeat.max(lease.start))
 	}
 
 	/// The block up to which the lease is served at block `at` (at most its end): `at` while
 	/// the worker's heartbeats are on time, its last heartbeat otherwise; never before what
-	/// is paid already.
-	pub(crate) fn served_until(lease: &LeaseOf<T>, at: BlockNumberFor<T>) -> BlockNumberFor<T> {
-		let offer = Offers::<T>::get(&lease.worker);
-		let to = if Self::in_default(lease, offer.as_ref(), at) {
-			Self::alive_since(lease, offer.as_ref())
-		} else {
-			at
-		};
+	/// is paid already. `offer` is the worker's.
+	pub(crate) fn served_until(
+		lease: &LeaseOf<T>,
+		offer: Option<&OfferOf<T>>,
+		at: BlockNumberFor<T>,
+	) -> BlockNumberFor<T> {
+		let to =
+			if Self::in_default(lease, offer, at) { Self::alive_since(lease, offer) } else { at };
 		to.min(lease.end).max(lease.paid_until)
 	}
 
@@ -206,7 +209,7 @@ impl<T: Config> Pallet<T> {
 			ended += 1;
 			let offer = Offers::<T>::get(&lease.worker);
 			let defaulted = Self::in_default(&lease, offer.as_ref(), lease.end);
-			let to = Self::served_until(&lease, lease.end);
+			let to = Self::served_until(&lease, offer.as_ref(), lease.end);
 			let worker = lease.worker.clone();
 			if defaulted {
 				// Slashed before the lease closes: closing the last lease of a withdrawing
@@ -244,7 +247,8 @@ impl<T: Config> Pallet<T> {
 			slashed,
 		});
 		for (id, lease) in defaulted {
-			let to = Self::served_until(&lease, now.min(lease.end));
+			// The offer as read above: closing a lease changes its slots, not its heartbeat.
+			let to = Self::served_until(&lease, offer.as_ref(), now.min(lease.end));
 			Self::close_lease(id, lease, to, LeaseEnd::MissedHeartbeat, true);
 		}
 		ended

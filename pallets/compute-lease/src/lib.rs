@@ -728,7 +728,7 @@ pub mod pallet {
 			ensure!(offer.terms.price <= max_price, Error::<T>::PriceAboveMax);
 			let escrow = Self::escrow_of(offer.terms.price, slots, blocks)?;
 			T::Currency::hold(&HoldReason::Escrow.into(), &consumer, escrow)?;
-			Self::start_lease(consumer, worker, offer, slots, blocks)?;
+			Self::start_lease(consumer, worker, offer, slots, blocks, escrow)?;
 			Ok(())
 		}
 
@@ -805,6 +805,7 @@ pub mod pallet {
 				offer,
 				req.slots,
 				req.blocks,
+				escrow,
 			)?;
 			Self::deposit_event(Event::RequestFilled { request, lease, worker });
 			Ok(())
@@ -818,7 +819,8 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			let mut l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			let to = Self::served_until(&l, now.min(l.end));
+			let offer = Offers::<T>::get(&l.worker);
+			let to = Self::served_until(&l, offer.as_ref(), now.min(l.end));
 			ensure!(to > l.paid_until, Error::<T>::NothingToSettle);
 			let amount = Self::pay(lease, &mut l, to);
 			Leases::<T>::insert(lease, &l);
@@ -840,7 +842,8 @@ pub mod pallet {
 			let l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
 			ensure!(l.consumer == who, Error::<T>::NotConsumer);
 			let now = frame_system::Pallet::<T>::block_number();
-			let to = Self::served_until(&l, now.min(l.end));
+			let offer = Offers::<T>::get(&l.worker);
+			let to = Self::served_until(&l, offer.as_ref(), now.min(l.end));
 			Self::close_lease(lease, l, to, LeaseEnd::Consumer, true);
 			Ok(())
 		}
