@@ -144,3 +144,16 @@ fn requests_are_bounded_per_consumer_and_only_their_poster_cancels_them() {
 		assert!(events().contains(&Event::RequestCancelled { request: 1 }));
 	});
 }
+
+#[test]
+fn a_worker_cannot_fill_its_own_request() {
+	test(|| {
+		register(WORKER);
+		let worker_free = free(WORKER);
+		assert_ok!(ComputeLease::post_request(origin(WORKER), requirements()));
+		// It would pay itself from its own escrow and earn emission points for it.
+		assert_noop!(ComputeLease::fill_request(origin(WORKER), 0), Error::<Test>::SelfLease);
+		assert_ok!(ComputeLease::cancel_request(origin(WORKER), 0));
+		assert_eq!(free(WORKER), worker_free);
+	});
+}
