@@ -12,13 +12,10 @@ use cohort_runtime::{
 	opaque::Block, AccountId, Hash, RuntimeCall, RuntimeError, RuntimeEvent, UncheckedExtrinsic,
 };
 use cohort_worker::{
-	chain::{
-		AggregatorView, BlockNumber, ComputeOffer, ComputeWorkerDuty, Payload, Task, TrainerView,
-		WorkerDuty,
-	},
+	chain::{BlockNumber, ComputeOffer, ComputeWorkerDuty, Payload, Task, WorkerDuty},
 	data::DataDir,
-	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
-	WORKER_KEY_TYPE,
+	setup::{DevOptions, Served},
+	Action, Chain, ChainError, Outcome, RoundView, Worker, WORKER_KEY_TYPE,
 };
 use futures::{FutureExt, StreamExt};
 use pallet_compute_lease::Call as ComputeLeaseCall;
@@ -107,6 +104,63 @@ impl NodeChain {
 	}
 }
 
+/// The runtime call an action of the worker becomes.
+fn runtime_call(action: Action) -> Result<RuntimeCall, ChainError> {
+	let bounded = |v: Vec<u8>| v.try_into().map_err(|_| err("payload too large"));
+	Ok(match action {
+		Action::CreateTask { spec } => FederatedCall::create_task { spec }.into(),
+		Action::Join { task, dataset, bond } => FederatedCall::join {
+			task,
+			role: match dataset {
+				Some(dataset) => JoinAs::Trainer { dataset },
+				None => JoinAs::Aggregator,
+			},
+			bond,
+		}
+		.into(),
+		Action::Commit { task, round, commitment } => {
+			FederatedCall::commit_update { task, round, commitment }.into()
+		},
+		Action::Reveal { task, round, update, salt } => {
+			FederatedCall::reveal_update { task, round, update: bounded(update)?, salt }.into()
+		},
+		Action::CommitScores { task, round, commitment } => {
+			FederatedCall::commit_scores { task, round, commitment }.into()
+		},
+		Action::RevealScores { task, round, scores, salt } => FederatedCall::reveal_scores {
+			task,
+			round,
+			scores: scores.try_into().map_err(|_| err("too many scores"))?,
+			salt,
+		}
+		.into(),
+		Action::CommitAggregate { task, round, commitment } => {
+			FederatedCall::commit_aggregate { task, round, commitment }.into()
+		},
+		Action::RevealAggregate { task, round, aggregate, metrics, salt, payload } => {
+			FederatedCall::reveal_aggregate {
+				task,
+				round,
+				aggregate,
+				metrics,
+				salt,
+				payload: payload.map(bounded).transpose()?,
+			}
+			.into()
+		},
+		Action::RegisterOffer { hardware, claimed_score, terms } => {
+			ComputeLeaseCall::register_offer { hardware, claimed_score, terms }.into()
+		},
+		Action::Heartbeat => ComputeLeaseCall::heartbeat {}.into(),
+		Action::CommitChallenge { id, commitment } => {
+			ComputeLeaseCall::commit_challenge { challenge: id, commitment }.into()
+		},
+		Action::RevealChallenge { id, answer, salt } => {
+			ComputeLeaseCall::reveal_challenge { challenge: id, answer, salt }.into()
+		},
+	})
+}
+
 impl Chain for NodeChain {
 	fn best_number(&self) -> BlockNumber {
 		self.client.info().best_number
@@ -137,34 +191,8 @@ impl Chain for NodeChain {
 	}
 
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
-		let Some(record) =
-			self.client.runtime_api().round(self.best(), task, round).map_err(err)?
-		else {
-			return Ok(None);
-		};
-		let trainers = record
-			.trainers
-			.into_iter()
-			.map(|t| TrainerView {
-				who: t.who,
-				commitment: t.commitment,
-				update: t.update,
-				score: t.score,
-				accepted: t.accepted,
-			})
-			.collect();
-		let aggregators = record
-			.aggregators
-			.into_iter()
-			.map(|a| AggregatorView {
-				who: a.who,
-				score_commitment: a.score_commitment,
-				scores: a.scores.map(|s| s.into_inner()),
-				commitment: a.commitment,
-				revealed: a.submission.map(|s| (s.aggregate, s.metrics)),
-			})
-			.collect();
-		Ok(Some(RoundView { trainers, aggregators }))
+		let record = self.client.runtime_api().round(self.best(), task, round).map_err(err)?;
+		Ok(record.map(RoundView::from))
 	}
 
 	fn payload(&self, at: &Payload) -> Result<Vec<u8>, ChainError> {
@@ -199,59 +227,7 @@ impl Chain for NodeChain {
 	}
 
 	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<H256, ChainError> {
-		let bounded = |v: Vec<u8>| v.try_into().map_err(|_| err("payload too large"));
-		let call: RuntimeCall = match action {
-			Action::CreateTask { spec } => FederatedCall::create_task { spec }.into(),
-			Action::Join { task, dataset, bond } => FederatedCall::join {
-				task,
-				role: match dataset {
-					Some(dataset) => JoinAs::Trainer { dataset },
-					None => JoinAs::Aggregator,
-				},
-				bond,
-			}
-			.into(),
-			Action::Commit { task, round, commitment } => {
-				FederatedCall::commit_update { task, round, commitment }.into()
-			},
-			Action::Reveal { task, round, update, salt } => {
-				FederatedCall::reveal_update { task, round, update: bounded(update)?, salt }.into()
-			},
-			Action::CommitScores { task, round, commitment } => {
-				FederatedCall::commit_scores { task, round, commitment }.into()
-			},
-			Action::RevealScores { task, round, scores, salt } => FederatedCall::reveal_scores {
-				task,
-				round,
-				scores: scores.try_into().map_err(|_| err("too many scores"))?,
-				salt,
-			}
-			.into(),
-			Action::CommitAggregate { task, round, commitment } => {
-				FederatedCall::commit_aggregate { task, round, commitment }.into()
-			},
-			Action::RevealAggregate { task, round, aggregate, metrics, salt, payload } => {
-				FederatedCall::reveal_aggregate {
-					task,
-					round,
-					aggregate,
-					metrics,
-					salt,
-					payload: payload.map(bounded).transpose()?,
-				}
-				.into()
-			},
-			Action::RegisterOffer { hardware, claimed_score, terms } => {
-				ComputeLeaseCall::register_offer { hardware, claimed_score, terms }.into()
-			},
-			Action::Heartbeat => ComputeLeaseCall::heartbeat {}.into(),
-			Action::CommitChallenge { id, commitment } => {
-				ComputeLeaseCall::commit_challenge { challenge: id, commitment }.into()
-			},
-			Action::RevealChallenge { id, answer, salt } => {
-				ComputeLeaseCall::reveal_challenge { challenge: id, answer, salt }.into()
-			},
-		};
+		let call = runtime_call(action)?;
 		let nonce = self.next_nonce(&AccountId::from(*signer))?;
 		let keystore = self.keystore.clone();
 		let xt = crate::extrinsic::create_extrinsic_signed_by(
@@ -309,20 +285,6 @@ impl Chain for NodeChain {
 	}
 }
 
-/// A dev key's name in the worker's logs: what it is, and its secret URI.
-fn dev_name(key: &cohort_worker::dev::DevKey) -> String {
-	let uri = key.uri;
-	match (&key.auto_join, &key.behaviour) {
-		(_, Behaviour::CopyingTrainer) => format!("copying trainer ({uri})"),
-		(_, Behaviour::LazyAggregator) => format!("lazy aggregator ({uri})"),
-		(AutoJoin::Trainer { dataset, .. }, Behaviour::Poisoner(attack)) => {
-			format!("poisoner {dataset} {attack} ({uri})")
-		},
-		(AutoJoin::Trainer { dataset, .. }, _) => format!("owner {dataset} ({uri})"),
-		(AutoJoin::Aggregator { .. }, _) => format!("aggregator {uri}"),
-	}
-}
-
 /// Starts the worker as a task of the node (off the import path: a blocking task of its own),
 /// acting once per new best block.
 pub fn spawn(
@@ -333,61 +295,21 @@ pub fn spawn(
 	task_manager: &sc_service::TaskManager,
 ) -> Result<(), String> {
 	let mut data = DataDir::open(&options.data_dir).map_err(|e| e.to_string())?;
-	let mut participants = Vec::new();
-	let mut demo_owner = None;
-	if options.simulate_owners {
-		let validation = cohort_worker::dev::prepare(&mut data, options.poisoners.len())
-			.map_err(|e| e.to_string())?;
-		let cheaters = options.cheaters.then(cohort_worker::dev::cheaters).unwrap_or_default();
-		let poisoners = cohort_worker::dev::poisoners(&options.poisoners)?;
-		for key in cohort_worker::dev::participants().into_iter().chain(cheaters).chain(poisoners) {
-			let uri = key.uri;
-			let public = keystore
-				.sr25519_generate_new(WORKER_KEY_TYPE, Some(uri))
-				.map_err(|e| e.to_string())?;
-			let name = dev_name(&key);
-			participants.push(Participant {
-				public,
-				name,
-				auto_join: Some(key.auto_join),
-				behaviour: key.behaviour,
-				provider: None,
-			});
-		}
-		// The dev compute providers: two of the aggregators, and a key that does nothing else.
-		for uri in cohort_worker::dev::PROVIDERS {
-			let public = keystore
-				.sr25519_generate_new(WORKER_KEY_TYPE, Some(uri))
-				.map_err(|e| e.to_string())?;
-			let terms = Some(cohort_worker::dev::provider_terms());
-			match participants.iter_mut().find(|p| p.public == public) {
-				Some(p) => p.provider = terms,
-				None => participants.push(Participant {
-					provider: terms,
-					..Participant::new(public, format!("provider {uri}"))
-				}),
-			}
-		}
-		if options.demo_task {
-			let public = keystore
-				.sr25519_generate_new(WORKER_KEY_TYPE, Some(cohort_worker::dev::DEMO_OWNER))
-				.map_err(|e| e.to_string())?;
-			let spec = cohort_worker::dev::demo_task(
-				validation,
-				options.cheaters,
-				options.poisoners.len(),
-			);
-			demo_owner = Some((public, spec));
-		}
-	}
-	for public in keystore.sr25519_public_keys(WORKER_KEY_TYPE) {
-		if !participants.iter().any(|p| p.public == public)
-			&& demo_owner.as_ref().is_none_or(|(o, _)| *o != public)
-		{
-			let name = sp_core::crypto::Ss58Codec::to_ss58check(&AccountId::from(public));
-			participants.push(Participant::new(public, name));
-		}
-	}
+	let dev = options.simulate_owners.then(|| DevOptions {
+		only: None,
+		demo_task: options.demo_task,
+		cheaters: options.cheaters,
+		poisoners: options.poisoners.clone(),
+	});
+	let add_dev = |uri: &str| {
+		keystore.sr25519_generate_new(WORKER_KEY_TYPE, Some(uri)).map_err(|e| e.to_string())
+	};
+	let Served { participants, demo_task: mut demo_owner } = cohort_worker::setup::participants(
+		&mut data,
+		dev.as_ref(),
+		add_dev,
+		keystore.sr25519_public_keys(WORKER_KEY_TYPE),
+	)?;
 	let aggregator = cohort_ml::opencl::Aggregator::detect();
 	let mut worker = Worker::new(participants, data, aggregator)?;
 	let slot =
@@ -453,26 +375,19 @@ mod tests {
 			})
 			.collect();
 		let attacks = vec!["scale:-10".parse().unwrap(); cohort_worker::dev::POISONER_URIS.len()];
-		let uris: Vec<&str> = cohort_worker::dev::participants()
+		let all = cohort_worker::setup::DevOptions {
+			cheaters: true,
+			poisoners: attacks,
+			..Default::default()
+		};
+		let uris = cohort_worker::setup::dev_uris(&all)
+			.unwrap()
 			.into_iter()
-			.chain(cohort_worker::dev::cheaters())
-			.chain(cohort_worker::dev::poisoners(&attacks).unwrap())
-			.map(|k| k.uri)
-			.chain([cohort_worker::dev::DEMO_OWNER])
-			.chain(cohort_worker::dev::PROVIDERS)
-			.collect();
+			.chain([cohort_worker::dev::DEMO_OWNER]);
 		for uri in uris {
 			let account = AccountId::from(sr25519::Pair::from_string(uri, None).unwrap().public());
 			assert!(endowed.contains(&account), "{uri} is not endowed in the dev genesis");
 		}
-	}
-
-	#[test]
-	fn dev_keys_are_named_by_what_they_do() {
-		let attacks = ["label-flip".parse().unwrap()];
-		let poisoner = &cohort_worker::dev::poisoners(&attacks).unwrap()[0];
-		assert_eq!(dev_name(poisoner), "poisoner 5 label-flip (//1)");
-		assert_eq!(dev_name(&cohort_worker::dev::participants()[0]), "owner 1 (//Charlie)");
 	}
 
 	#[test]
@@ -482,5 +397,104 @@ mod tests {
 			format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&events_key().0)),
 			"0x26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7"
 		);
+	}
+
+	/// The standalone worker encodes its calls by name (`Action::encode_call`), the node from the
+	/// runtime's types: both must give the same bytes, or one of them sends what the runtime
+	/// does not expect.
+	#[test]
+	fn actions_encode_as_the_runtime_calls_they_name() {
+		use cohort_primitives::{
+			compute::{Backends, Hardware},
+			RoundMetrics,
+		};
+		use frame_support::traits::GetCallMetadata;
+		let spec = cohort_worker::dev::demo_task(H256::repeat_byte(3), false, 0);
+		let actions = vec![
+			Action::CreateTask { spec },
+			Action::Join { task: 1, dataset: Some(4), bond: 5 },
+			Action::Join { task: 1, dataset: None, bond: 5 },
+			Action::Commit { task: 1, round: 2, commitment: H256::repeat_byte(1) },
+			Action::Reveal { task: 1, round: 2, update: vec![1, 2, 3], salt: [4; 32] },
+			Action::CommitScores { task: 1, round: 2, commitment: H256::repeat_byte(5) },
+			Action::RevealScores { task: 1, round: 2, scores: vec![3, 7], salt: [6; 32] },
+			Action::CommitAggregate { task: 1, round: 2, commitment: H256::repeat_byte(7) },
+			Action::RevealAggregate {
+				task: 1,
+				round: 2,
+				aggregate: H256::repeat_byte(8),
+				metrics: RoundMetrics { loss_micros: 9, accuracy_micros: 10 },
+				salt: [11; 32],
+				payload: Some(vec![12; 3]),
+			},
+			Action::RegisterOffer {
+				hardware: Hardware {
+					cores: 2,
+					memory_mib: 4096,
+					gpus: Default::default(),
+					backends: Backends(Backends::CPU),
+				},
+				claimed_score: 13,
+				terms: cohort_worker::dev::provider_terms(),
+			},
+			Action::Heartbeat,
+			Action::CommitChallenge { id: 14, commitment: H256::repeat_byte(15) },
+			Action::RevealChallenge { id: 14, answer: H256::repeat_byte(16), salt: [17; 32] },
+		];
+		for action in actions {
+			let by_name = action.encode_call();
+			let call = runtime_call(action.clone()).unwrap();
+			let metadata = call.get_call_metadata();
+			assert_eq!(
+				(by_name.pallet, by_name.call),
+				(metadata.pallet_name, metadata.function_name)
+			);
+			// A call is its pallet's index, the call's index, then the arguments.
+			assert_eq!(by_name.args, call.encode()[2..], "{action:?}");
+		}
+	}
+
+	/// The standalone worker decodes rounds with bounds of its own: the runtime's encoding of a
+	/// round must decode so.
+	#[test]
+	fn a_round_of_the_runtime_decodes_as_the_workers_record() {
+		use cohort_primitives::round::{AggregatorSlot, Phase, TrainerSlot};
+		let mut round: pallet_federated::RoundOf<cohort_runtime::Runtime> =
+			pallet_federated::RoundOf::<cohort_runtime::Runtime> {
+				phase: Phase::Commit,
+				started: 1,
+				phase_ends: 20,
+				global_model: None,
+				trainers: Default::default(),
+				aggregators: Default::default(),
+				aggregates: Default::default(),
+			};
+		let who = AccountId::from([1; 32]);
+		round
+			.trainers
+			.try_push(TrainerSlot {
+				who: who.clone(),
+				dataset: 3,
+				commitment: Some(H256::repeat_byte(2)),
+				update: None,
+				samples: 40,
+				score: Some(5),
+				accepted: true,
+				reward: 6,
+			})
+			.unwrap();
+		round
+			.aggregators
+			.try_push(AggregatorSlot {
+				who: who.clone(),
+				score_commitment: None,
+				scores: Some(vec![1, 2].try_into().unwrap()),
+				commitment: None,
+				submission: None,
+				reward: 0,
+			})
+			.unwrap();
+		let record = cohort_worker::chain::RoundRecord::decode(&mut &round.encode()[..]).unwrap();
+		assert_eq!(RoundView::from(record), RoundView::from(round));
 	}
 }

@@ -1,5 +1,5 @@
 //! What the worker needs from a chain, as a trait: the node implements it over its client and
-//! transaction pool; a separate process could implement it over RPC.
+//! transaction pool (`--ml-worker`); the standalone `cohort-worker` over a node's JSON-RPC.
 
 use std::time::Duration;
 
@@ -108,6 +108,58 @@ pub struct AggregatorView {
 pub struct RoundView {
 	pub trainers: Vec<TrainerView>,
 	pub aggregators: Vec<AggregatorView>,
+}
+
+/// A round as the runtime API returns it (`FederatedApi::round`), with bounds large enough for
+/// any runtime: a bounded vector decodes as a vector no longer than its bound.
+pub type RoundRecord = cohort_primitives::RoundInfo<
+	AccountId,
+	Balance,
+	BlockNumber,
+	sp_core::ConstU32<{ u32::MAX }>,
+	sp_core::ConstU32<{ u32::MAX }>,
+>;
+
+impl<MaxTrainers, MaxAggregators>
+	From<cohort_primitives::RoundInfo<AccountId, Balance, BlockNumber, MaxTrainers, MaxAggregators>>
+	for RoundView
+where
+	MaxTrainers: sp_core::Get<u32>,
+	MaxAggregators: sp_core::Get<u32>,
+{
+	fn from(
+		record: cohort_primitives::RoundInfo<
+			AccountId,
+			Balance,
+			BlockNumber,
+			MaxTrainers,
+			MaxAggregators,
+		>,
+	) -> Self {
+		let trainers = record
+			.trainers
+			.into_iter()
+			.map(|t| TrainerView {
+				who: t.who,
+				commitment: t.commitment,
+				update: t.update,
+				score: t.score,
+				accepted: t.accepted,
+			})
+			.collect();
+		let aggregators = record
+			.aggregators
+			.into_iter()
+			.map(|a| AggregatorView {
+				who: a.who,
+				score_commitment: a.score_commitment,
+				scores: a.scores.map(|s| s.into_inner()),
+				commitment: a.commitment,
+				revealed: a.submission.map(|s| (s.aggregate, s.metrics)),
+			})
+			.collect();
+		RoundView { trainers, aggregators }
+	}
 }
 
 /// The chain as the worker sees it, at its best block.

@@ -1,0 +1,214 @@
+//! `cohort-worker`: Cohort's ML worker as a process of its own. A data owner runs it on the
+//! machine that holds the data, against any Cohort node (its own or a public one): it holds its
+//! keys in a keystore of its own, reads its duties through the runtime API, trains, scores and
+//! aggregates, signs and submits its extrinsics, and moves to another node when its node goes
+//! away. Everything it does between blocks is the node-hosted worker's (`cohort-worker` the
+//! library); only the way it reaches the chain differs ([`rpc`]).
+//!
+//! ```text
+//! cohort-worker key generate --base-path ~/cohort-worker        # or: key import --suri / --json
+//! cohort-worker --node wss://rpc.example:443 --base-path ~/cohort-worker
+//! ```
+
+mod follow;
+mod keys;
+mod polkadot_js;
+mod rpc;
+
+use std::{
+	io::BufRead,
+	path::{Path, PathBuf},
+};
+
+use clap::{Args, Parser, Subcommand};
+use cohort_worker::{data::DataDir, setup::DevOptions, Worker};
+use keys::WorkerKeystore;
+
+#[derive(Parser)]
+#[command(
+	name = "cohort-worker",
+	version,
+	about = "Cohort's ML worker, against any Cohort node over WebSocket JSON-RPC",
+	args_conflicts_with_subcommands = true,
+	subcommand_negates_reqs = true
+)]
+struct Cli {
+	#[command(subcommand)]
+	command: Option<Command>,
+	#[command(flatten)]
+	run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// The worker's keys: generate, import, list.
+	#[command(subcommand)]
+	Key(KeyCommand),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+	/// Generates a worker key and prints its address and recovery phrase (shown only here).
+	Generate(BasePath),
+	/// Imports a key from a secret URI (`--suri`) or a polkadot.js JSON export (`--json`).
+	Import(ImportArgs),
+	/// Lists the worker's keys by address.
+	List(BasePath),
+}
+
+#[derive(Args)]
+struct BasePath {
+	/// The worker's folder: its keystore (`keystore/`), journal and data (`data/`).
+	#[arg(long, short = 'd', value_name = "DIR")]
+	base_path: PathBuf,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+	#[command(flatten)]
+	base: BasePath,
+	/// A secret URI: a recovery phrase, optionally with a derivation path, or a `0x` seed.
+	#[arg(long, conflicts_with = "json", required_unless_present = "json")]
+	suri: Option<String>,
+	/// A JSON file exported from polkadot.js (apps or extension).
+	#[arg(long, value_name = "FILE")]
+	json: Option<PathBuf>,
+	/// A file holding the JSON export's password; without it, the password is read from the
+	/// first line of standard input.
+	#[arg(long, value_name = "FILE", requires = "json")]
+	json_password_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+	/// A node's WebSocket RPC address. Give several: the worker uses the first that answers
+	/// and moves to the next when its node goes away.
+	#[arg(long = "node", value_name = "URL", default_value = "ws://127.0.0.1:9944")]
+	nodes: Vec<String>,
+	/// The worker's folder: its keystore (`keystore/`), journal and data (`data/`).
+	#[arg(long, short = 'd', value_name = "DIR", required = true)]
+	base_path: Option<PathBuf>,
+	/// Serve the simulated data owners and aggregators of the development chains with their
+	/// dev keys (as `cohort-node --dev --ml-worker` does), on the bundled digits dataset.
+	#[arg(long)]
+	dev: bool,
+	/// Serve only this dev key of the simulated network (repeat for several): `//Charlie`,
+	/// `//Dave`, `//Eve`, `//Ferdie` own datasets 1 to 4, `//Alice//stash`, `//Bob//stash`,
+	/// `//Charlie//stash` aggregate, `//Ferdie//stash` offers compute.
+	#[arg(long, value_name = "URI")]
+	dev_key: Vec<String>,
+	/// Create the demo task (owned by `//Ferdie//stash`) if the chain has no task yet.
+	#[arg(long)]
+	demo_task: bool,
+	/// Log filter, as a node's `--log` takes it (`info`, `cohort-worker=debug`).
+	#[arg(long, short = 'l', value_name = "FILTER", default_value = "info")]
+	log: String,
+}
+
+fn main() {
+	let cli = Cli::parse();
+	let result = match cli.command {
+		Some(Command::Key(command)) => key(command),
+		None => run(cli.run),
+	};
+	if let Err(e) = result {
+		eprintln!("Error: {e}");
+		std::process::exit(1);
+	}
+}
+
+fn key(command: KeyCommand) -> Result<(), String> {
+	match command {
+		KeyCommand::Generate(base) => {
+			let (public, phrase) = WorkerKeystore::open(&base.base_path)?.generate()?;
+			println!("Address: {}", keys::address(&public));
+			println!("Recovery phrase (write it down; it is shown only now): {phrase}");
+		},
+		KeyCommand::Import(args) => {
+			let mut keystore = WorkerKeystore::open(&args.base.base_path)?;
+			let public = match (args.suri, args.json) {
+				(Some(suri), _) => keystore.import_suri(&suri)?,
+				(None, Some(json)) => {
+					let text = read(&json)?;
+					let password = match args.json_password_file {
+						Some(file) => first_line(&read(&file)?),
+						None => {
+							eprintln!("Password of {}:", json.display());
+							let mut line = String::new();
+							std::io::stdin()
+								.lock()
+								.read_line(&mut line)
+								.map_err(|e| e.to_string())?;
+							first_line(&line)
+						},
+					};
+					keystore.import_json(&text, &password)?
+				},
+				(None, None) => return Err("give --suri or --json".into()),
+			};
+			println!("Imported {}", keys::address(&public));
+		},
+		KeyCommand::List(base) => {
+			for public in WorkerKeystore::open(&base.base_path)?.list() {
+				println!("{}", keys::address(&public));
+			}
+		},
+	}
+	Ok(())
+}
+
+fn read(path: &Path) -> Result<String, String> {
+	std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A password as a file or a terminal gives it: its first line, without the line break.
+fn first_line(text: &str) -> String {
+	text.lines().next().unwrap_or_default().to_string()
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+	let base_path = args.base_path.ok_or("--base-path is required")?;
+	sc_tracing::logging::LoggerBuilder::new(args.log.as_str())
+		.init()
+		.map_err(|e| format!("logging: {e}"))?;
+	let keystore = WorkerKeystore::open(&base_path)?;
+	let mut data = DataDir::open(&base_path.join("data")).map_err(|e| e.to_string())?;
+	let dev = (args.dev || !args.dev_key.is_empty() || args.demo_task).then(|| DevOptions {
+		only: (!args.dev).then_some(args.dev_key.clone()),
+		demo_task: args.demo_task,
+		..Default::default()
+	});
+	let stored = keystore.list();
+	let served = cohort_worker::setup::participants(
+		&mut data,
+		dev.as_ref(),
+		|uri| keystore.dev_key(uri),
+		stored,
+	)?;
+	let aggregator = cohort_ml::opencl::Aggregator::detect();
+	let worker = Worker::new(served.participants, data, aggregator)?;
+
+	let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+	let (stop_tx, stop) = tokio::sync::watch::channel(false);
+	runtime.spawn(async move {
+		let mut terminate =
+			tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+				.expect("SIGTERM can be handled");
+		tokio::select! {
+			_ = tokio::signal::ctrl_c() => {},
+			_ = terminate.recv() => {},
+		}
+		log::info!(target: "cohort-worker", "stopping");
+		let _ = stop_tx.send(true);
+	});
+	follow::Follower {
+		runtime: runtime.handle().clone(),
+		nodes: args.nodes,
+		keystore,
+		worker,
+		demo_task: served.demo_task,
+		stop,
+	}
+	.run();
+	Ok(())
+}

@@ -1,0 +1,285 @@
+//! The chain as the worker sees it through a node's JSON-RPC, with subxt: runtime API calls,
+//! block bodies and events read at the block the worker acts on, and extrinsics encoded from
+//! the chain's own metadata, signed in the worker's keystore and sent to the node's pool.
+//!
+//! Nothing here knows the runtime's types beyond what the primitives crate shares: pallet and
+//! call indices come from the metadata of the chain connected to, so the same worker serves any
+//! runtime with Cohort's pallets (the solochain's, the parachain's).
+
+use std::{sync::Arc, time::Duration};
+
+use codec::{Decode, DecodeAll, Encode};
+use cohort_primitives::{api::Membership, RoundIndex, TaskId};
+use cohort_worker::{
+	call::payload_of_call,
+	chain::{
+		AccountId, BlockNumber, ComputeOffer, ComputeWorkerDuty, Payload, RoundRecord, Task,
+		WorkerDuty,
+	},
+	Action, Chain, ChainError, Outcome, RoundView,
+};
+use sp_core::{sr25519, H256};
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
+use subxt::{
+	backend::LegacyBackend,
+	client::{ClientAtBlock, OnlineClientAtBlockImpl},
+	config::{substrate::SubstrateExtrinsicParamsBuilder, RpcConfigFor},
+	events::Phase,
+	rpcs::{
+		methods::legacy::{LegacyRpcMethods, NumberOrHex},
+		RpcClient,
+	},
+	OnlineClient, SubstrateConfig,
+};
+
+use crate::keys::WorkerKeystore;
+
+/// The chain configuration: a Substrate chain with the usual types (32-byte accounts,
+/// multi-signatures, BLAKE2-256, u32 block numbers).
+pub type Config = SubstrateConfig;
+type AtBlock = ClientAtBlock<Config, OnlineClientAtBlockImpl<Config>>;
+
+/// Extrinsics are mortal for this many blocks: long enough to be included, short enough to
+/// expire when they are not (the journal then sends them again).
+const MORTALITY: u64 = 256;
+
+fn err(e: impl std::fmt::Display) -> ChainError {
+	ChainError(e.to_string())
+}
+
+/// One connection to a node.
+#[derive(Clone)]
+pub struct Connection {
+	pub url: String,
+	pub client: OnlineClient<Config>,
+	pub rpc: LegacyRpcMethods<RpcConfigFor<Config>>,
+}
+
+impl Connection {
+	/// Connects to the node at `url` (`ws://` or `wss://`).
+	pub async fn open(url: &str) -> Result<Self, String> {
+		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| e.to_string())?;
+		// The legacy methods read any block by hash, as the worker needs for the blocks it looks
+		// back at; chainHead would have it pin each one first.
+		let backend = LegacyBackend::<Config>::builder().build(rpc.clone());
+		let client =
+			OnlineClient::from_backend(Arc::new(backend)).await.map_err(|e| e.to_string())?;
+		Ok(Self { url: url.to_string(), client, rpc: LegacyRpcMethods::new(rpc) })
+	}
+
+	/// The time between blocks: the Aura slot duration the runtime reports.
+	pub async fn block_time(&self, at: H256) -> Result<Duration, String> {
+		let at = self.client.at_block(at).await.map_err(|e| e.to_string())?;
+		let bytes = at
+			.runtime_apis()
+			.call_raw("AuraApi_slot_duration", None)
+			.await
+			.map_err(|e| e.to_string())?;
+		let millis = u64::decode_all(&mut &bytes[..]).map_err(|e| e.to_string())?;
+		Ok(Duration::from_millis(millis))
+	}
+}
+
+/// The chain at one block, for one pass of the worker ([`cohort_worker::Worker::on_block`]).
+pub struct RpcChain<'a> {
+	runtime: &'a tokio::runtime::Handle,
+	connection: &'a Connection,
+	keystore: &'a WorkerKeystore,
+	at: AtBlock,
+	number: BlockNumber,
+	block_time: Duration,
+}
+
+impl<'a> RpcChain<'a> {
+	/// The chain at block `hash` (number `number`), which the worker treats as the best.
+	pub fn at(
+		runtime: &'a tokio::runtime::Handle,
+		connection: &'a Connection,
+		keystore: &'a WorkerKeystore,
+		hash: H256,
+		number: BlockNumber,
+		block_time: Duration,
+	) -> Result<Self, ChainError> {
+		let at = runtime
+			.block_on(connection.client.at_block_hash_and_number(hash, number as u64))
+			.map_err(err)?;
+		Ok(Self { runtime, connection, keystore, at, number, block_time })
+	}
+
+	/// Calls runtime API function `function` (`FederatedApi_duties`, say) with `args`.
+	fn call<R: Decode>(&self, function: &str, args: impl Encode) -> Result<R, ChainError> {
+		let args = args.encode();
+		let bytes = self
+			.runtime
+			.block_on(self.at.runtime_apis().call_raw(function, Some(&args)))
+			.map_err(|e| err(format!("{function}: {e}")))?;
+		R::decode_all(&mut &bytes[..]).map_err(|e| err(format!("{function}: {e}")))
+	}
+
+	/// The hash of block `number` of the chain the node follows, if it has it.
+	fn block_hash(&self, number: BlockNumber) -> Result<Option<H256>, ChainError> {
+		let rpc = &self.connection.rpc;
+		self.runtime
+			.block_on(rpc.chain_get_block_hash(Some(NumberOrHex::Number(number.into()))))
+			.map_err(err)
+	}
+
+	/// Block `number` of the chain the node follows, if it has it.
+	fn block(&self, number: BlockNumber) -> Result<Option<(H256, AtBlock)>, ChainError> {
+		let Some(hash) = self.block_hash(number)? else { return Ok(None) };
+		let client = &self.connection.client;
+		let at = self
+			.runtime
+			.block_on(client.at_block_hash_and_number(hash, number.into()))
+			.map_err(err)?;
+		Ok(Some((hash, at)))
+	}
+
+	/// The runtime's name for a dispatch error, as the node-hosted worker names it
+	/// (`Federated::CommitmentMismatch`, `BadOrigin`, `Token(FundsUnavailable)`).
+	fn error_name(&self, at: &AtBlock, error: sp_runtime::DispatchError) -> String {
+		if let sp_runtime::DispatchError::Module(module) = error {
+			let metadata = at.metadata_ref();
+			if let Some(pallet) = metadata.pallet_by_error_index(module.index) {
+				if let Some(variant) = pallet.error_variant_by_index(module.error[0]) {
+					return format!("{}::{}", pallet.name(), variant.name);
+				}
+			}
+		}
+		format!("{error:?}")
+	}
+}
+
+impl Chain for RpcChain<'_> {
+	fn best_number(&self) -> BlockNumber {
+		self.number
+	}
+
+	fn block_time(&self) -> Duration {
+		self.block_time
+	}
+
+	fn duties(&self, who: &AccountId) -> Result<Vec<WorkerDuty>, ChainError> {
+		self.call("FederatedApi_duties", who)
+	}
+
+	fn compute_duties(&self, who: &AccountId) -> Result<Vec<ComputeWorkerDuty>, ChainError> {
+		self.call("ComputeLeaseApi_compute_duties", who)
+	}
+
+	fn offer(&self, who: &AccountId) -> Result<Option<ComputeOffer>, ChainError> {
+		self.call("ComputeLeaseApi_offer", who)
+	}
+
+	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError> {
+		self.call("FederatedApi_memberships", who)
+	}
+
+	fn task(&self, task: TaskId) -> Result<Option<Task>, ChainError> {
+		self.call("FederatedApi_task", task)
+	}
+
+	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
+		let record: Option<RoundRecord> = self.call("FederatedApi_round", (task, round))?;
+		Ok(record.map(RoundView::from))
+	}
+
+	fn payload(&self, at: &Payload) -> Result<Vec<u8>, ChainError> {
+		let (_, block) =
+			self.block(at.block)?.ok_or_else(|| err(format!("no block {}", at.block)))?;
+		let extrinsics = self.runtime.block_on(block.extrinsics().fetch()).map_err(err)?;
+		let extrinsic = extrinsics
+			.iter()
+			.nth(at.extrinsic_index as usize)
+			.ok_or_else(|| {
+				err(format!("block {} has no extrinsic {}", at.block, at.extrinsic_index))
+			})?
+			.map_err(err)?;
+		let bytes = payload_of_call(
+			extrinsic.pallet_name(),
+			extrinsic.call_name(),
+			extrinsic.call_data_field_bytes(),
+		)?;
+		if cohort_ml::codec::payload_hash(&bytes) != at.payload_hash {
+			return Err(err("the payload does not match its hash"));
+		}
+		Ok(bytes)
+	}
+
+	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<H256, ChainError> {
+		let encoded = action.encode_call();
+		let metadata = self.at.metadata_ref();
+		let pallet = metadata
+			.pallet_by_name(encoded.pallet)
+			.ok_or_else(|| err(format!("the chain has no pallet {}", encoded.pallet)))?;
+		let call = pallet.call_variant_by_name(encoded.call).ok_or_else(|| {
+			err(format!("the chain has no call {}::{}", encoded.pallet, encoded.call))
+		})?;
+		let mut call_data = vec![pallet.call_index(), call.index];
+		call_data.extend_from_slice(&encoded.args);
+		// Decoded against the chain's metadata: arguments that are not what this runtime's
+		// call takes are refused here, before anything is signed.
+		let tx = self.at.tx();
+		let payload = tx.from_call_data_bytes(&call_data).map_err(err)?;
+
+		let rpc = &self.connection.rpc;
+		// The next nonce past the pool's transactions of this account, as the node counts them:
+		// a key sends several extrinsics in one block.
+		let nonce = self
+			.runtime
+			.block_on(rpc.system_account_next_index(&subxt::utils::AccountId32(signer.0)))
+			.map_err(err)?;
+		let params = SubstrateExtrinsicParamsBuilder::<Config>::new()
+			.nonce(nonce)
+			.mortal_from_unchecked(MORTALITY, self.number.into(), self.at.block_hash())
+			.build();
+		let mut signable = tx.create_signable_offline(&payload, params).map_err(err)?;
+		let signature = self
+			.keystore
+			.sign(signer, &signable.signer_payload().map_err(err)?)
+			.map_err(err)?
+			.ok_or_else(|| err("the keystore has no such key"))?;
+		let signed = signable
+			.sign_with_account_and_signature(
+				&subxt::utils::AccountId32(signer.0),
+				&subxt::utils::MultiSignature::Sr25519(signature.0),
+			)
+			.map_err(err)?;
+		self.runtime.block_on(rpc.author_submit_extrinsic(signed.encoded())).map_err(err)
+	}
+
+	fn outcomes(&self, number: BlockNumber) -> Result<Option<Vec<Outcome>>, ChainError> {
+		let Some((hash, block)) = self.block(number)? else { return Ok(None) };
+		// The body as the node serves it: each extrinsic's hash is the BLAKE2-256 of its bytes,
+		// as the pool named it when it was submitted (whether or not it decodes here).
+		let body = self
+			.runtime
+			.block_on(self.connection.rpc.chain_get_block(Some(hash)))
+			.map_err(err)?
+			.ok_or_else(|| err(format!("block {number} has no body here (pruned?)")))?
+			.block
+			.extrinsics;
+		let events = self.runtime.block_on(block.events().fetch()).map_err(err)?;
+		let mut failed = std::collections::HashMap::new();
+		for event in events.iter() {
+			let event = event.map_err(err)?;
+			if let (Phase::ApplyExtrinsic(index), "System", "ExtrinsicFailed") =
+				(event.phase(), event.pallet_name(), event.event_name())
+			{
+				// `ExtrinsicFailed { dispatch_error, dispatch_info }`: the error comes first.
+				let error = sp_runtime::DispatchError::decode(&mut event.field_bytes())
+					.map_err(|e| err(format!("an ExtrinsicFailed of block {number}: {e}")))?;
+				failed.insert(index as usize, self.error_name(&block, error));
+			}
+		}
+		Ok(Some(
+			body.iter()
+				.enumerate()
+				.map(|(index, bytes)| Outcome {
+					extrinsic: BlakeTwo256::hash(&bytes.0),
+					error: failed.remove(&index),
+				})
+				.collect(),
+		))
+	}
+}
