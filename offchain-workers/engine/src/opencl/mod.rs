@@ -43,9 +43,35 @@ pub struct OpenCl {
 	device: String,
 }
 
+/// Runs `f`, then puts back the SIGINT and SIGTERM dispositions from before it. OpenCL drivers
+/// may load LLVM (PoCL does), which installs one-shot handlers for both that end the process by
+/// raising the signal again; a host that installs its own handlers afterwards (the node, the
+/// standalone worker, through tokio) chains to them and dies instead of stopping cleanly.
+fn keeping_signal_handlers<R>(f: impl FnOnce() -> R) -> R {
+	const SIGNALS: [libc::c_int; 2] = [libc::SIGINT, libc::SIGTERM];
+	// SAFETY: `sigaction` only reads the current dispositions into zeroed locals here, and puts
+	// the same values back below; no handler of ours runs.
+	let saved = SIGNALS.map(|signal| unsafe {
+		let mut old: libc::sigaction = std::mem::zeroed();
+		(libc::sigaction(signal, std::ptr::null(), &mut old) == 0).then_some(old)
+	});
+	let result = f();
+	for (signal, old) in SIGNALS.iter().zip(saved) {
+		if let Some(old) = old {
+			// SAFETY: a disposition this process had a moment ago.
+			unsafe { libc::sigaction(*signal, &old, std::ptr::null_mut()) };
+		}
+	}
+	result
+}
+
 /// Every OpenCL platform, or none. `Platform::list` panics where the loader finds no platform
 /// (after retrying for 10 s), so the count is asked once first.
 pub fn platforms() -> Vec<Platform> {
+	keeping_signal_handlers(platforms_inner)
+}
+
+fn platforms_inner() -> Vec<Platform> {
 	let mut count = 0;
 	// SAFETY: a count query, with no output array, into a local.
 	let status = unsafe { ocl::ffi::clGetPlatformIDs(0, std::ptr::null_mut(), &mut count) };
@@ -58,6 +84,10 @@ pub fn platforms() -> Vec<Platform> {
 impl OpenCl {
 	/// The first device of the first platform that has one.
 	pub fn first() -> Result<Self, OpenClError> {
+		keeping_signal_handlers(Self::first_inner)
+	}
+
+	fn first_inner() -> Result<Self, OpenClError> {
 		for platform in platforms() {
 			let Ok(devices) = Device::list_all(platform) else { continue };
 			if let Some(device) = devices.into_iter().next() {
