@@ -124,14 +124,14 @@ impl Follower {
 		let subscribed = self.runtime.block_on(async {
 			let heads = rpc.chain_subscribe_new_heads().await?;
 			let finalized = rpc.chain_subscribe_finalized_heads().await?;
-			Ok::<_, subxt::rpcs::Error>((heads, finalized))
+			let head = rpc.chain_get_header(Some(rpc.chain_get_finalized_head().await?)).await?;
+			Ok::<_, subxt::rpcs::Error>((heads, finalized, head.map_or(0, |h| h.number)))
 		});
-		let (mut heads, mut finalized) = match subscribed {
+		let (mut heads, mut finalized, mut finalized_number) = match subscribed {
 			Ok(subscriptions) => subscriptions,
 			Err(e) => return Ended::Lost(format!("cannot follow its blocks: {e}")),
 		};
 		let mut block_time = None;
-		let mut finalized_number: u64 = 0;
 		let mut last_progress: Option<u64> = None;
 		let mut last_head = Instant::now();
 		let mut syncing_logged = false;
