@@ -29,6 +29,8 @@ fi
 # The node binary the test build makes (the node crate has integration tests, so building its
 # tests builds the binary too, with the same features).
 TESTED_NODE="$CARGO_TARGET_DIR/debug/cohort-node"
+# The standalone worker the test build makes, likewise (offchain-workers/standalone/tests).
+TESTED_WORKER="$CARGO_TARGET_DIR/debug/cohort-worker"
 
 # Builds every test binary and the node exactly as the test run does, without running them.
 build_tested() {

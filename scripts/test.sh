@@ -12,9 +12,10 @@ export COHORT_REQUIRE_OPENCL=1 COHORT_REQUIRE_VULKAN=1
 "${RUST_TEST[@]}" --locked --workspace --features "$TEST_FEATURES" --no-fail-fast
 rust_done=$SECONDS
 
-# The test build above also built the node binary with the same features; the end-to-end
-# tests use that binary.
+# The test build above also built the node and the standalone worker with the same features
+# (both crates have integration tests); the end-to-end tests use those binaries.
 export COHORT_NODE_BIN="$TESTED_NODE"
+export COHORT_WORKER_BIN="$TESTED_WORKER"
 
 log "end-to-end tests (@polkadot/api against $COHORT_NODE_BIN)"
 cd "$ROOT/tests/e2e"

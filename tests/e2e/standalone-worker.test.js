@@ -1,0 +1,188 @@
+// The standalone `cohort-worker`: data owners and aggregators as processes of their own, each
+// with its own folder (keystore, journal, data), against real nodes that run no worker. A dev node
+// authors; a second node of the same chain (a full node, synced from the first) serves the data
+// owners' workers, which name both nodes. The test shows, from the chain's own records:
+// - the demo task, created by the aggregators' worker, finalizes rounds with every owner's update
+//   and both aggregators agreeing, the nodes themselves running no worker;
+// - an owners' worker killed (SIGKILL) right after committing, and restarted on its folder,
+//   reveals what it committed: the round finalizes with its updates, and no commitment or reveal
+//   of its keys was sent twice (every one of their extrinsics succeeded, one per round);
+// - the owners' node stops: their workers move to the next node and the next round finalizes;
+// - the worker's own keystore: keys generated, imported from a secret URI and from a polkadot.js
+//   JSON export (made here with @polkadot/keyring), a wrong password refused.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { startNode, connect } from './lib/node.js';
+import { eventsIn, recordBlocks } from './lib/blocks.js';
+import { removeWorkerDir, runWorker, startWorker, workerDir } from './lib/worker.js';
+
+// The first node's fixed network key and the peer id it gives (as in local-network.test.js).
+const NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
+const PEER_ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
+// The dev keys of offchain-workers/worker/src/dev.rs: owners of datasets 1 to 4, aggregators.
+const OWNERS_A = ['//Charlie', '//Dave'];
+const OWNERS_B = ['//Eve', '//Ferdie'];
+const AGGREGATORS = ['//Alice//stash', '//Bob//stash'];
+const TASK = 0;
+
+let authoring;
+let full;
+let api;
+let recorder;
+const dirs = [];
+const workers = {};
+const addressOf = {};
+
+const devKeys = (uris) => uris.flatMap((uri) => ['--dev-key', uri]);
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  for (const uri of [...OWNERS_A, ...OWNERS_B, ...AGGREGATORS]) addressOf[uri] = keyring.addFromUri(uri).address;
+  authoring = await startNode({ name: 'authoring', args: ['--dev', '--node-key', NODE_KEY] });
+  full = await startNode({
+    name: 'full',
+    args: ['--chain', 'dev', '--bootnodes', `/ip4/127.0.0.1/tcp/${authoring.p2pPort}/p2p/${PEER_ID}`],
+  });
+  api = await connect(authoring.url);
+  recorder = recordBlocks(api);
+  const start = (name, nodes, args) => {
+    const basePath = workerDir(name);
+    dirs.push(basePath);
+    workers[name] = startWorker({ name, nodes, basePath, args });
+  };
+  start('aggregators', [authoring.url], [...devKeys(AGGREGATORS), '--demo-task']);
+  start('owners-a', [full.url, authoring.url], devKeys(OWNERS_A));
+  start('owners-b', [full.url, authoring.url], devKeys(OWNERS_B));
+});
+
+after(async () => {
+  await Promise.all(Object.values(workers).map((w) => w.stop()));
+  await recorder?.stop().catch(() => {});
+  await api?.disconnect();
+  await Promise.all([authoring?.stop(), full?.stop()]);
+  dirs.forEach(removeWorkerDir);
+});
+
+/** The round's record at the best block, once `ready(record)` holds. */
+async function roundWhen(round, ready, timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const record = await api.call.federatedApi.round(TASK, round);
+    if (record.isSome && ready(record.unwrap())) return record.unwrap();
+    if (Date.now() > deadline) throw new Error(`round ${round}: not ready in time (${record.toString()})`);
+    await new Promise((ok) => setTimeout(ok, 500));
+  }
+}
+
+/** The round's record at the finalized head, once the round is decided. */
+async function decidedRound(round, timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const at = await api.at(await api.rpc.chain.getFinalizedHead());
+    const record = await at.call.federatedApi.round(TASK, round);
+    if (record.isSome && (record.unwrap().phase.isFinalized || record.unwrap().phase.isFailed)) return record.unwrap();
+    if (Date.now() > deadline) throw new Error(`round ${round} was not decided in time`);
+    await new Promise((ok) => setTimeout(ok, 2000));
+  }
+}
+
+/** Asserts a round finalized with an update of every owner and both aggregators agreeing. */
+function assertFullRound(round, record) {
+  assert.ok(record.phase.isFinalized, `round ${round} finalized (not ${record.phase.toString()})`);
+  const updated = new Set(record.trainers.filter((t) => t.update.isSome && t.score.isSome).map((t) => t.who.toString()));
+  for (const uri of [...OWNERS_A, ...OWNERS_B]) assert.ok(updated.has(addressOf[uri]), `round ${round}: ${uri} trained and was scored`);
+  assert.ok(record.trainers.some((t) => t.accepted.isTrue), `round ${round}: updates entered the model`);
+  const aggregate = record.phase.asFinalized.aggregate.toHex();
+  const revealed = record.aggregators.filter((a) => a.submission.isSome).map((a) => [a.who.toString(), a.submission.unwrap().aggregate.toHex()]);
+  assert.deepEqual(
+    revealed.sort(),
+    AGGREGATORS.map((uri) => [addressOf[uri], aggregate]).sort(),
+    `round ${round}: both aggregators revealed the finalized aggregate`,
+  );
+}
+
+test('owners and aggregators as separate processes on different nodes finish rounds of the demo task', async () => {
+  await workers.aggregators.waitForLog(/ML worker with 2 key\(s\): aggregator \/\/Alice\/\/stash, aggregator \/\/Bob\/\/stash/);
+  await workers.aggregators.waitForLog(new RegExp(`connected to ${authoring.url}`));
+  for (const name of ['owners-a', 'owners-b']) await workers[name].waitForLog(new RegExp(`connected to ${full.url}`));
+  await workers.aggregators.waitForLog(/creating the demo task/);
+  const record = await decidedRound(0);
+  assertFullRound(0, record);
+  // The nodes serve RPC only: every worker is a process of its own.
+  for (const node of [authoring, full]) assert.doesNotMatch(readFileSync(node.logPath, 'utf8'), /ML worker/);
+});
+
+test('a worker killed after committing and restarted on its folder reveals what it committed, sending nothing twice', async () => {
+  const round = 1;
+  const charlie = addressOf['//Charlie'];
+  await roundWhen(round, (r) => r.trainers.some((t) => t.who.toString() === charlie && t.commitment.isSome));
+  const killed = await workers['owners-a'].kill();
+  assert.equal(killed.signal, 'SIGKILL');
+  const restarted = startWorker({ name: 'owners-a', nodes: [full.url, authoring.url], basePath: workers['owners-a'].basePath, args: devKeys(OWNERS_A) });
+  workers['owners-a'] = restarted;
+  await restarted.waitForLog(/ML worker with 2 key\(s\)/);
+  const record = await decidedRound(round);
+  assertFullRound(round, record);
+
+  // From the blocks: one commitment and one reveal of each of the restarted worker's keys in the
+  // round, and every commitment or reveal they ever sent succeeded (one sent twice would have
+  // failed as a second one).
+  const blocks = recorder.blocks;
+  for (const uri of OWNERS_A) {
+    const who = addressOf[uri];
+    const sent = (method) => blocks.flatMap((b) => b.extrinsics.filter((x) => x.signer === who && x.section === 'federated' && x.method === method));
+    const done = (method) => eventsIn(blocks, 'federated', method).filter((e) => e.data.who.toString() === who && e.data.task.toNumber() === TASK);
+    for (const [call, event] of [['commitUpdate', 'UpdateCommitted'], ['revealUpdate', 'UpdateRevealed']]) {
+      assert.equal(done(event).filter((e) => e.data.round.toNumber() === round).length, 1, `${uri}: one ${event} in round ${round}`);
+      assert.equal(sent(call).length, done(event).length, `${uri}: every ${call} it sent succeeded, none twice`);
+    }
+    const failed = blocks.flatMap((b) => b.failures).filter((f) => f.signer === who);
+    assert.deepEqual(failed, [], `${uri}: no extrinsic of its failed`);
+  }
+});
+
+test('when the owners\' node goes away, their workers move to the next node and keep serving', async () => {
+  const since = Object.fromEntries(['owners-a', 'owners-b'].map((n) => [n, workers[n].offset()]));
+  await full.stop();
+  for (const name of ['owners-a', 'owners-b']) {
+    await workers[name].waitForLog(new RegExp(`lost ${full.url}`), { since: since[name] });
+    await workers[name].waitForLog(new RegExp(`connected to ${authoring.url}`), { since: since[name] });
+  }
+  const round = 2;
+  assertFullRound(round, await decidedRound(round));
+});
+
+test('the worker\'s keystore: generated keys, a secret URI and a polkadot.js JSON export; a wrong password adds nothing', async () => {
+  const dir = workerDir('keys');
+  dirs.push(dir);
+  const generated = await runWorker(['key', 'generate', '--base-path', dir]);
+  assert.equal(generated.code, 0, generated.stderr);
+  const address = generated.stdout.match(/^Address: (\S+)$/m)[1];
+  const phrase = generated.stdout.match(/shown only now\): (.+)$/m)[1];
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  assert.equal(keyring.addFromUri(phrase).address, address, 'the phrase shown is the key\'s');
+
+  const alice = await runWorker(['key', 'import', '--base-path', dir, '--suri', '//Alice']);
+  assert.equal(alice.stdout.trim(), `Imported ${keyring.addFromUri('//Alice').address}`);
+
+  // An account as polkadot.js exports it, with its password.
+  const exported = keyring.addFromUri(mnemonicGenerate());
+  const json = join(dir, 'export.json');
+  writeFileSync(json, JSON.stringify(exported.toJson('correct horse')));
+  const wrong = join(dir, 'wrong');
+  writeFileSync(wrong, 'battery staple\n');
+  const refused = await runWorker(['key', 'import', '--base-path', dir, '--json', json, '--json-password-file', wrong]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /wrong password/);
+  const imported = await runWorker(['key', 'import', '--base-path', dir, '--json', json], 'correct horse\n');
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.equal(imported.stdout.trim(), `Imported ${exported.address}`);
+
+  const listed = await runWorker(['key', 'list', '--base-path', dir]);
+  assert.deepEqual(listed.stdout.trim().split('\n').sort(), [address, keyring.addFromUri('//Alice').address, exported.address].sort());
+});
