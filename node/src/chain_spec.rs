@@ -42,3 +42,15 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.with_properties(properties())
 		.build())
 }
+
+/// `--chain local-four`: Alice, Bob, Charlie and Dave author and finalize together (the
+/// zombienet network; finality needs three of the four).
+pub fn local_four_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("Cohort Local Four Validators")
+		.with_id("cohort_local_four")
+		.with_chain_type(ChainType::Local)
+		.with_genesis_config_preset_name(cohort_runtime::genesis_config_presets::LOCAL_FOUR_PRESET)
+		.with_properties(properties())
+		.build())
+}

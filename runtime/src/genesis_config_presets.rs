@@ -1,6 +1,8 @@
-//! Genesis presets: `development` (one authority) and `local_testnet` (two).
+//! Genesis presets: `development` (one authority), `local_testnet` (two) and `local_four`
+//! (four: the multi-node network of `zombienet/`, where finality goes on with one of them down).
 //!
-//! The node turns a preset into a chain spec (`--chain dev`, `--chain local`); tools such as
+//! The node turns a preset into a chain spec (`--chain dev`, `--chain local`,
+//! `--chain local-four`); tools such as
 //! `chain-spec-builder` can ask the runtime for them by name.
 
 use crate::{
@@ -252,11 +254,32 @@ pub fn local_config_genesis() -> Value {
 	)
 }
 
+/// The name of the four-authority preset.
+pub const LOCAL_FOUR_PRESET: &str = "local_four";
+
+/// `local_four`: Alice, Bob, Charlie and Dave are the authorities (GRANDPA finalizes with any
+/// three of them); otherwise as `local_testnet`.
+pub fn local_four_config_genesis() -> Value {
+	cohort_genesis(
+		vec![
+			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+		dev_datasets(),
+		dev_stakers(),
+	)
+}
+
 /// The JSON of the named preset, if there is one.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		LOCAL_FOUR_PRESET => local_four_config_genesis(),
 		_ => return None,
 	};
 	Some(
@@ -271,6 +294,7 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(LOCAL_FOUR_PRESET),
 	]
 }
 
@@ -278,6 +302,16 @@ pub fn preset_names() -> Vec<PresetId> {
 mod tests {
 	use super::*;
 	use sp_core::{sr25519, Pair};
+
+	#[test]
+	fn the_four_validator_preset_has_four_authorities_and_the_local_accounts() {
+		let four = local_four_config_genesis();
+		assert_eq!(four["aura"]["authorities"].as_array().unwrap().len(), 4);
+		assert_eq!(four["grandpa"]["authorities"].as_array().unwrap().len(), 4);
+		assert_eq!(four["balances"], local_config_genesis()["balances"]);
+		assert!(preset_names().contains(&PresetId::from(LOCAL_FOUR_PRESET)));
+		assert!(get_preset(&PresetId::from(LOCAL_FOUR_PRESET)).is_some());
+	}
 
 	#[test]
 	fn dev_poisoners_are_the_keys_of_their_uris() {
