@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust unit and integration tests of the workspace (pallets, runtime,
-# node), then the end-to-end tests that start the real node and drive it with @polkadot/api.
+# node), then the end-to-end tests that start the real node and drive it with @polkadot/api,
+# then the zombienet test of a four-validator network (scripts/zombienet.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$ROOT/scripts/setup.sh"
 
@@ -21,5 +22,9 @@ log "end-to-end tests (@polkadot/api against $COHORT_NODE_BIN)"
 cd "$ROOT/tests/e2e"
 npm ci --no-audit --no-fund --loglevel=error
 npm test
+e2e_done=$SECONDS
 
-log "timings: Rust build and tests $((rust_done - started)) s, end-to-end $((SECONDS - rust_done)) s"
+log "zombienet: four validators, standalone workers, faults"
+"$ROOT/scripts/zombienet.sh" test
+
+log "timings: Rust build and tests $((rust_done - started)) s, end-to-end $((e2e_done - rust_done)) s, zombienet $((SECONDS - e2e_done)) s"

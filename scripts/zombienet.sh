@@ -23,6 +23,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/cohort-zombienet.XXXXXX")"
 export COHORT_WORKERS_DIR="$work/workers"
 export COHORT_CHAIN_SPEC="$work/local-four.json"
 mkdir -p "$COHORT_WORKERS_DIR"
+log "nodes' and workers' folders in $work${KEEP_NODE_LOGS:+ (kept)}"
 # Whatever happens, no worker outlives the run.
 cleanup() {
 	for pid in "$COHORT_WORKERS_DIR"/*/pid; do

@@ -7,12 +7,18 @@
 // The workers' folders, logs and pids live in COHORT_WORKERS_DIR (scripts/zombienet.sh makes it
 // and kills what is left there when the test ends, however it ends).
 const { spawn } = require('child_process');
+// The end-to-end tests' @polkadot/api, not the one zombienet hands its scripts (`zombie`): that
+// one (14.x) predates the runtime's metadata version and sees no runtime APIs.
+const { ApiPromise, Keyring, WsProvider } = require('@polkadot/api');
 const fs = require('fs');
+const net = require('net');
 const path = require('path');
 
 const DIR = process.env.COHORT_WORKERS_DIR;
 const BIN = process.env.COHORT_WORKER_BIN || 'cohort-worker';
 const TASK = 0;
+// The background watch of `watch` (this module stays loaded between steps).
+let watching = null;
 
 // Who runs where: the aggregators (and the demo task's owner) on alice's node, the data owners
 // on bob's and charlie's; each worker names further nodes to move to when its node goes away.
@@ -62,11 +68,11 @@ async function until(check, everyMs = 1000) {
 }
 
 async function api(networkInfo, node) {
-  const provider = new zombie.WsProvider(networkInfo.nodesByName[node].wsUri);
-  return zombie.ApiPromise.create({ provider, noInitWarn: true });
+  const provider = new WsProvider(networkInfo.nodesByName[node].wsUri);
+  return ApiPromise.create({ provider, noInitWarn: true });
 }
 
-const addressOf = (uri) => new zombie.Keyring({ type: 'sr25519' }).addFromUri(uri).address;
+const addressOf = (uri) => new Keyring({ type: 'sr25519' }).addFromUri(uri).address;
 
 /** The round's record at the finalized head, once decided. */
 async function decided(chain, round) {
@@ -129,30 +135,47 @@ const steps = {
     }
   },
 
-  // Notes the finalized height (before a validator goes down).
-  async mark(networkInfo) {
-    const chain = await api(networkInfo, 'alice');
-    try {
-      const head = await chain.rpc.chain.getHeader(await chain.rpc.chain.getFinalizedHead());
-      state('mark', { finalized: head.number.toNumber() });
-      return 1;
-    } finally {
-      await chain.disconnect();
-    }
+  // Starts watching, in the background, alice's finalized height and whether `node` answers on
+  // its RPC port (every 500 ms), so that a later step can tell what finality did while `node`
+  // was down: zombienet's `restart` returns only once the node is back.
+  async watch(networkInfo, node) {
+    const chain = await ApiPromise.create({ provider: new WsProvider(networkInfo.nodesByName.alice.wsUri), noInitWarn: true });
+    const { hostname, port } = new URL(networkInfo.nodesByName[node].wsUri);
+    const watched = { node, finalized: [], up: [], stop: null };
+    const unsubscribe = await chain.rpc.chain.subscribeFinalizedHeads((head) => {
+      watched.finalized.push([Date.now(), head.number.toNumber()]);
+    });
+    const timer = setInterval(() => {
+      const socket = net.connect({ host: hostname, port: Number(port) });
+      const done = (up) => { socket.destroy(); watched.up.push([Date.now(), up]); };
+      socket.setTimeout(400, () => done(false));
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+    }, 500);
+    watched.stop = async () => { clearInterval(timer); unsubscribe(); await chain.disconnect(); };
+    watching = watched;
+    return 1;
   },
 
-  // 1 if finality went on by at least `blocks` blocks since the mark.
-  async 'finalized-since-mark'(networkInfo, blocks) {
-    const chain = await api(networkInfo, 'alice');
-    try {
-      const head = await chain.rpc.chain.getHeader(await chain.rpc.chain.getFinalizedHead());
-      const { finalized } = state('mark');
-      const gained = head.number.toNumber() - finalized;
-      if (gained < Number(blocks)) throw new Error(`finality went on by ${gained} blocks only (from #${finalized})`);
-      return 1;
-    } finally {
-      await chain.disconnect();
-    }
+  // Stops the watch; 1 if `node` was seen down and up again, and alice finalized at least
+  // `blocks` blocks while it was down.
+  async 'finalized-while-down'(networkInfo, node, blocks) {
+    const watched = watching;
+    if (!watched || watched.node !== node) throw new Error(`no watch of ${node} (step "watch,${node}")`);
+    watching = null;
+    await watched.stop();
+    const downAt = watched.up.find(([, up]) => !up);
+    if (!downAt) throw new Error(`${node} was never seen down`);
+    const upAgain = watched.up.find(([at, up]) => up && at > downAt[0]);
+    if (!upAgain) throw new Error(`${node} was never seen up again`);
+    const during = watched.finalized.filter(([at]) => at >= downAt[0] && at <= upAgain[0]).map(([, n]) => n);
+    const before = watched.finalized.filter(([at]) => at < downAt[0]).map(([, n]) => n);
+    const from = before.length ? before[before.length - 1] : during[0];
+    const gained = during.length ? Math.max(...during) - from : 0;
+    const seconds = Math.round((upAgain[0] - downAt[0]) / 1000);
+    if (gained < Number(blocks)) throw new Error(`while ${node} was down (${seconds} s), finality went on by ${gained} blocks only (from #${from})`);
+    console.log(`while ${node} was down (${seconds} s), alice finalized ${gained} blocks (from #${from})`);
+    return 1;
   },
 
   // 1 once `node` has caught up: its best block is at least alice's best when asked, and it
