@@ -172,11 +172,16 @@ fn chain_specs_tell_wallets_the_token() {
 
 #[test]
 fn runtime_lists_exactly_its_presets() {
+	use cohort_runtime::genesis_config_presets::LOCAL_FOUR_PRESET;
 	use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 	let names = cohort_runtime::genesis_config_presets::preset_names();
 	assert_eq!(
 		names,
-		vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
+		vec![
+			PresetId::from(DEV_RUNTIME_PRESET),
+			PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET),
+			PresetId::from(LOCAL_FOUR_PRESET)
+		]
 	);
 	assert!(
 		cohort_runtime::genesis_config_presets::get_preset(&PresetId::from("mainnet")).is_none()

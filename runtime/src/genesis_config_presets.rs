@@ -229,10 +229,11 @@ pub fn dev_datasets() -> Vec<GenesisDataset> {
 		.collect()
 }
 
-/// `development`: Alice alone produces and finalizes blocks and holds the sudo key.
-pub fn development_config_genesis() -> Value {
+/// The test chains' genesis: the given authorities (Aura and GRANDPA, by their dev keys), the dev
+/// accounts endowed, Alice's sudo key, the dev datasets and the dev participants' stakes.
+fn test_chain_genesis(authorities: &[(Sr25519Keyring, Ed25519Keyring)]) -> Value {
 	cohort_genesis(
-		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		authorities.iter().map(|(sr, ed)| authority_keys(*sr, *ed)).collect(),
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_datasets(),
@@ -240,18 +241,17 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
+/// `development`: Alice alone produces and finalizes blocks and holds the sudo key.
+pub fn development_config_genesis() -> Value {
+	test_chain_genesis(&[(Sr25519Keyring::Alice, Ed25519Keyring::Alice)])
+}
+
 /// `local_testnet`: Alice and Bob are the authorities; Alice holds the sudo key.
 pub fn local_config_genesis() -> Value {
-	cohort_genesis(
-		vec![
-			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-		],
-		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
-		dev_datasets(),
-		dev_stakers(),
-	)
+	test_chain_genesis(&[
+		(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+	])
 }
 
 /// The name of the four-authority preset.
@@ -260,18 +260,12 @@ pub const LOCAL_FOUR_PRESET: &str = "local_four";
 /// `local_four`: Alice, Bob, Charlie and Dave are the authorities (GRANDPA finalizes with any
 /// three of them); otherwise as `local_testnet`.
 pub fn local_four_config_genesis() -> Value {
-	cohort_genesis(
-		vec![
-			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
-		],
-		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
-		dev_datasets(),
-		dev_stakers(),
-	)
+	test_chain_genesis(&[
+		(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+	])
 }
 
 /// The JSON of the named preset, if there is one.

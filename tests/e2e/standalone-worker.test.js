@@ -8,6 +8,7 @@
 //   reveals what it committed: the round finalizes with its updates, and no commitment or reveal
 //   of its keys was sent twice (every one of their extrinsics succeeded, one per round);
 // - the owners' node stops: their workers move to the next node and the next round finalizes;
+// - a worker whose node goes away never moves to a node of another chain (another genesis);
 // - the worker's own keystore: keys generated, imported from a secret URI and from a polkadot.js
 //   JSON export (made here with @polkadot/keyring), a wrong password refused.
 import { test, before, after } from 'node:test';
@@ -185,4 +186,27 @@ test('the worker\'s keystore: generated keys, a secret URI and a polkadot.js JSO
 
   const listed = await runWorker(['key', 'list', '--base-path', dir]);
   assert.deepEqual(listed.stdout.trim().split('\n').sort(), [address, keyring.addFromUri('//Alice').address, exported.address].sort());
+});
+
+test('a worker never moves to a node of another chain', async () => {
+  // A node of the `local` chain (another genesis) listed before the dev chain's node: the worker
+  // follows the first node that answers, so once that one is gone the dev node is the other chain.
+  const other = await startNode({ name: 'other-chain', args: ['--chain', 'local', '--alice'] });
+  const basePath = workerDir('other-chain');
+  dirs.push(basePath);
+  const worker = startWorker({ name: 'other-chain', nodes: [other.url, authoring.url], basePath });
+  let otherUp = true;
+  try {
+    await worker.waitForLog(new RegExp(`connected to ${other.url}`));
+    const since = worker.offset();
+    await other.stop();
+    otherUp = false;
+    await worker.waitForLog(new RegExp(`${authoring.url} serves another chain`), { since });
+    // It keeps trying its list (other, then authoring) and refuses the dev node each time.
+    await worker.waitForLog(new RegExp(`${authoring.url} serves another chain`), { since: worker.offset() });
+    assert.ok(!worker.text(since).includes(`connected to ${authoring.url}`), 'the worker did not follow the other chain');
+  } finally {
+    await worker.stop();
+    if (otherUp) await other.stop();
+  }
 });
