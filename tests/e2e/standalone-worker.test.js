@@ -191,7 +191,10 @@ test('the worker\'s keystore: generated keys, a secret URI and a polkadot.js JSO
 test('a worker never moves to a node of another chain', async () => {
   // A node of the `local` chain (another genesis) listed before the dev chain's node: the worker
   // follows the first node that answers, so once that one is gone the dev node is the other chain.
-  const other = await startNode({ name: 'other-chain', args: ['--chain', 'local', '--alice'] });
+  const other = await startNode({
+    name: 'other-chain',
+    args: ['--chain', 'local', '--alice', '--node-key', '0000000000000000000000000000000000000000000000000000000000000003'],
+  });
   const basePath = workerDir('other-chain');
   dirs.push(basePath);
   const worker = startWorker({ name: 'other-chain', nodes: [other.url, authoring.url], basePath });
