@@ -32,6 +32,7 @@ import { startNode, connect, nodeBinary } from './lib/node.js';
 import { feePaid, sendAndWait } from './lib/tx.js';
 import { eventsIn, recordBlocks } from './lib/blocks.js';
 import { encodeCohd, parseCohd } from './lib/model.js';
+import { waitForDecidedRound } from './lib/rounds.js';
 
 const UNIT = 10n ** 12n;
 const ROUNDS = 2;
@@ -141,17 +142,7 @@ async function blockAndParent(result) {
   return { hash: result.blockHash, parent: header.parentHash, number: header.number.toNumber() };
 }
 
-/** Polls the round through the runtime API at the finalized head until it is decided. */
-async function decidedRound(round, timeoutMs = 300_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const at = await api.at(await api.rpc.chain.getFinalizedHead());
-    const record = await at.call.federatedApi.round(task, round);
-    if (record.isSome && (record.unwrap().phase.isFinalized || record.unwrap().phase.isFailed)) return record.unwrap();
-    if (Date.now() > deadline) throw new Error(`round ${round} of task ${task} was not decided in time`);
-    await new Promise((ok) => setTimeout(ok, 2000));
-  }
-}
+const decidedRound = (round, timeoutMs) => waitForDecidedRound(api, task, round, timeoutMs);
 
 test('the genesis listings 1..=4 commit to the files the worker\'s owners hold', async () => {
   for (const [id, owner] of Object.entries(owners)) {

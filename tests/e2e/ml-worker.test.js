@@ -38,6 +38,7 @@ import { sendAndWait } from './lib/tx.js';
 import { eventsIn, failuresIn, recordBlocks } from './lib/blocks.js';
 import { AGGREGATE, decodePayload, dequantize, payloadAt } from './lib/payload.js';
 import { evaluateMlp, parseCohd } from './lib/model.js';
+import { waitForDecidedRound } from './lib/rounds.js';
 
 const UNIT = 10n ** 12n;
 const SCALE = 1 << 16;
@@ -145,17 +146,7 @@ after(async () => {
 const name = (address) => uriOf.get(address.toString()) ?? address.toString();
 const honestOwners = () => new Set(OWNERS.map((u) => addressOf[u]));
 
-/** Polls the round through the runtime API at the finalized head until it is decided. */
-async function finalizedRound(round, timeoutMs = 300_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const at = await api.at(await api.rpc.chain.getFinalizedHead());
-    const record = await at.call.federatedApi.round(task, round);
-    if (record.isSome && (record.unwrap().phase.isFinalized || record.unwrap().phase.isFailed)) return record.unwrap();
-    if (Date.now() > deadline) throw new Error(`round ${round} of task ${task} was not decided in time`);
-    await new Promise((ok) => setTimeout(ok, 2000));
-  }
-}
+const finalizedRound = (round, timeoutMs) => waitForDecidedRound(api, task, round, timeoutMs);
 
 /** The global model a round finalized, from the block body, dequantized. */
 async function globalModel(round, record) {

@@ -20,6 +20,7 @@ import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { startNode, connect } from './lib/node.js';
 import { eventsIn, recordBlocks } from './lib/blocks.js';
 import { removeWorkerDir, runWorker, startWorker, workerDir } from './lib/worker.js';
+import { waitForDecidedRound } from './lib/rounds.js';
 
 // The first node's fixed network key and the peer id it gives (as in local-network.test.js).
 const NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
@@ -80,17 +81,7 @@ async function roundWhen(round, ready, timeoutMs = 300_000) {
   }
 }
 
-/** The round's record at the finalized head, once the round is decided. */
-async function decidedRound(round, timeoutMs = 300_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const at = await api.at(await api.rpc.chain.getFinalizedHead());
-    const record = await at.call.federatedApi.round(TASK, round);
-    if (record.isSome && (record.unwrap().phase.isFinalized || record.unwrap().phase.isFailed)) return record.unwrap();
-    if (Date.now() > deadline) throw new Error(`round ${round} was not decided in time`);
-    await new Promise((ok) => setTimeout(ok, 2000));
-  }
-}
+const decidedRound = (round, timeoutMs) => waitForDecidedRound(api, TASK, round, timeoutMs);
 
 /** Asserts a round finalized with an update of every owner and both aggregators agreeing. */
 function assertFullRound(round, record) {
