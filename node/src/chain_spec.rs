@@ -21,36 +21,49 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 	})
 }
 
-/// `--dev` / `--chain dev`: Alice alone authors and finalizes.
-pub fn development_chain_spec() -> Result<ChainSpec, String> {
+/// A chain spec of the runtime's genesis preset `preset`, with the token's properties.
+fn preset_chain_spec(
+	name: &str,
+	id: &str,
+	chain_type: ChainType,
+	preset: &str,
+) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("Cohort Development")
-		.with_id("cohort_dev")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.with_name(name)
+		.with_id(id)
+		.with_chain_type(chain_type)
+		.with_genesis_config_preset_name(preset)
 		.with_properties(properties())
 		.build())
 }
 
+/// `--dev` / `--chain dev`: Alice alone authors and finalizes.
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	preset_chain_spec(
+		"Cohort Development",
+		"cohort_dev",
+		ChainType::Development,
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+	)
+}
+
 /// `--chain local`: Alice and Bob author and finalize together.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("Cohort Local Testnet")
-		.with_id("cohort_local_testnet")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	preset_chain_spec(
+		"Cohort Local Testnet",
+		"cohort_local_testnet",
+		ChainType::Local,
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+	)
 }
 
 /// `--chain local-four`: Alice, Bob, Charlie and Dave author and finalize together (the
 /// zombienet network; finality needs three of the four).
 pub fn local_four_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("Cohort Local Four Validators")
-		.with_id("cohort_local_four")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(cohort_runtime::genesis_config_presets::LOCAL_FOUR_PRESET)
-		.with_properties(properties())
-		.build())
+	preset_chain_spec(
+		"Cohort Local Four Validators",
+		"cohort_local_four",
+		ChainType::Local,
+		cohort_runtime::genesis_config_presets::LOCAL_FOUR_PRESET,
+	)
 }
