@@ -74,14 +74,11 @@ async function api(networkInfo, node) {
 
 const addressOf = (uri) => new Keyring({ type: 'sr25519' }).addFromUri(uri).address;
 
-/** The round's record at the finalized head, once decided. */
+/** The round's record at the finalized head, once decided: the end-to-end tests' reading (an ES
+ * module, hence the dynamic import), with no deadline of its own (zombienet's `within` is it). */
 async function decided(chain, round) {
-  return until(async () => {
-    const at = await chain.at(await chain.rpc.chain.getFinalizedHead());
-    const record = await at.call.federatedApi.round(TASK, round);
-    if (record.isSome && (record.unwrap().phase.isFinalized || record.unwrap().phase.isFailed)) return record.unwrap();
-    return null;
-  }, 2000);
+  const { waitForDecidedRound } = await import('../tests/e2e/lib/rounds.js');
+  return waitForDecidedRound(chain, TASK, round, Infinity);
 }
 
 /** Throws unless the round finalized with an update of every owner. */
