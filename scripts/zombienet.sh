@@ -34,7 +34,12 @@ cleanup() {
 trap cleanup EXIT
 
 # A raw chain spec: zombienet then uses the chain exactly as the preset makes it.
-"$COHORT_NODE_BIN" build-spec --chain local-four --raw --disable-default-bootnode >"$COHORT_CHAIN_SPEC" 2>/dev/null
+# (The node logs to stderr; its log is shown only if it fails.)
+"$COHORT_NODE_BIN" build-spec --chain local-four --raw --disable-default-bootnode \
+	>"$COHORT_CHAIN_SPEC" 2>"$work/build-spec.log" || {
+	cat "$work/build-spec.log" >&2
+	die "build-spec --chain local-four failed"
+}
 
 started=$SECONDS
 case "$mode" in
