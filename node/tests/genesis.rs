@@ -187,3 +187,38 @@ fn runtime_lists_exactly_its_presets() {
 		cohort_runtime::genesis_config_presets::get_preset(&PresetId::from("mainnet")).is_none()
 	);
 }
+
+/// The block time a chain runs: what Aura's runtime API reports (the node's slot) and the
+/// timestamp's minimum period (half of it).
+fn block_time() -> (u64, u64) {
+	use frame_support::traits::Get;
+	(
+		pallet_aura::Pallet::<Runtime>::slot_duration(),
+		<Runtime as pallet_timestamp::Config>::MinimumPeriod::get(),
+	)
+}
+
+#[test]
+fn test_presets_run_two_second_blocks_and_a_chain_without_a_preset_six() {
+	use cohort_runtime::{MILLISECS_PER_BLOCK, TEST_MILLISECS_PER_BLOCK};
+	assert_eq!((TEST_MILLISECS_PER_BLOCK, MILLISECS_PER_BLOCK), (2_000, 6_000));
+	for spec in [
+		chain_spec::development_chain_spec().unwrap(),
+		chain_spec::local_chain_spec().unwrap(),
+		chain_spec::local_four_chain_spec().unwrap(),
+	] {
+		genesis_of(&spec).execute_with(|| {
+			assert_eq!(block_time(), (2_000, 1_000), "{}", spec.id());
+		});
+	}
+	// A production chain spec starts from the runtime's default genesis: 6-second blocks.
+	let default = chain_spec::ChainSpec::builder(
+		cohort_runtime::WASM_BINARY.expect("the runtime's WASM is built"),
+		Default::default(),
+	)
+	.with_name("Cohort")
+	.with_id("cohort")
+	.with_genesis_config_patch(serde_json::json!({}))
+	.build();
+	genesis_of(&default).execute_with(|| assert_eq!(block_time(), (6_000, 3_000)));
+}

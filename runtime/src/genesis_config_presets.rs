@@ -6,8 +6,8 @@
 //! `chain-spec-builder` can ask the runtime for them by name.
 
 use crate::{
-	AccountId, BalancesConfig, ComputeLeaseConfig, DataMarketConfig, IncentivesConfig,
-	RuntimeGenesisConfig, SudoConfig, UNIT,
+	AccountId, BalancesConfig, BlockTimeConfig, ComputeLeaseConfig, DataMarketConfig,
+	IncentivesConfig, RuntimeGenesisConfig, SudoConfig, TEST_MILLISECS_PER_BLOCK, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use cohort_primitives::traits::Role;
@@ -32,7 +32,8 @@ pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 /// A dataset listed at genesis: its id, owner and listing.
 type GenesisDataset = (DatasetId, AccountId, DatasetListing<crate::Balance, crate::BlockNumber>);
 
-/// A genesis config patch with the given authorities, endowed accounts, sudo key and datasets.
+/// A test chain's genesis config patch with the given authorities, endowed accounts, sudo key
+/// and datasets, and the test chains' block time.
 fn cohort_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
@@ -72,6 +73,7 @@ fn cohort_genesis(
 			stakers,
 		},
 		compute_lease: ComputeLeaseConfig { schedule: Some(test_chain_challenges()) },
+		block_time: BlockTimeConfig { millis: Some(TEST_MILLISECS_PER_BLOCK) },
 	})
 }
 

@@ -66,11 +66,17 @@ pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
 /// The smallest balance an account may hold; below it the account is reaped.
 pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
 
-/// Target block time. Aura produces one block per slot of this length.
+/// The block time of a production chain (Aura produces one block per slot of this length).
+/// A chain's genesis preset may ask for a shorter one (`pallet_block_time`): the development
+/// and test presets do.
 pub const MILLISECS_PER_BLOCK: u64 = 6000;
-/// Aura slot length. It cannot change after the chain has started.
-pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
-/// Blocks per minute, hour and day, for parameters expressed in time.
+/// The shortest block time a genesis preset may ask for.
+pub const MIN_MILLISECS_PER_BLOCK: u64 = 1000;
+/// The block time of the development and test presets: a demo round and the end-to-end tests
+/// wait a third as long as with production blocks.
+pub const TEST_MILLISECS_PER_BLOCK: u64 = 2000;
+/// Blocks per minute, hour and day at the production block time, for parameters expressed in
+/// time. They are block counts: on a test chain with shorter blocks they pass faster.
 pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);
 pub const HOURS: BlockNumber = MINUTES * 60;
 pub const DAYS: BlockNumber = HOURS * 24;
@@ -103,7 +109,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; `transaction_version` on every change of a call's
 	// index or arguments.
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -194,6 +200,9 @@ mod runtime {
 
 	#[runtime::pallet_index(8)]
 	pub type Treasury = pallet_treasury;
+
+	#[runtime::pallet_index(9)]
+	pub type BlockTime = pallet_block_time;
 
 	#[runtime::pallet_index(10)]
 	pub type Federated = pallet_federated;
