@@ -619,6 +619,13 @@ pub mod pallet {
 			Self::progress_tasks(now)
 		}
 
+		/// Starts, with the weight the block has left, the next round of tasks whose round was
+		/// decided in this block (or whose last missing participant joined): a round then takes
+		/// as many blocks as it has inclusions.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::start_rounds_early(now, remaining)
+		}
+
 		fn integrity_test() {
 			assert!(T::MaxTrainersPerRound::get() > 0, "rounds need trainers");
 			assert!(T::MaxAggregatorsPerRound::get() > 0, "rounds need aggregators");

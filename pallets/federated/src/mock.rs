@@ -223,11 +223,13 @@ pub fn test(f: impl FnOnce()) {
 	});
 }
 
-/// Moves to block `n`, running the pallet's per-block hook in each block, and checks the
-/// invariants after each.
+/// Moves to block `n`: ends each block with the pallet's `on_idle` (as much weight as it
+/// wants), runs `on_initialize` in the next, and checks the invariants after each.
 pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
-		let next = System::block_number() + 1;
+		let now = System::block_number();
+		Federated::on_idle(now, frame_support::weights::Weight::MAX);
+		let next = now + 1;
 		System::set_block_number(next);
 		Federated::on_initialize(next);
 		Federated::do_try_state(next).expect("invariants hold");

@@ -89,14 +89,8 @@ impl<T: Config> Pallet<T> {
 				},
 				Some(_) => {},
 				None => {
-					let ready = info.status == TaskStatus::Active
-						&& info.trainers >= info.spec.min_trainers
-						&& info.aggregators >= info.spec.aggregators;
-					if ready {
-						weight.saturating_accrue(T::WeightInfo::start_round(
-							T::MaxTrainersPerTask::get()
-								.saturating_add(T::MaxAggregatorsPerTask::get()),
-						));
+					if Self::ready_for_round(&info) {
+						weight.saturating_accrue(Self::start_round_weight());
 						if Self::start_round(task, &mut info, now) {
 							Tasks::<T>::insert(task, info);
 							continue;
@@ -117,6 +111,49 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		weight
+	}
+
+	/// After the block's extrinsics (`on_idle`, with the weight the block has left): starts the
+	/// next round of every task that has none open and can start one, in the block where its
+	/// previous round was decided (or its last missing participant joined), so that its trainers
+	/// start training as soon as they import this block rather than one block later. What does
+	/// not fit in `remaining` waits for the next block's `on_initialize`, as before.
+	pub(crate) fn start_rounds_early(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		let active = crate::ActiveTasks::<T>::get();
+		let mut used = T::WeightInfo::on_initialize_idle(active.len() as u32);
+		if !remaining.all_gte(used) {
+			return Weight::zero();
+		}
+		for task in active {
+			let Some(mut info) = Tasks::<T>::get(task) else { continue };
+			if Self::open_round(task, &info).is_some() || !Self::ready_for_round(&info) {
+				continue;
+			}
+			let with_start = used.saturating_add(Self::start_round_weight());
+			if !remaining.all_gte(with_start) {
+				break;
+			}
+			used = with_start;
+			if Self::start_round(task, &mut info, now) {
+				Tasks::<T>::insert(task, info);
+			}
+		}
+		used
+	}
+
+	/// Whether a task without an open round may start one: it is active and has its minimum
+	/// trainers and its aggregators.
+	fn ready_for_round(info: &TaskOf<T>) -> bool {
+		info.status == TaskStatus::Active
+			&& info.trainers >= info.spec.min_trainers
+			&& info.aggregators >= info.spec.aggregators
+	}
+
+	/// The most [`Self::start_round`] can weigh: every participant a task may have.
+	fn start_round_weight() -> Weight {
+		T::WeightInfo::start_round(
+			T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()),
+		)
 	}
 
 	/// Draws the round's trainers and aggregators, weighted by bond, and opens its commit phase;

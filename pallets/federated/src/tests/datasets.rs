@@ -627,8 +627,10 @@ fn a_private_task_without_enough_budget_left_starts_no_round_and_expires() {
 			edit(who, |d| d.privacy_left = Some(EPSILON));
 		}
 		let task = create(private_spec());
-		join_all(task);
 		run_to_block(2);
+		join_all(task);
+		run_to_block(3);
+		assert_eq!(round(task, 0).started, 2);
 		to_aggregation(task, 0);
 		decide_all(task, 0, &aggregate_of(task, 0, 5));
 		assert_eq!(privacy_spent().len(), 3);

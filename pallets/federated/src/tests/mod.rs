@@ -19,7 +19,11 @@ use cohort_primitives::{
 };
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::fungible::{Inspect, InspectHold},
+	traits::{
+		fungible::{Inspect, InspectHold},
+		Hooks,
+	},
+	weights::Weight,
 	BoundedVec,
 };
 use sp_core::H256;
@@ -200,11 +204,12 @@ fn join_all(task: TaskId) {
 	}
 }
 
-/// A task with everyone joined and its first round started (in block 2).
+/// A task with everyone joined in block 2 and its first round started at that block's end.
 fn started_task() -> TaskId {
 	let task = create(spec());
-	join_all(task);
 	run_to_block(2);
+	join_all(task);
+	Federated::on_idle(2, Weight::MAX);
 	assert_eq!(round(task, 0).phase, Phase::Commit);
 	task
 }
@@ -692,14 +697,64 @@ fn a_round_starts_once_enough_have_joined() {
 			TRAINER_BOND
 		));
 		run_to_block(4);
+		// It started in the block of the join that completed it (at the block's end).
 		let r = round(task, 0);
-		assert_eq!((r.phase, r.started, r.phase_ends), (Phase::Commit, 4, 7));
+		assert_eq!((r.phase, r.started, r.phase_ends), (Phase::Commit, 3, 6));
 		let mut trainers: Vec<_> = r.trainers.iter().map(|t| (t.who, t.dataset)).collect();
 		trainers.sort();
 		assert_eq!(trainers, vec![(11, 11), (12, 12)]);
 		assert_eq!(r.aggregators.len(), 3);
 		assert!(r.global_model.is_none(), "the first round starts from the initial model");
 		assert_eq!(Federated::memberships(&11)[0].selected_in, Some(0));
+	});
+}
+
+/// Decides round 0 of a started task in block 5, every update accepted.
+fn decide_round_zero_in_block_five() -> TaskId {
+	let task = started_task();
+	to_aggregation(task, 0);
+	run_to_block(5);
+	decide_all(task, 0, &aggregate_of(task, 0, 1));
+	assert!(matches!(round(task, 0).phase, Phase::Finalized { .. }));
+	assert!(Rounds::<Test>::get(task, 1).is_none(), "nothing starts inside the extrinsic");
+	task
+}
+
+/// The next round starts at the end of the block that decided the previous one (`on_idle`):
+/// its trainers train as soon as they import that block, and a round takes as many blocks as
+/// it has inclusions. The next block's `on_initialize` leaves it alone.
+#[test]
+fn the_next_round_starts_in_the_block_that_decides_the_previous_one() {
+	use crate::weights::WeightInfo;
+	test(|| {
+		let task = decide_round_zero_in_block_five();
+		let used = Federated::on_idle(5, Weight::MAX);
+		let r = round(task, 1);
+		assert_eq!((r.phase, r.started, r.phase_ends), (Phase::Commit, 5, 8));
+		assert!(used.all_gte(<Test as crate::Config>::WeightInfo::start_round(0)));
+		run_to_block(6);
+		assert_eq!(round(task, 1).started, 5);
+		assert_eq!(
+			events().iter().filter(|e| matches!(e, Event::RoundStarted { round: 1, .. })).count(),
+			1
+		);
+	});
+}
+
+/// Without the weight to start a round left in the block, `on_idle` starts nothing (and
+/// charges nothing when it cannot even look); the next block's `on_initialize` starts it.
+#[test]
+fn without_weight_left_the_next_round_waits_for_the_next_block() {
+	use crate::weights::WeightInfo;
+	test(|| {
+		let task = decide_round_zero_in_block_five();
+		assert_eq!(Federated::on_idle(5, Weight::zero()), Weight::zero());
+		let look = <Test as crate::Config>::WeightInfo::on_initialize_idle(1);
+		assert_eq!(Federated::on_idle(5, look), look);
+		assert!(Rounds::<Test>::get(task, 1).is_none());
+		System::set_block_number(6);
+		Federated::on_initialize(6);
+		assert_eq!(round(task, 1).started, 6);
 	});
 }
 
