@@ -1,6 +1,6 @@
 //! Multi-Krum's selection (Blanchard et al. 2017): the updates closest to their neighbours.
 
-use super::{AggregateError, Update};
+use super::{AggregateError, Update, CHUNK};
 use rayon::prelude::*;
 
 /// The indices of the `m` updates with the lowest Krum scores, in ascending order of score
@@ -9,11 +9,50 @@ use rayon::prelude::*;
 pub(super) fn select(updates: &[Update], f: usize, m: usize) -> Result<Vec<usize>, AggregateError> {
 	check_counts(updates.len(), f, m)?;
 	let pairs = pairs(updates.len());
-	let distances: Vec<u128> = pairs
-		.par_iter()
-		.map(|&(i, j)| squared_distance(updates[i].values, updates[j].values))
-		.collect();
+	let distances = squared_distances(updates, &pairs);
 	Ok(choose(updates.len(), f, m, &pairs, distances))
+}
+
+/// The squared Euclidean distance of every pair, in one pass over the data: each chunk of
+/// coordinates is read once (it stays in cache while every pair's partial sum over it is taken),
+/// chunks in parallel, and the partial sums added up. A chunk whose values are all below 2²⁵ in
+/// magnitude sums its squares in 64 bits (each square is below 2⁵², the chunk's sum below 2⁶⁴);
+/// otherwise in 128 bits. Exact either way.
+fn squared_distances(updates: &[Update], pairs: &[(usize, usize)]) -> Vec<u128> {
+	let dimension = updates.first().map_or(0, |u| u.values.len());
+	let chunks = dimension.div_ceil(CHUNK);
+	(0..chunks)
+		.into_par_iter()
+		.map(|c| {
+			let range = c * CHUNK..((c + 1) * CHUNK).min(dimension);
+			let small = updates
+				.iter()
+				.all(|u| u.values[range.clone()].iter().all(|x| x.unsigned_abs() < 1 << 25));
+			pairs
+				.iter()
+				.map(|&(i, j)| {
+					let (a, b) =
+						(&updates[i].values[range.clone()], &updates[j].values[range.clone()]);
+					if small {
+						a.iter().zip(b).map(|(x, y)| ((x - y) as i64).pow(2) as u64).sum::<u64>()
+							as u128
+					} else {
+						a.iter()
+							.zip(b)
+							.map(|(x, y)| (*x as i64 - *y as i64).unsigned_abs() as u128)
+							.map(|d| d * d)
+							.sum()
+					}
+				})
+				.collect::<Vec<u128>>()
+		})
+		.reduce(
+			|| vec![0u128; pairs.len()],
+			|mut total, part| {
+				total.iter_mut().zip(part).for_each(|(t, p)| *t += p);
+				total
+			},
+		)
 }
 
 /// Checks that multi-Krum can run on `n` updates with `f` and `m`.
@@ -55,14 +94,4 @@ pub(crate) fn choose(
 		.collect();
 	scored.sort_unstable();
 	scored.into_iter().take(m).map(|(_, i)| i).collect()
-}
-
-fn squared_distance(a: &[i32], b: &[i32]) -> u128 {
-	a.iter()
-		.zip(b)
-		.map(|(x, y)| {
-			let d = (*x as i64 - *y as i64).unsigned_abs() as u128;
-			d * d
-		})
-		.sum()
 }

@@ -138,20 +138,64 @@ fn naive(rule: &AggregationRule, v: &[Vec<i32>], w: &[u64]) -> Vec<i32> {
 #[test]
 fn parallel_chunks_match_the_plain_computation_on_random_inputs() {
 	let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-	for dimension in [1, 7, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17] {
-		for n in [1, 2, 5, 8] {
-			let v: Vec<Vec<i32>> =
-				(0..n).map(|_| (0..dimension).map(|_| rng.random()).collect()).collect();
-			let w: Vec<u64> = (0..n).map(|_| rng.random_range(1..1_000_000)).collect();
-			let mut rules = vec![MEAN, MEDIAN];
-			if n >= 3 {
-				rules.push(AggregationRule::TrimmedMean { trim: 1 });
+	for dimension in [1, 7, 255, 257, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17] {
+		for n in [1, 2, 3, 5, 8, 13, 20] {
+			// Full-range values, and small ones as quantized updates are.
+			for bound in [i32::MAX, 1 << 20] {
+				let v: Vec<Vec<i32>> = (0..n)
+					.map(|_| (0..dimension).map(|_| rng.random_range(-bound..=bound)).collect())
+					.collect();
+				// Sample counts (the 64-bit path), and weights whose sum passes 2³¹ (the
+				// 128-bit one).
+				for max_weight in [1_000_000u64, u64::MAX / 32] {
+					let w: Vec<u64> = (0..n).map(|_| rng.random_range(1..max_weight)).collect();
+					let mut rules = vec![MEAN, MEDIAN];
+					rules.extend(
+						(1..=(n - 1) / 2).map(|t| AggregationRule::TrimmedMean { trim: t as u32 }),
+					);
+					for rule in rules {
+						assert_eq!(
+							aggregate(&rule, &updates(&v, &w)).unwrap(),
+							naive(&rule, &v, &w),
+							"{rule:?}, {n} updates of {dimension}, values within {bound}, weights below {max_weight}"
+						);
+					}
+				}
 			}
-			for rule in rules {
+		}
+	}
+	// The 64-bit path's edge: weights adding up to exactly 2³¹, extreme values.
+	let v = vec![vec![i32::MIN, i32::MAX, -1, 1], vec![i32::MIN, i32::MAX, 0, 0]];
+	let w = [(1u64 << 31) - 1, 1];
+	assert_eq!(aggregate(&MEAN, &updates(&v, &w)).unwrap(), naive(&MEAN, &v, &w));
+}
+
+/// Multi-Krum's one-pass distances select what pairwise distances, one pair at a time, select.
+#[test]
+fn multi_krum_matches_the_plain_pairwise_distances() {
+	let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+	for dimension in [1, CHUNK + 3, 2 * CHUNK] {
+		for bound in [i32::MAX, 1 << 24, 1 << 26] {
+			let n = 9;
+			let v: Vec<Vec<i32>> = (0..n)
+				.map(|_| (0..dimension).map(|_| rng.random_range(-bound..=bound)).collect())
+				.collect();
+			let u = updates(&v, &[1; 9]);
+			let pairs = krum::pairs(n);
+			let plain: Vec<u128> = pairs
+				.iter()
+				.map(|&(i, j)| {
+					v[i].iter()
+						.zip(&v[j])
+						.map(|(x, y)| ((*x as i128 - *y as i128).pow(2)) as u128)
+						.sum()
+				})
+				.collect();
+			for (f, m) in [(1, 1), (2, 4), (3, 6)] {
 				assert_eq!(
-					aggregate(&rule, &updates(&v, &w)).unwrap(),
-					naive(&rule, &v, &w),
-					"{rule:?}, {n} updates of {dimension}"
+					krum::select(&u, f, m).unwrap(),
+					krum::choose(n, f, m, &pairs, plain.clone()),
+					"{dimension} values within {bound}, f {f}, m {m}"
 				);
 			}
 		}
