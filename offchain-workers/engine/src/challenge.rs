@@ -145,9 +145,9 @@ const MAX_GPU_MODEL_LEN: usize = 64;
 /// - `gpus`: the OpenCL devices of type GPU, every platform's (name cut to 64 bytes at a
 ///   character boundary, global memory), at most 8; wgpu's adapters are not listed (wgpu does not
 ///   report a device's memory, and the same GPU would appear twice);
-/// - `backends`: the CPU; OpenCL if any OpenCL device (of any type) is present and
-///   `COHORT_OPENCL` is not `0`, as [`Aggregator::detect`] would use it; wgpu if the `wgpu`
-///   feature is compiled in.
+/// - `backends`: the CPU; OpenCL where [`Aggregator::detect`] would use it (an OpenCL device
+///   that is not a CPU driver, or any with `COHORT_OPENCL=1`; none with `COHORT_OPENCL=0`); wgpu
+///   if the `wgpu` feature is compiled in.
 pub fn detect_hardware() -> Hardware {
 	let cores = std::thread::available_parallelism()
 		.map_or(1, |n| n.get())
@@ -156,9 +156,14 @@ pub fn detect_hardware() -> Hardware {
 		.ok()
 		.and_then(|meminfo| mem_total_mib(&meminfo))
 		.unwrap_or(0);
-	let (gpus, opencl_devices) = opencl_gpus();
+	let (gpus, devices, cpu_drivers) = opencl_gpus();
 	let mut backends = Backends::CPU;
-	if opencl_devices > 0 && !std::env::var("COHORT_OPENCL").is_ok_and(|v| v == "0") {
+	let opencl = match std::env::var("COHORT_OPENCL").ok().as_deref() {
+		Some("0") => false,
+		Some("1") => devices + cpu_drivers > 0,
+		_ => devices > 0,
+	};
+	if opencl {
 		backends |= Backends::OPENCL;
 	}
 	if cfg!(feature = "wgpu") {
@@ -180,24 +185,25 @@ fn mem_total_mib(meminfo: &str) -> Option<u32> {
 	Some((kib / 1024).min(u64::from(u32::MAX)) as u32)
 }
 
-/// The OpenCL GPUs of every platform, and how many OpenCL devices of any type there are.
-fn opencl_gpus() -> (Vec<Gpu>, usize) {
+/// The OpenCL GPUs of every platform, how many OpenCL devices are not CPU drivers, and how many
+/// are.
+fn opencl_gpus() -> (Vec<Gpu>, usize, usize) {
 	use ocl::{
 		enums::{DeviceInfo, DeviceInfoResult},
-		flags::DeviceType,
 		Device,
 	};
 	let mut gpus = Vec::new();
-	let mut devices = 0;
+	let (mut devices, mut cpu_drivers) = (0, 0);
 	for platform in crate::opencl::platforms() {
 		let Ok(found) = Device::list_all(platform) else { continue };
-		devices += found.len();
 		for device in found {
-			let is_gpu = matches!(
-				device.info(DeviceInfo::Type),
-				Ok(DeviceInfoResult::Type(t)) if t.contains(DeviceType::GPU)
-			);
-			if !is_gpu {
+			let rank = crate::opencl::rank(&device);
+			if rank == crate::opencl::CPU_DRIVER {
+				cpu_drivers += 1;
+			} else {
+				devices += 1;
+			}
+			if rank != crate::opencl::GPU {
 				continue;
 			}
 			let memory = match device.info(DeviceInfo::GlobalMemSize) {
@@ -215,7 +221,7 @@ fn opencl_gpus() -> (Vec<Gpu>, usize) {
 			});
 		}
 	}
-	(gpus, devices)
+	(gpus, devices, cpu_drivers)
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends at a character boundary.
@@ -315,7 +321,7 @@ mod tests {
 	/// Where an OpenCL device exists (PoCL in CI), its kernels give the same answer as the CPU.
 	#[test]
 	fn opencl_answers_like_the_cpu() {
-		let cl = match crate::opencl::OpenCl::first() {
+		let cl = match crate::opencl::OpenCl::preferred() {
 			Ok(cl) => cl,
 			Err(e) if std::env::var("COHORT_REQUIRE_OPENCL").is_ok_and(|v| v == "1") => {
 				panic!("COHORT_REQUIRE_OPENCL=1 but there is no OpenCL device: {e}")

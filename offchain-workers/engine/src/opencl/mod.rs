@@ -41,6 +41,7 @@ pub struct OpenCl {
 	queue: Queue,
 	program: Program,
 	device: String,
+	cpu_driver: bool,
 }
 
 /// Runs `f`, then puts back the SIGINT and SIGTERM dispositions from before it. OpenCL drivers
@@ -81,20 +82,58 @@ fn platforms_inner() -> Vec<Platform> {
 	ocl::core::get_platform_ids().map(Platform::list_from_core).unwrap_or_default()
 }
 
+/// [`rank`] of a GPU.
+pub(crate) const GPU: u8 = 0;
+/// [`rank`] of a CPU driver.
+pub(crate) const CPU_DRIVER: u8 = 3;
+
+/// How much an OpenCL device is preferred for aggregation, lowest first: GPUs, then
+/// accelerators, then anything else, CPU drivers (PoCL, say) last.
+pub(crate) fn rank(device: &Device) -> u8 {
+	use ocl::{
+		enums::{DeviceInfo, DeviceInfoResult},
+		flags::DeviceType,
+	};
+	match device.info(DeviceInfo::Type) {
+		Ok(DeviceInfoResult::Type(t)) if t.contains(DeviceType::GPU) => GPU,
+		Ok(DeviceInfoResult::Type(t)) if t.contains(DeviceType::ACCELERATOR) => 1,
+		Ok(DeviceInfoResult::Type(t)) if t.contains(DeviceType::CPU) => CPU_DRIVER,
+		_ => 2,
+	}
+}
+
 impl OpenCl {
-	/// The first device of the first platform that has one.
-	pub fn first() -> Result<Self, OpenClError> {
-		keeping_signal_handlers(Self::first_inner)
+	/// The preferred device ([`rank`]: a GPU before a CPU driver; the first found among
+	/// equals), or the first whose name contains `COHORT_OPENCL_DEVICE` when that is set.
+	pub fn preferred() -> Result<Self, OpenClError> {
+		keeping_signal_handlers(Self::preferred_inner)
 	}
 
-	fn first_inner() -> Result<Self, OpenClError> {
+	fn preferred_inner() -> Result<Self, OpenClError> {
+		let wanted = std::env::var("COHORT_OPENCL_DEVICE").ok().filter(|w| !w.is_empty());
+		let mut best: Option<(u8, Platform, Device)> = None;
 		for platform in platforms() {
 			let Ok(devices) = Device::list_all(platform) else { continue };
-			if let Some(device) = devices.into_iter().next() {
-				return Self::on(platform, device);
+			for device in devices {
+				if let Some(wanted) = &wanted {
+					if device.name().is_ok_and(|n| n.contains(wanted.as_str())) {
+						return Self::on(platform, device);
+					}
+					continue;
+				}
+				let rank = rank(&device);
+				if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+					best = Some((rank, platform, device));
+				}
 			}
 		}
-		Err(OpenClError::Ocl("no OpenCL device found".into()))
+		match (best, wanted) {
+			(Some((_, platform, device)), _) => Self::on(platform, device),
+			(None, Some(wanted)) => {
+				Err(OpenClError::Ocl(format!("no OpenCL device named like {wanted:?}")))
+			},
+			(None, None) => Err(OpenClError::Ocl("no OpenCL device found".into())),
+		}
 	}
 
 	fn on(platform: Platform, device: Device) -> Result<Self, OpenClError> {
@@ -102,7 +141,13 @@ impl OpenCl {
 		let queue = Queue::new(&context, device, None)?;
 		let program = Program::builder().src(KERNELS).devices(device).build(&context)?;
 		let name = format!("{} ({})", device.name()?, platform.name()?);
-		Ok(Self { queue, program, device: name })
+		Ok(Self { queue, program, device: name, cpu_driver: rank(&device) == CPU_DRIVER })
+	}
+
+	/// Whether the device is a CPU driver (PoCL, say): the same cores the native CPU path
+	/// runs on, through a slower path.
+	pub fn is_cpu_driver(&self) -> bool {
+		self.cpu_driver
 	}
 
 	/// The device's and platform's names.
@@ -298,18 +343,40 @@ impl Aggregator {
 		Self { opencl: None }
 	}
 
-	/// OpenCL on the first device found, unless `COHORT_OPENCL=0`; else the CPU.
+	/// OpenCL on the preferred device ([`OpenCl::preferred`]) when there is one and it is
+	/// not a CPU driver; else the CPU, whose native path is faster than an OpenCL CPU driver
+	/// on the same cores (`scripts/benchmark-ml.sh` prints both). `COHORT_OPENCL=0` always
+	/// takes the CPU, `COHORT_OPENCL=1` takes OpenCL even on a CPU driver.
 	pub fn detect() -> Self {
-		if std::env::var("COHORT_OPENCL").is_ok_and(|v| v == "0") {
+		Self::chosen(std::env::var("COHORT_OPENCL").ok().as_deref())
+	}
+
+	/// [`Self::detect`] with `COHORT_OPENCL` set to `choice`.
+	fn chosen(choice: Option<&str>) -> Self {
+		if choice == Some("0") {
 			return Self::cpu();
 		}
-		match OpenCl::first() {
+		match OpenCl::preferred() {
+			Ok(cl) if cl.is_cpu_driver() && choice != Some("1") => {
+				log::info!(
+					target: "cohort-ml",
+					"aggregating on the CPU: the OpenCL device {} is a CPU driver, slower than \
+					 the native path (COHORT_OPENCL=1 uses it anyway)",
+					cl.device()
+				);
+				Self::cpu()
+			},
 			Ok(cl) => Self { opencl: Some(cl) },
 			Err(e) => {
 				log::info!(target: "cohort-ml", "aggregating on the CPU: {e}");
 				Self::cpu()
 			},
 		}
+	}
+
+	/// Whether aggregation runs on OpenCL.
+	pub fn uses_opencl(&self) -> bool {
+		self.opencl.is_some()
 	}
 
 	/// Where aggregation runs, for logs.
