@@ -161,13 +161,25 @@ pub fn train(
 	let mut order: Vec<usize> = (0..data.len()).collect();
 	let mut epoch_losses = Vec::with_capacity(config.epochs as usize);
 
+	let batch_size = config.batch_size as usize;
 	for _ in 0..config.epochs {
 		order.shuffle(&mut rng);
-		let (mut total, mut batches) = (0.0f64, 0usize);
-		for indices in order.chunks(config.batch_size as usize) {
-			let (x, y) = batch(data, indices, &device);
+		// The epoch's samples in its order, on the device at once; each batch is a slice of
+		// them, and the losses stay on the device until the epoch ends: no transfer and no
+		// wait for the device per batch (what a GPU needs to stay busy).
+		let (epoch_x, epoch_y) = batch(data, &order, &device);
+		let mut total: Option<Tensor<1>> = None;
+		let mut batches = 0usize;
+		for start in (0..order.len()).step_by(batch_size) {
+			let end = (start + batch_size).min(order.len());
+			let x = epoch_x.clone().slice([start..end]);
+			let y = epoch_y.clone().slice([start..end]);
 			let loss = loss_fn.forward(model.forward(x), y);
-			total += loss.clone().into_scalar::<f32>() as f64;
+			let detached = loss.clone().detach();
+			total = Some(match total {
+				Some(sum) => sum + detached,
+				None => detached,
+			});
 			batches += 1;
 			let objective = if config.fedprox_mu > 0.0 {
 				let proximal = model
@@ -184,6 +196,7 @@ pub fn train(
 			let grads = GradientsParams::from_grads(objective.backward(), &model);
 			model = optimizer.step(config.learning_rate, model, grads);
 		}
+		let total = total.map_or(0.0, |t| t.into_scalar::<f32>() as f64);
 		let mean = (total / batches as f64) as f32;
 		if !mean.is_finite() {
 			return Err(TrainError::Diverged);
