@@ -14,6 +14,11 @@ rounds="${1:-3}"
 if [ -z "${SKIP_ENGINE:-}" ]; then
 	log "engine: aggregation and training throughput (release build)"
 	cargo run --locked --release -p cohort-ml --example benchmark
+	if python3 -c 'import torch' 2>/dev/null; then
+		python3 "$ROOT/scripts/torch-baseline.py"
+	else
+		echo "training baseline: none (no python3 with torch here; pip install torch to get one)"
+	fi
 fi
 
 log "dev chain: timing $rounds rounds of the demo task"

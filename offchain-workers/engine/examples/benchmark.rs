@@ -12,7 +12,7 @@ use cohort_ml::{
 	aggregate::{aggregate, Update},
 	dataset::Dataset,
 	model::Architecture,
-	opencl::OpenCl,
+	opencl::{Aggregator, OpenCl},
 	train::{train, TrainingConfig},
 	Device,
 };
@@ -52,18 +52,32 @@ fn main() {
 	);
 	println!("CPU threads: {}", rayon::current_num_threads());
 
+	// The baseline: the same bytes copied, on one core and on all of them; the faster counts.
 	let mut sink = vec![0i32; n * dimension];
-	let copy = best_of(5, || {
+	let one_core = best_of(5, || {
 		for (i, v) in values.iter().enumerate() {
 			sink[i * dimension..(i + 1) * dimension].copy_from_slice(v);
 		}
 		std::hint::black_box(&sink);
 	});
+	let all_cores = best_of(5, || {
+		use rayon::prelude::*;
+		sink.par_chunks_mut(dimension).zip(&values).for_each(|(to, from)| {
+			to.par_chunks_mut(1 << 16)
+				.zip(from.par_chunks(1 << 16))
+				.for_each(|(to, from)| to.copy_from_slice(from))
+		});
+		std::hint::black_box(&sink);
+	});
+	let copy = one_core.min(all_cores);
 	println!(
-		"{:<28} {:>8.2} GB/s   (baseline: memcpy of the same bytes)",
+		"{:<28} {:>8.2} GB/s   (baseline: the same bytes copied; {:.2} GB/s on one core, {:.2} on all)",
 		"memory copy",
-		gbps(bytes, copy)
+		gbps(bytes, copy),
+		gbps(bytes, one_core),
+		gbps(bytes, all_cores),
 	);
+	let share = |t: Duration| 100.0 * copy.as_secs_f64() / t.as_secs_f64();
 
 	let rules = [
 		("weighted mean", AggregationRule::WeightedMean),
@@ -71,21 +85,32 @@ fn main() {
 		("median", AggregationRule::Median),
 		("multi-Krum (f 1, m n-1)", AggregationRule::MultiKrum { f: 1, m: n as u32 - 1 }),
 	];
-	let opencl = OpenCl::first().map_err(|e| println!("OpenCL: none ({e})")).ok();
+	let opencl = OpenCl::preferred().map_err(|e| println!("OpenCL: none ({e})")).ok();
 	if let Some(cl) = &opencl {
-		println!("OpenCL device: {}", cl.device());
+		let used =
+			if Aggregator::detect().uses_opencl() { "used" } else { "not used: a CPU driver" };
+		println!("OpenCL device: {} ({used} by the worker)", cl.device());
 	}
 	for (name, rule) in rules {
 		let cpu = best_of(3, || {
 			std::hint::black_box(aggregate(&rule, &updates).unwrap());
 		});
-		let line = format!("{:<28} {:>8.2} GB/s CPU", name, gbps(bytes, cpu));
+		let line = format!(
+			"{:<28} {:>8.2} GB/s CPU ({:>3.0} % of memory copy)",
+			name,
+			gbps(bytes, cpu),
+			share(cpu)
+		);
 		match &opencl {
 			Some(cl) => {
 				let gpu = best_of(3, || {
 					std::hint::black_box(cl.aggregate(&rule, &updates).unwrap());
 				});
-				println!("{line}   {:>8.2} GB/s OpenCL (incl. transfers)", gbps(bytes, gpu));
+				println!(
+					"{line}   {:>8.2} GB/s OpenCL (incl. transfers, {:>3.0} %)",
+					gbps(bytes, gpu),
+					share(gpu)
+				);
 			},
 			None => println!("{line}"),
 		}

@@ -39,6 +39,10 @@ pub const PRUNE_EVERY: BlockNumber = 32;
 /// How far back the outcomes of sent extrinsics are looked for after a restart or a long
 /// training run.
 pub const SCAN_BACK: BlockNumber = 64;
+/// The extrinsics a round needs, one after the other, each in a block after the one before:
+/// commit and reveal an update, commit and reveal scores, commit and reveal the aggregate. A
+/// round can take no less than this many block times (its floor).
+pub const INCLUSIONS: u32 = 6;
 /// Task ids looked at past one the chain does not have (a pruned task leaves a gap).
 const TASK_LOOKAHEAD: TaskId = 4;
 
@@ -97,6 +101,8 @@ impl Participant {
 #[derive(Debug, Default)]
 struct RoundClock {
 	started: Option<Instant>,
+	/// The best block when the round's first duty was seen.
+	started_at: BlockNumber,
 	training: Duration,
 	scoring: Duration,
 	aggregation: Duration,
@@ -398,23 +404,37 @@ impl Worker {
 		self.clocks.entry((task, round)).or_default()
 	}
 
-	/// Notes the first duty seen in a round; a round's first duty closes the previous round's
-	/// clock and logs where its time went.
-	fn round_started(&mut self, task: TaskId, round: RoundIndex) {
+	/// Notes the first duty seen in a round (at best block `now`); a round's first duty closes
+	/// the previous round's clock and logs where its time went, next to the round's floor: its
+	/// [`INCLUSIONS`] at one block time each.
+	fn round_started(
+		&mut self,
+		task: TaskId,
+		round: RoundIndex,
+		now: BlockNumber,
+		block_time: Duration,
+	) {
 		if self.clock(task, round).started.is_some() {
 			return;
 		}
-		self.clock(task, round).started = Some(Instant::now());
+		let clock = self.clock(task, round);
+		clock.started = Some(Instant::now());
+		clock.started_at = now;
 		let Some(previous) = round.checked_sub(1) else { return };
 		if let Some(clock) = self.clocks.remove(&(task, previous)) {
 			if let Some(started) = clock.started {
 				let total = started.elapsed();
 				let busy = clock.training + clock.scoring + clock.aggregation;
 				let waiting = total.saturating_sub(busy);
+				let floor = block_time * INCLUSIONS;
 				log::info!(
 					target: LOG,
-					"⏱️ task {task} round {previous}: {:.1} s in all = training {:.1} s + scoring {:.1} s + aggregation {:.1} s + waiting for blocks {:.1} s",
+					"⏱️ task {task} round {previous}: {:.1} s in all, {} blocks, {:.2}× its floor of {:.1} s ({INCLUSIONS} inclusions × {:.1} s blocks) = training {:.1} s + scoring {:.1} s + aggregation {:.1} s + waiting for blocks {:.1} s",
 					total.as_secs_f32(),
+					now.saturating_sub(clock.started_at),
+					total.as_secs_f64() / floor.as_secs_f64().max(f64::MIN_POSITIVE),
+					floor.as_secs_f32(),
+					block_time.as_secs_f32(),
 					clock.training.as_secs_f32(),
 					clock.scoring.as_secs_f32(),
 					clock.aggregation.as_secs_f32(),

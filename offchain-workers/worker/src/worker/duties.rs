@@ -216,7 +216,7 @@ impl Worker {
 			return Ok(());
 		}
 		self.check_deadline(chain, task, Work::Training, commit_by, now)?;
-		self.round_started(task, round);
+		self.round_started(task, round, now, chain.block_time());
 		let started = Instant::now();
 		let info = self.task(chain, task)?;
 		// Refused before any work when the task's DP costs more ε than it states.
@@ -345,7 +345,7 @@ impl Worker {
 			return Ok(());
 		}
 		self.check_deadline(chain, task, Work::Scoring, commit_by, now)?;
-		self.round_started(task, round);
+		self.round_started(task, round, now, chain.block_time());
 		let started = Instant::now();
 		let info = self.task(chain, task)?;
 		let spec = &info.spec;
@@ -413,7 +413,7 @@ impl Worker {
 			return Ok(());
 		}
 		self.check_deadline(chain, task, Work::Aggregation, commit_by, now)?;
-		self.round_started(task, round);
+		self.round_started(task, round, now, chain.block_time());
 		let started = Instant::now();
 		let info = self.task(chain, task)?;
 		let spec = &info.spec;
