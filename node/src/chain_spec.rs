@@ -67,3 +67,34 @@ pub fn local_four_chain_spec() -> Result<ChainSpec, String> {
 		cohort_runtime::genesis_config_presets::LOCAL_FOUR_PRESET,
 	)
 }
+
+/// The genesis preset of a built-in chain id: `dev`, `local` (also the default, no `--chain`)
+/// and `local-four`; `None` for anything else, which names a chain spec file.
+pub fn builtin_preset(id: &str) -> Option<&'static str> {
+	match id {
+		"dev" => Some(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		"" | "local" => Some(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		"local-four" => Some(cohort_runtime::genesis_config_presets::LOCAL_FOUR_PRESET),
+		_ => None,
+	}
+}
+
+/// The genesis storage of `preset`, built by the runtime's native code: the same bytes the
+/// runtime's `GenesisBuilder` API builds in WASM (`node/tests/genesis.rs` compares them), the
+/// preset merged onto the default genesis config and the WASM code added, but without
+/// compiling the WASM runtime twice (once to read the preset, once to build the state) at every
+/// start of a node on a built-in chain.
+pub fn native_genesis(preset: &str) -> Result<sp_core::storage::Storage, String> {
+	use sp_runtime::BuildStorage;
+	let patch = cohort_runtime::genesis_config_presets::get_preset(&preset.into())
+		.ok_or_else(|| format!("the runtime has no genesis preset {preset:?}"))?;
+	let patch: serde_json::Value = serde_json::from_slice(&patch).map_err(|e| e.to_string())?;
+	let mut config = serde_json::to_value(cohort_runtime::RuntimeGenesisConfig::default())
+		.map_err(|e| e.to_string())?;
+	sc_chain_spec::json_merge(&mut config, patch);
+	let config: cohort_runtime::RuntimeGenesisConfig =
+		serde_json::from_value(config).map_err(|e| format!("preset {preset:?}: {e}"))?;
+	let mut storage = config.build_storage()?;
+	storage.top.insert(sp_core::storage::well_known_keys::CODE.to_vec(), wasm_binary()?.to_vec());
+	Ok(storage)
+}

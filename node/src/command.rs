@@ -38,6 +38,7 @@ impl SubstrateCli for Cli {
 	}
 
 	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+		// The ids here are those of `chain_spec::builtin_preset`.
 		Ok(match id {
 			"dev" => Box::new(chain_spec::development_chain_spec()?),
 			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
@@ -198,7 +199,15 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let ml = cli.ml.clone();
-			runner.run_node_until_exit(|config| async move {
+			let chain = cli.run.shared_params.chain_id(cli.run.shared_params.is_dev());
+			runner.run_node_until_exit(|mut config| async move {
+				// A built-in chain's genesis, natively: the node then compiles its runtime once
+				// at start-up, not three times.
+				if let Some(preset) = chain_spec::builtin_preset(&chain) {
+					config.chain_spec.set_storage(
+						chain_spec::native_genesis(preset).map_err(sc_cli::Error::Input)?,
+					);
+				}
 				let dev = config.chain_spec.chain_type() == sc_service::ChainType::Development;
 				if ml.ml_dev_cheaters && !dev {
 					return Err(sc_cli::Error::Input(

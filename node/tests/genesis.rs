@@ -222,3 +222,26 @@ fn test_presets_run_two_second_blocks_and_a_chain_without_a_preset_six() {
 	.build();
 	genesis_of(&default).execute_with(|| assert_eq!(block_time(), (6_000, 3_000)));
 }
+
+/// A node on a built-in chain builds its genesis natively (`chain_spec::native_genesis`) to
+/// save two compilations of the runtime at start-up: the storage must be the WASM's, byte for
+/// byte, or nodes started from an exported spec would not share its genesis block.
+#[test]
+fn native_genesis_is_the_wasm_genesis() {
+	use sp_runtime::BuildStorage;
+	for (id, spec) in [
+		("dev", chain_spec::development_chain_spec().unwrap()),
+		("local", chain_spec::local_chain_spec().unwrap()),
+		("local-four", chain_spec::local_four_chain_spec().unwrap()),
+	] {
+		let preset = chain_spec::builtin_preset(id).unwrap();
+		let native = chain_spec::native_genesis(preset).unwrap();
+		let wasm = spec.build_storage().unwrap();
+		assert_eq!(native.top.len(), wasm.top.len(), "{id}");
+		assert!(native.top == wasm.top, "{id}: the native genesis differs from the WASM's");
+		assert!(native.children_default.is_empty() && wasm.children_default.is_empty());
+	}
+	assert_eq!(chain_spec::builtin_preset(""), chain_spec::builtin_preset("local"));
+	assert_eq!(chain_spec::builtin_preset("./spec.json"), None);
+	assert!(chain_spec::native_genesis("mainnet").is_err());
+}
