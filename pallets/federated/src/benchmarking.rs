@@ -183,7 +183,8 @@ fn started<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> (Task
 	assert!(Federated::<T>::start_round(
 		task,
 		&mut info,
-		frame_system::Pallet::<T>::block_number()
+		frame_system::Pallet::<T>::block_number(),
+		&[]
 	));
 	Tasks::<T>::insert(task, info);
 	(task, owner)
@@ -644,7 +645,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			Federated::<T>::start_round(task, &mut info, now);
+			Federated::<T>::start_round(task, &mut info, now, &[]);
 		}
 
 		assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::Commit);

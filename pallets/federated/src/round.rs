@@ -91,7 +91,7 @@ impl<T: Config> Pallet<T> {
 				None => {
 					if Self::ready_for_round(&info) {
 						weight.saturating_accrue(Self::start_round_weight());
-						if Self::start_round(task, &mut info, now) {
+						if Self::start_round(task, &mut info, now, &[]) {
 							Tasks::<T>::insert(task, info);
 							continue;
 						}
@@ -120,10 +120,20 @@ impl<T: Config> Pallet<T> {
 	/// not fit in `remaining` waits for the next block's `on_initialize`, as before.
 	pub(crate) fn start_rounds_early(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
 		let active = crate::ActiveTasks::<T>::get();
-		let mut used = T::WeightInfo::on_initialize_idle(active.len() as u32);
+		// Reading the tasks, and the three counters of the block below.
+		let mut used = T::WeightInfo::on_initialize_idle(active.len() as u32)
+			.saturating_add(T::DbWeight::get().reads(3));
 		if !remaining.all_gte(used) {
 			return Weight::zero();
 		}
+		// What this block carried, which whoever closed a round in it could not know when it
+		// signed its extrinsic (see `start_round`'s `salt`).
+		let contents = (
+			frame_system::Pallet::<T>::extrinsic_count(),
+			frame_system::Pallet::<T>::block_size(),
+			frame_system::Pallet::<T>::block_weight().total(),
+		)
+			.encode();
 		for task in active {
 			let Some(mut info) = Tasks::<T>::get(task) else { continue };
 			if Self::open_round(task, &info).is_some() || !Self::ready_for_round(&info) {
@@ -134,7 +144,7 @@ impl<T: Config> Pallet<T> {
 				break;
 			}
 			used = with_start;
-			if Self::start_round(task, &mut info, now) {
+			if Self::start_round(task, &mut info, now, &contents) {
 				Tasks::<T>::insert(task, info);
 			}
 		}
@@ -159,13 +169,25 @@ impl<T: Config> Pallet<T> {
 	/// Draws the round's trainers and aggregators, weighted by bond, and opens its commit phase;
 	/// says whether it did.
 	///
+	/// The draw's seed is the runtime's randomness for the task and round, and `salt` when it
+	/// is not empty. A round started at the end of a block (`on_idle`) is salted with what the
+	/// block carried (its extrinsic count, size and weight): the parent hash alone is known
+	/// before the block, so whoever closes a round could otherwise read the next draw before
+	/// choosing the block to close it in ([docs/federated.md](../../../docs/federated.md),
+	/// "Randomness and its limits").
+	///
 	/// In a task with differential privacy, only trainers whose dataset can still pay the
 	/// round's ε are candidates, and each drawn trainer's dataset is debited at once: being
 	/// drawn means its data is about to be trained on and the update published, whether or not
 	/// the update is then accepted (stricter than debiting accepted updates only, which would
 	/// let rejected or unrevealed updates leak for free). If fewer than `min_trainers` can pay,
 	/// no round starts and nothing is debited (the task waits, and expires if that lasts).
-	pub(crate) fn start_round(task: TaskId, info: &mut TaskOf<T>, now: BlockNumberFor<T>) -> bool {
+	pub(crate) fn start_round(
+		task: TaskId,
+		info: &mut TaskOf<T>,
+		now: BlockNumberFor<T>,
+		salt: &[u8],
+	) -> bool {
 		let index = info.next_round;
 		let epsilon = info.spec.training.dp.map(|dp| dp.epsilon_micros);
 		let mut trainers = Vec::new();
@@ -190,8 +212,11 @@ impl<T: Config> Pallet<T> {
 			return false;
 		}
 
-		let (seed, _) =
-			T::Randomness::random(&(b"cohort/federated/selection", task, index).encode());
+		let subject = match salt {
+			[] => (b"cohort/federated/selection", task, index).encode(),
+			salt => (b"cohort/federated/selection", task, index, salt).encode(),
+		};
+		let (seed, _) = T::Randomness::random(&subject);
 		let seed = seed.encode();
 		let trainers: Vec<TrainerSlotOf<T>> = selection::weighted_sample(
 			trainers,

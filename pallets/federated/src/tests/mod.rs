@@ -746,15 +746,48 @@ fn the_next_round_starts_in_the_block_that_decides_the_previous_one() {
 #[test]
 fn without_weight_left_the_next_round_waits_for_the_next_block() {
 	use crate::weights::WeightInfo;
+	use frame_support::traits::Get;
 	test(|| {
 		let task = decide_round_zero_in_block_five();
 		assert_eq!(Federated::on_idle(5, Weight::zero()), Weight::zero());
-		let look = <Test as crate::Config>::WeightInfo::on_initialize_idle(1);
+		let look = <Test as crate::Config>::WeightInfo::on_initialize_idle(1).saturating_add(
+			<<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get()
+			.reads(3),
+		);
 		assert_eq!(Federated::on_idle(5, look), look);
 		assert!(Rounds::<Test>::get(task, 1).is_none());
 		System::set_block_number(6);
 		Federated::on_initialize(6);
 		assert_eq!(round(task, 1).started, 6);
+	});
+}
+
+/// A round started at a block's end draws its participants salted with what the block carried:
+/// whoever closes the previous round knows the parent hash when it signs, but not the block's
+/// other extrinsics, so it cannot read the next draw in advance and pick its block by it. The
+/// same salt always draws the same.
+#[test]
+fn a_draw_at_the_end_of_a_block_depends_on_what_the_block_carried() {
+	use codec::Encode;
+	test(|| {
+		let task = create(TaskSpec { max_trainers: 2, ..spec() });
+		join_all(task);
+		let drawn = |salt: &[u8]| {
+			let mut info = Tasks::<Test>::get(task).unwrap();
+			assert!(crate::Pallet::<Test>::start_round(task, &mut info, 1, salt));
+			let mut drawn: Vec<AccountId> = round(task, 0).trainers.iter().map(|t| t.who).collect();
+			drawn.sort();
+			Rounds::<Test>::remove(task, 0);
+			drawn
+		};
+		let draws: Vec<Vec<AccountId>> = (0u32..12).map(|n| drawn(&n.encode())).collect();
+		let mut distinct = draws.clone();
+		distinct.sort();
+		distinct.dedup();
+		assert!(distinct.len() > 1, "the salt changes the draw: {draws:?}");
+		assert_eq!(drawn(&3u32.encode()), draws[3]);
 	});
 }
 
