@@ -164,10 +164,12 @@ fn parallel_chunks_match_the_plain_computation_on_random_inputs() {
 			}
 		}
 	}
-	// The 64-bit path's edge: weights adding up to exactly 2³¹, extreme values.
+	// The edge between the paths, with extreme values: weights adding up to 2³¹ − 1 (the
+	// largest total of the 64-bit path, its largest sums) and to 2³¹ (the 128-bit path).
 	let v = vec![vec![i32::MIN, i32::MAX, -1, 1], vec![i32::MIN, i32::MAX, 0, 0]];
-	let w = [(1u64 << 31) - 1, 1];
-	assert_eq!(aggregate(&MEAN, &updates(&v, &w)).unwrap(), naive(&MEAN, &v, &w));
+	for w in [[(1u64 << 31) - 2, 1], [(1u64 << 31) - 1, 1]] {
+		assert_eq!(aggregate(&MEAN, &updates(&v, &w)).unwrap(), naive(&MEAN, &v, &w));
+	}
 }
 
 /// Multi-Krum's one-pass distances select what pairwise distances, one pair at a time, select.
