@@ -2,7 +2,9 @@
 //!
 //! - aggregation in GB/s of update bytes read, per rule, on the CPU (all cores) and on OpenCL
 //!   (when a device is present), next to a plain memory copy of the same bytes;
-//! - local training in samples per second (MLP and CNN on digits).
+//! - local training in samples per second (MLP and CNN on digits);
+//! - scoring a round's updates (each against a reference trained for it), side by side on all
+//!   cores, next to the same updates scored one at a time.
 //!
 //! `scripts/benchmark-ml.sh` runs it in the release profile (and times dev-chain rounds).
 
@@ -10,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use cohort_ml::{
 	aggregate::{aggregate, Update},
+	codec::quantize,
 	dataset::Dataset,
+	evaluate::Validation,
 	model::Architecture,
 	opencl::{Aggregator, OpenCl},
 	train::{train, TrainingConfig},
@@ -54,13 +58,13 @@ fn main() {
 
 	// The baseline: the same bytes copied, on one core and on all of them; the faster counts.
 	let mut sink = vec![0i32; n * dimension];
-	let one_core = best_of(5, || {
+	let one_core = best_of(9, || {
 		for (i, v) in values.iter().enumerate() {
 			sink[i * dimension..(i + 1) * dimension].copy_from_slice(v);
 		}
 		std::hint::black_box(&sink);
 	});
-	let all_cores = best_of(5, || {
+	let all_cores = best_of(9, || {
 		use rayon::prelude::*;
 		sink.par_chunks_mut(dimension).zip(&values).for_each(|(to, from)| {
 			to.par_chunks_mut(1 << 16)
@@ -92,7 +96,7 @@ fn main() {
 		println!("OpenCL device: {} ({used} by the worker)", cl.device());
 	}
 	for (name, rule) in rules {
-		let cpu = best_of(3, || {
+		let cpu = best_of(9, || {
 			std::hint::black_box(aggregate(&rule, &updates).unwrap());
 		});
 		let line = format!(
@@ -152,4 +156,45 @@ fn main() {
 			(digits.len() * config.epochs as usize) as f64 / t.as_secs_f64()
 		);
 	}
+
+	// Scoring: each update is scored against a reference update trained for its labels
+	// (cohort_ml::score), so it costs one training per update; the updates are scored side by
+	// side on the cores. Baseline: the same updates scored one at a time.
+	let arch = Architecture::of(&ModelSpec::Mlp { input: 64, hidden: layers(&[32]), classes: 10 })
+		.unwrap();
+	let scale = 1 << 16;
+	let global = arch.initial_parameters(1);
+	let config = |seed| TrainingConfig {
+		epochs: 1,
+		batch_size: 32,
+		optimizer: Optimizer::Sgd,
+		learning_rate: 0.1,
+		fedprox_mu: 0.0,
+		dp: None,
+		seed,
+	};
+	let owners = 4;
+	let updates: Vec<Vec<i32>> = (0..owners)
+		.map(|seed| {
+			let trained = train(&arch, &global, &digits, &config(seed), &device).unwrap();
+			quantize(&trained.update, scale).unwrap()
+		})
+		.collect();
+	let views: Vec<&[i32]> = updates.iter().map(Vec::as_slice).collect();
+	let global = quantize(&global, scale).unwrap();
+	let check = Validation { arch: &arch, scale, data: &digits, device: &device };
+	let together = best_of(3, || {
+		std::hint::black_box(check.score(&global, &views, &config(99)).unwrap());
+	});
+	let alone = best_of(3, || {
+		for view in &views {
+			std::hint::black_box(check.score(&global, &[view], &config(99)).unwrap());
+		}
+	});
+	println!(
+		"scoring {owners} MLP updates        {:>10.3} s   (baseline: one at a time, {:.3} s; {:.1}x)",
+		together.as_secs_f64(),
+		alone.as_secs_f64(),
+		alone.as_secs_f64() / together.as_secs_f64(),
+	);
 }

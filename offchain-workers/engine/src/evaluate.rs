@@ -15,6 +15,7 @@ use cohort_primitives::{
 	task::AggregationRule,
 	Score,
 };
+use rayon::prelude::*;
 
 use crate::{
 	aggregate::{apply, clip_norms, AggregateError, Update},
@@ -131,6 +132,10 @@ impl Validation<'_> {
 	/// samples matched to the labels it implies, a reference update trained on them from
 	/// `global` with `training` (the task's parameters and this aggregator's own seed), and the
 	/// update's cosine to that reference.
+	///
+	/// The updates are scored side by side on the machine's cores: each reference is a small
+	/// training run that leaves cores idle, and each depends only on its own update, so the
+	/// scores are those of scoring one after another.
 	pub fn score(
 		&self,
 		global: &[i32],
@@ -139,24 +144,32 @@ impl Validation<'_> {
 	) -> Result<Vec<Score>, ScoreError> {
 		let start = dequantize(global, self.scale);
 		let before = class_counts(self.arch, &start, self.data, self.device)?;
-		let mut scores = Vec::with_capacity(updates.len());
-		for update in updates {
-			let mut moved = dequantize(update, self.scale);
-			if moved.len() != start.len() {
-				return Err(ModelError::WrongParameterCount {
-					expected: start.len(),
-					found: moved.len(),
-				}
-				.into());
+		updates.par_iter().map(|update| self.score_one(&start, &before, update, training)).collect()
+	}
+
+	/// One update's trust score against the dequantized global model `start`, whose class
+	/// counts on the validation set are `before`.
+	fn score_one(
+		&self,
+		start: &[f32],
+		before: &[usize],
+		update: &[i32],
+		training: &TrainingConfig,
+	) -> Result<Score, ScoreError> {
+		let mut moved = dequantize(update, self.scale);
+		if moved.len() != start.len() {
+			return Err(ModelError::WrongParameterCount {
+				expected: start.len(),
+				found: moved.len(),
 			}
-			moved.iter_mut().zip(&start).for_each(|(m, g)| *m += g);
-			let after = class_counts(self.arch, &moved, self.data, self.device)?;
-			let counts = implied_labels(&before, &after);
-			let matched = matched_sample(self.data, &counts, training.seed);
-			let reference = reference_update(self.arch, &start, &matched, training, self.device)?;
-			scores.extend(trust_scores(&reference, &[update]));
+			.into());
 		}
-		Ok(scores)
+		moved.iter_mut().zip(start).for_each(|(m, g)| *m += g);
+		let after = class_counts(self.arch, &moved, self.data, self.device)?;
+		let counts = implied_labels(before, &after);
+		let matched = matched_sample(self.data, &counts, training.seed);
+		let reference = reference_update(self.arch, start, &matched, training, self.device)?;
+		Ok(trust_scores(&reference, &[update])[0])
 	}
 
 	/// The next global model: `global` plus `rule` applied, on `aggregator` (OpenCL or the
@@ -249,14 +262,19 @@ mod tests {
 		let useless = vec![0i32; useful.len()];
 		let harmful: Vec<i32> = useful.iter().map(|v| -3 * v).collect();
 		let check = Validation { arch: &arch, scale, data: &validation, device: &device };
-		let scores = check
-			.score(&global, &[&useful, &useless, &harmful], &TrainingConfig { seed: 7, ..config })
-			.unwrap();
+		let scoring = TrainingConfig { seed: 7, ..config.clone() };
+		let scores = check.score(&global, &[&useful, &useless, &harmful], &scoring).unwrap();
 		// Trained on every digit, it points where the reference does; the zero update is
 		// neutral; the same update reversed and tripled points away.
 		assert!(scores[0] > 750_000, "{scores:?}");
 		assert_eq!(scores[1], cohort_primitives::round::NEUTRAL_SCORE, "{scores:?}");
 		assert!(scores[2] < 450_000, "{scores:?}");
+		// Scored side by side, each update gets the score it gets alone.
+		let alone: Vec<Score> = [&useful, &useless, &harmful]
+			.iter()
+			.flat_map(|u| check.score(&global, &[u.as_slice()], &scoring).unwrap())
+			.collect();
+		assert_eq!(scores, alone);
 
 		// The useful update and a copy three times as long, weighted 100 and 50: clipped at
 		// 150 % of the median norm, then the weighted mean.
