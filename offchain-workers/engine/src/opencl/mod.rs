@@ -7,7 +7,11 @@
 //! error. Either way the bytes are the same.
 
 use cohort_primitives::task::AggregationRule;
-use ocl::{flags::MemFlags, Buffer, Context, Device, Kernel, Platform, Program, Queue};
+use ocl::{
+	enums::{DeviceInfo, DeviceInfoResult},
+	flags::MemFlags,
+	Buffer, Context, Device, Kernel, Platform, Program, Queue,
+};
 
 use crate::aggregate::{self, krum, AggregateError, Update};
 
@@ -16,6 +20,9 @@ const KERNELS: &str = include_str!("kernels.cl");
 const MAX_UPDATES: usize = 64;
 /// Must match `DISTANCE_BLOCK` in `kernels.cl`.
 const DISTANCE_BLOCK: usize = 4096;
+/// Work items per block of multi-Krum's distances: a size every OpenCL GPU and CPU driver
+/// takes (two NVIDIA warps, one AMD wavefront). Must match `DISTANCE_GROUP` in `kernels.cl`.
+const DISTANCE_GROUP: usize = 64;
 
 /// Why the OpenCL path did not produce an aggregate.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +49,9 @@ pub struct OpenCl {
 	program: Program,
 	device: String,
 	cpu_driver: bool,
+	/// Whether the device reads host memory directly (a CPU driver, an integrated GPU): then
+	/// the updates' host buffer is the device's, with no copy.
+	unified: bool,
 }
 
 /// Runs `f`, then puts back the SIGINT and SIGTERM dispositions from before it. OpenCL drivers
@@ -141,7 +151,11 @@ impl OpenCl {
 		let queue = Queue::new(&context, device, None)?;
 		let program = Program::builder().src(KERNELS).devices(device).build(&context)?;
 		let name = format!("{} ({})", device.name()?, platform.name()?);
-		Ok(Self { queue, program, device: name, cpu_driver: rank(&device) == CPU_DRIVER })
+		let unified = matches!(
+			device.info(DeviceInfo::HostUnifiedMemory),
+			Ok(DeviceInfoResult::HostUnifiedMemory(true))
+		);
+		Ok(Self { queue, program, device: name, cpu_driver: rank(&device) == CPU_DRIVER, unified })
 	}
 
 	/// Whether the device is a CPU driver (PoCL, say): the same cores the native CPU path
@@ -162,8 +176,16 @@ impl OpenCl {
 		updates: &[Update],
 	) -> Result<Vec<i32>, OpenClError> {
 		let dimension = aggregate::check(updates)?;
+		if dimension == 0 {
+			// Nothing to upload (OpenCL has no empty buffers): the CPU's answer, errors and all.
+			return Ok(aggregate::aggregate(rule, updates)?);
+		}
 		match *rule {
-			AggregationRule::WeightedMean => self.weighted_mean(updates, dimension),
+			AggregationRule::WeightedMean => {
+				let weights: Vec<u64> = updates.iter().map(|u| u.weight).collect();
+				check_total(&weights)?;
+				self.weighted_mean(&self.upload(updates, dimension)?, &weights, dimension)
+			},
 			AggregationRule::TrimmedMean { trim } => {
 				let trim = trim as usize;
 				if updates.len() <= 2 * trim {
@@ -182,25 +204,53 @@ impl OpenCl {
 				let (f, m) = (f as usize, m as usize);
 				krum::check_counts(updates.len(), f, m)?;
 				let pairs = krum::pairs(updates.len());
-				let distances = self.squared_distances(updates, dimension, &pairs)?;
+				// Uploaded once: the distances and the mean of the kept updates read the same
+				// device buffer.
+				let values = self.upload(updates, dimension)?;
+				let distances = self.squared_distances(&values, dimension, &pairs)?;
 				let kept = krum::choose(updates.len(), f, m, &pairs, distances);
-				let kept: Vec<Update> = kept.into_iter().map(|i| updates[i]).collect();
-				self.weighted_mean(&kept, dimension)
+				// The others weigh 0 in the mean: `0 · x` adds nothing, so the sums are those of
+				// the kept updates alone.
+				let mut weights = vec![0; updates.len()];
+				for i in kept {
+					weights[i] = updates[i].weight;
+				}
+				self.weighted_mean(&values, &weights, dimension)
 			},
 		}
 	}
 
-	/// All updates in one device buffer, update `i` at `i * dimension`.
+	/// All updates in one device buffer, update `i` at `i * dimension`, uploaded once for every
+	/// kernel of a rule. They are written straight into host memory the driver allocated
+	/// (page-locked on a discrete GPU, so the transfer is one DMA at the bus's speed, with no
+	/// staging copy by the driver); a device with unified memory reads that buffer in place,
+	/// any other gets one copy of it in its own memory.
 	fn upload(&self, updates: &[Update], dimension: usize) -> Result<Buffer<i32>, OpenClError> {
-		let buffer = Buffer::<i32>::builder()
+		let len = updates.len() * dimension;
+		let host = Buffer::<i32>::builder()
 			.queue(self.queue.clone())
-			.flags(MemFlags::new().read_only())
-			.len(updates.len() * dimension)
+			.flags(MemFlags::new().alloc_host_ptr().read_only().host_write_only())
+			.len(len)
 			.build()?;
-		for (i, u) in updates.iter().enumerate() {
-			buffer.write(u.values).offset(i * dimension).enq()?;
+		{
+			// SAFETY: the mapping is written only within its `len` values and unmapped before
+			// any kernel reads the buffer (same in-order queue).
+			let mut map = unsafe { host.map().write_invalidate().enq()? };
+			for (to, u) in map.chunks_exact_mut(dimension).zip(updates) {
+				to.copy_from_slice(u.values);
+			}
+			map.unmap().enq()?;
 		}
-		Ok(buffer)
+		if self.unified {
+			return Ok(host);
+		}
+		let device = Buffer::<i32>::builder()
+			.queue(self.queue.clone())
+			.flags(MemFlags::new().read_only().host_no_access())
+			.len(len)
+			.build()?;
+		host.copy(&device, None, None).enq()?;
+		Ok(device)
 	}
 
 	/// A read-only device copy of `data`.
@@ -231,28 +281,25 @@ impl OpenCl {
 			.build()?)
 	}
 
-	fn weighted_mean(&self, updates: &[Update], dimension: usize) -> Result<Vec<i32>, OpenClError> {
-		let total: u128 = updates.iter().map(|u| u.weight as u128).sum();
-		if total == 0 {
-			return Err(AggregateError::ZeroWeight.into());
-		}
-		if total >= 1 << 32 {
-			return Err(OpenClError::Unsupported("total weight of 2^32 or more"));
-		}
-		if dimension == 0 {
-			return Ok(Vec::new());
-		}
-		let values = self.upload(updates, dimension)?;
-		let weights = self.input(&updates.iter().map(|u| u.weight).collect::<Vec<u64>>())?;
+	/// `Σ wᵢ·xᵢ / Σ wᵢ` over the uploaded `values`, one weight per update.
+	fn weighted_mean(
+		&self,
+		values: &Buffer<i32>,
+		weights: &[u64],
+		dimension: usize,
+	) -> Result<Vec<i32>, OpenClError> {
+		let total = check_total(weights)?;
+		let n = weights.len();
+		let weights = self.input(weights)?;
 		let out = self.output::<i32>(dimension)?;
 		let kernel = Kernel::builder()
 			.program(&self.program)
 			.name("weighted_mean")
 			.queue(self.queue.clone())
 			.global_work_size(dimension)
-			.arg(&values)
+			.arg(values)
 			.arg(&weights)
-			.arg(updates.len() as u32)
+			.arg(n as u32)
 			.arg(dimension as u64)
 			.arg(total as i64)
 			.arg(&out)
@@ -288,17 +335,20 @@ impl OpenCl {
 		self.run(kernel, &out)
 	}
 
+	/// Multi-Krum's squared distances of the `pairs` of uploaded updates. A work group of
+	/// `DISTANCE_GROUP` items per block of `DISTANCE_BLOCK` coordinates and pair: neighbouring
+	/// items read neighbouring coordinates (coalesced), and a million coordinates make
+	/// `pairs × 256 × 64` items, enough to fill a GPU.
 	fn squared_distances(
 		&self,
-		updates: &[Update],
+		values: &Buffer<i32>,
 		dimension: usize,
 		pairs: &[(usize, usize)],
 	) -> Result<Vec<u128>, OpenClError> {
-		if dimension == 0 || pairs.is_empty() {
-			return Ok(vec![0; pairs.len()]);
+		if pairs.is_empty() {
+			return Ok(Vec::new());
 		}
 		let blocks = dimension.div_ceil(DISTANCE_BLOCK);
-		let values = self.upload(updates, dimension)?;
 		let index = |pick: fn(&(usize, usize)) -> usize| {
 			self.input(&pairs.iter().map(|p| pick(p) as u32).collect::<Vec<u32>>())
 		};
@@ -309,14 +359,17 @@ impl OpenCl {
 			.program(&self.program)
 			.name("squared_distances")
 			.queue(self.queue.clone())
-			.global_work_size([pairs.len(), blocks])
-			.arg(&values)
+			.global_work_size([blocks * DISTANCE_GROUP, pairs.len()])
+			.local_work_size([DISTANCE_GROUP, 1])
+			.arg(values)
 			.arg(&first)
 			.arg(&second)
 			.arg(dimension as u64)
 			.arg(blocks as u64)
 			.arg(&lo)
 			.arg(&hi)
+			.arg_local::<u64>(DISTANCE_GROUP)
+			.arg_local::<u64>(DISTANCE_GROUP)
 			.build()?;
 		let lo_host = self.run(kernel, &lo)?;
 		let mut hi_host = vec![0u64; hi.len()];
@@ -329,6 +382,19 @@ impl OpenCl {
 			})
 			.collect())
 	}
+}
+
+/// `Σ weights`, checked for the kernels: not zero (the CPU refuses it too) and below 2³², so
+/// that every partial sum of the weighted mean stays below 2⁶³.
+fn check_total(weights: &[u64]) -> Result<u64, OpenClError> {
+	let total: u128 = weights.iter().map(|w| *w as u128).sum();
+	if total == 0 {
+		return Err(AggregateError::ZeroWeight.into());
+	}
+	if total >= 1 << 32 {
+		return Err(OpenClError::Unsupported("total weight of 2^32 or more"));
+	}
+	Ok(total as u64)
 }
 
 /// Aggregates on OpenCL when a device is present, on all CPU cores otherwise (or for inputs the

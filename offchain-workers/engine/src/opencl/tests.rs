@@ -74,6 +74,28 @@ fn opencl_is_bit_identical_to_the_cpu_on_random_inputs() {
 	assert!(checked > 30);
 }
 
+/// The two ways the updates reach the device — read in place where it shares the host's
+/// memory (PoCL, an integrated GPU), copied once into its own memory elsewhere (a discrete GPU)
+/// — give the CPU's bytes. The copy is forced here so that a CPU driver runs it too.
+#[test]
+fn both_ways_of_uploading_give_the_cpus_bytes() {
+	let Some(mut cl) = device() else { return };
+	let mut rng = ChaCha8Rng::seed_from_u64(13);
+	let values = random(6, 9_000, &mut rng);
+	let updates: Vec<Update> =
+		values.iter().map(|v| Update { values: v, weight: rng.random_range(1..1000) }).collect();
+	for unified in [true, false] {
+		cl.unified = unified;
+		for rule in rules(updates.len()) {
+			assert_eq!(
+				cl.aggregate(&rule, &updates).unwrap(),
+				aggregate::aggregate(&rule, &updates).unwrap(),
+				"{rule:?}, unified memory: {unified}"
+			);
+		}
+	}
+}
+
 #[test]
 fn opencl_refuses_what_the_cpu_refuses_and_hands_back_what_it_cannot_take() {
 	let Some(cl) = device() else { return };
@@ -93,6 +115,9 @@ fn opencl_refuses_what_the_cpu_refuses_and_hands_back_what_it_cannot_take() {
 		cl.aggregate(&AggregationRule::WeightedMean, &zero),
 		Err(OpenClError::Aggregate(AggregateError::ZeroWeight))
 	));
+	// Updates without coordinates: nothing to upload, the CPU's answer.
+	let empty = [Update { values: &[], weight: 1 }, Update { values: &[], weight: 2 }];
+	assert_eq!(cl.aggregate(&AggregationRule::Median, &empty).unwrap(), Vec::<i32>::new());
 	let heavy = [Update { values: &a, weight: 1 << 40 }, Update { values: &a, weight: 3 }];
 	assert!(matches!(
 		cl.aggregate(&AggregationRule::WeightedMean, &heavy),
