@@ -147,7 +147,7 @@ fn main() {
 			dp: None,
 			seed: 1,
 		};
-		let t = best_of(3, || {
+		let t = best_of(7, || {
 			std::hint::black_box(train(&arch, &global, &digits, &config, &device).unwrap());
 		});
 		println!(
@@ -183,10 +183,10 @@ fn main() {
 	let views: Vec<&[i32]> = updates.iter().map(Vec::as_slice).collect();
 	let global = quantize(&global, scale).unwrap();
 	let check = Validation { arch: &arch, scale, data: &digits, device: &device };
-	let together = best_of(3, || {
+	let together = best_of(7, || {
 		std::hint::black_box(check.score(&global, &views, &config(99)).unwrap());
 	});
-	let alone = best_of(3, || {
+	let alone = best_of(7, || {
 		for view in &views {
 			std::hint::black_box(check.score(&global, &[view], &config(99)).unwrap());
 		}
