@@ -172,8 +172,8 @@ pub fn train(
 		let mut batches = 0usize;
 		for start in (0..order.len()).step_by(batch_size) {
 			let end = (start + batch_size).min(order.len());
-			let x = epoch_x.clone().slice([start..end]);
-			let y = epoch_y.clone().slice([start..end]);
+			let x = epoch_x.clone().narrow(0, start, end - start);
+			let y = epoch_y.clone().narrow(0, start, end - start);
 			let loss = loss_fn.forward(model.forward(x), y);
 			let detached = loss.clone().detach();
 			total = Some(match total {

@@ -62,6 +62,11 @@ impl DataDir {
 		Ok(&self.datasets[&id])
 	}
 
+	/// A trainer's dataset already read by [`Self::dataset`].
+	pub fn loaded(&self, id: DatasetId) -> Option<&Dataset> {
+		self.datasets.get(&id)
+	}
+
 	/// The validation set whose [`Dataset::hash`] is `hash`.
 	pub fn validation(&mut self, hash: H256) -> Result<&Dataset, DataError> {
 		if !self.validation.contains_key(&hash) {

@@ -154,7 +154,7 @@ pub fn poisoners(attacks: &[Attack]) -> Result<Vec<DevKey>, String> {
 		.map(|(i, (attack, uri))| DevKey {
 			uri,
 			auto_join: AutoJoin::Trainer { dataset: poisoner_dataset(i), bond: DEV_BOND },
-			behaviour: Behaviour::Poisoner(attack.clone()),
+			behaviour: Behaviour::Poisoner(*attack),
 		})
 		.collect())
 }
@@ -316,7 +316,7 @@ mod tests {
 			["scale:-10", "label-flip"].iter().map(|a| a.parse().unwrap()).collect();
 		let keys = poisoners(&attacks).unwrap();
 		assert_eq!(keys.len(), 2);
-		assert_eq!(keys[1].behaviour, Behaviour::Poisoner(attacks[1].clone()));
+		assert_eq!(keys[1].behaviour, Behaviour::Poisoner(attacks[1]));
 		let datasets: Vec<_> = participants()
 			.iter()
 			.chain(&keys)
@@ -333,7 +333,7 @@ mod tests {
 		assert_eq!(spec.max_trainers as usize, OWNERS + 1 + 2, "everyone is selected");
 		assert_eq!(spec.min_trainers as usize, OWNERS, "the honest owners alone suffice");
 		assert!(spec.max_samples >= 1_000 && spec.gate.is_valid());
-		assert!(poisoners(&vec![attacks[0].clone(); POISONER_URIS.len() + 1]).is_err());
+		assert!(poisoners(&vec![attacks[0]; POISONER_URIS.len() + 1]).is_err());
 
 		// The poisoners' shards are written, label-skewed, and the honest owners' data does
 		// not change with them.

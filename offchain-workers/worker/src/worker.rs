@@ -28,6 +28,7 @@ use crate::{
 };
 
 pub use compute::RESEND_BLOCKS as COMPUTE_RESEND_BLOCKS;
+use duties::TrainDuty;
 pub use duties::{can_meet, claimed_samples, reference_seed};
 
 const LOG: &str = "cohort-worker";
@@ -233,6 +234,9 @@ impl Worker {
 		}
 		self.auto_join(chain, now);
 		self.serve_compute(chain, now);
+		// Training duties first, the keys' trainings side by side; then the rest in order.
+		let mut training = Vec::new();
+		let mut others = Vec::new();
 		for p in self.participants.clone() {
 			let duties = match chain.duties(&p.account()) {
 				Ok(d) => d,
@@ -242,10 +246,22 @@ impl Worker {
 				},
 			};
 			for duty in duties {
-				let (task, round) = about(&duty);
-				if let Err(e) = self.act(chain, &p, duty, now) {
-					self.once.warn(format!("{}: task {task} round {round}: {e}", p.name));
+				match duty {
+					Duty::Train { task, round, dataset, global_model, commit_by }
+						if !matches!(p.behaviour, Behaviour::CopyingTrainer) =>
+					{
+						let duty = TrainDuty { task, round, dataset, global_model, commit_by };
+						training.push((p.clone(), duty))
+					},
+					duty => others.push((p.clone(), duty)),
 				}
+			}
+		}
+		self.train_side_by_side(chain, training, now);
+		for (p, duty) in others {
+			let (task, round) = about(&duty);
+			if let Err(e) = self.act(chain, &p, duty, now) {
+				self.once.warn(format!("{}: task {task} round {round}: {e}", p.name));
 			}
 		}
 	}

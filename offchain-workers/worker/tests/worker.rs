@@ -629,6 +629,35 @@ fn failures_carry_task_and_round_and_are_logged_once() {
 	assert!(chain.take().is_empty());
 }
 
+/// The owners of one node train side by side: each commits once, under its own key, and one
+/// whose data is missing stops no other (its failure is logged with its task and round).
+#[test]
+fn owners_of_one_node_train_side_by_side_and_one_failure_stops_no_other() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	chain.duties.insert(key("//Charlie").into(), vec![train(0, 0, 1, 15)]);
+	chain.duties.insert(key("//Dave").into(), vec![train(0, 0, 99, 15)]);
+	chain.duties.insert(key("//Eve").into(), vec![train(0, 0, 2, 15)]);
+	let keys = participants("side", &["//Charlie", "//Dave", "//Eve"]);
+	let mut w = worker(dir.path(), keys);
+	w.on_block(&chain);
+	let actions = chain.take();
+	let committed: Vec<sr25519::Public> = actions
+		.iter()
+		.map(|(who, action, _)| {
+			assert!(matches!(action, Action::Commit { task: 0, round: 0, .. }), "{action:?}");
+			*who
+		})
+		.collect();
+	assert_eq!(committed, [key("//Charlie"), key("//Eve")]);
+	assert_ne!(commitment_of(&actions, key("//Charlie")), commitment_of(&actions, key("//Eve")));
+	let lines = logged(log::Level::Warn, &["side //Dave: task 0 round 0", "dataset 99"]);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+	chain.now = 11;
+	w.on_block(&chain);
+	assert!(chain.take().is_empty(), "committed once");
+}
+
 #[test]
 fn a_task_whose_stated_epsilon_does_not_cover_its_noise_is_not_trained_for() {
 	capture_logs();

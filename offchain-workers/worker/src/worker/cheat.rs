@@ -187,7 +187,7 @@ impl Worker {
 			.aggregators
 			.iter()
 			.filter(|a| a.who != me)
-			.find_map(|a| a.revealed.clone().map(|r| (a.who.clone(), r)))
+			.find_map(|a| a.revealed.map(|r| (a.who.clone(), r)))
 		else {
 			log::debug!(target: LOG, "{}: task {task} round {round}: nothing to copy yet", p.name);
 			return Ok(());

@@ -28,18 +28,21 @@ use cohort_ml::{
 	codec::{self, dequantize, quantize},
 	evaluate::{Aggregated, Validation},
 	model::Architecture,
-	train::{train, TrainingConfig},
+	train::{train, Trained, TrainingConfig},
+	Device,
 };
 use cohort_primitives::{
 	api::{AcceptedUpdate, Duty},
 	task::InitialModel,
 	DatasetId, PayloadKind, RoundIndex, Score, TaskId,
 };
+use rayon::prelude::*;
 use sp_core::{crypto::Ss58Codec, H256};
 
 use super::{fail, Behaviour, DutyError, Participant, Work, Worker, LOG};
 use crate::{
 	chain::{AccountId, Action, BlockNumber, Chain, Payload, Task},
+	data::DataDir,
 	journal::{Key, Kind},
 	sealed::{Opening, Sealed},
 };
@@ -211,31 +214,122 @@ impl Worker {
 		commit_by: BlockNumber,
 		now: BlockNumber,
 	) -> Result<(), DutyError> {
+		let Some(job) =
+			self.prepare_training(chain, p, task, round, dataset, global_model, commit_by, now)?
+		else {
+			return Ok(());
+		};
+		let started = Instant::now();
+		let trained = run_training(&self.data, &self.device, &job);
+		let elapsed = started.elapsed();
+		self.commit_training(chain, job, trained, elapsed, elapsed)
+	}
+
+	/// The training duties of several keys of this node, trained side by side on the machine's
+	/// cores (each is a training run of its own, on its own data), then sealed and committed one
+	/// after another. What each commits is what [`Self::train`] would commit for it alone; the
+	/// round's clock counts the wall time once.
+	pub(super) fn train_side_by_side(
+		&mut self,
+		chain: &impl Chain,
+		duties: Vec<(Participant, TrainDuty)>,
+		now: BlockNumber,
+	) {
+		let mut jobs = Vec::new();
+		for (p, d) in duties {
+			let prepared = self.prepare_training(
+				chain,
+				&p,
+				d.task,
+				d.round,
+				d.dataset,
+				d.global_model.as_ref(),
+				d.commit_by,
+				now,
+			);
+			match prepared {
+				Ok(Some(job)) => jobs.push(job),
+				Ok(None) => {},
+				Err(e) => {
+					self.once.warn(format!("{}: task {} round {}: {e}", p.name, d.task, d.round))
+				},
+			}
+		}
+		let started = Instant::now();
+		let (data, device) = (&self.data, &self.device);
+		let results: Vec<(Result<Trained, DutyError>, Duration)> = jobs
+			.par_iter()
+			.map(|job| {
+				let started = Instant::now();
+				(run_training(data, device, job), started.elapsed())
+			})
+			.collect();
+		let share = started.elapsed() / jobs.len().max(1) as u32;
+		for (job, (trained, elapsed)) in jobs.into_iter().zip(results) {
+			let (name, task, round) = (job.p.name.clone(), job.task, job.round);
+			if let Err(e) = self.commit_training(chain, job, trained, elapsed, share) {
+				self.once.warn(format!("{name}: task {task} round {round}: {e}"));
+			}
+		}
+	}
+
+	/// Everything a training duty reads from the chain and the data directory, unless the duty
+	/// has nothing left to do (its commitment is sealed already, or was sent and awaits its
+	/// block) or cannot meet its deadline.
+	#[allow(clippy::too_many_arguments)]
+	fn prepare_training(
+		&mut self,
+		chain: &impl Chain,
+		p: &Participant,
+		task: TaskId,
+		round: RoundIndex,
+		dataset: DatasetId,
+		global_model: Option<&Payload>,
+		commit_by: BlockNumber,
+		now: BlockNumber,
+	) -> Result<Option<TrainingJob>, DutyError> {
 		let key = Self::key(p, task, round, Kind::Commit);
 		if self.resend_sealed(chain, p, key, commit_by, now)? || !self.journal.due(&key, now) {
-			return Ok(());
+			return Ok(None);
 		}
 		self.check_deadline(chain, task, Work::Training, commit_by, now)?;
 		self.round_started(task, round, now, chain.block_time());
-		let started = Instant::now();
 		let info = self.task(chain, task)?;
 		// Refused before any work when the task's DP costs more ε than it states.
 		let config =
 			TrainingConfig::from_params(&info.spec.training, rand::random()).map_err(fail)?;
 		let arch = Architecture::of(&info.spec.model).map_err(fail)?;
 		let global = self.global(chain, task, &info, global_model)?;
+		// Read now, so that the training itself only borrows it.
+		self.data.dataset(dataset).map_err(fail)?;
+		Ok(Some(TrainingJob {
+			p: p.clone(),
+			key,
+			task,
+			round,
+			dataset,
+			commit_by,
+			info,
+			config,
+			arch,
+			global,
+		}))
+	}
+
+	/// Quantizes, frames, seals and commits a trained update. `elapsed` is the training's own
+	/// time (the estimate for the next one), `wall` its share of the round's wall time.
+	fn commit_training(
+		&mut self,
+		chain: &impl Chain,
+		job: TrainingJob,
+		trained: Result<Trained, DutyError>,
+		elapsed: Duration,
+		wall: Duration,
+	) -> Result<(), DutyError> {
+		let TrainingJob { p, key, task, round, commit_by, info, .. } = job;
+		let p = &p;
+		let trained = trained?;
 		let scale = info.spec.scale;
-		let data = self.data.dataset(dataset).map_err(fail)?;
-		let poisoned = match &p.behaviour {
-			Behaviour::Poisoner(attack) => Some(attack.poison_data(data)),
-			_ => None,
-		};
-		let data = poisoned.as_ref().unwrap_or(data);
-		let mut trained =
-			train(&arch, &dequantize(&global, scale), data, &config, &self.device).map_err(fail)?;
-		if let Behaviour::Poisoner(attack) = &p.behaviour {
-			attack.poison_update(&mut trained.update, rand::random());
-		}
 		let samples = claimed_samples(trained.samples, info.spec.max_samples);
 		let values = quantize(&trained.update, scale).map_err(fail)?;
 		let update = codec::encode(PayloadKind::Update, task, round, scale, samples, &values)
@@ -248,8 +342,8 @@ impl Worker {
 			)));
 		}
 		let sealed = Sealed::update(&p.account(), task, round, update, rand::random());
-		let elapsed = started.elapsed();
-		self.measured(task, round, Work::Training, elapsed);
+		self.clock(task, round).training += wall;
+		self.work_times.insert((task, Work::Training), elapsed);
 		let losses = (
 			trained.epoch_losses.first().copied().unwrap_or_default(),
 			trained.epoch_losses.last().copied().unwrap_or_default(),
@@ -597,6 +691,46 @@ impl Worker {
 		self.globals.insert(cache, model.clone());
 		Ok(model)
 	}
+}
+
+/// A training duty's inputs ([`Worker::prepare_training`]).
+pub(super) struct TrainingJob {
+	p: Participant,
+	key: Key,
+	task: TaskId,
+	round: RoundIndex,
+	dataset: DatasetId,
+	commit_by: BlockNumber,
+	info: Task,
+	config: TrainingConfig,
+	arch: Architecture,
+	global: Vec<i32>,
+}
+
+/// The fields of a `Duty::Train`.
+pub(super) struct TrainDuty {
+	pub task: TaskId,
+	pub round: RoundIndex,
+	pub dataset: DatasetId,
+	pub global_model: Option<Payload>,
+	pub commit_by: BlockNumber,
+}
+
+/// Trains `job`'s update on its dataset (read by [`Worker::prepare_training`]), poisoned first
+/// where the key is a dev poisoner. Reads nothing mutable: several run at once.
+fn run_training(data: &DataDir, device: &Device, job: &TrainingJob) -> Result<Trained, DutyError> {
+	let data = data.loaded(job.dataset).ok_or_else(|| fail("the dataset was not read"))?;
+	let poisoned = match &job.p.behaviour {
+		Behaviour::Poisoner(attack) => Some(attack.poison_data(data)),
+		_ => None,
+	};
+	let data = poisoned.as_ref().unwrap_or(data);
+	let global = dequantize(&job.global, job.info.spec.scale);
+	let mut trained = train(&job.arch, &global, data, &job.config, device).map_err(fail)?;
+	if let Behaviour::Poisoner(attack) = &job.p.behaviour {
+		attack.poison_update(&mut trained.update, rand::random());
+	}
+	Ok(trained)
 }
 
 #[cfg(test)]
