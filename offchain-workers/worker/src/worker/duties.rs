@@ -103,7 +103,10 @@ impl Worker {
 				self.copy_aggregate(chain, p, task, round, reveal_by, now)
 			},
 			(_, Duty::Train { task, round, dataset, global_model, commit_by }) => {
-				self.train(chain, p, task, round, dataset, global_model.as_ref(), commit_by, now)
+				// Its failures are logged there, as the caller of `act` would log them.
+				let duty = TrainDuty { task, round, dataset, global_model, commit_by };
+				self.train_side_by_side(chain, vec![(p.clone(), duty)], now);
+				Ok(())
 			},
 			(_, Duty::Reveal { task, round, commitment, reveal_by }) => {
 				self.reveal(chain, p, task, round, Kind::Commit, commitment, reveal_by, now, &[])
@@ -202,33 +205,10 @@ impl Worker {
 		self.work_times.insert((task, work), elapsed);
 	}
 
-	#[allow(clippy::too_many_arguments)]
-	fn train(
-		&mut self,
-		chain: &impl Chain,
-		p: &Participant,
-		task: TaskId,
-		round: RoundIndex,
-		dataset: DatasetId,
-		global_model: Option<&Payload>,
-		commit_by: BlockNumber,
-		now: BlockNumber,
-	) -> Result<(), DutyError> {
-		let Some(job) =
-			self.prepare_training(chain, p, task, round, dataset, global_model, commit_by, now)?
-		else {
-			return Ok(());
-		};
-		let started = Instant::now();
-		let trained = run_training(&self.data, &self.device, &job);
-		let elapsed = started.elapsed();
-		self.commit_training(chain, job, trained, elapsed, elapsed)
-	}
-
 	/// The training duties of several keys of this node, trained side by side on the machine's
 	/// cores (each is a training run of its own, on its own data), then sealed and committed one
-	/// after another. What each commits is what [`Self::train`] would commit for it alone; the
-	/// round's clock counts the wall time once.
+	/// after another, each exactly as it would be alone; the round's clock counts the wall time
+	/// once. Failures are logged with the key, task and round, and stop no other key.
 	pub(super) fn train_side_by_side(
 		&mut self,
 		chain: &impl Chain,
@@ -237,17 +217,7 @@ impl Worker {
 	) {
 		let mut jobs = Vec::new();
 		for (p, d) in duties {
-			let prepared = self.prepare_training(
-				chain,
-				&p,
-				d.task,
-				d.round,
-				d.dataset,
-				d.global_model.as_ref(),
-				d.commit_by,
-				now,
-			);
-			match prepared {
+			match self.prepare_training(chain, &p, &d, now) {
 				Ok(Some(job)) => jobs.push(job),
 				Ok(None) => {},
 				Err(e) => {
@@ -276,18 +246,15 @@ impl Worker {
 	/// Everything a training duty reads from the chain and the data directory, unless the duty
 	/// has nothing left to do (its commitment is sealed already, or was sent and awaits its
 	/// block) or cannot meet its deadline.
-	#[allow(clippy::too_many_arguments)]
 	fn prepare_training(
 		&mut self,
 		chain: &impl Chain,
 		p: &Participant,
-		task: TaskId,
-		round: RoundIndex,
-		dataset: DatasetId,
-		global_model: Option<&Payload>,
-		commit_by: BlockNumber,
+		duty: &TrainDuty,
 		now: BlockNumber,
 	) -> Result<Option<TrainingJob>, DutyError> {
+		let TrainDuty { task, round, dataset, commit_by, .. } = *duty;
+		let global_model = duty.global_model.as_ref();
 		let key = Self::key(p, task, round, Kind::Commit);
 		if self.resend_sealed(chain, p, key, commit_by, now)? || !self.journal.due(&key, now) {
 			return Ok(None);
