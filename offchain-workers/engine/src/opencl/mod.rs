@@ -183,8 +183,9 @@ impl OpenCl {
 		match *rule {
 			AggregationRule::WeightedMean => {
 				let weights: Vec<u64> = updates.iter().map(|u| u.weight).collect();
-				check_total(&weights)?;
-				self.weighted_mean(&self.upload(updates, dimension)?, &weights, dimension)
+				// Checked before anything is uploaded.
+				let total = check_total(&weights)?;
+				self.weighted_mean(&self.upload(updates, dimension)?, &weights, total, dimension)
 			},
 			AggregationRule::TrimmedMean { trim } => {
 				let trim = trim as usize;
@@ -215,7 +216,8 @@ impl OpenCl {
 				for i in kept {
 					weights[i] = updates[i].weight;
 				}
-				self.weighted_mean(&values, &weights, dimension)
+				let total = check_total(&weights)?;
+				self.weighted_mean(&values, &weights, total, dimension)
 			},
 		}
 	}
@@ -281,14 +283,15 @@ impl OpenCl {
 			.build()?)
 	}
 
-	/// `Σ wᵢ·xᵢ / Σ wᵢ` over the uploaded `values`, one weight per update.
+	/// `Σ wᵢ·xᵢ / Σ wᵢ` over the uploaded `values`, one weight per update; `total` is
+	/// [`check_total`]'s.
 	fn weighted_mean(
 		&self,
 		values: &Buffer<i32>,
 		weights: &[u64],
+		total: u64,
 		dimension: usize,
 	) -> Result<Vec<i32>, OpenClError> {
-		let total = check_total(weights)?;
 		let n = weights.len();
 		let weights = self.input(weights)?;
 		let out = self.output::<i32>(dimension)?;
@@ -315,9 +318,6 @@ impl OpenCl {
 	) -> Result<Vec<i32>, OpenClError> {
 		if updates.len() > MAX_UPDATES {
 			return Err(OpenClError::Unsupported("more than 64 updates for a trimmed mean"));
-		}
-		if dimension == 0 {
-			return Ok(Vec::new());
 		}
 		let values = self.upload(updates, dimension)?;
 		let out = self.output::<i32>(dimension)?;

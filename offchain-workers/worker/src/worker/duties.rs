@@ -193,14 +193,22 @@ impl Worker {
 		)))
 	}
 
-	/// Notes how long `work` took in `task`'s `round`: for the round's time log, and as the
-	/// estimate of its next run.
-	fn measured(&mut self, task: TaskId, round: RoundIndex, work: Work, elapsed: Duration) {
+	/// Notes how long `work` took in `task`'s `round`: `elapsed` as the estimate of its next
+	/// run, `wall` (its share of the wall time: `elapsed` itself, unless several ran side by
+	/// side) for the round's time log.
+	fn measured(
+		&mut self,
+		task: TaskId,
+		round: RoundIndex,
+		work: Work,
+		elapsed: Duration,
+		wall: Duration,
+	) {
 		let clock = self.clock(task, round);
 		match work {
-			Work::Training => clock.training += elapsed,
-			Work::Scoring => clock.scoring += elapsed,
-			Work::Aggregation => clock.aggregation += elapsed,
+			Work::Training => clock.training += wall,
+			Work::Scoring => clock.scoring += wall,
+			Work::Aggregation => clock.aggregation += wall,
 		}
 		self.work_times.insert((task, work), elapsed);
 	}
@@ -271,7 +279,6 @@ impl Worker {
 		self.data.dataset(dataset).map_err(fail)?;
 		Ok(Some(TrainingJob {
 			p: p.clone(),
-			key,
 			task,
 			round,
 			dataset,
@@ -293,8 +300,9 @@ impl Worker {
 		elapsed: Duration,
 		wall: Duration,
 	) -> Result<(), DutyError> {
-		let TrainingJob { p, key, task, round, commit_by, info, .. } = job;
+		let TrainingJob { p, task, round, commit_by, info, .. } = job;
 		let p = &p;
+		let key = Self::key(p, task, round, Kind::Commit);
 		let trained = trained?;
 		let scale = info.spec.scale;
 		let samples = claimed_samples(trained.samples, info.spec.max_samples);
@@ -309,8 +317,7 @@ impl Worker {
 			)));
 		}
 		let sealed = Sealed::update(&p.account(), task, round, update, rand::random());
-		self.clock(task, round).training += wall;
-		self.work_times.insert((task, Work::Training), elapsed);
+		self.measured(task, round, Work::Training, elapsed, wall);
 		let losses = (
 			trained.epoch_losses.first().copied().unwrap_or_default(),
 			trained.epoch_losses.last().copied().unwrap_or_default(),
@@ -424,7 +431,7 @@ impl Worker {
 			return Err(fail(format!("{} scores for {} updates", scores.len(), updates.len())));
 		}
 		let elapsed = started.elapsed();
-		self.measured(task, round, Work::Scoring, elapsed);
+		self.measured(task, round, Work::Scoring, elapsed, elapsed);
 		let below = scores.iter().filter(|s| !spec.gate.accepts(**s)).count();
 		log::info!(
 			target: LOG,
@@ -505,7 +512,7 @@ impl Worker {
 		let payload = codec::encode(PayloadKind::Aggregate, task, round, spec.scale, 0, &model)
 			.map_err(fail)?;
 		let elapsed = started.elapsed();
-		self.measured(task, round, Work::Aggregation, elapsed);
+		self.measured(task, round, Work::Aggregation, elapsed, elapsed);
 		log::info!(
 			target: LOG,
 			"🧠 task {task} round {round}: {} aggregated the {} accepted updates ({} samples) in {:.1} s{}: validation loss {:.3}, accuracy {:.1}%; committing",
@@ -663,7 +670,6 @@ impl Worker {
 /// A training duty's inputs ([`Worker::prepare_training`]).
 pub(super) struct TrainingJob {
 	p: Participant,
-	key: Key,
 	task: TaskId,
 	round: RoundIndex,
 	dataset: DatasetId,
