@@ -1,4 +1,5 @@
-//! The runtime APIs the node, wallets and Polkadot.js apps call.
+//! The runtime APIs the node, wallets and Polkadot.js apps call: GRANDPA's and the benchmarks
+//! here, the rest as both runtimes implement them (`cohort_runtime_common`).
 
 #[cfg(feature = "runtime-benchmarks")]
 use crate::Incentives;
@@ -8,119 +9,10 @@ use crate::{
 	RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 use alloc::vec::Vec;
-use frame_support::{
-	genesis_builder_helper::{build_state, get_preset},
-	weights::Weight,
-};
 use pallet_grandpa::AuthorityId as GrandpaId;
-use sp_api::impl_runtime_apis;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
-use sp_runtime::{
-	traits::{Block as BlockT, NumberFor},
-	transaction_validity::{TransactionSource, TransactionValidity},
-	ApplyExtrinsicResult, ExtrinsicInclusionMode,
-};
-use sp_version::RuntimeVersion;
+use sp_runtime::traits::{Block as BlockT, NumberFor};
 
-impl_runtime_apis! {
-	impl sp_api::Core<Block> for Runtime {
-		fn version() -> RuntimeVersion {
-			VERSION
-		}
-
-		fn execute_block(block: <Block as BlockT>::LazyBlock) {
-			Executive::execute_block(block);
-		}
-
-		fn initialize_block(header: &<Block as BlockT>::Header) -> ExtrinsicInclusionMode {
-			Executive::initialize_block(header)
-		}
-	}
-
-	impl sp_api::Metadata<Block> for Runtime {
-		fn metadata() -> OpaqueMetadata {
-			OpaqueMetadata::new(Runtime::metadata().into())
-		}
-
-		fn metadata_at_version(version: u32) -> Option<OpaqueMetadata> {
-			Runtime::metadata_at_version(version)
-		}
-
-		fn metadata_versions() -> Vec<u32> {
-			Runtime::metadata_versions()
-		}
-	}
-
-	impl frame_support::view_functions::runtime_api::RuntimeViewFunction<Block> for Runtime {
-		fn execute_view_function(
-			id: frame_support::view_functions::ViewFunctionId,
-			input: Vec<u8>,
-		) -> Result<Vec<u8>, frame_support::view_functions::ViewFunctionDispatchError> {
-			Runtime::execute_view_function(id, input)
-		}
-	}
-
-	impl sp_block_builder::BlockBuilder<Block> for Runtime {
-		fn apply_extrinsic(extrinsic: <Block as BlockT>::Extrinsic) -> ApplyExtrinsicResult {
-			Executive::apply_extrinsic(extrinsic)
-		}
-
-		fn finalize_block() -> <Block as BlockT>::Header {
-			Executive::finalize_block()
-		}
-
-		fn inherent_extrinsics(data: sp_inherents::InherentData) -> Vec<<Block as BlockT>::Extrinsic> {
-			data.create_extrinsics()
-		}
-
-		fn check_inherents(
-			block: <Block as BlockT>::LazyBlock,
-			data: sp_inherents::InherentData,
-		) -> sp_inherents::CheckInherentsResult {
-			data.check_extrinsics(&block)
-		}
-	}
-
-	impl sp_transaction_pool::runtime_api::TaggedTransactionQueue<Block> for Runtime {
-		fn validate_transaction(
-			source: TransactionSource,
-			tx: <Block as BlockT>::Extrinsic,
-			block_hash: <Block as BlockT>::Hash,
-		) -> TransactionValidity {
-			Executive::validate_transaction(source, tx, block_hash)
-		}
-	}
-
-	impl sp_offchain::OffchainWorkerApi<Block> for Runtime {
-		fn offchain_worker(header: &<Block as BlockT>::Header) {
-			Executive::offchain_worker(header)
-		}
-	}
-
-	impl sp_consensus_aura::AuraApi<Block, AuraId> for Runtime {
-		fn slot_duration() -> sp_consensus_aura::SlotDuration {
-			sp_consensus_aura::SlotDuration::from_millis(Aura::slot_duration())
-		}
-
-		fn authorities() -> Vec<AuraId> {
-			pallet_aura::Authorities::<Runtime>::get().into_inner()
-		}
-	}
-
-	impl sp_session::SessionKeys<Block> for Runtime {
-		fn generate_session_keys(
-			owner: Vec<u8>,
-			seed: Option<Vec<u8>>,
-		) -> sp_session::OpaqueGeneratedSessionKeys {
-			SessionKeys::generate(&owner, seed).into()
-		}
-
-		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {
-			SessionKeys::decode_into_raw_public_keys(&encoded)
-		}
-	}
-
+cohort_runtime_common::impl_runtime_apis_with_cohort! {
 	impl sp_consensus_grandpa::GrandpaApi<Block> for Runtime {
 		fn grandpa_authorities() -> sp_consensus_grandpa::AuthorityList {
 			Grandpa::grandpa_authorities()
@@ -147,152 +39,6 @@ impl_runtime_apis! {
 			// The key-owner proof type is uninhabited (no session pallet yet), so there is
 			// never a proof to give.
 			None
-		}
-	}
-
-	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
-		fn account_nonce(account: AccountId) -> Nonce {
-			System::account_nonce(account)
-		}
-	}
-
-	impl pallet_transaction_payment_rpc_runtime_api::TransactionPaymentApi<Block, Balance> for Runtime {
-		fn query_info(
-			uxt: <Block as BlockT>::Extrinsic,
-			len: u32,
-		) -> pallet_transaction_payment_rpc_runtime_api::RuntimeDispatchInfo<Balance> {
-			TransactionPayment::query_info(uxt, len)
-		}
-		fn query_fee_details(
-			uxt: <Block as BlockT>::Extrinsic,
-			len: u32,
-		) -> pallet_transaction_payment::FeeDetails<Balance> {
-			TransactionPayment::query_fee_details(uxt, len)
-		}
-		fn query_weight_to_fee(weight: Weight) -> Balance {
-			TransactionPayment::weight_to_fee(weight)
-		}
-		fn query_length_to_fee(length: u32) -> Balance {
-			TransactionPayment::length_to_fee(length)
-		}
-	}
-
-	impl pallet_transaction_payment_rpc_runtime_api::TransactionPaymentCallApi<Block, Balance, RuntimeCall>
-		for Runtime
-	{
-		fn query_call_info(
-			call: RuntimeCall,
-			len: u32,
-		) -> pallet_transaction_payment::RuntimeDispatchInfo<Balance> {
-			TransactionPayment::query_call_info(call, len)
-		}
-		fn query_call_fee_details(
-			call: RuntimeCall,
-			len: u32,
-		) -> pallet_transaction_payment::FeeDetails<Balance> {
-			TransactionPayment::query_call_fee_details(call, len)
-		}
-		fn query_weight_to_fee(weight: Weight) -> Balance {
-			TransactionPayment::weight_to_fee(weight)
-		}
-		fn query_length_to_fee(length: u32) -> Balance {
-			TransactionPayment::length_to_fee(length)
-		}
-	}
-
-	impl cohort_primitives::api::FederatedApi<Block, AccountId, Balance, BlockNumber, pallet_federated::RoundOf<Runtime>> for Runtime {
-		fn duties(who: AccountId) -> Vec<cohort_primitives::api::Duty<AccountId, BlockNumber>> {
-			Federated::duties(&who)
-		}
-
-		fn memberships(who: AccountId) -> Vec<cohort_primitives::api::Membership> {
-			Federated::memberships(&who)
-		}
-
-		fn task(task: cohort_primitives::TaskId) -> Option<pallet_federated::TaskOf<Runtime>> {
-			Federated::task(task)
-		}
-
-		fn round(
-			task: cohort_primitives::TaskId,
-			round: cohort_primitives::RoundIndex,
-		) -> Option<pallet_federated::RoundOf<Runtime>> {
-			Federated::round(task, round)
-		}
-
-		fn round_summary(
-			task: cohort_primitives::TaskId,
-			round: cohort_primitives::RoundIndex,
-		) -> Option<pallet_federated::RoundSummaryOf<Runtime>> {
-			Federated::round_summary(task, round)
-		}
-
-		fn round_history(
-			task: cohort_primitives::TaskId,
-		) -> Vec<(cohort_primitives::RoundIndex, pallet_federated::RoundSummaryOf<Runtime>)> {
-			Federated::round_history(task)
-		}
-	}
-
-	impl cohort_primitives::api::DataMarketApi<Block, AccountId, Balance, BlockNumber> for Runtime {
-		fn dataset(
-			dataset: cohort_primitives::DatasetId,
-		) -> Option<pallet_data_market::DatasetInfoOf<Runtime>> {
-			DataMarket::dataset(dataset)
-		}
-
-		fn datasets_of(
-			owner: AccountId,
-		) -> Vec<(cohort_primitives::DatasetId, pallet_data_market::DatasetInfoOf<Runtime>)> {
-			DataMarket::datasets_of(owner)
-		}
-
-		fn task_lineage(
-			task: cohort_primitives::TaskId,
-		) -> Vec<cohort_primitives::dataset::RoundLineage<AccountId, Balance>> {
-			DataMarket::task_lineage(task)
-		}
-
-		fn dataset_tasks(
-			dataset: cohort_primitives::DatasetId,
-		) -> Vec<cohort_primitives::dataset::DatasetTask<Balance>> {
-			DataMarket::dataset_tasks(dataset)
-		}
-	}
-
-	impl cohort_primitives::api::ComputeLeaseApi<Block, AccountId, Balance, BlockNumber> for Runtime {
-		fn compute_duties(
-			worker: AccountId,
-		) -> Vec<cohort_primitives::compute::ComputeDuty<AccountId, BlockNumber>> {
-			ComputeLease::compute_duties(worker)
-		}
-
-		fn offer(worker: AccountId) -> Option<pallet_compute_lease::OfferOf<Runtime>> {
-			pallet_compute_lease::Offers::<Runtime>::get(worker)
-		}
-
-		fn lease(lease: cohort_primitives::compute::LeaseId) -> Option<pallet_compute_lease::LeaseOf<Runtime>> {
-			pallet_compute_lease::Leases::<Runtime>::get(lease)
-		}
-
-		fn leases_of(
-			worker: AccountId,
-		) -> Vec<(cohort_primitives::compute::LeaseId, pallet_compute_lease::LeaseOf<Runtime>)> {
-			ComputeLease::leases_of(worker)
-		}
-	}
-
-	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
-		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
-			build_state::<RuntimeGenesisConfig>(config)
-		}
-
-		fn get_preset(id: &Option<sp_genesis_builder::PresetId>) -> Option<Vec<u8>> {
-			get_preset::<RuntimeGenesisConfig>(id, crate::genesis_config_presets::get_preset)
-		}
-
-		fn preset_names() -> Vec<sp_genesis_builder::PresetId> {
-			crate::genesis_config_presets::preset_names()
 		}
 	}
 
@@ -334,24 +80,6 @@ impl_runtime_apis! {
 			add_benchmarks!(params, batches);
 
 			Ok(batches)
-		}
-	}
-
-	#[cfg(feature = "try-runtime")]
-	impl frame_try_runtime::TryRuntime<Block> for Runtime {
-		fn on_runtime_upgrade(checks: frame_try_runtime::UpgradeCheckSelect) -> (Weight, Weight) {
-			let weight = Executive::try_runtime_upgrade(checks).unwrap();
-			(weight, crate::configs::RuntimeBlockWeights::get().max_block)
-		}
-
-		fn execute_block(
-			block: <Block as BlockT>::LazyBlock,
-			state_root_check: bool,
-			signature_check: bool,
-			select: frame_try_runtime::TryStateSelect,
-		) -> Weight {
-			Executive::try_execute_block(block, state_root_check, signature_check, select)
-				.expect("execute-block failed")
 		}
 	}
 }

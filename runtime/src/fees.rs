@@ -1,105 +1,22 @@
-//! Transaction fees: what block space costs, how the price follows load, and where fees go.
-//!
-//! A block's normal class has room for 1.5 s of execution and 3.75 MiB of bytes. A
-//! transaction pays for its weight and for its length; the byte price is set so that a block
-//! full of bytes costs what a block full of execution does, because either displaces the same
-//! block. The weight part is multiplied by a fee multiplier that rises while blocks are more
-//! than a quarter full and never falls below one, so that the cost of filling a block is never
-//! below [`FULL_BLOCK_FEE`]. See `docs/economics.md` for the arithmetic against slashes.
+//! Transaction fees, as `cohort_runtime_common::fees` sets them for both runtimes, for this
+//! runtime: the fee multiplier's update, the split between treasury and author, and who the
+//! author of a solochain block is.
 
-use crate::{
-	configs::RuntimeBlockWeights, AccountId, Aura, Authorship, Balance, Balances, Runtime,
-};
-use frame_support::{
-	dispatch::DispatchClass,
-	traits::{
-		fungible::{Balanced, Credit},
-		tokens::imbalance::ResolveTo,
-		FindAuthor, Imbalance, OnUnbalanced,
-	},
-	weights::{Weight, WeightToFee as WeightToFeeT},
-};
+use crate::{configs::TreasuryAccount, AccountId, Aura, Runtime};
+use frame_support::{dispatch::DispatchClass, traits::FindAuthor};
 use sp_core::crypto::ByteArray;
-use sp_runtime::{
-	traits::{Bounded, One},
-	FixedPointNumber, Perquintill,
+
+pub use cohort_runtime_common::fees::{
+	AdjustmentVariable, MaximumMultiplier, MinimumMultiplier, TargetBlockFullness,
+	TransactionByteFee, WeightToFee, AUTHOR_PERCENT, FEE_PER_BYTE, FEE_PER_PICOSECOND,
+	FULL_BLOCK_FEE, NORMAL_BLOCK_BYTES, NORMAL_BLOCK_PICOSECONDS,
 };
 
-/// A picosecond of execution costs this many plancks (10⁻¹² COH): with its bytes and
-/// extensions, a signed transfer costs about 0.0055 COH.
-pub const FEE_PER_PICOSECOND: Balance = 10;
+/// FRAME's targeted fee adjustment, for this runtime.
+pub type FeeMultiplierUpdate = cohort_runtime_common::fees::FeeMultiplierUpdate<Runtime>;
 
-/// The normal class's share of a block's execution time, in picoseconds.
-const NORMAL_BLOCK_PICOSECONDS: u64 = 1_500_000_000_000;
-
-/// The normal class's share of a block's bytes (three quarters of 5 MiB).
-pub const NORMAL_BLOCK_BYTES: u32 = 3 * 5 * 1024 * 1024 / 4;
-
-/// What filling a block's normal class costs at the lowest fee multiplier, by weight or by
-/// bytes alike: 15 COH.
-pub const FULL_BLOCK_FEE: Balance = NORMAL_BLOCK_PICOSECONDS as Balance * FEE_PER_PICOSECOND;
-
-/// A byte of transaction costs what its share of a full block's execution would: about
-/// 3.8 µCOH, so that a 1 MiB model update pays 4 COH to travel in a block body.
-pub const FEE_PER_BYTE: Balance = FULL_BLOCK_FEE / NORMAL_BLOCK_BYTES as Balance;
-
-/// Execution time to fee, at [`FEE_PER_PICOSECOND`].
-pub struct WeightToFee;
-impl WeightToFeeT for WeightToFee {
-	type Balance = Balance;
-	fn weight_to_fee(weight: &Weight) -> Balance {
-		Balance::from(weight.ref_time()).saturating_mul(FEE_PER_PICOSECOND)
-	}
-}
-
-frame_support::parameter_types! {
-	pub const TransactionByteFee: Balance = FEE_PER_BYTE;
-	/// The multiplier stays put while blocks are a quarter full, and moves with the distance.
-	pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
-	/// About +0.2 % per full block: it doubles after some 300 full blocks (half an hour) of
-	/// sustained load, and falls back as slowly.
-	pub AdjustmentVariable: pallet_transaction_payment::Multiplier =
-		pallet_transaction_payment::Multiplier::saturating_from_rational(3, 1_000);
-	/// Never below one: block space never costs less than [`FULL_BLOCK_FEE`] a block, whatever
-	/// the load was before.
-	pub MinimumMultiplier: pallet_transaction_payment::Multiplier =
-		pallet_transaction_payment::Multiplier::one();
-	pub MaximumMultiplier: pallet_transaction_payment::Multiplier = Bounded::max_value();
-}
-
-/// FRAME's targeted fee adjustment with the parameters above.
-pub type FeeMultiplierUpdate = pallet_transaction_payment::TargetedFeeAdjustment<
-	Runtime,
-	TargetBlockFullness,
-	AdjustmentVariable,
-	MinimumMultiplier,
-	MaximumMultiplier,
->;
-
-/// The block author's part of each fee (tips go to the author in full): enough to make
-/// including transactions worth it, small enough that an author filling its own blocks still
-/// pays 80 % of the price.
-pub const AUTHOR_PERCENT: u32 = 20;
-
-/// Splits fees between the treasury and the block author, and gives the author the tips.
-pub struct DealWithFees;
-impl OnUnbalanced<Credit<AccountId, Balances>> for DealWithFees {
-	fn on_unbalanceds(mut fees_then_tips: impl Iterator<Item = Credit<AccountId, Balances>>) {
-		let Some(fees) = fees_then_tips.next() else { return };
-		let (to_author, to_treasury) = fees.ration(AUTHOR_PERCENT, 100 - AUTHOR_PERCENT);
-		let to_author = fees_then_tips.fold(to_author, |sum, tip| sum.merge(tip));
-		ResolveTo::<crate::configs::TreasuryAccount, Balances>::on_unbalanced(to_treasury);
-		// An author that cannot receive (no author known, or an account the amount cannot
-		// create) leaves its part to the treasury: fees are never burned.
-		let to_author = match Authorship::author() {
-			Some(author) => Balances::resolve(&author, to_author).err(),
-			None => Some(to_author),
-		};
-		if let Some(rest) = to_author {
-			ResolveTo::<crate::configs::TreasuryAccount, Balances>::on_unbalanced(rest);
-		}
-	}
-}
+/// Fees to the treasury and the block author, tips to the author.
+pub type DealWithFees = cohort_runtime_common::fees::DealWithFees<Runtime, TreasuryAccount>;
 
 /// The block author's account: the Aura authority that sealed the slot (an sr25519 key, which
 /// is also an account id).
@@ -115,30 +32,11 @@ impl FindAuthor<AccountId> for AuraAccountAuthor {
 	}
 }
 
-/// The normal class's limits, as configured: checked against the constants above in tests.
+/// The normal class's limits, as configured: (picoseconds of execution, bytes).
 pub fn normal_block_limits() -> (u64, u32) {
-	let weights = RuntimeBlockWeights::get();
+	let weights = crate::configs::RuntimeBlockWeights::get();
 	let normal = weights.get(DispatchClass::Normal);
 	let ref_time = normal.max_total.unwrap_or(weights.max_block).ref_time();
 	let bytes = *crate::configs::RuntimeBlockLength::get().max.get(DispatchClass::Normal);
 	(ref_time, bytes)
-}
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn the_constants_match_the_block_limits() {
-		let (ref_time, bytes) = normal_block_limits();
-		// The extrinsic base weight is reserved out of max_total, so the normal class's room
-		// is at most the constant.
-		assert!(ref_time <= NORMAL_BLOCK_PICOSECONDS);
-		assert!(ref_time >= NORMAL_BLOCK_PICOSECONDS * 99 / 100);
-		assert_eq!(bytes, NORMAL_BLOCK_BYTES);
-		// Filling a block by bytes costs what filling it by execution does, to a byte's price.
-		let by_bytes = FEE_PER_BYTE * NORMAL_BLOCK_BYTES as Balance;
-		assert!(FULL_BLOCK_FEE - by_bytes < FEE_PER_BYTE);
-		assert_eq!(FULL_BLOCK_FEE, 15 * crate::UNIT);
-	}
 }

@@ -2,244 +2,37 @@
 //! (four: the multi-node network of `zombienet/`, where finality goes on with one of them down).
 //!
 //! The node turns a preset into a chain spec (`--chain dev`, `--chain local`,
-//! `--chain local-four`); tools such as
-//! `chain-spec-builder` can ask the runtime for them by name.
+//! `--chain local-four`); tools such as `chain-spec-builder` can ask the runtime for them by
+//! name. Everything but the authorities and the block time is the dev chains' genesis that
+//! both runtimes share (`cohort_runtime_common::genesis`).
 
-use crate::{
-	AccountId, BalancesConfig, BlockTimeConfig, ComputeLeaseConfig, DataMarketConfig,
-	IncentivesConfig, RuntimeGenesisConfig, SudoConfig, TEST_MILLISECS_PER_BLOCK, UNIT,
-};
+use crate::TEST_MILLISECS_PER_BLOCK;
 use alloc::{vec, vec::Vec};
-use cohort_primitives::traits::Role;
-use cohort_primitives::{
-	dataset::{ContentCommitment, DatasetSchema, Licence, Modality},
-	DatasetId, DatasetListing,
-};
-use frame_support::build_struct_json_patch;
-use frame_support::BoundedVec;
-use pallet_incentives::{EmissionSchedule, PerRole};
-use serde_json::Value;
+use cohort_runtime_common::genesis::{cohort_genesis, merged, preset_bytes};
+use serde_json::{json, Value};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
-use sp_core::H256;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
-use sp_runtime::Perbill;
 
-/// What each endowed development account starts with: one million COH.
-pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
+pub use cohort_runtime_common::genesis::{
+	dev_datasets, dev_stakers, emission_shares, test_chain_challenges, test_chain_schedule,
+	DEV_COPIER_DATASET, DEV_DATASET_CONTENT, DEV_ROYALTY, DEV_STAKE, ENDOWMENT, TREASURY_ENDOWMENT,
+};
 
-/// A dataset listed at genesis: its id, owner and listing.
-type GenesisDataset = (DatasetId, AccountId, DatasetListing<crate::Balance, crate::BlockNumber>);
-
-/// A test chain's genesis config patch with the given authorities, endowed accounts, sudo key
-/// and datasets, and the test chains' block time.
-fn cohort_genesis(
-	initial_authorities: Vec<(AuraId, GrandpaId)>,
-	endowed_accounts: Vec<AccountId>,
-	root: AccountId,
-	datasets: Vec<GenesisDataset>,
-	stakers: Vec<(AccountId, Role, crate::Balance)>,
-) -> Value {
-	build_struct_json_patch!(RuntimeGenesisConfig {
-		balances: BalancesConfig {
-			balances: endowed_accounts
-				.iter()
-				.cloned()
-				.map(|account| (account, ENDOWMENT))
-				.chain(core::iter::once((
-					crate::configs::TreasuryAccount::get(),
-					TREASURY_ENDOWMENT
-				)))
-				.collect::<Vec<_>>(),
-		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: initial_authorities
-				.iter()
-				.map(|(aura, _)| aura.clone())
-				.collect::<Vec<_>>(),
-		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: initial_authorities
-				.iter()
-				.map(|(_, grandpa)| (grandpa.clone(), 1))
-				.collect::<Vec<_>>(),
-		},
-		sudo: SudoConfig { key: Some(root) },
-		data_market: DataMarketConfig { datasets },
-		incentives: IncentivesConfig {
-			schedule: Some(test_chain_schedule()),
-			shares: emission_shares(),
-			stakers,
-		},
-		compute_lease: ComputeLeaseConfig { schedule: Some(test_chain_challenges()) },
-		block_time: BlockTimeConfig { millis: Some(TEST_MILLISECS_PER_BLOCK) },
-	})
-}
-
-/// The development and local chains' challenges: one worker every 50 blocks (5 min), four
-/// blocks to commit, four to reveal. Root may challenge a worker at any time
-/// (`ComputeLease::challenge`).
-pub fn test_chain_challenges() -> pallet_compute_lease::ChallengeSchedule<crate::BlockNumber> {
-	pallet_compute_lease::ChallengeSchedule { period: 50, commit_blocks: 4, reveal_blocks: 4 }
-}
-
-/// The treasury starts with this much, well above the existential deposit, so that slashes
-/// and fees of any size add to it and nothing is lost.
-pub const TREASURY_ENDOWMENT: crate::Balance = 10_000 * UNIT;
-
-/// The development and local chains' emission: 100 COH every 5-block era (30 s), halving every
-/// 100 000 eras, under a 100 M COH supply cap. Short eras let a demo or a test see several
-/// eras; `docs/economics.md` gives the schedule of a production chain (one-day eras).
-pub fn test_chain_schedule() -> EmissionSchedule<crate::Balance, crate::BlockNumber> {
-	EmissionSchedule {
-		era_length: 5,
-		initial_era_emission: 100 * UNIT,
-		halving_interval: 100_000,
-		supply_cap: 100_000_000 * UNIT,
-	}
-}
-
-/// Each role's share of emission: trainers and data owners are paid for the same accepted
-/// updates (the work and the data), aggregators for scoring and aggregating them, compute
-/// providers for leases. See `docs/economics.md`.
-pub fn emission_shares() -> PerRole<Perbill> {
-	PerRole {
-		trainers: Perbill::from_percent(35),
-		aggregators: Perbill::from_percent(25),
-		data_owners: Perbill::from_percent(30),
-		compute_providers: Perbill::from_percent(10),
-	}
-}
-
-/// What each dev participant stakes at genesis in its role: the worker's dev bond.
-pub const DEV_STAKE: crate::Balance = 100 * UNIT;
-
-/// The dev participants and their roles, as the node's worker runs them (`cohort_worker::dev`;
-/// the node's tests check the two agree): the data owners train, the stash keys aggregate,
-/// `//Dave//stash` is the copier and `//Eve//stash` the lazy aggregator.
-pub fn dev_stakers() -> Vec<(AccountId, Role, crate::Balance)> {
-	let trainers = [
-		Sr25519Keyring::Charlie,
-		Sr25519Keyring::Dave,
-		Sr25519Keyring::Eve,
-		Sr25519Keyring::Ferdie,
-		Sr25519Keyring::DaveStash,
-	]
-	.into_iter()
-	.map(|k| k.to_account_id())
-	.chain(DEV_POISONERS.iter().map(|key| AccountId::from(*key)));
-	let aggregators = [
-		Sr25519Keyring::AliceStash,
-		Sr25519Keyring::BobStash,
-		Sr25519Keyring::CharlieStash,
-		Sr25519Keyring::EveStash,
-	]
-	.into_iter()
-	.map(|k| k.to_account_id());
-	trainers
-		.map(|a| (a, Role::Trainer, DEV_STAKE))
-		.chain(aggregators.map(|a| (a, Role::Aggregator, DEV_STAKE)))
-		.collect()
-}
-
-/// The authority keys of a well-known development account.
-fn authority_keys(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(sr.public().into(), ed.public().into())
-}
-
-/// The sr25519 public keys of `//1`..`//4`: the dev chain's simulated poisoning data owners
-/// (`cohort-node --dev --ml-worker --ml-dev-poisoners …`). The runtime cannot derive keys from
-/// URIs, so they are written out; a test checks them.
-const DEV_POISONERS: [[u8; 32]; 4] = [
-	sp_core::hex2array!("b606fc73f57f03cdb4c932d475ab426043e429cecc2ffff0d2672b0df8398c48"),
-	sp_core::hex2array!("46f136b564e1fad55031404dd84e5cd3fa76bfe7cc7599b39d38fd06663bbc0a"),
-	sp_core::hex2array!("84617f575372edb5a36d85c04cdf2e4699f96fe33eb5f94a28c041b88e398d0c"),
-	sp_core::hex2array!("48d7e931307afb4b68d8d565d4c66e00d856c6d65f5fed6bb82dcfb60e936c67"),
-];
-
-/// The well-known development accounts (Alice..Ferdie and their stashes) and the dev
-/// poisoners, all endowed.
-fn dev_accounts() -> Vec<AccountId> {
-	Sr25519Keyring::well_known()
-		.map(|k| k.to_account_id())
-		.chain(DEV_POISONERS.iter().map(|key| AccountId::from(*key)))
-		.collect()
-}
-
-/// What the dev chain's datasets charge per accepted update: half a COH.
-pub const DEV_ROYALTY: crate::Balance = UNIT / 2;
-
-/// The dev chain's datasets, as the node's ML worker prepares them (`cohort-worker`'s `dev`
-/// module: the digits dataset cut into label-skewed shards): `(samples, BLAKE2-256 of the
-/// shard's binary form)` of datasets 1..=8 — the four simulated owners', then the four dev
-/// poisoners'. The runtime cannot run the engine, so they are written out; a node test checks
-/// them against the worker's files.
-pub const DEV_DATASET_CONTENT: [(u32, [u8; 32]); 8] = [
-	(300, sp_core::hex2array!("31d3f9ecf618ef1f5a3bc7e249c55f6c3cc048f3a6598b53fb14f96a72057679")),
-	(437, sp_core::hex2array!("51f5f6b8afdbc2f31e912a1aec122bcb90b554b38695ae3409ab262fb298dfff")),
-	(418, sp_core::hex2array!("c3ca57a3956489ad4a19230962a840fbe47a9adf1b8f3e10aeb8f261b1df881b")),
-	(283, sp_core::hex2array!("da4873d866b8eb8cf7c867d8beaf174d6f5784ba9f6b2fa3513b9232c58e19eb")),
-	(276, sp_core::hex2array!("c8aeb087193774efd1c7b0bf39fceff27e2437f06f1823353166635be8904f69")),
-	(440, sp_core::hex2array!("147412af2805164ffa6d69f11c3452141563a81e6a6719909b7b99a4137a4c40")),
-	(434, sp_core::hex2array!("504b2b9df1754b972c06af200e725863540448e1ee7b539ff1514562d50ef702")),
-	(288, sp_core::hex2array!("dc54d085012a07ebde29b463508418d4c7f29332269dfebda82d88d3fcb03292")),
-];
-
-/// The dataset the copier (`--ml-dev-cheaters`) lists: a copy of owner 1's file, as its own
-/// (the chain cannot tell), so that it can join the demo task and try to copy.
-pub const DEV_COPIER_DATASET: DatasetId = 9;
-
-/// The dev chain's datasets, listed at genesis so the demo task pays royalties and records
-/// lineage out of the box: digits shards 1..=4 owned by the simulated owners (Charlie, Dave,
-/// Eve, Ferdie), 5..=8 by the dev poisoners (`//1`..`//4`), and the copier's.
-pub fn dev_datasets() -> Vec<GenesisDataset> {
-	let owners = [
-		Sr25519Keyring::Charlie.to_account_id(),
-		Sr25519Keyring::Dave.to_account_id(),
-		Sr25519Keyring::Eve.to_account_id(),
-		Sr25519Keyring::Ferdie.to_account_id(),
-	]
-	.into_iter()
-	.chain(DEV_POISONERS.iter().map(|key| AccountId::from(*key)));
-	let listing = |id: DatasetId, samples: u32, content: H256| {
-		DatasetListing {
-		name: BoundedVec::truncate_from(alloc::format!("digits shard {id}").into_bytes()),
-		description: BoundedVec::truncate_from(
-			b"Handwritten digits (8x8, 16 grey levels), a label-skewed shard of a simulated data owner on the dev chain"
-				.to_vec(),
-		),
-		schema: DatasetSchema { features: 64, classes: 10, samples, modality: Modality::Tabular },
-		content: ContentCommitment::File(content),
-		licence: Licence::FederatedOnly,
-		royalty: DEV_ROYALTY,
-		privacy_budget: None,
-	}
-	};
-	owners
-		.zip(DEV_DATASET_CONTENT)
-		.enumerate()
-		.map(|(i, (owner, (samples, content)))| {
-			let id = i as DatasetId + 1;
-			(id, owner, listing(id, samples, H256(content)))
-		})
-		.chain(core::iter::once((
-			DEV_COPIER_DATASET,
-			Sr25519Keyring::DaveStash.to_account_id(),
-			listing(DEV_COPIER_DATASET, DEV_DATASET_CONTENT[0].0, H256(DEV_DATASET_CONTENT[0].1)),
-		)))
-		.collect()
-}
-
-/// The test chains' genesis: the given authorities (Aura and GRANDPA, by their dev keys), the dev
-/// accounts endowed, Alice's sudo key, the dev datasets and the dev participants' stakes.
+/// The test chains' genesis: the given authorities (Aura and GRANDPA, by their dev keys), the
+/// test chains' 2-second blocks, and the shared dev genesis.
 fn test_chain_genesis(authorities: &[(Sr25519Keyring, Ed25519Keyring)]) -> Value {
-	cohort_genesis(
-		authorities.iter().map(|(sr, ed)| authority_keys(*sr, *ed)).collect(),
-		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
-		dev_datasets(),
-		dev_stakers(),
+	let aura: Vec<AuraId> = authorities.iter().map(|(sr, _)| sr.public().into()).collect();
+	let grandpa: Vec<(GrandpaId, u64)> =
+		authorities.iter().map(|(_, ed)| (ed.public().into(), 1)).collect();
+	merged(
+		cohort_genesis(),
+		json!({
+			"aura": { "authorities": aura },
+			"grandpa": { "authorities": grandpa },
+			"blockTime": { "millis": Some(TEST_MILLISECS_PER_BLOCK) },
+		}),
 	)
 }
 
@@ -278,11 +71,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 		LOCAL_FOUR_PRESET => local_four_config_genesis(),
 		_ => return None,
 	};
-	Some(
-		serde_json::to_string(&patch)
-			.expect("serialization to json is expected to work. qed.")
-			.into_bytes(),
-	)
+	Some(preset_bytes(&patch))
 }
 
 /// The names of the presets this runtime has.
@@ -297,7 +86,6 @@ pub fn preset_names() -> Vec<PresetId> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use sp_core::{sr25519, Pair};
 
 	#[test]
 	fn the_four_validator_preset_has_four_authorities_and_the_local_accounts() {
@@ -307,13 +95,5 @@ mod tests {
 		assert_eq!(four["balances"], local_config_genesis()["balances"]);
 		assert!(preset_names().contains(&PresetId::from(LOCAL_FOUR_PRESET)));
 		assert!(get_preset(&PresetId::from(LOCAL_FOUR_PRESET)).is_some());
-	}
-
-	#[test]
-	fn dev_poisoners_are_the_keys_of_their_uris() {
-		for (i, key) in DEV_POISONERS.iter().enumerate() {
-			let pair = sr25519::Pair::from_string(&format!("//{}", i + 1), None).unwrap();
-			assert_eq!(pair.public().0, *key, "//{}", i + 1);
-		}
 	}
 }

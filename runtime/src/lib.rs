@@ -1,9 +1,10 @@
 //! The Cohort runtime.
 //!
-//! A solochain runtime (Aura block production, GRANDPA finality) whose pallets know nothing
-//! about consensus, so that the same pallets can later go into a parachain runtime.
-//! The Cohort pallets: `federated` (federated-learning rounds); `data-market`, `compute-lease`
-//! and `incentives` are added as they land. See `docs/architecture.md`.
+//! A solochain runtime (Aura block production, GRANDPA finality) with the Cohort pallets:
+//! `federated` (federated-learning rounds), `data-market`, `incentives` and `compute-lease`.
+//! Their configuration, the types, fees and the shared runtime APIs are
+//! `cohort-runtime-common`'s, which the parachain runtime (`runtime/parachain`) uses too. See
+//! `docs/architecture.md`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`/`#[runtime]` expands to deep recursion in the type checker.
@@ -24,62 +25,21 @@ pub mod fees;
 pub mod genesis_config_presets;
 
 use alloc::vec::Vec;
-use sp_runtime::{
-	generic, impl_opaque_keys,
-	traits::{BlakeTwo256, IdentifyAccount, Verify},
-	MultiAddress, MultiSignature,
-};
+use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256};
 use sp_version::{runtime_version, RuntimeVersion};
 
+// The types, the token and the time units are the same on both runtimes.
+pub use cohort_runtime_common::{
+	AccountId, Address, Balance, BlockNumber, Hash, Header, Nonce, Signature, DAYS,
+	EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLISECS_PER_BLOCK, MILLI_UNIT, MINUTES,
+	MIN_MILLISECS_PER_BLOCK, SS58_PREFIX, TEST_MILLISECS_PER_BLOCK, TOKEN_DECIMALS, TOKEN_SYMBOL,
+	UNIT,
+};
 pub use frame_system::Call as SystemCall;
 pub use pallet_balances::Call as BalancesCall;
 pub use pallet_timestamp::Call as TimestampCall;
 #[cfg(any(feature = "std", test))]
 pub use sp_runtime::BuildStorage;
-
-/// Block number, counted from genesis.
-pub type BlockNumber = u32;
-/// The signature scheme of transactions.
-pub type Signature = MultiSignature;
-/// An account: the public key of the transaction signing scheme.
-pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
-/// A balance of COH in its smallest unit (1 COH = 10^12 units).
-pub type Balance = u128;
-/// A transaction counter of an account.
-pub type Nonce = u32;
-/// The hash of blocks, states and extrinsics.
-pub type Hash = sp_core::H256;
-
-/// The native token's symbol, as wallets show it.
-pub const TOKEN_SYMBOL: &str = "COH";
-/// The native token's decimals: 1 COH = 10^12 units.
-pub const TOKEN_DECIMALS: u8 = 12;
-/// The SS58 address prefix: 42, the generic Substrate prefix, until Cohort registers its own.
-pub const SS58_PREFIX: u16 = 42;
-
-/// One COH.
-pub const UNIT: Balance = 1_000_000_000_000;
-/// A thousandth of a COH.
-pub const MILLI_UNIT: Balance = UNIT / 1_000;
-/// A millionth of a COH.
-pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
-/// The smallest balance an account may hold; below it the account is reaped.
-pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
-
-/// The block time of a production chain (Aura produces one block per slot of this length).
-/// A chain's genesis preset may ask for a shorter one (`pallet_block_time`): the development
-/// and test presets do.
-pub const MILLISECS_PER_BLOCK: u64 = 6000;
-/// The shortest block time a genesis preset may ask for.
-pub const MIN_MILLISECS_PER_BLOCK: u64 = 1000;
-/// The block time of the development and test presets: a demo round and the end-to-end tests
-/// wait a third as long as with production blocks.
-pub const TEST_MILLISECS_PER_BLOCK: u64 = 2000;
-/// Blocks per minute, hour and day at the production block time, for parameters expressed in
-/// time. They are block counts: on a test chain with shorter blocks they pass faster.
-pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);
-pub const HOURS: BlockNumber = MINUTES * 60;
-pub const DAYS: BlockNumber = HOURS * 24;
 
 /// Types the node needs without knowing the runtime's extrinsic format.
 pub mod opaque {
@@ -116,10 +76,6 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	system_version: 1,
 };
 
-/// The address format of extrinsics.
-pub type Address = MultiAddress<AccountId, ()>;
-/// Block header.
-pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 /// Block.
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 
