@@ -30,17 +30,23 @@ export function freePort() {
 }
 
 /**
- * Starts `cohort-node <args>` with its own base path, RPC and p2p ports on 127.0.0.1, and
- * resolves once its RPC answers. `stop()` ends it and removes its files.
+ * Starts `cohort-node <args>` (or another Substrate node: `binary`, e.g. the polkadot omni-node)
+ * with its own base path, RPC and p2p ports on 127.0.0.1, and resolves once its RPC answers.
+ * `stop()` ends it and removes its files.
  */
-export async function startNode({ args = ['--dev'], name = 'node', readyTimeoutMs = 180_000 } = {}) {
+export async function startNode({
+  args = ['--dev'],
+  name = 'node',
+  readyTimeoutMs = 180_000,
+  binary = nodeBinary(),
+} = {}) {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
   const basePath = mkdtempSync(join(tmpdir(), `cohort-${name}-`));
   const logPath = join(basePath, 'node.log');
   const log = createWriteStream(logPath);
   const child = spawn(
-    nodeBinary(),
+    binary,
     [
       ...args,
       '--base-path', basePath,
