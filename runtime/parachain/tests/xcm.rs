@@ -85,7 +85,7 @@ fn an_account_cannot_execute_xcm_locally_to_move_coh() {
 		]);
 		// `execute` reports the weight it used even when refused, so assert_noop's exact match
 		// does not apply: the error and an unchanged state are checked by hand.
-		let before = frame_support::storage_root(sp_runtime::StateVersion::V1);
+		let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
 		let refused = PolkadotXcm::execute(
 			origin,
 			Box::new(VersionedXcm::from(message)),
@@ -93,6 +93,6 @@ fn an_account_cannot_execute_xcm_locally_to_move_coh() {
 		)
 		.expect_err("local execution is refused");
 		assert_eq!(refused.error, pallet_xcm::Error::<Runtime>::Filtered.into());
-		assert_eq!(frame_support::storage_root(sp_runtime::StateVersion::V1), before);
+		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), before);
 	});
 }
