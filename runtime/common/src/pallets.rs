@@ -35,8 +35,9 @@ parameter_types! {
 ///
 /// Expand it once in the runtime's configuration module. In scope there: `Runtime`,
 /// `RuntimeEvent`, `RuntimeCall`, `RuntimeHoldReason`, `RuntimeFreezeReason` and the pallets
-/// `System`, `Aura`, `Balances`, `Authorship`, `DataMarket`, `Incentives` and `ComputeLease`
-/// (named so in `construct_runtime`); the runtime depends on each configured pallet's crate.
+/// `System`, `Aura`, `Balances`, `DataMarket`, `Incentives` and `ComputeLease` (named so in
+/// `construct_runtime`, with `pallet_authorship` among the pallets: fees go to the author it
+/// finds); the runtime depends on each configured pallet's crate.
 #[macro_export]
 macro_rules! impl_cohort_pallets {
 	() => {

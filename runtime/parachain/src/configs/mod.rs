@@ -74,7 +74,8 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	/// The omni-node stores state in ParityDB by default, so weights use its costs.
+	/// Weights use ParityDB's costs, as on the solochain: run collators with
+	/// `--database paritydb`.
 	type DbWeight = ParityDbWeight;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
