@@ -31,6 +31,8 @@ fi
 TESTED_NODE="$CARGO_TARGET_DIR/debug/cohort-node"
 # The standalone worker the test build makes, likewise (offchain-workers/standalone/tests).
 TESTED_WORKER="$CARGO_TARGET_DIR/debug/cohort-worker"
+# The omni-node the test build makes for the parachain runtime (node/omni/tests), likewise.
+TESTED_OMNI_NODE="$CARGO_TARGET_DIR/debug/cohort-omni-node"
 
 # Builds every test binary and the node exactly as the test run does, without running them.
 build_tested() {

@@ -3,7 +3,8 @@
 # the Rust toolchain of rust-toolchain.toml (with its WASM target), the mold linker,
 # protoc, Node.js with npm for the end-to-end tests, and OpenCL (the ICD loader to link against,
 # and PoCL, the CPU driver the OpenCL aggregation tests run on), and Vulkan with Mesa's lavapipe
-# (the CPU device burn's wgpu backend is tested on). Safe to run again: it skips what is there.
+# (the CPU device burn's wgpu backend is tested on), and libclang (bindgen, for the omni-node's
+# RocksDB). Safe to run again: it skips what is there.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 need_apt=()
@@ -19,6 +20,9 @@ command -v curl >/dev/null || need_apt+=(curl)
 # Vulkan: the loader and Mesa's drivers, lavapipe among them (burn's wgpu backend on a CPU).
 [ -n "$(ls /usr/share/vulkan/icd.d/lvp_icd*.json 2>/dev/null)" ] || need_apt+=(mesa-vulkan-drivers)
 ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
+# libclang: bindgen generates RocksDB's bindings for the parachain's omni-node (node/omni), whose
+# embedded relay chain node keeps its databases in RocksDB.
+ls /usr/lib/llvm-*/lib/libclang.so /usr/lib/*/libclang.so >/dev/null 2>&1 || need_apt+=(libclang-dev clang)
 if ((${#need_apt[@]})); then
 	log "installing Debian packages: ${need_apt[*]}"
 	SUDO=""

@@ -13,10 +13,12 @@ export COHORT_REQUIRE_OPENCL=1 COHORT_REQUIRE_VULKAN=1
 "${RUST_TEST[@]}" --locked --workspace --features "$TEST_FEATURES" --no-fail-fast
 rust_done=$SECONDS
 
-# The test build above also built the node and the standalone worker with the same features
-# (both crates have integration tests); the end-to-end tests use those binaries.
+# The test build above also built the node, the standalone worker and the parachain's omni-node
+# with the same features (the three crates have integration tests); the end-to-end tests use
+# those binaries (omni-node.test.js: the parachain runtime in dev mode).
 export COHORT_NODE_BIN="$TESTED_NODE"
 export COHORT_WORKER_BIN="$TESTED_WORKER"
+export OMNI_NODE_BIN="$TESTED_OMNI_NODE"
 
 log "end-to-end tests (@polkadot/api against $COHORT_NODE_BIN)"
 cd "$ROOT/tests/e2e"

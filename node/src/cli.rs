@@ -119,3 +119,36 @@ pub struct Cli {
 	#[clap(flatten)]
 	pub ml: MlWorkerParams,
 }
+
+impl Cli {
+	/// ParityDB unless `--database` names another, for every command that opens the chain's
+	/// database (DESIGN.md decision 3; the runtime's weights assume ParityDB). sc-cli's own
+	/// default is RocksDB whenever RocksDB is compiled in, and the workspace compiles it in for
+	/// the parachain's omni-node (node/omni), whose embedded relay chain node needs it.
+	pub fn default_to_paritydb(&mut self) {
+		use frame_benchmarking_cli::BenchmarkCmd;
+		let params = match &mut self.subcommand {
+			None => &mut self.run.import_params.database_params,
+			Some(Subcommand::CheckBlock(cmd)) => &mut cmd.import_params.database_params,
+			Some(Subcommand::ImportBlocks(cmd)) => &mut cmd.import_params.database_params,
+			Some(Subcommand::ExportBlocks(cmd)) => &mut cmd.database_params,
+			Some(Subcommand::ExportState(cmd)) => &mut cmd.database_params,
+			Some(Subcommand::PurgeChain(cmd)) => &mut cmd.database_params,
+			Some(Subcommand::Revert(cmd)) => &mut cmd.database_params,
+			Some(Subcommand::ChainInfo(cmd)) => &mut cmd.database_params,
+			Some(Subcommand::Benchmark(BenchmarkCmd::Storage(cmd))) => &mut cmd.database_params,
+			Some(Subcommand::Benchmark(BenchmarkCmd::Block(cmd))) => {
+				&mut cmd.import_params.database_params
+			},
+			Some(Subcommand::Benchmark(BenchmarkCmd::Overhead(cmd))) => {
+				&mut cmd.import_params.database_params
+			},
+			Some(Subcommand::Benchmark(BenchmarkCmd::Extrinsic(cmd))) => {
+				&mut cmd.import_params.database_params
+			},
+			// The rest open no database.
+			Some(_) => return,
+		};
+		params.database.get_or_insert(sc_cli::Database::ParityDb);
+	}
+}

@@ -16,7 +16,7 @@ pub struct InProcessNode {
 
 pub fn new_partial(chain: &str) -> InProcessNode {
 	let base = tempfile::tempdir().expect("a temporary directory");
-	let cli = Cli::from_iter([
+	let mut cli = Cli::from_iter([
 		"cohort-node",
 		"--chain",
 		chain,
@@ -25,6 +25,7 @@ pub fn new_partial(chain: &str) -> InProcessNode {
 		"--no-telemetry",
 		"--no-prometheus",
 	]);
+	cli.default_to_paritydb();
 	let runtime = sc_cli::build_runtime().expect("a tokio runtime");
 	let config =
 		cli.run.create_configuration(&cli, runtime.handle().clone()).expect("a node configuration");

@@ -23,6 +23,10 @@ pub const DEFAULT_PARA_ID: ParaId = ParaId::new(2000);
 /// nothing).
 pub const CANDIDACY_BOND: crate::Balance = 16 * crate::EXISTENTIAL_DEPOSIT;
 
+/// How many bonded candidates collate next to the invulnerables, the highest bonds first. Not
+/// zero (the pallet's default): a bond that can never win a seat would lock funds for nothing.
+pub const DESIRED_CANDIDATES: u32 = 4;
+
 /// A test parachain's genesis with the given collators (invulnerable, each with its Aura key
 /// as session key), for parachain `id`.
 pub fn parachain_genesis(collators: &[Sr25519Keyring], id: ParaId) -> Value {
@@ -41,6 +45,7 @@ pub fn parachain_genesis(collators: &[Sr25519Keyring], id: ParaId) -> Value {
 			"collatorSelection": {
 				"invulnerables": invulnerables,
 				"candidacyBond": CANDIDACY_BOND,
+				"desiredCandidates": DESIRED_CANDIDATES,
 			},
 			"session": { "keys": keys },
 			"polkadotXcm": { "safeXcmVersion": Some(xcm::prelude::XCM_VERSION) },

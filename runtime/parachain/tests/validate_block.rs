@@ -12,9 +12,8 @@ mod common;
 
 use codec::{Decode, Encode};
 use cohort_parachain_runtime::{
-	genesis_config_presets::{development_config_genesis, DEFAULT_PARA_ID},
-	Block, Executive, Header, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig,
-	SignedPayload, TxExtension, UncheckedExtrinsic, UNIT, VERSION, WASM_BINARY,
+	genesis_config_presets::DEFAULT_PARA_ID, Block, Executive, Header, Runtime, RuntimeCall,
+	RuntimeEvent, SignedPayload, TxExtension, UncheckedExtrinsic, UNIT, VERSION, WASM_BINARY,
 };
 use cumulus_primitives_core::{ParachainBlockData, PersistedValidationData};
 use cumulus_primitives_parachain_inherent::ParachainInherentData;
@@ -30,7 +29,7 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
 	generic::{DigestItem, Era},
 	traits::{BlakeTwo256, Block as BlockT, Hash as _, Header as _},
-	BuildStorage, Digest, MultiSignature, StateVersion,
+	Digest, MultiSignature, StateVersion,
 };
 use sp_trie::{proof_size_extension::ProofSizeExt, recorder::Recorder};
 

@@ -34,8 +34,11 @@ export function sendAndWait(api, tx, signer, timeoutMs = 120_000) {
     ({ status, events, dispatchError }, ok, fail) => {
       if (status.isInvalid || status.isDropped || status.isUsurped) {
         fail(new Error(`transaction ${status.type}`));
-      } else if (status.isInBlock) {
-        ok({ blockHash: status.asInBlock, events, error: dispatchErrorOf(api, dispatchError) });
+      } else if (status.isInBlock || status.isFinalized) {
+        // A node that finalizes the block it seals at once (the omni-node's dev mode) may report
+        // only Finalized.
+        const blockHash = status.isInBlock ? status.asInBlock : status.asFinalized;
+        ok({ blockHash, events, error: dispatchErrorOf(api, dispatchError) });
       }
     },
     timeoutMs,
