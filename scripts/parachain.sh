@@ -7,7 +7,12 @@
 #   scripts/parachain.sh dev       runs the omni-node in dev mode on that spec: no relay chain, a
 #                                  block every 2 s, RPC on 127.0.0.1:9944 (Ctrl-C stops it);
 #   scripts/parachain.sh check     the dev-mode end-to-end checks (tests/e2e/omni-node.test.js,
-#                                  also part of scripts/test.sh) on what the test build makes.
+#                                  also part of scripts/test.sh) on what the test build makes;
+#   scripts/parachain.sh relay     the relay-chain network (zombienet/parachain.zndsl): two
+#                                  rococo-local validators and two Cohort collators. It builds
+#                                  `polkadot` $POLKADOT_VERSION from crates.io once into
+#                                  ~/.cache/cohort (printing how long that took), and the release
+#                                  runtime. Not in CI (docs/ci.md); not run to its end yet.
 # OMNI_NODE_BIN names the omni-node to use; by default the release build of node/omni.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -16,6 +21,10 @@ PARACHAIN_WASM="$CARGO_TARGET_DIR/release/wbuild/cohort-parachain-runtime/cohort
 PARACHAIN_SPEC="$CARGO_TARGET_DIR/cohort-parachain-dev.json"
 # The parachain id of the runtime's presets (genesis_config_presets::DEFAULT_PARA_ID).
 PARA_ID=2000
+# The relay chain's node of stable2609 (it depends on polkadot-cli 42.0.0, as the omni-node does).
+POLKADOT_VERSION="41.0.0"
+POLKADOT_ROOT="${POLKADOT_ROOT:-$HOME/.cache/cohort/polkadot-$POLKADOT_VERSION}"
+export POLKADOT_BIN="${POLKADOT_BIN:-$POLKADOT_ROOT/bin/polkadot}"
 
 # The release omni-node and runtime a deployment uses: no benchmarks.
 build_release() {
@@ -23,20 +32,37 @@ build_release() {
 	cargo build --locked --release -p cohort-omni-node -p cohort-parachain-runtime
 }
 
-# The chain spec of the development preset for the runtime WASM $1, written to $2.
+# `polkadot` and its PVF workers (polkadot-prepare-worker, polkadot-execute-worker), from
+# crates.io, once; with the Rococo and Westend runtimes compiled in for the local chain specs.
+install_polkadot() {
+	if [ -x "$POLKADOT_BIN" ]; then
+		log "polkadot $POLKADOT_VERSION: $POLKADOT_BIN"
+		return
+	fi
+	log "building polkadot $POLKADOT_VERSION from crates.io (once)"
+	local started=$SECONDS
+	# Its own target folder: its features (the native relay runtimes) differ from the workspace's.
+	CARGO_TARGET_DIR="$POLKADOT_ROOT/target" cargo install --locked --root "$POLKADOT_ROOT" \
+		"polkadot@$POLKADOT_VERSION"
+	rm -rf "$POLKADOT_ROOT/target"
+	log "polkadot built in $((SECONDS - started)) s"
+}
+
+# The chain spec of preset $3 (by default development) for the runtime WASM $1, written to $2.
 chain_spec() {
-	local wasm="$1" spec="$2"
+	local wasm="$1" spec="$2" preset="${3:-development}" type=local
+	[ "$preset" != development ] || type=development
 	[ -f "$wasm" ] || die "no WASM at $wasm"
 	[ -x "$OMNI_NODE_BIN" ] || die "no omni-node at $OMNI_NODE_BIN"
-	log "chain spec $spec (chain-spec-builder, preset development, para id $PARA_ID)"
+	log "chain spec $spec (chain-spec-builder, preset $preset, para id $PARA_ID)"
 	# The token's properties are cohort_runtime_common's TOKEN_SYMBOL, TOKEN_DECIMALS and
 	# SS58_PREFIX (chain-spec-builder cannot read them from the runtime); omni-node.test.js
 	# asserts what wallets read.
 	"$OMNI_NODE_BIN" chain-spec-builder --chain-spec-path "$spec" create \
-		--chain-name "Cohort parachain (development)" --chain-id cohort_parachain_dev \
-		-t development --relay-chain rococo-local --para-id "$PARA_ID" \
+		--chain-name "Cohort parachain ($preset)" --chain-id "cohort_parachain_$preset" \
+		-t "$type" --relay-chain rococo-local --para-id "$PARA_ID" \
 		--properties tokenSymbol=COH,tokenDecimals=12,ss58Format=42 \
-		--runtime "$wasm" named-preset development
+		--runtime "$wasm" named-preset "$preset"
 }
 
 case "${1:-check}" in
@@ -65,5 +91,18 @@ case "${1:-check}" in
 		npm ci --no-audit --no-fund --loglevel=error
 		node --test --test-concurrency=1 --test-timeout=600000 omni-node.test.js
 		;;
-	*) die "unknown command $1 (spec, dev or check)" ;;
+	relay)
+		install_polkadot
+		build_release
+		work="$(mktemp -d "${TMPDIR:-/tmp}/cohort-relay.XXXXXX")"
+		export COHORT_PARACHAIN_SPEC="$work/cohort-parachain-local.json"
+		chain_spec "$PARACHAIN_WASM" "$COHORT_PARACHAIN_SPEC" local_testnet
+		cd "$ROOT/zombienet"
+		npm ci --no-audit --no-fund --loglevel=error
+		started=$SECONDS
+		npx zombienet test --provider native --dir "$work/network" parachain.zndsl
+		log "relay-chain network: $((SECONDS - started)) s"
+		[ -n "${KEEP_NODE_LOGS:-}" ] || rm -rf "$work"
+		;;
+	*) die "unknown command $1 (spec, dev, check or relay)" ;;
 esac

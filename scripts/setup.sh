@@ -22,7 +22,8 @@ command -v curl >/dev/null || need_apt+=(curl)
 ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
 # libclang: bindgen generates RocksDB's bindings for the parachain's omni-node (node/omni), whose
 # embedded relay chain node keeps its databases in RocksDB.
-ls /usr/lib/llvm-*/lib/libclang.so /usr/lib/*/libclang.so >/dev/null 2>&1 || need_apt+=(libclang-dev clang)
+compgen -G '/usr/lib/llvm-*/lib/libclang.so' >/dev/null || compgen -G '/usr/lib/*/libclang.so' >/dev/null ||
+	need_apt+=(libclang-dev clang)
 if ((${#need_apt[@]})); then
 	log "installing Debian packages: ${need_apt[*]}"
 	SUDO=""
