@@ -9,6 +9,9 @@ cd "$ROOT"
 # same machine (as CI makes) builds incrementally. Set CARGO_TARGET_DIR to put it elsewhere.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cohort/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# In CI (CI set) every run builds a new commit, mostly from scratch: incremental compilation's
+# bookkeeping for the workspace's own crates and test binaries costs there and saves nothing.
+[ -z "${CI:-}" ] || export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # One feature set for the whole test run, so nothing is compiled twice: the benchmarks are
 # compiled in, so that their tests run and `benchmark pallet` works on the tested binary; burn's
