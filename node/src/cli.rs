@@ -121,13 +121,10 @@ pub struct Cli {
 }
 
 impl Cli {
-	/// ParityDB unless `--database` names another, for every command that opens the chain's
-	/// database (DESIGN.md decision 3; the runtime's weights assume ParityDB). sc-cli's own
-	/// default is RocksDB whenever RocksDB is compiled in, and the workspace compiles it in for
-	/// the parachain's omni-node (node/omni), whose embedded relay chain node needs it.
-	pub fn default_to_paritydb(&mut self) {
+	/// The database options of the command, if it opens the chain's database.
+	pub fn database_params(&mut self) -> Option<&mut sc_cli::DatabaseParams> {
 		use frame_benchmarking_cli::BenchmarkCmd;
-		let params = match &mut self.subcommand {
+		Some(match &mut self.subcommand {
 			None => &mut self.run.import_params.database_params,
 			Some(Subcommand::CheckBlock(cmd)) => &mut cmd.import_params.database_params,
 			Some(Subcommand::ImportBlocks(cmd)) => &mut cmd.import_params.database_params,
@@ -146,9 +143,17 @@ impl Cli {
 			Some(Subcommand::Benchmark(BenchmarkCmd::Extrinsic(cmd))) => {
 				&mut cmd.import_params.database_params
 			},
-			// The rest open no database.
-			Some(_) => return,
-		};
-		params.database.get_or_insert(sc_cli::Database::ParityDb);
+			Some(_) => return None,
+		})
+	}
+
+	/// ParityDB unless `--database` names another, for every command that opens the chain's
+	/// database (DESIGN.md decision 3; the runtime's weights assume ParityDB). sc-cli's own
+	/// default is RocksDB whenever RocksDB is compiled in, and the workspace compiles it in for
+	/// the parachain's omni-node (node/omni), whose embedded relay chain node needs it.
+	pub fn default_to_paritydb(&mut self) {
+		if let Some(params) = self.database_params() {
+			params.database.get_or_insert(sc_cli::Database::ParityDb);
+		}
 	}
 }

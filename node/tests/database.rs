@@ -2,7 +2,7 @@
 //! although the workspace compiles RocksDB in for the parachain's omni-node, which makes it
 //! sc-cli's default; an operator who names another database gets it.
 
-use cohort_node::cli::{Cli, Subcommand};
+use cohort_node::cli::Cli;
 use sc_cli::{CliConfiguration, Database, SubstrateCli};
 use sc_service::config::DatabaseSource;
 
@@ -41,20 +41,7 @@ fn the_chain_is_kept_in_paritydb_unless_the_operator_names_another_database() {
 		(vec!["benchmark", "storage", "--dev", "--state-version", "1"], None),
 		(vec!["purge-chain", "--dev", "-y", "--database", "auto"], Some(Database::Auto)),
 	] {
-		let cli = cli(&args);
-		let chosen = match cli.subcommand.as_ref().unwrap() {
-			Subcommand::PurgeChain(cmd) => cmd.database_params.database,
-			Subcommand::ExportBlocks(cmd) => cmd.database_params.database,
-			Subcommand::Revert(cmd) => cmd.database_params.database,
-			Subcommand::ChainInfo(cmd) => cmd.database_params.database,
-			Subcommand::CheckBlock(cmd) => cmd.import_params.database_params.database,
-			Subcommand::ImportBlocks(cmd) => cmd.import_params.database_params.database,
-			Subcommand::ExportState(cmd) => cmd.database_params.database,
-			Subcommand::Benchmark(frame_benchmarking_cli::BenchmarkCmd::Storage(cmd)) => {
-				cmd.database_params.database
-			},
-			other => panic!("unexpected {other:?}"),
-		};
-		assert_eq!(chosen, Some(given.unwrap_or(Database::ParityDb)), "{args:?}");
+		let chosen = cli(&args).database_params().map(|params| params.database);
+		assert_eq!(chosen, Some(Some(given.unwrap_or(Database::ParityDb))), "{args:?}");
 	}
 }

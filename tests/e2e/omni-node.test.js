@@ -14,17 +14,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, connect } from './lib/node.js';
+import { builtFile, startNode, connect } from './lib/node.js';
 import { sendAndWait, waitForHeader, feePaid } from './lib/tx.js';
 import { removeWorkerDir, startWorker, workerDir } from './lib/worker.js';
-import { waitForDecidedRound } from './lib/rounds.js';
+import { assertFullRound, waitForDecidedRound } from './lib/rounds.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const target = process.env.CARGO_TARGET_DIR ?? resolve(here, '../../target');
 /** The omni-node and the parachain runtime the test build made (scripts/test.sh). */
-const OMNI_NODE_BIN = process.env.OMNI_NODE_BIN ?? join(target, 'debug', 'cohort-omni-node');
+const OMNI_NODE_BIN = process.env.OMNI_NODE_BIN ?? builtFile('cohort-omni-node');
 const PARACHAIN_WASM = process.env.PARACHAIN_WASM
-  ?? join(target, 'debug', 'wbuild', 'cohort-parachain-runtime', 'cohort_parachain_runtime.wasm');
+  ?? builtFile('wbuild', 'cohort-parachain-runtime', 'cohort_parachain_runtime.wasm');
 
 const UNIT = 10n ** 12n;
 const GATE = { minScore: 550_000, slashBelow: 450_000, clipNormPercent: 150 };
@@ -110,13 +109,7 @@ test('standalone workers finish a round of the demo task on the collator, every 
     start('owners', devKeys(OWNERS));
     await aggregators.waitForLog(/creating the demo task/);
     const record = await waitForDecidedRound(api, DEMO_TASK, 0);
-    assert.ok(record.phase.isFinalized, `round 0 finalized (not ${record.phase.toString()})`);
-    const scored = new Set(record.trainers.filter((t) => t.update.isSome && t.score.isSome).map((t) => t.who.toString()));
-    for (const uri of OWNERS) assert.ok(scored.has(addressOf[uri]), `${uri} trained and was scored`);
-    assert.ok(record.trainers.some((t) => t.accepted.isTrue), 'updates entered the model');
-    const aggregate = record.phase.asFinalized.aggregate.toHex();
-    const revealed = record.aggregators.filter((a) => a.submission.isSome).map((a) => a.submission.unwrap().aggregate.toHex());
-    assert.deepEqual(revealed, AGGREGATORS.map(() => aggregate), 'both aggregators revealed the finalized aggregate');
+    assertFullRound(0, record, { owners: OWNERS, aggregators: AGGREGATORS, addressOf });
     // The collator runs no ML worker: the rounds are the standalone workers' alone.
     assert.doesNotMatch(readFileSync(node.logPath, 'utf8'), /ML worker/);
   } finally {

@@ -20,7 +20,7 @@ import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { startNode, connect } from './lib/node.js';
 import { eventsIn, recordBlocks } from './lib/blocks.js';
 import { removeWorkerDir, runWorker, startWorker, workerDir } from './lib/worker.js';
-import { waitForDecidedRound } from './lib/rounds.js';
+import { assertFullRound as assertRound, waitForDecidedRound } from './lib/rounds.js';
 
 // The first node's fixed network key and the peer id it gives (as in local-network.test.js).
 const NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
@@ -83,20 +83,8 @@ async function roundWhen(round, ready, timeoutMs = 300_000) {
 
 const decidedRound = (round, timeoutMs) => waitForDecidedRound(api, TASK, round, timeoutMs);
 
-/** Asserts a round finalized with an update of every owner and both aggregators agreeing. */
-function assertFullRound(round, record) {
-  assert.ok(record.phase.isFinalized, `round ${round} finalized (not ${record.phase.toString()})`);
-  const updated = new Set(record.trainers.filter((t) => t.update.isSome && t.score.isSome).map((t) => t.who.toString()));
-  for (const uri of [...OWNERS_A, ...OWNERS_B]) assert.ok(updated.has(addressOf[uri]), `round ${round}: ${uri} trained and was scored`);
-  assert.ok(record.trainers.some((t) => t.accepted.isTrue), `round ${round}: updates entered the model`);
-  const aggregate = record.phase.asFinalized.aggregate.toHex();
-  const revealed = record.aggregators.filter((a) => a.submission.isSome).map((a) => [a.who.toString(), a.submission.unwrap().aggregate.toHex()]);
-  assert.deepEqual(
-    revealed.sort(),
-    AGGREGATORS.map((uri) => [addressOf[uri], aggregate]).sort(),
-    `round ${round}: both aggregators revealed the finalized aggregate`,
-  );
-}
+const participants = { owners: [...OWNERS_A, ...OWNERS_B], aggregators: AGGREGATORS, addressOf };
+const assertFullRound = (round, record) => assertRound(round, record, participants);
 
 test('owners and aggregators as separate processes on different nodes finish rounds of the demo task', async () => {
   await workers.aggregators.waitForLog(/ML worker with 2 key\(s\): aggregator \/\/Alice\/\/stash, aggregator \/\/Bob\/\/stash/);

@@ -54,8 +54,8 @@ fn create_spec(dir: &Path, wasm: &Path, preset: &str) -> std::process::Output {
 }
 
 fn hex_bytes(output: &str) -> Vec<u8> {
-	let hex = output.trim().strip_prefix("0x").expect("hex with 0x");
-	(0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+	assert!(output.starts_with("0x"), "hex with 0x: {output}");
+	sp_core::bytes::from_hex(output.trim()).expect("hex")
 }
 
 #[test]

@@ -9,11 +9,15 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** A file the test build leaves in the debug profile of `CARGO_TARGET_DIR` (or the workspace's target). */
+export function builtFile(...path) {
+  const target = process.env.CARGO_TARGET_DIR ?? resolve(here, '../../../target');
+  return join(target, 'debug', ...path);
+}
+
 /** The node binary: `COHORT_NODE_BIN`, or the one `cargo build` leaves in the workspace target. */
 export function nodeBinary() {
-  if (process.env.COHORT_NODE_BIN) return process.env.COHORT_NODE_BIN;
-  const target = process.env.CARGO_TARGET_DIR ?? resolve(here, '../../../target');
-  return join(target, 'debug', 'cohort-node');
+  return process.env.COHORT_NODE_BIN ?? builtFile('cohort-node');
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */

@@ -2,16 +2,12 @@
 import { spawn, execFile } from 'node:child_process';
 import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { join } from 'node:path';
+import { builtFile } from './node.js';
 
 /** The worker binary: `COHORT_WORKER_BIN`, or the one the test build leaves next to the node. */
 export function workerBinary() {
-  if (process.env.COHORT_WORKER_BIN) return process.env.COHORT_WORKER_BIN;
-  const target = process.env.CARGO_TARGET_DIR ?? resolve(here, '../../../target');
-  return join(target, 'debug', 'cohort-worker');
+  return process.env.COHORT_WORKER_BIN ?? builtFile('cohort-worker');
 }
 
 /** Runs `cohort-worker <args>` to its end: its exit code, standard output and error. */
