@@ -36,6 +36,9 @@ TESTED_NODE="$CARGO_TARGET_DIR/debug/cohort-node"
 TESTED_WORKER="$CARGO_TARGET_DIR/debug/cohort-worker"
 # The omni-node the test build makes for the parachain runtime (node/omni/tests), likewise.
 TESTED_OMNI_NODE="$CARGO_TARGET_DIR/debug/cohort-omni-node"
+# The local test relay chain's node and its PVF workers (node/relay), likewise; the test build
+# makes them without a relay runtime, `scripts/parachain.sh relay` adds Rococo's.
+TESTED_RELAY_NODE="$CARGO_TARGET_DIR/debug/polkadot"
 
 # Builds every test binary and the node exactly as the test run does, without running them.
 build_tested() {

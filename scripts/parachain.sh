@@ -9,10 +9,11 @@
 #   scripts/parachain.sh check     the dev-mode end-to-end checks (tests/e2e/omni-node.test.js,
 #                                  also part of scripts/test.sh) on what the test build makes;
 #   scripts/parachain.sh relay     the relay-chain network (zombienet/parachain.zndsl): two
-#                                  rococo-local validators and two Cohort collators. It builds
-#                                  `polkadot` $POLKADOT_VERSION from crates.io once into
-#                                  ~/.cache/cohort (printing how long that took), and the release
-#                                  runtime. Not in CI (docs/ci.md); not run to its end yet.
+#                                  rococo-local validators and two Cohort collators, on what the
+#                                  test build makes plus the Rococo runtime in the relay chain's
+#                                  node (node/relay, built from crates.io's polkadot-cli into the
+#                                  target directory; it prints how long that took). Not in CI
+#                                  (docs/ci.md).
 # OMNI_NODE_BIN names the omni-node to use; by default the release build of node/omni.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -21,10 +22,6 @@ PARACHAIN_WASM="$CARGO_TARGET_DIR/release/wbuild/cohort-parachain-runtime/cohort
 PARACHAIN_SPEC="$CARGO_TARGET_DIR/cohort-parachain-dev.json"
 # The parachain id of the runtime's presets (genesis_config_presets::DEFAULT_PARA_ID).
 PARA_ID=2000
-# The relay chain's node of stable2609 (it depends on polkadot-cli 42.0.0, as the omni-node does).
-POLKADOT_VERSION="41.0.0"
-POLKADOT_ROOT="${POLKADOT_ROOT:-$HOME/.cache/cohort/polkadot-$POLKADOT_VERSION}"
-export POLKADOT_BIN="${POLKADOT_BIN:-$POLKADOT_ROOT/bin/polkadot}"
 
 # The release omni-node and runtime a deployment uses: no benchmarks.
 build_release() {
@@ -32,20 +29,15 @@ build_release() {
 	cargo build --locked --release -p cohort-omni-node -p cohort-parachain-runtime
 }
 
-# `polkadot` and its PVF workers (polkadot-prepare-worker, polkadot-execute-worker), from
-# crates.io, once; with the Rococo and Westend runtimes compiled in for the local chain specs.
-install_polkadot() {
-	if [ -x "$POLKADOT_BIN" ]; then
-		log "polkadot $POLKADOT_VERSION: $POLKADOT_BIN"
-		return
-	fi
-	log "building polkadot $POLKADOT_VERSION from crates.io (once)"
+# The test build with the Rococo runtime compiled into the relay chain's node, for the
+# rococo-local chain spec: the same feature set otherwise, so it only adds Rococo's runtime and
+# recompiles the few crates above polkadot-service (the crates.io `polkadot`, in its own target
+# folder and release, would compile some 1,300 crates again).
+build_relay() {
+	log "building the test build with the relay chain's node and the Rococo runtime (node/relay)"
 	local started=$SECONDS
-	# Its own target folder: its features (the native relay runtimes) differ from the workspace's.
-	CARGO_TARGET_DIR="$POLKADOT_ROOT/target" cargo install --locked --root "$POLKADOT_ROOT" \
-		"polkadot@$POLKADOT_VERSION"
-	rm -rf "$POLKADOT_ROOT/target"
-	log "polkadot built in $((SECONDS - started)) s"
+	cargo build --locked --workspace --features "$TEST_FEATURES,cohort-relay/rococo-native"
+	log "built in $((SECONDS - started)) s"
 }
 
 # The chain spec of preset $3 (by default development) for the runtime WASM $1, written to $2.
@@ -92,11 +84,14 @@ case "${1:-check}" in
 		node --test --test-concurrency=1 --test-timeout=600000 omni-node.test.js
 		;;
 	relay)
-		install_polkadot
-		build_release
+		build_relay
+		export POLKADOT_BIN="$TESTED_RELAY_NODE" OMNI_NODE_BIN="$TESTED_OMNI_NODE"
 		work="$(mktemp -d "${TMPDIR:-/tmp}/cohort-relay.XXXXXX")"
 		export COHORT_PARACHAIN_SPEC="$work/cohort-parachain-local.json"
-		chain_spec "$PARACHAIN_WASM" "$COHORT_PARACHAIN_SPEC" local_testnet
+		# The runtime the test build made (benchmarks compiled in: the validators' PVF executor
+		# leaves the benchmarking host functions unresolved, and validate_block never calls them).
+		chain_spec "$CARGO_TARGET_DIR/debug/wbuild/cohort-parachain-runtime/cohort_parachain_runtime.wasm" \
+			"$COHORT_PARACHAIN_SPEC" local_testnet
 		cd "$ROOT/zombienet"
 		npm ci --no-audit --no-fund --loglevel=error
 		started=$SECONDS
