@@ -30,9 +30,10 @@ build_release() {
 }
 
 # The test build with the Rococo runtime compiled into the relay chain's node, for the
-# rococo-local chain spec: the same feature set otherwise, so it only adds Rococo's runtime and
-# recompiles the few crates above polkadot-service (the crates.io `polkadot`, in its own target
-# folder and release, would compile some 1,300 crates again).
+# rococo-local chain spec: the same feature set otherwise, so it adds Rococo's runtime and
+# recompiles the crates whose features Rococo changes (15 min after a test build here,
+# docs/ci.md; the crates.io `polkadot`, in its own target folder and release, would compile some
+# 1,300 crates again).
 build_relay() {
 	log "building the test build with the relay chain's node and the Rococo runtime (node/relay)"
 	local started=$SECONDS
