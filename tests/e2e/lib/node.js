@@ -67,6 +67,8 @@ export async function startNode({
   child.stderr.pipe(log);
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
+  // A binary that cannot start (missing, not executable) fails at once, not at the timeout.
+  child.on('error', (error) => { exited = { error: error.message }; });
 
   const stop = async () => {
     if (!exited) {
