@@ -39,6 +39,8 @@ TESTED_OMNI_NODE="$CARGO_TARGET_DIR/debug/cohort-omni-node"
 # The local test relay chain's node and its PVF workers (node/relay), likewise; the test build
 # makes them without a relay runtime, `scripts/parachain.sh relay` adds Rococo's.
 TESTED_RELAY_NODE="$CARGO_TARGET_DIR/debug/polkadot"
+# The parachain runtime's WASM the test build makes (benchmarks compiled in).
+TESTED_PARACHAIN_WASM="$CARGO_TARGET_DIR/debug/wbuild/cohort-parachain-runtime/cohort_parachain_runtime.wasm"
 
 # Builds every test binary and the node exactly as the test run does, without running them.
 build_tested() {

@@ -14,7 +14,8 @@
 #                                  node (node/relay, built from crates.io's polkadot-cli into the
 #                                  target directory; it prints how long that took). Not in CI
 #                                  (docs/ci.md).
-# OMNI_NODE_BIN names the omni-node to use; by default the release build of node/omni.
+# OMNI_NODE_BIN names the omni-node for spec and dev; by default the release build of node/omni
+# (check and relay use the test build's).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 export OMNI_NODE_BIN="${OMNI_NODE_BIN:-$CARGO_TARGET_DIR/release/cohort-omni-node}"
@@ -78,7 +79,8 @@ case "${1:-check}" in
 		;;
 	check)
 		build_tested
-		export OMNI_NODE_BIN="$TESTED_OMNI_NODE" COHORT_WORKER_BIN="$TESTED_WORKER"
+		export OMNI_NODE_BIN="$TESTED_OMNI_NODE" COHORT_WORKER_BIN="$TESTED_WORKER" \
+			PARACHAIN_WASM="$TESTED_PARACHAIN_WASM"
 		log "dev-mode checks against the omni-node (@polkadot/api, standalone workers)"
 		cd "$ROOT/tests/e2e"
 		npm ci --no-audit --no-fund --loglevel=error
@@ -91,8 +93,7 @@ case "${1:-check}" in
 		export COHORT_PARACHAIN_SPEC="$work/cohort-parachain-local.json"
 		# The runtime the test build made (benchmarks compiled in: the validators' PVF executor
 		# leaves the benchmarking host functions unresolved, and validate_block never calls them).
-		chain_spec "$CARGO_TARGET_DIR/debug/wbuild/cohort-parachain-runtime/cohort_parachain_runtime.wasm" \
-			"$COHORT_PARACHAIN_SPEC" local_testnet
+		chain_spec "$TESTED_PARACHAIN_WASM" "$COHORT_PARACHAIN_SPEC" local_testnet
 		cd "$ROOT/zombienet"
 		npm ci --no-audit --no-fund --loglevel=error
 		started=$SECONDS

@@ -18,7 +18,7 @@ rust_done=$SECONDS
 # those binaries (omni-node.test.js: the parachain runtime in dev mode).
 export COHORT_NODE_BIN="$TESTED_NODE"
 export COHORT_WORKER_BIN="$TESTED_WORKER"
-export OMNI_NODE_BIN="$TESTED_OMNI_NODE"
+export OMNI_NODE_BIN="$TESTED_OMNI_NODE" PARACHAIN_WASM="$TESTED_PARACHAIN_WASM"
 
 log "end-to-end tests (@polkadot/api against $COHORT_NODE_BIN)"
 cd "$ROOT/tests/e2e"
