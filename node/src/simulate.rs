@@ -80,8 +80,12 @@ pub struct SimulateCmd {
 	#[arg(long, default_value_t = 1 << 16)]
 	pub scale: u32,
 
-	/// A poisoner's attack: `scale:<factor>` (e.g. `scale:-10`), `noise:<deviation>`,
-	/// `label-flip`. Repeat for several; owners 0, 1, … are the poisoners.
+	/// A poisoner's attack: `scale:<factor>` (e.g. `scale:-10`; `scale:0.01` is a free rider),
+	/// `noise:<deviation>`, `label-flip`, `copy` (a coalition sending near-copies of one
+	/// update), `inflate:<samples>` (flipped labels, claiming that many samples), `replay` (the
+	/// last global change), `tuned:<share>` (the validation set's reference plus an orthogonal
+	/// part that many times as long), `absent` (takes no part: the run with the attackers left
+	/// out). Repeat for several; owners 0, 1, … are the poisoners.
 	#[arg(long = "attack", value_name = "ATTACK", value_parser = clap::value_parser!(Attack))]
 	pub attacks: Vec<Attack>,
 
@@ -90,23 +94,57 @@ pub struct SimulateCmd {
 	#[arg(long, requires = "attacks")]
 	pub attackers: Option<usize>,
 
-	/// Switch the score gate off: every update enters the model, unclipped (the undefended
-	/// baseline, as Flower's FedAvg).
-	#[arg(long, conflicts_with_all = ["min_score", "slash_below", "clip_norm_percent"])]
+	/// Switch the score gate off: every update enters the model, unclipped and uncapped, and
+	/// aggregators screen nothing (the undefended baseline, as Flower's FedAvg).
+	#[arg(long, conflicts_with_all = [
+		"accept_within", "accept_spread_percent", "slash_beyond", "slash_spread_percent",
+		"min_score", "clip_norm_percent",
+		"max_weight_percent", "copy_distance_micros", "min_norm_percent",
+	])]
 	pub no_gate: bool,
 
-	/// The gate: an update enters the model only if its score (0..=1000000) is at least this.
+	/// The gate: an update enters the model only if its score (0..=1000000) is at most this far
+	/// below its round's median score.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.accept_within)]
+	pub accept_within: u32,
+
+	/// The gate: the acceptance band in percent of the round's spread (the median distance of
+	/// its scores from their median), where that is wider than --accept-within.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.accept_spread_percent)]
+	pub accept_spread_percent: u32,
+
+	/// The gate: an update scoring more than this below its round's median costs its trainer
+	/// part of its bond.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.slash_beyond)]
+	pub slash_beyond: u32,
+
+	/// The gate: the penalty band in percent of the round's spread, where that is wider than
+	/// --slash-beyond.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.slash_spread_percent)]
+	pub slash_spread_percent: u32,
+
+	/// The gate: whatever the round, an update scoring below this is not accepted.
 	#[arg(long, default_value_t = RECOMMENDED_GATE.min_score)]
 	pub min_score: u32,
-
-	/// The gate: an update scoring below this costs its trainer part of its bond.
-	#[arg(long, default_value_t = RECOMMENDED_GATE.slash_below)]
-	pub slash_below: u32,
 
 	/// The gate: accepted updates longer than this percentage of their median norm are scaled
 	/// down to it.
 	#[arg(long, default_value_t = RECOMMENDED_GATE.clip_norm_percent)]
 	pub clip_norm_percent: u32,
+
+	/// The gate: no accepted update weighs more than this percentage of the round's total.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.max_weight_percent)]
+	pub max_weight_percent: u32,
+
+	/// The gate: an update whose direction is within this distance (millionths) of an earlier
+	/// update's, or of the last global change, is a copy and scores 0.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.copy_distance_micros)]
+	pub copy_distance_micros: u32,
+
+	/// The gate: an update shorter than this percentage of the round's median norm is a free
+	/// rider and scores 0.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.min_norm_percent)]
+	pub min_norm_percent: u32,
 
 	/// Simulated aggregators: each scores with a reference update of its own seed; each
 	/// update's score is their lower median, as on chain.
@@ -162,9 +200,15 @@ impl SimulateCmd {
 			.map_err(|_| "--hidden: at most 8 layers".to_string())?;
 		let count = self.attackers.unwrap_or(self.attacks.len());
 		let gate = ScoreGate {
+			accept_within: self.accept_within,
+			accept_spread_percent: self.accept_spread_percent,
+			slash_beyond: self.slash_beyond,
+			slash_spread_percent: self.slash_spread_percent,
 			min_score: self.min_score,
-			slash_below: self.slash_below,
 			clip_norm_percent: self.clip_norm_percent,
+			max_weight_percent: self.max_weight_percent,
+			copy_distance_micros: self.copy_distance_micros,
+			min_norm_percent: self.min_norm_percent,
 		};
 		Ok(Simulation {
 			model: ModelSpec::Mlp {
@@ -227,8 +271,18 @@ impl SimulateCmd {
 			simulation.training.learning_rate,
 			simulation.aggregators,
 			simulation.gate.map_or("off".to_string(), |g| format!(
-				"min_score {}, slash_below {}, clip {}%",
-				g.min_score, g.slash_below, g.clip_norm_percent
+				"accept within {} or {} % of the spread of the median (at least {}), slash beyond \
+				 {} or {} % of the spread, clip {} %, weight cap {} %, copies within {}, free \
+				 riders under {} %",
+				g.accept_within,
+				g.accept_spread_percent,
+				g.min_score,
+				g.slash_beyond,
+				g.slash_spread_percent,
+				g.clip_norm_percent,
+				g.max_weight_percent,
+				g.copy_distance_micros,
+				g.min_norm_percent
 			)),
 			aggregator.backend(),
 		);
@@ -322,21 +376,24 @@ mod tests {
 			"",
 			"--dp",
 			"1:0.5",
-			"--min-score",
-			"600000",
+			"--accept-within",
+			"100000",
+			"--attack",
+			"copy",
 		])
 		.unwrap();
-		assert_eq!(s.attackers, vec![Attack::Noise(1.0), Attack::LabelFlip, Attack::Noise(1.0)]);
+		assert_eq!(s.attackers, vec![Attack::Noise(1.0), Attack::LabelFlip, Attack::Copy]);
 		assert_eq!(s.rule, AggregationRule::TrimmedMean { trim: 2 });
 		assert_eq!(s.model, ModelSpec::Mlp { input: 30, hidden: Default::default(), classes: 2 });
 		assert_eq!(s.training.dp, Some((1.0, 0.5)));
-		assert_eq!(s.gate.unwrap().min_score, 600_000);
+		assert_eq!(s.gate.unwrap().accept_within, 100_000);
 		for bad in [
 			&["--attack", "scale"][..],
 			&["--attackers", "2"],
 			&["--rule", "mean"],
 			&["--split", "skew"],
 			&["--no-gate", "--min-score", "1"],
+			&["--no-gate", "--max-weight-percent", "50"],
 			&["--dataset", "/nonexistent.csv"],
 			&["--dp", "1"],
 		] {

@@ -34,6 +34,7 @@ import { startNode, connect, nodeBinary } from './lib/node.js';
 import { dispatchErrorOf, feePaid, sendAndWait } from './lib/tx.js';
 import { eventsIn, recordBlocks } from './lib/blocks.js';
 import { AGGREGATE, decodePayload, payloadAt } from './lib/payload.js';
+import { RECOMMENDED_GATE } from './lib/gate.js';
 
 const UNIT = 10n ** 12n;
 const SCALE = 1 << 16;
@@ -49,7 +50,7 @@ const SLOTS = 1;
 // Long enough for the challenge and the round (the consumer ends it early); clamped to the
 // offer's range.
 const WANTED_BLOCKS = 200;
-const GATE = { minScore: 800_000, slashBelow: 700_000, clipNormPercent: 150 };
+const GATE = RECOMMENDED_GATE;
 
 let node;
 let api;

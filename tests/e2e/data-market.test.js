@@ -33,6 +33,7 @@ import { feePaid, sendAndWait } from './lib/tx.js';
 import { eventsIn, recordBlocks } from './lib/blocks.js';
 import { encodeCohd, parseCohd } from './lib/model.js';
 import { waitForDecidedRound } from './lib/rounds.js';
+import { RECOMMENDED_GATE } from './lib/gate.js';
 
 const UNIT = 10n ** 12n;
 const ROUNDS = 2;
@@ -234,7 +235,7 @@ test('a stranger\'s join with another owner\'s dataset is refused (dataMarket.No
     scale: 1 << 16,
     aggregation: 'WeightedMean',
     // docs/scoring.md's recommended gate, as ml-worker.test.js.
-    gate: { minScore: 800_000, slashBelow: 700_000, clipNormPercent: 150 },
+    gate: RECOMMENDED_GATE,
     maxSamples: MAX_SAMPLES,
     rounds: ROUNDS,
     // The worker's four owners join (and suffice) and are selected in every round; every

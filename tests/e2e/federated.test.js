@@ -36,6 +36,7 @@ import { aggregateCommitment, scoresCommitment, updateCommitment } from './lib/c
 import { eventsIn, failuresIn, recordBlocks } from './lib/blocks.js';
 import { AGGREGATE, UPDATE, decodePayload, dequantize, encodePayload, payloadAt } from './lib/payload.js';
 import { encodeCohd, evaluateMlp } from './lib/model.js';
+import { RECOMMENDED_GATE, judge } from './lib/gate.js';
 
 const UNIT = 10n ** 12n;
 const BILLION = 1_000_000_000n;
@@ -46,7 +47,9 @@ const REWARD = 100n * UNIT;
 const AGGREGATOR_SHARE = 250_000_000n; // Perbill: 25%
 const PENALTY = 100_000_000n; // Perbill: 10%
 const MAX_SCORE = 1_000_000;
-const GATE = { minScore: 550_000, slashBelow: 450_000, clipNormPercent: 150 };
+// The recommended gate without the weight cap: two or three trainers a round, and the test's
+// aggregate weighs each by its samples.
+const GATE = { ...RECOMMENDED_GATE, maxWeightPercent: 100 };
 const MAX_SAMPLES = 1000;
 // The most royalty the task pays per accepted update.
 const MAX_ROYALTY = 2n * UNIT;
@@ -486,7 +489,7 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
     sendRefused(api.tx.federated.createTask({ ...spec, quorum: 1 }), k.dave, 'InvalidQuorum'),
     sendRefused(api.tx.federated.createTask({ ...spec, penalty: 0 }), k.eve, 'PenaltyTooLow'),
     // A gate that slashes updates it accepts.
-    sendRefused(api.tx.federated.createTask({ ...spec, gate: { ...GATE, slashBelow: GATE.minScore + 1 } }), k.bob, 'InvalidGate'),
+    sendRefused(api.tx.federated.createTask({ ...spec, gate: { ...GATE, slashBeyond: GATE.acceptWithin - 1 } }), k.bob, 'InvalidGate'),
   ]);
   const [{ event: createdEvent }] = eventsOf(created.events, 'TaskCreated');
   const task = createdEvent.data.task.toNumber();
@@ -498,7 +501,8 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
   // --- The task's minimum bonds make a no-show lose at least what a round pays its role.
   const info = (await api.call.federatedApi.task(task)).unwrap();
   assert.equal(info.deposit.toBigInt(), deposit);
-  assert.equal(info.spec.gate.minScore.toNumber(), GATE.minScore);
+  assert.equal(info.spec.gate.acceptWithin.toNumber(), GATE.acceptWithin);
+  assert.equal(info.spec.gate.maxWeightPercent.toNumber(), GATE.maxWeightPercent);
   assert.equal(info.spec.maxSamples.toNumber(), MAX_SAMPLES);
   const trainerBond = info.minTrainerBond.toBigInt();
   const aggregatorBond = info.minAggregatorBond.toBigInt();
@@ -572,7 +576,8 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
   scored0.forEach((s) => assert.deepEqual(s.owners, scored0[0].owners, 'one order of updates'));
   const scoreReveals0 = await Promise.all(scored0.map((s) => revealScores(s, task, 0)));
   const median0 = Object.fromEntries(scored0[0].owners.map((owner, j) => [owner, lowerMedian(scored0.map((s) => s.scores[j]))]));
-  for (const owner of ['bob', 'charlie']) assert.ok(median0[owner] >= GATE.minScore, `${owner}'s honest update scores ${median0[owner]}`);
+  const verdicts0 = judge([median0.bob, median0.charlie], GATE);
+  assert.ok(verdicts0.every((v) => v.accepted && !v.slashed), `honest updates score ${median0.bob} and ${median0.charlie}`);
   assert.deepEqual(
     Object.fromEntries(eventsAmong(scoreReveals0, 'UpdateScored').map(({ event: { data } }) => [name(data.who), { score: data.score.toNumber(), accepted: data.accepted.isTrue }])),
     { bob: { score: median0.bob, accepted: true }, charlie: { score: median0.charlie, accepted: true } },
@@ -664,8 +669,9 @@ test('two rounds by hand-made extrinsics: scores keep a poisoned update out of t
   await sendOk(api.tx.federated.commitScores(task, 1, blake2AsU8a('no scores computed', 256)), k.lazy);
   const at1 = (owner) => scored1[0].owners.indexOf(owner);
   for (const s of scored1) {
-    assert.ok(s.scores[at1('poisoner')] < GATE.slashBelow, `the poisoned update scores ${s.scores[at1('poisoner')]}, below the slashing threshold`);
-    assert.ok(s.scores[at1('bob')] >= GATE.minScore && s.scores[at1('charlie')] >= GATE.minScore);
+    const verdicts = judge(s.scores, GATE);
+    assert.ok(verdicts[at1('poisoner')].slashed, `the poisoned update scores ${s.scores[at1('poisoner')]}, far below the honest ones (${s.scores})`);
+    assert.ok(verdicts[at1('bob')].accepted && verdicts[at1('charlie')].accepted);
   }
   const [daveScores1, eveScores1] = scored1;
   await revealScores(daveScores1, task, 1);

@@ -39,6 +39,7 @@ import { eventsIn, failuresIn, recordBlocks } from './lib/blocks.js';
 import { AGGREGATE, decodePayload, dequantize, payloadAt } from './lib/payload.js';
 import { evaluateMlp, parseCohd } from './lib/model.js';
 import { waitForDecidedRound } from './lib/rounds.js';
+import { RECOMMENDED_GATE, judge } from './lib/gate.js';
 
 const UNIT = 10n ** 12n;
 const SCALE = 1 << 16;
@@ -46,10 +47,8 @@ const SCALE = 1 << 16;
 // round takes about 110 s (their reveals never succeed, so three reveal phases run to their end).
 const ROUNDS = 3;
 const MODEL = { input: 64, hidden: [32], classes: 10 };
-// The gate docs/scoring.md recommends (offchain-workers/engine/src/simulate.rs RECOMMENDED_GATE):
-// accepted from cosine 0.6 to the reference update matched to the update's labels, slashed below
-// cosine 0.4.
-const GATE = { minScore: 800_000, slashBelow: 700_000, clipNormPercent: 150 };
+// The gate docs/scoring.md recommends (lib/gate.js): judged against the round's median score.
+const GATE = RECOMMENDED_GATE;
 const MAX_SAMPLES = 2000;
 // What every dataset of the dev genesis asks per accepted update (0.5 COH), and so what the task
 // pays at most.
@@ -268,13 +267,17 @@ test('the poisoner\'s updates never enter the model: scored low, never accepted 
     // accepted; the trainer records say the same.
     const scores = new Map(inRound(scored, round).map(({ data }) => [data.who.toString(), { score: data.score.toNumber(), accepted: data.accepted.isTrue }]));
     console.log(`round ${round} scores: ${[...scores].map(([who, s]) => `${name(who)} ${s.score}${s.accepted ? '' : ' (rejected)'}`).join(', ')}`);
+    const revealed = record.trainers.filter((t) => t.update.isSome);
+    const scoredOwners = revealed.map((t) => t.who.toString());
+    const scoredUpdates = revealed.map((t) => t.score.unwrap().toNumber());
     for (const slot of record.trainers) {
       const who = slot.who.toString();
       if (slot.update.isNone) continue;
       assert.deepEqual(scores.get(who), { score: slot.score.unwrap().toNumber(), accepted: slot.accepted.isTrue }, `round ${round}: ${name(who)}'s UpdateScored event matches its record`);
       if (poisoning.has(who)) {
         assert.ok(!slot.accepted.isTrue, `round ${round}: ${name(who)}'s poisoned update was not accepted`);
-        assert.ok(slot.score.unwrap().toNumber() < GATE.slashBelow, `round ${round}: ${name(who)}'s poisoned update scored ${slot.score}`);
+        const verdict = judge(scoredUpdates, GATE)[scoredOwners.indexOf(who)];
+        assert.ok(verdict.slashed, `round ${round}: ${name(who)}'s poisoned update scored ${slot.score}, far below the round's`);
       }
     }
     [...poisoning].filter((p) => selected.has(p)).forEach((p) => assert.ok(scores.has(p), `round ${round}: ${name(p)} revealed its update and was scored`));

@@ -18,6 +18,7 @@ import { builtFile, startNode, connect } from './lib/node.js';
 import { sendAndWait, waitForHeader, feePaid } from './lib/tx.js';
 import { removeWorkerDir, startWorker, workerDir } from './lib/worker.js';
 import { assertFullRound, waitForDecidedRound } from './lib/rounds.js';
+import { RECOMMENDED_GATE } from './lib/gate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The omni-node and the parachain runtime the test build made (scripts/test.sh). */
@@ -26,7 +27,7 @@ const PARACHAIN_WASM = process.env.PARACHAIN_WASM
   ?? builtFile('wbuild', 'cohort-parachain-runtime', 'cohort_parachain_runtime.wasm');
 
 const UNIT = 10n ** 12n;
-const GATE = { minScore: 550_000, slashBelow: 450_000, clipNormPercent: 150 };
+const GATE = RECOMMENDED_GATE;
 // The dev keys of offchain-workers/worker/src/dev.rs: owners of datasets 1 to 4, aggregators.
 const OWNERS = ['//Charlie', '//Dave', '//Eve', '//Ferdie'];
 const AGGREGATORS = ['//Alice//stash', '//Bob//stash'];

@@ -3,8 +3,8 @@
 //! - aggregation in GB/s of update bytes read, per rule, on the CPU (all cores) and on OpenCL
 //!   (when a device is present), next to a plain memory copy of the same bytes;
 //! - local training in samples per second (MLP and CNN on digits);
-//! - scoring a round's updates (each against a reference trained for it), side by side on all
-//!   cores, next to the same updates scored one at a time.
+//! - judging: scoring one round of ten owners' updates next to those owners' training in the
+//!   round, and a 30-round simulation of ten owners gated next to the same run ungated.
 //!
 //! `scripts/benchmark-ml.sh` runs it in the release profile (and times dev-chain rounds).
 
@@ -17,6 +17,7 @@ use cohort_ml::{
 	evaluate::Validation,
 	model::Architecture,
 	opencl::{Aggregator, OpenCl},
+	simulate::{Simulation, Split, RECOMMENDED_GATE},
 	train::{train, TrainingConfig},
 	Device,
 };
@@ -157,15 +158,15 @@ fn main() {
 		);
 	}
 
-	// Scoring: each update is scored against a reference update trained for its labels
-	// (cohort_ml::score), so it costs one training per update; the updates are scored side by
-	// side on the cores. Baseline: the same updates scored one at a time.
+	// Judging: one round's scoring of ten owners' updates (the class references and the whole-set
+	// reference, then a projection per update; cohort_ml::score) next to the ten owners'
+	// training in that round, one after another as ten machines would each train once.
 	let arch = Architecture::of(&ModelSpec::Mlp { input: 64, hidden: layers(&[32]), classes: 10 })
 		.unwrap();
 	let scale = 1 << 16;
 	let global = arch.initial_parameters(1);
 	let config = |seed| TrainingConfig {
-		epochs: 1,
+		epochs: 5,
 		batch_size: 32,
 		optimizer: Optimizer::Sgd,
 		learning_rate: 0.1,
@@ -173,28 +174,65 @@ fn main() {
 		dp: None,
 		seed,
 	};
-	let owners = 4;
-	let updates: Vec<Vec<i32>> = (0..owners)
-		.map(|seed| {
-			let trained = train(&arch, &global, &digits, &config(seed), &device).unwrap();
-			quantize(&trained.update, scale).unwrap()
-		})
+	let owners = 10;
+	let (train_set, validation) = digits.split(20, 1);
+	let shards: Vec<Dataset> = (0..owners)
+		.map(|o| train_set.subset(&(o..train_set.len()).step_by(owners).collect::<Vec<_>>()))
 		.collect();
+	let mut updates = Vec::new();
+	let training = best_of(3, || {
+		updates = shards
+			.iter()
+			.enumerate()
+			.map(|(o, shard)| {
+				let trained = train(&arch, &global, shard, &config(o as u64), &device).unwrap();
+				quantize(&trained.update, scale).unwrap()
+			})
+			.collect();
+	});
 	let views: Vec<&[i32]> = updates.iter().map(Vec::as_slice).collect();
 	let global = quantize(&global, scale).unwrap();
-	let check = Validation { arch: &arch, scale, data: &digits, device: &device };
-	let together = best_of(7, || {
-		std::hint::black_box(check.score(&global, &views, &config(99)).unwrap());
-	});
-	let alone = best_of(7, || {
-		for view in &views {
-			std::hint::black_box(check.score(&global, &[view], &config(99)).unwrap());
-		}
+	let check = Validation { arch: &arch, scale, data: &validation, device: &device };
+	let scoring = best_of(3, || {
+		std::hint::black_box(
+			check.score(&global, &views, &[], &config(99), &RECOMMENDED_GATE).unwrap(),
+		);
 	});
 	println!(
-		"scoring {owners} MLP updates        {:>10.3} s   (baseline: one at a time, {:.3} s; {:.1}x)",
-		together.as_secs_f64(),
-		alone.as_secs_f64(),
-		alone.as_secs_f64() / together.as_secs_f64(),
+		"scoring a round of {owners} updates  {:>10.3} s   (baseline: the {owners} owners' training, {:.3} s; {:.2}x of it)",
+		scoring.as_secs_f64(),
+		training.as_secs_f64(),
+		scoring.as_secs_f64() / training.as_secs_f64(),
+	);
+
+	// A whole simulation, 30 rounds of ten label-skewed owners on digits, gated (three
+	// aggregators scoring every round) next to the same run ungated.
+	let simulation = |gate| Simulation {
+		data: digits.clone(),
+		validation_percent: 20,
+		model: ModelSpec::Mlp { input: 64, hidden: layers(&[32]), classes: 10 },
+		owners,
+		split: Split::LabelSkew(2),
+		rule: AggregationRule::WeightedMean,
+		rounds: 30,
+		training: config(0),
+		scale,
+		attackers: Vec::new(),
+		gate,
+		aggregators: 3,
+		reward: 1_000_000,
+		seed: 1,
+	};
+	let timed = |gate| {
+		let started = Instant::now();
+		simulation(gate).run(&Aggregator::cpu(), &device, |_| {}).unwrap();
+		started.elapsed()
+	};
+	let (gated, ungated) = (timed(Some(RECOMMENDED_GATE)), timed(None));
+	println!(
+		"simulation, 30 rounds, gated  {:>10.3} s   (baseline: the same run ungated, {:.3} s; {:.2}x)",
+		gated.as_secs_f64(),
+		ungated.as_secs_f64(),
+		gated.as_secs_f64() / ungated.as_secs_f64(),
 	);
 }

@@ -7,8 +7,11 @@
 //!
 //! It takes a subset of `cohort-node simulate`'s flags (same names, same defaults): `--dataset`,
 //! `--owners`, `--split`, `--rule`, `--rounds`, `--epochs`, `--batch-size`, `--learning-rate`,
-//! `--dp`, `--attack` (repeatable), `--attackers`, `--no-gate`, `--min-score`, `--slash-below`,
-//! `--clip-norm-percent`, `--aggregators`, `--reward`, `--seed`. `cohort-node simulate` is the
+//! `--fedprox-mu`, `--dp`, `--attack` (repeatable), `--attackers`, `--no-gate`, the gate's
+//! `--accept-within`, `--accept-spread-percent`, `--slash-beyond`, `--slash-spread-percent`,
+//! `--min-score`, `--clip-norm-percent`,
+//! `--max-weight-percent`, `--copy-distance-micros`, `--min-norm-percent`, `--aggregators`,
+//! `--reward`, `--seed`. `cohort-node simulate` is the
 //! command a person runs; this is the same engine call.
 
 use cohort_ml::{
@@ -48,8 +51,10 @@ fn main() -> Result<(), String> {
 		seed: 1,
 	};
 	let (mut attacks, mut attackers) = (Vec::<Attack>::new(), None);
+	let mut hidden_sizes: Option<Vec<u32>> = None;
 	let mut gate = RECOMMENDED_GATE;
 	let mut no_gate = false;
+	let mut checkpoints = Vec::<usize>::new();
 	let number = |v: Option<String>| -> Result<f64, String> {
 		v.ok_or("a flag needs a value")?.parse::<f64>().map_err(|e| e.to_string())
 	};
@@ -72,26 +77,42 @@ fn main() -> Result<(), String> {
 			"--attack" => attacks.push(args.next().ok_or("--attack needs a value")?.parse()?),
 			"--attackers" => attackers = Some(number(args.next())? as usize),
 			"--no-gate" => no_gate = true,
+			"--accept-within" => gate.accept_within = number(args.next())? as u32,
+			"--slash-beyond" => gate.slash_beyond = number(args.next())? as u32,
+			"--accept-spread-percent" => gate.accept_spread_percent = number(args.next())? as u32,
+			"--slash-spread-percent" => gate.slash_spread_percent = number(args.next())? as u32,
 			"--min-score" => gate.min_score = number(args.next())? as u32,
-			"--slash-below" => gate.slash_below = number(args.next())? as u32,
 			"--clip-norm-percent" => gate.clip_norm_percent = number(args.next())? as u32,
+			"--max-weight-percent" => gate.max_weight_percent = number(args.next())? as u32,
+			"--copy-distance-micros" => gate.copy_distance_micros = number(args.next())? as u32,
+			"--min-norm-percent" => gate.min_norm_percent = number(args.next())? as u32,
+			"--fedprox-mu" => simulation.training.fedprox_mu = number(args.next())?,
 			"--aggregators" => simulation.aggregators = number(args.next())? as usize,
 			"--reward" => simulation.reward = number(args.next())? as u128,
 			"--seed" => simulation.seed = number(args.next())? as u64,
+			"--hidden" => {
+				let sizes = args.next().ok_or("--hidden needs sizes")?;
+				let hidden: Vec<u32> = sizes
+					.split(',')
+					.filter(|s| !s.is_empty())
+					.map(|s| s.parse::<u32>().map_err(|e| e.to_string()))
+					.collect::<Result<_, _>>()?;
+				hidden_sizes = Some(hidden);
+			},
+			"--tally-at" => checkpoints.push(number(args.next())? as usize),
 			other => return Err(format!("unknown flag {other}")),
 		}
 	}
 	if dataset != "digits" {
-		let data = Dataset::bundled(&dataset.replace('-', "_"))
+		simulation.data = Dataset::bundled(&dataset.replace('-', "_"))
 			.or_else(|_| Dataset::load(std::path::Path::new(&dataset)))
 			.map_err(|e| e.to_string())?;
-		simulation.model = ModelSpec::Mlp {
-			input: data.feature_count as u32,
-			hidden: vec![32].try_into().unwrap(),
-			classes: data.class_count as u32,
-		};
-		simulation.data = data;
 	}
+	simulation.model = ModelSpec::Mlp {
+		input: simulation.data.feature_count as u32,
+		hidden: hidden_sizes.unwrap_or(vec![32]).try_into().map_err(|_| "at most 8 layers")?,
+		classes: simulation.data.class_count as u32,
+	};
 	let count = attackers.unwrap_or(attacks.len());
 	if count > 0 && attacks.is_empty() {
 		return Err("--attackers needs --attack".into());
@@ -104,6 +125,20 @@ fn main() -> Result<(), String> {
 		.run(&Aggregator::detect(), &cohort_ml::training_device(), |r| println!("{r}"))
 		.map_err(|e| e.to_string())?;
 	println!("{outcome}");
+	// One line per checkpoint, for scripts (scripts/simulate-matrix.sh).
+	for at in checkpoints.into_iter().filter(|k| (1..=outcome.rounds.len()).contains(k)) {
+		let t = outcome.tally(at);
+		println!(
+			"tally rounds={at} accuracy={:.2} honest_slashes={} honest_paid={}/{} worst_paid={:.3} honest_earned={} attacker_earned={}",
+			outcome.rounds[at - 1].quality.accuracy * 100.0,
+			t.honest_slashes,
+			t.honest_rounds_paid,
+			t.honest_rounds,
+			t.worst_paid_share,
+			t.honest_earned,
+			t.attacker_earned,
+		);
+	}
 	println!("({:.1} s)", started.elapsed().as_secs_f32());
 	Ok(())
 }

@@ -20,14 +20,29 @@ pub enum Attack {
 	Noise(f32),
 	/// Trains on its data with every label `y` replaced by `classes − 1 − y`.
 	LabelFlip,
+	/// A coalition that trains once: the first `copy` poisoner trains honestly, every later one
+	/// sends that update with one low bit flipped (a near-copy: new bytes, new hash).
+	Copy,
+	/// Trains on flipped labels (as `LabelFlip`) and claims this many samples, to weigh more
+	/// in the weighted mean.
+	Inflate(u32),
+	/// Sends the last round's change of the global model (public, in the blocks) instead of
+	/// training; in the first round, nothing (zeros).
+	Replay,
+	/// Holds the validation set: trains FLTrust's reference on it from the global model and
+	/// adds a random direction orthogonal to it, this many times the reference's length (room
+	/// for anything, a backdoor say, that a cosine to the reference would let through).
+	Tuned(f32),
+	/// Takes no part at all (the simulator's run "with the attackers left out").
+	Absent,
 }
 
 impl Attack {
-	/// The data the poisoner trains on: `LabelFlip` flips every label; the other attacks train
-	/// honestly (a clone).
+	/// The data the poisoner trains on: `LabelFlip` and `Inflate` flip every label; the other
+	/// attacks train honestly (a clone).
 	pub fn poison_data(&self, data: &Dataset) -> Dataset {
 		let mut poisoned = data.clone();
-		if let Attack::LabelFlip = self {
+		if let Attack::LabelFlip | Attack::Inflate(_) = self {
 			let last = data.class_count as u32 - 1;
 			poisoned.labels.iter_mut().for_each(|y| *y = last - *y);
 		}
@@ -49,9 +64,44 @@ impl Attack {
 					Err(_) => update.iter_mut().for_each(|u| *u = 0.0),
 				}
 			},
-			Attack::LabelFlip => {},
+			// The others' harm is in their data, or needs the round (the simulator makes them).
+			Attack::LabelFlip |
+			Attack::Copy |
+			Attack::Inflate(_) |
+			Attack::Replay |
+			Attack::Tuned(_) |
+			Attack::Absent => {},
 		}
 	}
+
+	/// Whether a poisoner can play it alone, from its own data and update (a dev chain's
+	/// poisoner can); the others need the round's other updates, the validation set or the
+	/// simulator's bookkeeping, and exist in the simulator only.
+	pub fn plays_alone(&self) -> bool {
+		matches!(self, Attack::Scale(_) | Attack::Noise(_) | Attack::LabelFlip)
+	}
+
+	/// The samples the poisoner claims, given those it holds.
+	pub fn claimed_samples(&self, held: usize) -> u64 {
+		match *self {
+			Attack::Inflate(samples) => samples as u64,
+			_ => held as u64,
+		}
+	}
+}
+
+/// `u` plus a random direction orthogonal to it, `factor` times its length (seeded).
+pub fn with_orthogonal(u: &[f32], factor: f32, seed: u64) -> Vec<f32> {
+	let mut v = vec![0.0f32; u.len()];
+	Attack::Noise(1.0).poison_update(&mut v, seed);
+	let uu: f64 = u.iter().map(|x| (*x as f64).powi(2)).sum();
+	if uu > 0.0 {
+		let along: f64 = u.iter().zip(&v).map(|(a, b)| *a as f64 * *b as f64).sum::<f64>() / uu;
+		v.iter_mut().zip(u).for_each(|(b, a)| *b -= (along * *a as f64) as f32);
+	}
+	let vv: f64 = v.iter().map(|x| (*x as f64).powi(2)).sum();
+	let stretch = if vv > 0.0 { factor as f64 * (uu / vv).sqrt() } else { 0.0 };
+	u.iter().zip(&v).map(|(a, b)| a + (stretch * *b as f64) as f32).collect()
 }
 
 /// `scale:-10`, `noise:0.5`, `label-flip`: the form [`Attack`]'s `FromStr` reads.
@@ -61,6 +111,11 @@ impl fmt::Display for Attack {
 			Attack::Scale(factor) => write!(f, "scale:{factor}"),
 			Attack::Noise(deviation) => write!(f, "noise:{deviation}"),
 			Attack::LabelFlip => write!(f, "label-flip"),
+			Attack::Copy => write!(f, "copy"),
+			Attack::Inflate(samples) => write!(f, "inflate:{samples}"),
+			Attack::Replay => write!(f, "replay"),
+			Attack::Tuned(factor) => write!(f, "tuned:{factor}"),
+			Attack::Absent => write!(f, "absent"),
 		}
 	}
 }
@@ -78,13 +133,27 @@ impl FromStr for Attack {
 		};
 		match s.split_once(':') {
 			None if s == "label-flip" => Ok(Attack::LabelFlip),
+			None if s == "copy" => Ok(Attack::Copy),
+			None if s == "replay" => Ok(Attack::Replay),
+			None if s == "absent" => Ok(Attack::Absent),
+			Some(("inflate", v)) => v
+				.parse::<u32>()
+				.ok()
+				.filter(|n| *n > 0)
+				.map(Attack::Inflate)
+				.ok_or_else(|| format!("{v:?} is not a positive sample count")),
+			Some(("tuned", v)) => match number(v)? {
+				f if f >= 0.0 => Ok(Attack::Tuned(f)),
+				f => Err(format!("an orthogonal share is at least 0, not {f}")),
+			},
 			Some(("scale", v)) => Ok(Attack::Scale(number(v)?)),
 			Some(("noise", v)) => match number(v)? {
 				d if d >= 0.0 => Ok(Attack::Noise(d)),
 				d => Err(format!("a standard deviation is at least 0, not {d}")),
 			},
 			_ => Err(format!(
-				"unknown attack {s:?} (there are: scale:<factor>, noise:<deviation>, label-flip)"
+				"unknown attack {s:?} (there are: scale:<factor>, noise:<deviation>, label-flip, \
+				 copy, inflate:<samples>, replay, tuned:<orthogonal share>, absent)"
 			)),
 		}
 	}
@@ -101,13 +170,46 @@ mod tests {
 			("scale:2.5", Attack::Scale(2.5)),
 			("noise:0.5", Attack::Noise(0.5)),
 			("label-flip", Attack::LabelFlip),
+			("copy", Attack::Copy),
+			("inflate:10000", Attack::Inflate(10_000)),
+			("replay", Attack::Replay),
+			("tuned:1.2", Attack::Tuned(1.2)),
+			("absent", Attack::Absent),
 		] {
 			assert_eq!(text.parse::<Attack>(), Ok(attack));
 			assert_eq!(attack.to_string(), text);
 		}
-		for bad in ["", "scale", "scale:x", "scale:inf", "noise:-1", "flip", "label-flip:1"] {
+		for bad in [
+			"",
+			"scale",
+			"scale:x",
+			"scale:inf",
+			"noise:-1",
+			"flip",
+			"label-flip:1",
+			"inflate:0",
+			"inflate:-3",
+			"tuned:-1",
+			"copy:2",
+		] {
 			assert!(bad.parse::<Attack>().is_err(), "{bad:?}");
 		}
+	}
+
+	#[test]
+	fn the_orthogonal_part_is_orthogonal_and_as_long_as_asked() {
+		let u = vec![1.0f32, 2.0, -0.5, 0.0, 3.0, 1.5];
+		let t = with_orthogonal(&u, 1.2, 9);
+		let v: Vec<f64> = t.iter().zip(&u).map(|(t, u)| (*t - *u) as f64).collect();
+		let dot: f64 = v.iter().zip(&u).map(|(v, u)| v * *u as f64).sum();
+		let (vv, uu) = (
+			v.iter().map(|x| x * x).sum::<f64>(),
+			u.iter().map(|x| (*x as f64).powi(2)).sum::<f64>(),
+		);
+		assert!(dot.abs() < 1e-4, "{dot}");
+		assert!((vv.sqrt() / uu.sqrt() - 1.2).abs() < 1e-4);
+		assert_eq!(Attack::Inflate(10_000).claimed_samples(300), 10_000);
+		assert_eq!(Attack::Copy.claimed_samples(300), 300);
 	}
 
 	#[test]

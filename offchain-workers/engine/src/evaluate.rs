@@ -3,19 +3,21 @@
 //! ([`Validation::aggregate`]).
 //!
 //! **Scores** (what the gate and rewards follow) are trust scores: each update's cosine
-//! similarity to a reference update trained on the validation set (FLTrust; [`crate::score`]
-//! and `docs/scoring.md`). They are computed in floats and may differ in the last digits
-//! between aggregators; the chain takes each update's lower median over the aggregators and
-//! fixes from it, in integers, which updates enter the model. **Aggregation** then runs on
-//! exactly that set, in integers: norm bound, then the task's rule, bit-identical everywhere.
+//! similarity to the closest mix of reference updates trained on the validation set, one per
+//! class and one on the whole set (after FLTrust; [`crate::score`] and `docs/scoring.md`), or 0
+//! for a copy, a replay or a free rider. They are computed in floats and may differ in the last
+//! digits between aggregators; the chain takes each update's lower median over the aggregators
+//! and judges it, in integers, against the round's median score. **Aggregation** then runs on
+//! exactly the accepted set, in integers: weight cap, norm bound, then the task's rule,
+//! bit-identical everywhere.
 
 use burn::tensor::Device;
 use cohort_primitives::{
+	judgement::capped_weights,
 	round::{RoundMetrics, MAX_ACCURACY},
-	task::AggregationRule,
+	task::{AggregationRule, ScoreGate},
 	Score,
 };
-use rayon::prelude::*;
 
 use crate::{
 	aggregate::{apply, clip_norms, AggregateError, Update},
@@ -23,7 +25,7 @@ use crate::{
 	dataset::Dataset,
 	model::{Architecture, ModelError},
 	opencl::Aggregator,
-	score::{class_counts, implied_labels, matched_sample, reference_update, trust_scores},
+	score::{class_references, cone_scores, reference_update, screen},
 	train::{batch, check_data, TrainError, TrainingConfig},
 };
 
@@ -128,68 +130,68 @@ impl Validation<'_> {
 		evaluate(self.arch, &dequantize(model, self.scale), self.data, self.device)
 	}
 
-	/// Each update's trust score ([`crate::score`]), in order: for each update, the validation
-	/// samples matched to the labels it implies, a reference update trained on them from
-	/// `global` with `training` (the task's parameters and this aggregator's own seed), and the
-	/// update's cosine to that reference.
-	///
-	/// The updates are scored side by side on the machine's cores: each reference is a small
-	/// training run that leaves cores idle, and each depends only on its own update, so the
-	/// scores are those of scoring one after another.
+	/// Each update's score, in order. First the round is screened ([`screen`]): copies of
+	/// another update, replays of `history` (the last global change, past updates) and free
+	/// riders score 0. Every other update is scored against references trained from `global`
+	/// with `training` (the task's parameters and this aggregator's own seed): one per class of
+	/// the validation set, on that class's samples, and one on the whole set
+	/// ([`references`](Self::references)); its score is its cosine to the closest non-negative
+	/// mix of them ([`cone_scores`]).
 	pub fn score(
 		&self,
 		global: &[i32],
 		updates: &[&[i32]],
+		history: &[&[i32]],
 		training: &TrainingConfig,
+		gate: &ScoreGate,
 	) -> Result<Vec<Score>, ScoreError> {
-		let start = dequantize(global, self.scale);
-		let before = class_counts(self.arch, &start, self.data, self.device)?;
-		updates.par_iter().map(|update| self.score_one(&start, &before, update, training)).collect()
+		let findings = screen(updates, history, gate);
+		let references = self.references(&dequantize(global, self.scale), training)?;
+		let scores = cone_scores(&references, updates);
+		Ok(scores.into_iter().zip(findings).map(|(s, f)| if f.is_some() { 0 } else { s }).collect())
 	}
 
-	/// One update's trust score against the dequantized global model `start`, whose class
-	/// counts on the validation set are `before`.
-	fn score_one(
+	/// The references a round is scored against, from the dequantized global model `start`:
+	/// what an honest owner of each single class would send ([`class_references`], each on the
+	/// class's validation samples), and what an owner of the whole validation set would send
+	/// (FLTrust's server update). They are trained side by side on the machine's cores; their
+	/// cost does not grow with the number of updates.
+	pub fn references(
 		&self,
 		start: &[f32],
-		before: &[usize],
-		update: &[i32],
 		training: &TrainingConfig,
-	) -> Result<Score, ScoreError> {
-		let mut moved = dequantize(update, self.scale);
-		if moved.len() != start.len() {
-			return Err(ModelError::WrongParameterCount {
-				expected: start.len(),
-				found: moved.len(),
-			}
-			.into());
-		}
-		moved.iter_mut().zip(start).for_each(|(m, g)| *m += g);
-		let after = class_counts(self.arch, &moved, self.data, self.device)?;
-		let counts = implied_labels(before, &after);
-		let matched = matched_sample(self.data, &counts, training.seed);
-		let reference = reference_update(self.arch, start, &matched, training, self.device)?;
-		Ok(trust_scores(&reference, &[update])[0])
+	) -> Result<Vec<Vec<f32>>, ScoreError> {
+		let per_class = self.data.len() / self.data.class_count.max(1);
+		let (classes, whole) = rayon::join(
+			|| class_references(self.arch, start, self.data, training, per_class, self.device),
+			|| reference_update(self.arch, start, self.data, training, self.device),
+		);
+		let mut references: Vec<Vec<f32>> = classes?.into_iter().flatten().collect();
+		references.push(whole?);
+		Ok(references)
 	}
 
 	/// The next global model: `global` plus `rule` applied, on `aggregator` (OpenCL or the
-	/// CPU, bit-identical), to the accepted `updates` (weighted by their samples) after
-	/// [`clip_norms`] with `clip_norm_percent` (`0`: no clipping); and its quality on the
-	/// validation set. Everything up to the model is integer arithmetic: every honest
-	/// aggregator gets the same bytes.
+	/// CPU, bit-identical), to the accepted `updates` after the task's `gate` bounds them (no
+	/// gate: as they are): each weight capped at the gate's `max_weight_percent` of the total
+	/// ([`capped_weights`]), each norm at its `clip_norm_percent` of the median
+	/// ([`clip_norms`]); and its quality on the validation set. Everything up to the model is
+	/// integer arithmetic: every honest aggregator gets the same bytes.
 	pub fn aggregate(
 		&self,
 		aggregator: &Aggregator,
 		rule: &AggregationRule,
-		clip_norm_percent: u32,
+		gate: Option<&ScoreGate>,
 		global: &[i32],
 		updates: &[Update],
 	) -> Result<Aggregated, ScoreError> {
-		let clipped = clip_norms(updates, clip_norm_percent);
+		let weights: Vec<u64> = updates.iter().map(|u| u.weight).collect();
+		let weights = gate.map_or(weights.clone(), |g| capped_weights(&weights, g.max_weight_percent));
+		let clipped = clip_norms(updates, gate.map_or(0, |g| g.clip_norm_percent));
 		let inputs: Vec<Update> = clipped
 			.iter()
-			.zip(updates)
-			.map(|(values, u)| Update { values, weight: u.weight })
+			.zip(weights)
+			.map(|(values, weight)| Update { values, weight })
 			.collect();
 		let model = apply(global, &aggregator.aggregate(rule, &inputs)?)?;
 		let quality = self.evaluate(&model)?;
@@ -263,33 +265,41 @@ mod tests {
 		let harmful: Vec<i32> = useful.iter().map(|v| -3 * v).collect();
 		let check = Validation { arch: &arch, scale, data: &validation, device: &device };
 		let scoring = TrainingConfig { seed: 7, ..config.clone() };
-		let scores = check.score(&global, &[&useful, &useless, &harmful], &scoring).unwrap();
-		// Trained on every digit, it points where the reference does; the zero update is
-		// neutral; the same update reversed and tripled points away.
-		assert!(scores[0] > 750_000, "{scores:?}");
-		assert_eq!(scores[1], cohort_primitives::round::NEUTRAL_SCORE, "{scores:?}");
-		assert!(scores[2] < 450_000, "{scores:?}");
+		let gate = crate::simulate::RECOMMENDED_GATE;
+		let score = |updates: &[&[i32]]| check.score(&global, updates, &[], &scoring, &gate);
+		let scores = score(&[&useful, &harmful]).unwrap();
+		// Trained on every digit, it points where the references do; the same update reversed
+		// and tripled does not (some single class's reference points a little its way, so it
+		// lands near neutral rather than near 0).
+		assert!(scores[0] > 900_000, "{scores:?}");
+		assert!(scores[1] < 600_000, "{scores:?}");
 		// Scored side by side, each update gets the score it gets alone.
-		let alone: Vec<Score> = [&useful, &useless, &harmful]
-			.iter()
-			.flat_map(|u| check.score(&global, &[u.as_slice()], &scoring).unwrap())
-			.collect();
+		let alone: Vec<Score> =
+			[&useful, &harmful].iter().flat_map(|u| score(&[u.as_slice()]).unwrap()).collect();
 		assert_eq!(scores, alone);
+		// Alone, the zero update is neutral; beside a real one it is a free rider. A near-copy
+		// of the useful update (a low bit flipped) makes both copies: both score 0.
+		assert_eq!(score(&[&useless]).unwrap(), vec![cohort_primitives::round::NEUTRAL_SCORE]);
+		let mut copy = useful.clone();
+		copy[0] ^= 1;
+		assert_eq!(score(&[&harmful, &useless]).unwrap(), vec![alone[1], 0]);
+		assert_eq!(score(&[&useful, &harmful, &copy]).unwrap(), vec![0, alone[1], 0]);
 
 		// The useful update and a copy three times as long, weighted 100 and 50: clipped at
-		// 150 % of the median norm, then the weighted mean.
+		// 150 % of the median norm, then the weighted mean (two updates: too few for the
+		// weight cap, which weighs them alike).
 		let long: Vec<i32> = useful.iter().map(|v| 3 * v).collect();
 		let updates =
 			[Update { values: &useful, weight: 100 }, Update { values: &long, weight: 50 }];
 		let Aggregated { model, quality } = check
-			.aggregate(&Aggregator::cpu(), &AggregationRule::WeightedMean, 150, &global, &updates)
+			.aggregate(&Aggregator::cpu(), &AggregationRule::WeightedMean, Some(&gate), &global, &updates)
 			.unwrap();
 		assert_eq!(quality, check.evaluate(&model).unwrap());
 		let clipped = clip_norms(&updates, 150);
 		assert_eq!(clipped[0], useful);
 		assert!(crate::aggregate::norm(&clipped[1]) <= crate::aggregate::norm(&useful) * 3 / 2);
 		let inputs = [
-			Update { values: &clipped[0], weight: 100 },
+			Update { values: &clipped[0], weight: 50 },
 			Update { values: &clipped[1], weight: 50 },
 		];
 		assert_eq!(
@@ -299,7 +309,7 @@ mod tests {
 		let before = check.evaluate(&global).unwrap();
 		assert!(quality.loss < before.loss, "{before:?} -> {quality:?}");
 		assert_eq!(
-			check.aggregate(&Aggregator::cpu(), &AggregationRule::Median, 150, &global, &[]),
+			check.aggregate(&Aggregator::cpu(), &AggregationRule::Median, Some(&gate), &global, &[]),
 			Err(ScoreError::Aggregate(AggregateError::NoUpdates))
 		);
 	}

@@ -108,6 +108,10 @@ pub struct AggregatorView {
 pub struct RoundView {
 	pub trainers: Vec<TrainerView>,
 	pub aggregators: Vec<AggregatorView>,
+	/// The global model the round started from (`None`: the task's initial model).
+	pub global_model: Option<Payload>,
+	/// The aggregate it finalized, if it did.
+	pub finalized: Option<H256>,
 }
 
 /// A round as the runtime API returns it (`FederatedApi::round`), with bounds large enough for
@@ -158,7 +162,11 @@ where
 				revealed: a.submission.map(|s| (s.aggregate, s.metrics)),
 			})
 			.collect();
-		RoundView { trainers, aggregators }
+		let finalized = match record.phase {
+			cohort_primitives::Phase::Finalized { aggregate } => Some(aggregate),
+			_ => None,
+		};
+		RoundView { trainers, aggregators, global_model: record.global_model, finalized }
 	}
 }
 

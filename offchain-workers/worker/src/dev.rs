@@ -140,6 +140,12 @@ pub fn cheaters() -> Vec<DevKey> {
 /// The dev poisoners (`--ml-dev-poisoners`): one data owner per attack, on datasets
 /// `OWNERS + 1`, `OWNERS + 2`, …, signing with [`POISONER_URIS`]. At most that many.
 pub fn poisoners(attacks: &[Attack]) -> Result<Vec<DevKey>, String> {
+	if let Some(attack) = attacks.iter().find(|a| !a.plays_alone()) {
+		return Err(format!(
+			"a dev poisoner cannot play {attack}: it plays scale, noise and label-flip (the other \
+			 attacks need the round around them, and exist in the simulator)"
+		));
+	}
 	if attacks.len() > POISONER_URIS.len() {
 		return Err(format!(
 			"{} poisoners asked for, the dev chain has keys for {}",
@@ -334,6 +340,11 @@ mod tests {
 		assert_eq!(spec.min_trainers as usize, OWNERS, "the honest owners alone suffice");
 		assert!(spec.max_samples >= 1_000 && spec.gate.is_valid());
 		assert!(poisoners(&vec![attacks[0]; POISONER_URIS.len() + 1]).is_err());
+		// The simulator's attacks that need the round around them are refused, not played as
+		// something else.
+		for attack in [Attack::Copy, Attack::Replay, Attack::Tuned(1.2), Attack::Inflate(9)] {
+			assert!(poisoners(&[attack]).unwrap_err().contains("cannot play"), "{attack}");
+		}
 
 		// The poisoners' shards are written, label-skewed, and the honest owners' data does
 		// not change with them.

@@ -262,14 +262,14 @@ impl<T: Config> Pallet<T> {
 					Phase::Aggregate | Phase::AggregateReveal | Phase::Finalized { .. }
 				);
 				if scored {
-					let gate = info.spec.gate;
+					let revealed: Vec<_> =
+						round.trainers.iter().filter(|t| t.update.is_some()).collect();
+					let scores: Vec<_> = revealed.iter().filter_map(|t| t.score).collect();
+					ensure!(scores.len() == revealed.len(), "past scoring, every update is scored");
+					let verdicts = cohort_primitives::judgement::judge(&scores, &info.spec.gate);
 					ensure!(
-						round
-							.trainers
-							.iter()
-							.filter(|t| t.update.is_some())
-							.all(|t| t.score.is_some_and(|s| gate.accepts(s) == t.accepted)),
-						"past scoring, exactly the updates at or above the gate are accepted"
+						revealed.iter().zip(verdicts).all(|(t, v)| v.accepted == t.accepted),
+						"past scoring, exactly the updates the gate accepts are accepted"
 					);
 				}
 				full_records += 1;

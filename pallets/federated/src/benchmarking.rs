@@ -8,7 +8,7 @@ use cohort_primitives::{
 	dataset::{DatasetRules, MAX_DATASET_ALLOWLIST},
 	model::ModelSpec,
 	payload::{PayloadHeader, PayloadKind, PAYLOAD_HEADER_LEN},
-	round::{Phase, RoundMetrics},
+	round::{Phase, RoundMetrics, MAX_SCORE},
 	task::{
 		AggregationRule, DpParams, InitialModel, Optimizer, PhaseLengths, ScoreGate, TrainingParams,
 	},
@@ -81,7 +81,17 @@ fn spec<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> TaskSpec
 		},
 		scale: 1 << 16,
 		aggregation: AggregationRule::WeightedMean,
-		gate: ScoreGate { min_score: 550_000, slash_below: 400_000, clip_norm_percent: 300 },
+		gate: ScoreGate {
+			accept_within: 250_000,
+			accept_spread_percent: 300,
+			slash_beyond: 400_000,
+			slash_spread_percent: 600,
+			min_score: 350_000,
+			clip_norm_percent: 300,
+			max_weight_percent: 50,
+			copy_distance_micros: 10_000,
+			min_norm_percent: 5,
+		},
 		max_samples: 1_000,
 		rounds: T::MaxRounds::get(),
 		min_trainers: 1,
@@ -231,15 +241,20 @@ fn commit_and_reveal<T: Config>(task: TaskId, parameters: u32, keep: usize) -> V
 	trainers
 }
 
-fn scores<T: Config>(count: u32, score: u32) -> BoundedVec<u32, T::MaxTrainersPerRound> {
-	BoundedVec::truncate_from(vec![score; count as usize])
+/// `count` scores: `first` for the first update, `rest` for every other.
+fn scores<T: Config>(count: u32, first: u32, rest: u32) -> BoundedVec<u32, T::MaxTrainersPerRound> {
+	let mut scores = vec![rest; count as usize];
+	if let Some(s) = scores.first_mut() {
+		*s = first;
+	}
+	BoundedVec::truncate_from(scores)
 }
 
 const METRICS: RoundMetrics = RoundMetrics { loss_micros: 500_000, accuracy_micros: 900_000 };
 
-/// Every selected aggregator commits to scores of `score` for every revealed update; all but
-/// the last `keep` reveal them. Returns the aggregators.
-fn score_all<T: Config>(task: TaskId, score: u32, keep: usize) -> Vec<T::AccountId> {
+/// Every selected aggregator commits to scores of `first` for the first revealed update and
+/// `rest` for every other; all but the last `keep` reveal them. Returns the aggregators.
+fn score_all<T: Config>(task: TaskId, first: u32, rest: u32, keep: usize) -> Vec<T::AccountId> {
 	let updates = Rounds::<T>::get(task, 0).unwrap().revealed_updates().count() as u32;
 	let aggregators = selected_aggregators::<T>(task);
 	for who in aggregators.iter() {
@@ -247,7 +262,7 @@ fn score_all<T: Config>(task: TaskId, score: u32, keep: usize) -> Vec<T::Account
 			RawOrigin::Signed(who.clone()).into(),
 			task,
 			0,
-			score_commitment(who, task, 0, &scores::<T>(updates, score), &[0u8; 32]),
+			score_commitment(who, task, 0, &scores::<T>(updates, first, rest), &[0u8; 32]),
 		)
 		.unwrap();
 	}
@@ -256,7 +271,7 @@ fn score_all<T: Config>(task: TaskId, score: u32, keep: usize) -> Vec<T::Account
 			RawOrigin::Signed(who.clone()).into(),
 			task,
 			0,
-			scores::<T>(updates, score),
+			scores::<T>(updates, first, rest),
 			[0u8; 32],
 		)
 		.unwrap();
@@ -267,7 +282,7 @@ fn score_all<T: Config>(task: TaskId, score: u32, keep: usize) -> Vec<T::Account
 /// Moves the round to its aggregate phase: every trainer revealed, every update accepted.
 fn to_aggregation<T: Config>(task: TaskId, parameters: u32) {
 	commit_and_reveal::<T>(task, parameters, 0);
-	score_all::<T>(task, 800_000, 0);
+	score_all::<T>(task, 800_000, 800_000, 0);
 	assert_eq!(Rounds::<T>::get(task, 0).unwrap().phase, Phase::Aggregate);
 }
 
@@ -499,8 +514,8 @@ mod benchmarks {
 	}
 
 	/// The last of `a` aggregators reveals scores of `t` updates, which fixes the accepted set:
-	/// the worst case rejects every update below the slashing threshold (a slash per trainer)
-	/// and fails the round.
+	/// the worst case judges every update, accepts the first and rejects every other far below
+	/// it (a slash per trainer but one), and opens aggregation.
 	#[benchmark]
 	fn reveal_scores(
 		t: Linear<1, { T::MaxTrainersPerRound::get() }>,
@@ -508,14 +523,16 @@ mod benchmarks {
 	) {
 		let (task, _) = started::<T>(t, a, MIN_PARAMETERS);
 		commit_and_reveal::<T>(task, MIN_PARAMETERS, 0);
-		let aggregators = score_all::<T>(task, 0, 1);
+		let aggregators = score_all::<T>(task, MAX_SCORE, 0, 1);
 		let last = aggregators.last().unwrap().clone();
 		let updates = selected_trainers::<T>(task).len() as u32;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last), task, 0, scores::<T>(updates, 0), [0u8; 32]);
+		_(RawOrigin::Signed(last), task, 0, scores::<T>(updates, MAX_SCORE, 0), [0u8; 32]);
 
-		assert!(Rounds::<T>::get(task, 0).unwrap().phase.is_closed());
+		let round = Rounds::<T>::get(task, 0).unwrap();
+		assert_eq!(round.phase, Phase::Aggregate);
+		assert_eq!(round.accepted_updates().count(), 1);
 	}
 
 	/// The last of `a` aggregators commits, which opens the aggregate reveal phase.

@@ -42,10 +42,11 @@
 //!    trained on the validation set, and commit to the scores ([`Pallet::commit_scores`]);
 //! 5. *score reveal*: they reveal the scores ([`Pallet::reveal_scores`]). When the phase
 //!    closes, each update's score is the lower median of the revealed scores, and the chain
-//!    fixes which updates enter the model: those scoring at least the task's
-//!    [`ScoreGate::min_score`](cohort_primitives::ScoreGate); trainers scoring below its
-//!    `slash_below` lose part of their bond; every score, accepted or not, moves the reputation
-//!    of the dataset behind the update;
+//!    fixes which updates enter the model: those scoring within the task's
+//!    [`ScoreGate::accept_within`](cohort_primitives::ScoreGate) of the round's median score;
+//!    trainers scoring more than its `slash_beyond` below it lose part of their bond (see
+//!    `cohort_primitives::judgement`); every score, accepted or not, moves the reputation of
+//!    the dataset behind the update;
 //! 6. *aggregate*: aggregators aggregate exactly the accepted updates, each weighted by the
 //!    samples its header claims (at most the task's `max_samples` and the size its dataset's
 //!    terms state), with the task's rule and norm clip, measure the new model on the validation
@@ -344,8 +345,9 @@ pub mod pallet {
 		NoScores,
 		/// An aggregator committed to scores but did not reveal them.
 		NoScoresReveal,
-		/// A trainer's update scored below the task's `gate.slash_below`: it pointed away from
-		/// what the validation set asks for (a poisoned or useless update).
+		/// A trainer's update scored more than the task's `gate.slash_beyond` below its round's
+		/// median score: it pointed away from what the validation set asks for, or copied,
+		/// replayed or shrank another update (a poisoned or free-riding update).
 		Rejected,
 		/// A selected aggregator did not commit to a result.
 		NoAggregate,
@@ -595,7 +597,8 @@ pub mod pallet {
 		/// An update must claim between 1 and the task's `max_samples` training samples, and no
 		/// more than its dataset's terms allow (an aggregate: 0).
 		SamplesOutOfRange,
-		/// The score gate's thresholds are out of order or range, or its clip is below 100%.
+		/// The score gate's margins are out of order or range, its clip is below 100 %, or its
+		/// weight cap, copy distance or free-rider norm is out of range.
 		InvalidGate,
 		/// There must be exactly one score per revealed update.
 		WrongScoreCount,

@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use codec::Encode;
 use cohort_primitives::{
 	dataset::DatasetUse,
-	payout,
+	judgement, payout,
 	round::{FailReason, Phase, MAX_SCORE},
 	traits::{Contributions, DataMarket, Role},
 	RoundIndex, TaskId, TaskStatus,
@@ -359,8 +359,9 @@ impl<T: Config> Pallet<T> {
 	/// Ends the score reveal phase. Aggregators who committed to scores but did not reveal
 	/// them are penalised. If at least a quorum revealed, each revealed update's score is the
 	/// lower median of the revealed scores (so fewer than half of the aggregators, colluding,
-	/// can move no score past an honest one); updates scoring at least the gate's `min_score`
-	/// are accepted, and trainers scoring below its `slash_below` are penalised. Aggregation
+	/// can move no score past an honest one), and the gate judges each against the round's
+	/// median score (`cohort_primitives::judgement::judge`): updates within `accept_within` of
+	/// it are accepted, trainers more than `slash_beyond` below it are penalised. Aggregation
 	/// opens if the rule can run on the accepted updates; otherwise the round fails.
 	pub(crate) fn close_score_reveal(
 		task: TaskId,
@@ -384,18 +385,24 @@ impl<T: Config> Pallet<T> {
 			record.aggregators.iter().filter_map(|a| a.scores.as_ref().map(|s| s.as_slice())),
 			updates,
 		);
-		let gate = info.spec.gate;
+		// Every revealed score list has one score per update (checked on reveal), and at least
+		// a quorum (> 0) revealed: every update has a median.
+		let scores: Vec<_> = scores.into_iter().map(Option::unwrap_or_default).collect();
+		let verdicts = judgement::judge(&scores, &info.spec.gate);
 		let mut accepted = 0u32;
-		for (slot, score) in record.trainers.iter_mut().filter(|t| t.update.is_some()).zip(scores) {
-			// Every revealed score list has one score per update (checked on reveal), and at
-			// least a quorum (> 0) revealed: every update has a median.
-			let score = score.unwrap_or_default();
+		for ((slot, score), verdict) in record
+			.trainers
+			.iter_mut()
+			.filter(|t| t.update.is_some())
+			.zip(scores)
+			.zip(verdicts)
+		{
 			slot.score = Some(score);
-			slot.accepted = gate.accepts(score);
+			slot.accepted = verdict.accepted;
 			T::DataMarket::record_score(slot.dataset, score);
 			T::Contributions::note_quality(&slot.who, Role::Trainer, score);
 			accepted += slot.accepted as u32;
-			if gate.slashes(score) {
+			if verdict.slashed {
 				Self::slash(task, index, &slot.who, penalty, Offence::Rejected);
 			}
 			Self::deposit_event(Event::UpdateScored {

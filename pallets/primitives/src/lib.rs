@@ -13,6 +13,7 @@ pub mod commitment;
 pub mod compute;
 pub mod dataset;
 pub mod hold;
+pub mod judgement;
 pub mod model;
 pub mod payload;
 pub mod payout;

@@ -171,8 +171,13 @@ pub struct PhaseLengths<BlockNumber> {
 	pub aggregate_reveal: BlockNumber,
 }
 
-/// Which updates enter the model, and what a rejected one costs. Scores are the lower median of
-/// the aggregators' scores of an update (see `docs/scoring.md`).
+/// How a round judges its updates: which enter the model, which are paid, which cost their
+/// trainer part of its bond, and how much any one update may weigh. Scores are the lower median
+/// of the aggregators' scores of an update (see `docs/scoring.md`); the gate compares each with
+/// the round's own updates rather than with a fixed cosine, because what an honest update
+/// scores depends on the task (how far training has come, differential privacy, how skewed the
+/// owners' data is), while what sets a poisoned update apart is how far it falls below its
+/// round's honest cohort. [`crate::judgement`] holds the arithmetic.
 #[derive(
 	Encode,
 	Decode,
@@ -186,32 +191,49 @@ pub struct PhaseLengths<BlockNumber> {
 	MaxEncodedLen,
 )]
 pub struct ScoreGate {
-	/// An update enters the model, and is paid, only if its score is at least this.
+	/// An update enters the model, and is paid, when its score is at most this far below the
+	/// round's median score, or `accept_spread_percent` of the round's spread if that is more.
+	pub accept_within: Score,
+	/// The acceptance band in percent of the round's spread (the median distance of its
+	/// scores from their median): rounds whose honest scores scatter widely (a converged
+	/// model, unusual data) accept as widely, tight rounds tightly.
+	pub accept_spread_percent: u32,
+	/// A trainer whose update scores more than this far below the round's median score (and
+	/// more than `slash_spread_percent` of the round's spread) loses `penalty` of its bond (at
+	/// least `accept_within`). Copies, replays and free riders score 0 (`docs/scoring.md`).
+	pub slash_beyond: Score,
+	/// The penalty band in percent of the round's spread (at least `accept_spread_percent`).
+	pub slash_spread_percent: u32,
+	/// Whatever the round, an update scoring below this is not accepted (a floor for rounds
+	/// with few updates, whose median says little); it is never a reason for a penalty.
 	pub min_score: Score,
-	/// A trainer whose update scores below this loses `penalty` of its bond (at most
-	/// `min_score`).
-	pub slash_below: Score,
 	/// Accepted updates whose L2 norm exceeds this percentage of the accepted updates' median
 	/// norm are scaled down to it before aggregation (at least 100).
 	pub clip_norm_percent: u32,
+	/// No accepted update weighs more than this percentage of the accepted updates' total
+	/// weight in the weighted mean (1..=100; 100: no cap beyond the samples' own bounds).
+	pub max_weight_percent: u32,
+	/// Aggregators score 0 an update whose distance to an earlier update of the round, or to
+	/// the last global change, is at most this share of its own norm, in millionths: a copy
+	/// (at most 1_000_000).
+	pub copy_distance_micros: u32,
+	/// Aggregators score 0 an update shorter than this percentage of the round's median update
+	/// norm: a free rider (at most 100).
+	pub min_norm_percent: u32,
 }
 
 impl ScoreGate {
 	/// Whether the thresholds are in range and ordered, and the clip keeps the median.
 	pub fn is_valid(&self) -> bool {
-		self.slash_below <= self.min_score
+		self.accept_within <= self.slash_beyond
+			&& self.slash_beyond <= MAX_SCORE
+			&& self.accept_spread_percent <= self.slash_spread_percent
+			&& self.slash_spread_percent <= 100_000
 			&& self.min_score <= MAX_SCORE
 			&& self.clip_norm_percent >= 100
-	}
-
-	/// Whether an update with this score enters the model.
-	pub fn accepts(&self, score: Score) -> bool {
-		score >= self.min_score
-	}
-
-	/// Whether the trainer of an update with this score is penalised.
-	pub fn slashes(&self, score: Score) -> bool {
-		score < self.slash_below
+			&& (1..=100).contains(&self.max_weight_percent)
+			&& self.copy_distance_micros <= 1_000_000
+			&& self.min_norm_percent <= 100
 	}
 }
 

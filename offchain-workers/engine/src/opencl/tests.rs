@@ -184,8 +184,10 @@ fn the_clipped_sample_weighted_aggregate_is_bit_identical() {
 		values.iter().zip(&samples).map(|(v, w)| Update { values: v, weight: *w }).collect();
 	let on_opencl = Aggregator { opencl: Some(cl) };
 	for rule in rules(accepted.len()) {
-		let cpu = check.aggregate(&Aggregator::cpu(), &rule, 150, &global, &accepted).unwrap();
-		let gpu = check.aggregate(&on_opencl, &rule, 150, &global, &accepted).unwrap();
+		// The recommended gate: clipped at 150 % of the median norm, weights capped at 25 %.
+		let gate = Some(&crate::simulate::RECOMMENDED_GATE);
+		let cpu = check.aggregate(&Aggregator::cpu(), &rule, gate, &global, &accepted).unwrap();
+		let gpu = check.aggregate(&on_opencl, &rule, gate, &global, &accepted).unwrap();
 		assert!(cpu.model == gpu.model, "{rule:?} differs");
 		assert_eq!(cpu.quality, gpu.quality);
 	}

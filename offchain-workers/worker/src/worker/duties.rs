@@ -31,8 +31,10 @@ use cohort_ml::{
 	train::{train, Trained, TrainingConfig},
 	Device,
 };
+use codec::Encode;
 use cohort_primitives::{
 	api::{AcceptedUpdate, Duty},
+	judgement::judge,
 	task::InitialModel,
 	DatasetId, PayloadKind, RoundIndex, Score, TaskId,
 };
@@ -62,11 +64,22 @@ pub fn can_meet(
 	now.checked_add(1).and_then(|n| n.checked_add(blocks)).is_some_and(|lands| lands <= deadline)
 }
 
-/// The seed of the reference update aggregators train on the validation set to score a round:
-/// the same for every aggregator of the round, so that honest scores nearly coincide, and
-/// different in every round.
-pub fn reference_seed(task: TaskId, round: RoundIndex) -> u64 {
-	((task as u64) << 32) | round as u64
+/// The seed of the reference updates an aggregator trains on the validation set to score a
+/// round: BLAKE2-256 of the aggregator, the task, the round and the hashes of the round's
+/// revealed updates. It is the aggregator's own, and it exists only once every update is
+/// revealed: a trainer cannot know it when it commits (the other trainers' updates are hidden
+/// behind their salts), so it cannot train an update against the very reference it will be
+/// measured with. The last trainer to reveal chooses between two seeds at most (revealing or
+/// not, at the price of the penalty for not revealing).
+pub fn reference_seed(
+	aggregator: &AccountId,
+	task: TaskId,
+	round: RoundIndex,
+	updates: &[H256],
+) -> u64 {
+	let digest =
+		sp_core::blake2_256(&(b"cohort/reference", aggregator, task, round, updates).encode());
+	u64::from_le_bytes(digest[..8].try_into().expect("a 32-byte digest"))
 }
 
 /// The weight a trainer claims for its update: the samples it trained on, at most the task's
@@ -422,25 +435,29 @@ impl Worker {
 		let values =
 			self.read_updates(chain, task, round, &info, updates.iter().map(|(_, u)| u))?;
 		let inputs: Vec<&[i32]> = values.iter().map(Vec::as_slice).collect();
-		let reference = TrainingConfig::reference(&spec.training, reference_seed(task, round));
+		let hashes: Vec<H256> = updates.iter().map(|(_, u)| u.payload_hash).collect();
+		let seed = reference_seed(&p.account(), task, round, &hashes);
+		let reference = TrainingConfig::reference(&spec.training, seed);
+		let change = self.last_change(chain, task, round, &info, &global);
+		let history: Vec<&[i32]> = change.iter().map(Vec::as_slice).collect();
 		let validation = self.data.validation(spec.validation_set).map_err(fail)?;
 		let check =
 			Validation { arch: &arch, scale: spec.scale, data: validation, device: &self.device };
-		let scores = check.score(&global, &inputs, &reference).map_err(fail)?;
+		let scores =
+			check.score(&global, &inputs, &history, &reference, &spec.gate).map_err(fail)?;
 		if scores.len() != updates.len() {
 			return Err(fail(format!("{} scores for {} updates", scores.len(), updates.len())));
 		}
 		let elapsed = started.elapsed();
 		self.measured(task, round, Work::Scoring, elapsed, elapsed);
-		let below = scores.iter().filter(|s| !spec.gate.accepts(**s)).count();
+		let below = judge(&scores, &spec.gate).iter().filter(|v| !v.accepted).count();
 		log::info!(
 			target: LOG,
-			"🧠 task {task} round {round}: {} scored {} updates in {:.1} s: {}; {below} below the gate ({}); committing",
+			"🧠 task {task} round {round}: {} scored {} updates in {:.1} s: {}; {below} would not pass the gate; committing",
 			p.name,
 			updates.len(),
 			elapsed.as_secs_f32(),
 			self.scored(updates.iter().map(|(who, _)| who).zip(&scores)),
-			spec.gate.min_score,
 		);
 		let sealed = Sealed::scores(&p.account(), task, round, scores, rand::random());
 		self.journal.seal(&key, &sealed).map_err(fail)?;
@@ -500,13 +517,7 @@ impl Worker {
 		let check =
 			Validation { arch: &arch, scale: spec.scale, data: validation, device: &self.device };
 		let Aggregated { model, quality } = check
-			.aggregate(
-				&self.aggregator,
-				&spec.aggregation,
-				spec.gate.clip_norm_percent,
-				&global,
-				&inputs,
-			)
+			.aggregate(&self.aggregator, &spec.aggregation, Some(&spec.gate), &global, &inputs)
 			.map_err(fail)?;
 		let metrics = quality.metrics();
 		let payload = codec::encode(PayloadKind::Aggregate, task, round, spec.scale, 0, &model)
@@ -624,6 +635,25 @@ impl Worker {
 	}
 
 	/// The global model a duty starts from, quantized.
+	/// The last round's change of the global model (`global` minus the model that round
+	/// started from), when the last round finalized and its start can be read: aggregators
+	/// score a replay of it 0. `None` in round 0 or when it cannot be had (a missing history
+	/// only loses that check).
+	fn last_change(
+		&mut self,
+		chain: &impl Chain,
+		task: TaskId,
+		round: RoundIndex,
+		info: &Task,
+		global: &[i32],
+	) -> Option<Vec<i32>> {
+		let last = chain.round(task, round.checked_sub(1)?).ok()??;
+		last.finalized?;
+		let before = self.global(chain, task, info, last.global_model.as_ref()).ok()?;
+		(before.len() == global.len())
+			.then(|| global.iter().zip(&before).map(|(g, b)| g.wrapping_sub(*b)).collect())
+	}
+
 	fn global(
 		&mut self,
 		chain: &impl Chain,
@@ -724,10 +754,17 @@ mod tests {
 	}
 
 	#[test]
-	fn reference_seeds_differ_by_task_and_round_and_claims_are_bounded() {
-		assert_ne!(reference_seed(0, 1), reference_seed(1, 0));
-		assert_ne!(reference_seed(1, 0), reference_seed(0, 1 << 31));
-		assert_eq!(reference_seed(u32::MAX, u32::MAX), u64::MAX);
+	fn reference_seeds_are_each_aggregators_own_and_follow_the_reveals() {
+		let (alice, bob) = (AccountId::from([1u8; 32]), AccountId::from([2u8; 32]));
+		let updates = [H256::repeat_byte(7), H256::repeat_byte(8)];
+		let seed = reference_seed(&alice, 0, 1, &updates);
+		assert_eq!(seed, reference_seed(&alice, 0, 1, &updates));
+		assert_ne!(seed, reference_seed(&bob, 0, 1, &updates), "each aggregator its own");
+		assert_ne!(seed, reference_seed(&alice, 1, 0, &updates));
+		assert_ne!(seed, reference_seed(&alice, 0, 2, &updates));
+		// Unknown to a trainer before every update is revealed.
+		assert_ne!(seed, reference_seed(&alice, 0, 1, &updates[..1]));
+		assert_ne!(seed, reference_seed(&alice, 0, 1, &[updates[0], H256::repeat_byte(9)]));
 		assert_eq!(claimed_samples(300, 2_000), 300);
 		assert_eq!(claimed_samples(3_000, 2_000), 2_000);
 		assert_eq!(claimed_samples(u64::MAX, u32::MAX), u32::MAX);

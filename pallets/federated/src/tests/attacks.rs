@@ -68,6 +68,48 @@ fn the_same_update_revealed_twice_in_a_round_is_refused() {
 	});
 }
 
+/// Attack 1, re-headed: the twin claims one sample fewer, so its bytes (and hash) differ and
+/// the chain's duplicate check lets it through. The aggregators find the two near-copies
+/// (`cohort_ml::score::screen`) and score both 0: judged against the honest update's score,
+/// both are rejected, penalised and unpaid; the honest trainer is paid the whole trainers' part.
+#[test]
+fn a_reheaded_copy_passes_the_hash_check_and_earns_nothing() {
+	test(|| {
+		let task = started_task();
+		let order: Vec<AccountId> = round(task, 0).trainers.iter().map(|t| t.who).collect();
+		let (first, twin, honest) = (order[0], order[1], order[2]);
+		let values = [first as i32; PARAMS as usize];
+		let original = payload_with(PayloadKind::Update, task, 0, 100, &values);
+		let reheaded = payload_with(PayloadKind::Update, task, 0, 99, &values);
+		assert_ne!(hash(&original), hash(&reheaded));
+		for (who, bytes) in [(first, &original), (twin, &reheaded)] {
+			assert_ok!(Federated::commit_update(
+				origin(who),
+				task,
+				0,
+				commitment(task, 0, who, bytes)
+			));
+		}
+		commit(task, 0, honest);
+		for (who, bytes) in [(first, original), (twin, reheaded)] {
+			assert_ok!(Federated::reveal_update(origin(who), task, 0, bounded(bytes), salt(who)));
+		}
+		reveal(task, 0, honest);
+		assert_eq!(round(task, 0).revealed_updates().count(), 3, "new bytes, new hash");
+		score(task, 0, &AGGREGATORS.map(|a| (a, &[0, 0, GOOD][..])));
+		let r = round(task, 0);
+		assert_eq!(r.trainers.iter().map(|t| t.accepted).collect::<Vec<_>>(), [false, false, true]);
+		assert_eq!(slashed(first), vec![Offence::Rejected]);
+		assert_eq!(slashed(twin), vec![Offence::Rejected]);
+		assert!(slashed(honest).is_empty());
+		let agg = aggregate_of(task, 0, 5);
+		decide_all(task, 0, &agg);
+		let r = round(task, 0);
+		let reward = |who| r.trainers.iter().find(|t| t.who == who).unwrap().reward;
+		assert_eq!((reward(first), reward(twin), reward(honest)), (0, 0, 700));
+	});
+}
+
 /// A commitment made for another round (or task) does not open in this one, so old or
 /// prepared commitments cannot be replayed.
 #[test]

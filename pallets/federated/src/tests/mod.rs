@@ -82,9 +82,19 @@ fn spec() -> TaskSpec<Balance, u64> {
 }
 
 const PARAMS: u32 = 6;
-/// Accept from 550_000, slash below 400_000, clip at three times the median norm.
-const GATE: ScoreGate =
-	ScoreGate { min_score: 550_000, slash_below: 400_000, clip_norm_percent: 300 };
+/// Accept within 250_000 of the round's median score (from 350_000 at least), slash beyond
+/// 400_000 below it, clip at three times the median norm, no weight above half the round's.
+const GATE: ScoreGate = ScoreGate {
+	accept_within: 250_000,
+	accept_spread_percent: 0,
+	slash_beyond: 400_000,
+	slash_spread_percent: 0,
+	min_score: 350_000,
+	clip_norm_percent: 300,
+	max_weight_percent: 50,
+	copy_distance_micros: 10_000,
+	min_norm_percent: 5,
+};
 const MAX_SAMPLES: u32 = 1_000;
 /// A score every test aggregator gives an update it accepts.
 const GOOD: u32 = 800_000;
@@ -385,8 +395,13 @@ fn create_task_refuses_bad_specs() {
 			(Box::new(|s| s.phases.score = 0), Error::<Test>::InvalidPhaseLength.into()),
 			(Box::new(|s| s.phases.score_reveal = 101), Error::<Test>::InvalidPhaseLength.into()),
 			(Box::new(|s| s.max_samples = 0), Error::<Test>::InvalidSpec.into()),
-			(Box::new(|s| s.gate.slash_below = 600_000), Error::<Test>::InvalidGate.into()),
+			(Box::new(|s| s.gate.slash_beyond = 200_000), Error::<Test>::InvalidGate.into()),
+			(Box::new(|s| s.gate.slash_beyond = 1_000_001), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.min_score = 1_000_001), Error::<Test>::InvalidGate.into()),
+			(Box::new(|s| s.gate.max_weight_percent = 0), Error::<Test>::InvalidGate.into()),
+			(Box::new(|s| s.gate.max_weight_percent = 101), Error::<Test>::InvalidGate.into()),
+			(Box::new(|s| s.gate.copy_distance_micros = 1_000_001), Error::<Test>::InvalidGate.into()),
+			(Box::new(|s| s.gate.min_norm_percent = 101), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.clip_norm_percent = 99), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.penalty = Perbill::zero()), Error::<Test>::PenaltyTooLow.into()),
 			(
@@ -1334,17 +1349,33 @@ fn a_round_whose_updates_are_all_rejected_fails_and_pays_nobody() {
 	test(|| {
 		let task = started_task();
 		to_scoring(task, 0);
-		// Two rejected below the slashing threshold, one rejected above it (not penalised).
-		score(task, 0, &AGGREGATORS.map(|a| (a, &[100_000, 0, 500_000][..])));
+		// Nothing reaches the gate's floor: nothing is accepted, and with no cohort to measure a
+		// shortfall against, nobody is penalised.
+		score(task, 0, &AGGREGATORS.map(|a| (a, &[100_000, 0, 300_000][..])));
 		let r = round(task, 0);
 		assert_eq!(r.phase, Phase::Failed { reason: FailReason::NotEnoughAccepted });
-		assert_eq!(slashed(r.trainers[0].who), vec![Offence::Rejected]);
-		assert_eq!(slashed(r.trainers[1].who), vec![Offence::Rejected]);
-		assert!(slashed(r.trainers[2].who).is_empty(), "between the thresholds: unpaid only");
+		assert!(r.trainers.iter().all(|t| slashed(t.who).is_empty()), "no cohort, no penalty");
 		assert_eq!(Tasks::<Test>::get(task).unwrap().budget, 2 * REWARD);
 		assert_eq!(Tasks::<Test>::get(task).unwrap().global_model, None);
 		let summary = Federated::round_summary(task, 0).unwrap();
 		assert_eq!((summary.updates, summary.accepted, summary.metrics), (3, 0, None));
+	});
+}
+
+/// The gate judges a round against itself: where every honest update scores low (a converged
+/// model, noise for differential privacy), they are all accepted and paid, and an update far
+/// below them (a copy, scored 0 by the aggregators) is rejected and its trainer penalised.
+#[test]
+fn low_scores_of_a_whole_round_are_accepted_and_an_outlier_is_not() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		score(task, 0, &AGGREGATORS.map(|a| (a, &[505_000, 498_000, 0][..])));
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Aggregate);
+		assert_eq!(r.trainers.iter().map(|t| t.accepted).collect::<Vec<_>>(), [true, true, false]);
+		assert!(slashed(r.trainers[0].who).is_empty() && slashed(r.trainers[1].who).is_empty());
+		assert_eq!(slashed(r.trainers[2].who), vec![Offence::Rejected]);
 	});
 }
 
