@@ -47,6 +47,10 @@ for dataset in digits breast-cancer; do
 		[ "$dataset" = breast-cancer ] && [ "$split" = label-skew:2 ] && split=label-skew:1
 		for seed in $seeds; do
 			read -r clean _ _ <<<"$(run "$dataset" "$split" "$seed" absent)"
+			if [ -z "$clean" ]; then
+				echo "| $dataset | $split | $seed | – | cannot run: an owner gets no samples | | | | | |"
+				continue
+			fi
 			for attack in "${attacks[@]}"; do
 				read -r acc attackers honest <<<"$(run "$dataset" "$split" "$seed" "$attack")"
 				read -r base_acc base_attackers _ <<<"$(run "$dataset" "$split" "$seed" "$attack" --no-gate)"

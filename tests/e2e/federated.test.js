@@ -47,9 +47,9 @@ const REWARD = 100n * UNIT;
 const AGGREGATOR_SHARE = 250_000_000n; // Perbill: 25%
 const PENALTY = 100_000_000n; // Perbill: 10%
 const MAX_SCORE = 1_000_000;
-// The recommended gate without the weight cap: two or three trainers a round, and the test's
-// aggregate weighs each by its samples.
-const GATE = { ...RECOMMENDED_GATE, maxWeightPercent: 100 };
+// The recommended gate with a weight cap that never bites here (ten times the median weight):
+// the test's aggregate weighs each update by its samples.
+const GATE = { ...RECOMMENDED_GATE, maxWeightPercent: 1000 };
 const MAX_SAMPLES = 1000;
 // The most royalty the task pays per accepted update.
 const MAX_ROYALTY = 2n * UNIT;

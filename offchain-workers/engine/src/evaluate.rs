@@ -286,8 +286,8 @@ mod tests {
 		assert_eq!(score(&[&useful, &harmful, &copy]).unwrap(), vec![0, alone[1], 0]);
 
 		// The useful update and a copy three times as long, weighted 100 and 50: clipped at
-		// 150 % of the median norm, then the weighted mean (two updates: too few for the
-		// weight cap, which weighs them alike).
+		// 150 % of the median norm, then the weighted mean (the weights capped at the median's,
+		// the lower one: both 50).
 		let long: Vec<i32> = useful.iter().map(|v| 3 * v).collect();
 		let updates =
 			[Update { values: &useful, weight: 100 }, Update { values: &long, weight: 50 }];

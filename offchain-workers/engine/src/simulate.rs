@@ -54,8 +54,8 @@ use crate::{
 /// score is at most 50 000 below its round's median score, or five times the round's spread
 /// where that is more (and at least 300 000, cosine −0.4, whatever the round); more than
 /// 350 000 below, or ten times the spread, its trainer is penalised; accepted updates longer
-/// than 1.5 × their median norm are scaled down to it; no update weighs more than 25 % of the
-/// round; updates whose direction is within 0.1 % of another's (or of the last global change)
+/// than 1.5 × their median norm are scaled down to it; no update weighs more than the median
+/// update (however many samples it claims); updates whose direction is within 0.1 % of another's (or of the last global change)
 /// are copies, and updates under 5 % of the median norm are free riders.
 pub const RECOMMENDED_GATE: ScoreGate = ScoreGate {
 	accept_within: 50_000,
@@ -64,7 +64,7 @@ pub const RECOMMENDED_GATE: ScoreGate = ScoreGate {
 	slash_spread_percent: 1_000,
 	min_score: 300_000,
 	clip_norm_percent: 150,
-	max_weight_percent: 25,
+	max_weight_percent: 100,
 	copy_distance_micros: 1_000,
 	min_norm_percent: 5,
 };

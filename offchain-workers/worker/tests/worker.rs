@@ -179,8 +179,9 @@ fn task(validation: H256) -> Task {
 		},
 		scale: 1 << 16,
 		aggregation: AggregationRule::WeightedMean,
-		// No weight cap: two trainers, and the tests check that their samples weigh.
-		gate: ScoreGate { max_weight_percent: 100, ..cohort_ml::simulate::RECOMMENDED_GATE },
+		// A weight cap that never bites (ten times the median): the tests check that the
+		// samples weigh.
+		gate: ScoreGate { max_weight_percent: 1_000, ..cohort_ml::simulate::RECOMMENDED_GATE },
 		max_samples: 2_000,
 		rounds: 3,
 		min_trainers: 2,
@@ -519,7 +520,7 @@ fn a_round_end_to_end_with_a_restart_between_each_commit_and_its_reveal() {
 }
 
 #[test]
-fn a_poisoner_trains_commits_and_reveals_like_an_owner_and_scores_below_the_slashing_line() {
+fn a_poisoner_trains_commits_and_reveals_like_an_owner_and_is_left_out_of_the_model() {
 	capture_logs();
 	let (dir, mut chain) = setup(10);
 	// Below every shard: each update claims exactly this.
@@ -567,9 +568,13 @@ fn a_poisoner_trains_commits_and_reveals_like_an_owner_and_scores_below_the_slas
 	w.on_block(&chain);
 	let actions = chain.take();
 	let [(_, Action::RevealScores { scores, .. }, _)] = &actions[..] else { panic!("{actions:?}") };
+	// Reversed, the update lands near neutral (some single class's reference points a little its
+	// way): far below the honest one, left out of the model. Two updates have no spread, so the
+	// band is the gate's 50_000 floor.
 	let verdicts = cohort_primitives::judgement::judge(scores, &chain.tasks[&0].spec.gate);
 	let honest = verdicts[1 - poisoner_at];
-	assert!(verdicts[poisoner_at].slashed, "the poisoned update is slashed: {scores:?}");
+	assert!(!verdicts[poisoner_at].accepted, "the poisoned update is left out: {scores:?}");
+	assert!(scores[poisoner_at] < 700_000 && scores[1 - poisoner_at] > 800_000, "{scores:?}");
 	assert!(honest.accepted && !honest.slashed, "the honest one enters the model: {scores:?}");
 	let line = logged(log::Level::Info, &["poison //Alice//stash scored 2 updates"]);
 	assert!(line.len() == 1 && line[0].contains("1 would not pass the gate"), "{line:?}");
@@ -852,6 +857,7 @@ fn the_copying_trainer_and_the_lazy_aggregator_copy_what_the_round_shows() {
 			},
 		],
 		aggregators: vec![],
+		..RoundView::default()
 	};
 	chain.rounds.insert((0, 0), round.clone());
 	w.on_block(&chain);

@@ -88,7 +88,7 @@ fn spec<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> TaskSpec
 			slash_spread_percent: 600,
 			min_score: 350_000,
 			clip_norm_percent: 300,
-			max_weight_percent: 50,
+			max_weight_percent: 200,
 			copy_distance_micros: 10_000,
 			min_norm_percent: 5,
 		},

@@ -210,8 +210,8 @@ pub struct ScoreGate {
 	/// Accepted updates whose L2 norm exceeds this percentage of the accepted updates' median
 	/// norm are scaled down to it before aggregation (at least 100).
 	pub clip_norm_percent: u32,
-	/// No accepted update weighs more than this percentage of the accepted updates' total
-	/// weight in the weighted mean (1..=100; 100: no cap beyond the samples' own bounds).
+	/// No accepted update weighs more than this percentage of the accepted updates' median
+	/// weight in the weighted mean (at least 100), however many samples it claims.
 	pub max_weight_percent: u32,
 	/// Aggregators score 0 an update whose distance to an earlier update of the round, or to
 	/// the last global change, is at most this share of its own norm, in millionths: a copy
@@ -231,7 +231,7 @@ impl ScoreGate {
 			&& self.slash_spread_percent <= 100_000
 			&& self.min_score <= MAX_SCORE
 			&& self.clip_norm_percent >= 100
-			&& (1..=100).contains(&self.max_weight_percent)
+			&& self.max_weight_percent >= 100
 			&& self.copy_distance_micros <= 1_000_000
 			&& self.min_norm_percent <= 100
 	}

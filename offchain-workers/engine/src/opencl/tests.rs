@@ -184,7 +184,7 @@ fn the_clipped_sample_weighted_aggregate_is_bit_identical() {
 		values.iter().zip(&samples).map(|(v, w)| Update { values: v, weight: *w }).collect();
 	let on_opencl = Aggregator { opencl: Some(cl) };
 	for rule in rules(accepted.len()) {
-		// The recommended gate: clipped at 150 % of the median norm, weights capped at 25 %.
+		// The recommended gate: clipped at 150 % of the median norm, weights at the median.
 		let gate = Some(&crate::simulate::RECOMMENDED_GATE);
 		let cpu = check.aggregate(&Aggregator::cpu(), &rule, gate, &global, &accepted).unwrap();
 		let gpu = check.aggregate(&on_opencl, &rule, gate, &global, &accepted).unwrap();

@@ -31,7 +31,7 @@ use cohort_ml::{
 	train::{train, Trained, TrainingConfig},
 	Device,
 };
-use codec::Encode;
+use ::codec::Encode;
 use cohort_primitives::{
 	api::{AcceptedUpdate, Duty},
 	judgement::judge,
@@ -77,9 +77,11 @@ pub fn reference_seed(
 	round: RoundIndex,
 	updates: &[H256],
 ) -> u64 {
-	let digest =
-		sp_core::blake2_256(&(b"cohort/reference", aggregator, task, round, updates).encode());
-	u64::from_le_bytes(digest[..8].try_into().expect("a 32-byte digest"))
+	use sp_runtime::traits::Hash;
+	let digest = sp_runtime::traits::BlakeTwo256::hash(
+		&(b"cohort/reference", aggregator, task, round, updates).encode(),
+	);
+	u64::from_le_bytes(digest.0[..8].try_into().expect("a 32-byte digest"))
 }
 
 /// The weight a trainer claims for its update: the samples it trained on, at most the task's

@@ -83,7 +83,7 @@ fn spec() -> TaskSpec<Balance, u64> {
 
 const PARAMS: u32 = 6;
 /// Accept within 250_000 of the round's median score (from 350_000 at least), slash beyond
-/// 400_000 below it, clip at three times the median norm, no weight above half the round's.
+/// 400_000 below it, clip at three times the median norm, no weight above twice the median.
 const GATE: ScoreGate = ScoreGate {
 	accept_within: 250_000,
 	accept_spread_percent: 0,
@@ -91,7 +91,7 @@ const GATE: ScoreGate = ScoreGate {
 	slash_spread_percent: 0,
 	min_score: 350_000,
 	clip_norm_percent: 300,
-	max_weight_percent: 50,
+	max_weight_percent: 200,
 	copy_distance_micros: 10_000,
 	min_norm_percent: 5,
 };
@@ -399,7 +399,7 @@ fn create_task_refuses_bad_specs() {
 			(Box::new(|s| s.gate.slash_beyond = 1_000_001), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.min_score = 1_000_001), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.max_weight_percent = 0), Error::<Test>::InvalidGate.into()),
-			(Box::new(|s| s.gate.max_weight_percent = 101), Error::<Test>::InvalidGate.into()),
+			(Box::new(|s| s.gate.max_weight_percent = 99), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.copy_distance_micros = 1_000_001), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.min_norm_percent = 101), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.clip_norm_percent = 99), Error::<Test>::InvalidGate.into()),
