@@ -65,12 +65,12 @@ impl Attack {
 				}
 			},
 			// The others' harm is in their data, or needs the round (the simulator makes them).
-			Attack::LabelFlip |
-			Attack::Copy |
-			Attack::Inflate(_) |
-			Attack::Replay |
-			Attack::Tuned(_) |
-			Attack::Absent => {},
+			Attack::LabelFlip
+			| Attack::Copy
+			| Attack::Inflate(_)
+			| Attack::Replay
+			| Attack::Tuned(_)
+			| Attack::Absent => {},
 		}
 	}
 

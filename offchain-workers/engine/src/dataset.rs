@@ -409,7 +409,10 @@ mod tests {
 		let s = d.standardized();
 		assert_eq!(s.labels, d.labels);
 		let column = |f: usize| (0..3).map(|i| s.sample(i)[f] as f64).collect::<Vec<_>>();
-		let (mean, sq) = (column(0).iter().sum::<f64>() / 3.0, column(0).iter().map(|x| x * x).sum::<f64>() / 3.0);
+		let (mean, sq) = (
+			column(0).iter().sum::<f64>() / 3.0,
+			column(0).iter().map(|x| x * x).sum::<f64>() / 3.0,
+		);
 		assert!(mean.abs() < 1e-6 && (sq - 1.0).abs() < 1e-5, "{:?}", column(0));
 		assert_eq!(column(1), vec![0.0; 3], "a constant feature becomes 0");
 		let cancer = Dataset::bundled("breast_cancer").unwrap();

@@ -186,13 +186,11 @@ impl Validation<'_> {
 		updates: &[Update],
 	) -> Result<Aggregated, ScoreError> {
 		let weights: Vec<u64> = updates.iter().map(|u| u.weight).collect();
-		let weights = gate.map_or(weights.clone(), |g| capped_weights(&weights, g.max_weight_percent));
+		let weights =
+			gate.map_or(weights.clone(), |g| capped_weights(&weights, g.max_weight_percent));
 		let clipped = clip_norms(updates, gate.map_or(0, |g| g.clip_norm_percent));
-		let inputs: Vec<Update> = clipped
-			.iter()
-			.zip(weights)
-			.map(|(values, weight)| Update { values, weight })
-			.collect();
+		let inputs: Vec<Update> =
+			clipped.iter().zip(weights).map(|(values, weight)| Update { values, weight }).collect();
 		let model = apply(global, &aggregator.aggregate(rule, &inputs)?)?;
 		let quality = self.evaluate(&model)?;
 		Ok(Aggregated { model, quality })
@@ -292,7 +290,13 @@ mod tests {
 		let updates =
 			[Update { values: &useful, weight: 100 }, Update { values: &long, weight: 50 }];
 		let Aggregated { model, quality } = check
-			.aggregate(&Aggregator::cpu(), &AggregationRule::WeightedMean, Some(&gate), &global, &updates)
+			.aggregate(
+				&Aggregator::cpu(),
+				&AggregationRule::WeightedMean,
+				Some(&gate),
+				&global,
+				&updates,
+			)
 			.unwrap();
 		assert_eq!(quality, check.evaluate(&model).unwrap());
 		let clipped = clip_norms(&updates, 150);
@@ -309,7 +313,13 @@ mod tests {
 		let before = check.evaluate(&global).unwrap();
 		assert!(quality.loss < before.loss, "{before:?} -> {quality:?}");
 		assert_eq!(
-			check.aggregate(&Aggregator::cpu(), &AggregationRule::Median, Some(&gate), &global, &[]),
+			check.aggregate(
+				&Aggregator::cpu(),
+				&AggregationRule::Median,
+				Some(&gate),
+				&global,
+				&[]
+			),
 			Err(ScoreError::Aggregate(AggregateError::NoUpdates))
 		);
 	}

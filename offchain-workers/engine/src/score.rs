@@ -35,8 +35,8 @@ use cohort_primitives::{
 	Score,
 };
 use rand::{seq::SliceRandom, SeedableRng};
-use rayon::prelude::*;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use crate::{
 	aggregate::norm,
@@ -233,9 +233,8 @@ pub fn direction_distance(a: &[i32], b: &[i32]) -> Option<f64> {
 pub fn screen(updates: &[&[i32]], history: &[&[i32]], gate: &ScoreGate) -> Vec<Option<Finding>> {
 	let limit = gate.copy_distance_micros as f64 / 1e6;
 	// A threshold of 0 switches the copy check off (identical vectors are at distance 0).
-	let close = |a: &[i32], b: &[i32]| {
-		limit > 0.0 && direction_distance(a, b).is_some_and(|d| d <= limit)
-	};
+	let close =
+		|a: &[i32], b: &[i32]| limit > 0.0 && direction_distance(a, b).is_some_and(|d| d <= limit);
 	let mut findings: Vec<Option<Finding>> = updates
 		.iter()
 		.enumerate()
@@ -260,7 +259,8 @@ pub fn screen(updates: &[&[i32]], history: &[&[i32]], gate: &ScoreGate) -> Vec<O
 	own.sort_unstable();
 	if let Some(median) = own.get(own.len() / 2).copied() {
 		for (finding, n) in findings.iter_mut().zip(&norms) {
-			if finding.is_none() && (*n as u128) * 100 < median as u128 * gate.min_norm_percent as u128
+			if finding.is_none()
+				&& (*n as u128) * 100 < median as u128 * gate.min_norm_percent as u128
 			{
 				*finding = Some(Finding::FreeRider);
 			}
@@ -363,12 +363,17 @@ mod tests {
 		// 0.01 × an honest-looking update: a free rider, whatever its direction.
 		let sliver: Vec<i32> = b.iter().map(|x| x / 100).collect();
 		let found = screen(&[&a, &replay, &sliver, &c, &b], &[&change], &GATE);
-		assert_eq!(found, vec![None, Some(Finding::Replay(0)), Some(Finding::FreeRider), None, None]);
+		assert_eq!(
+			found,
+			vec![None, Some(Finding::Replay(0)), Some(Finding::FreeRider), None, None]
+		);
 		// Slivers cannot drag the median norm down: six of them beside three real updates.
 		let mut updates: Vec<&[i32]> = vec![&sliver; 6];
 		updates.extend([a.as_slice(), c.as_slice(), change.as_slice()]);
 		let found = screen(&updates, &[], &GATE);
-		assert!(found[..6].iter().all(|f| *f == Some(Finding::FreeRider) || matches!(f, Some(Finding::Copy(_)))));
+		assert!(found[..6]
+			.iter()
+			.all(|f| *f == Some(Finding::FreeRider) || matches!(f, Some(Finding::Copy(_)))));
 		assert_eq!(&found[6..], &[None, None, None]);
 		// With the screen off (thresholds 0), nothing is found.
 		let off = ScoreGate { copy_distance_micros: 0, min_norm_percent: 0, ..GATE };
@@ -428,7 +433,9 @@ mod tests {
 		for (o, v) in verdicts[..7].iter().enumerate() {
 			assert!(v.accepted && !v.slashed, "honest owner {o}: {v:?}, {scores:?}");
 		}
-		for (a, v) in attacks.iter().map(ToString::to_string).chain(["tuned".into()]).zip(&verdicts[7..]) {
+		for (a, v) in
+			attacks.iter().map(ToString::to_string).chain(["tuned".into()]).zip(&verdicts[7..])
+		{
 			assert!(!v.accepted, "{a} accepted: {scores:?}");
 		}
 		assert!(verdicts[7].slashed && verdicts[8].slashed, "{scores:?}");

@@ -374,7 +374,11 @@ impl Simulation {
 					Some(Attack::Tuned(factor)) => {
 						let reference = TrainingConfig { dp: None, ..training };
 						let r = crate::score::reference_update(
-							&arch, &start, &validation, &reference, device,
+							&arch,
+							&start,
+							&validation,
+							&reference,
+							device,
 						)?;
 						with_orthogonal(&r, factor, seed)
 					},
@@ -391,8 +395,9 @@ impl Simulation {
 			}
 			// A coalition of copiers trains once: every later copier sends the first one's
 			// update with one low bit flipped.
-			let copiers: Vec<usize> =
-				(0..present.len()).filter(|k| attack_of(present[*k]) == Some(Attack::Copy)).collect();
+			let copiers: Vec<usize> = (0..present.len())
+				.filter(|k| attack_of(present[*k]) == Some(Attack::Copy))
+				.collect();
 			if let Some((first, rest)) = copiers.split_first() {
 				for (n, k) in rest.iter().enumerate() {
 					let mut copy = updates[*first].clone();
@@ -428,8 +433,9 @@ impl Simulation {
 				.filter(|(_, v)| v.accepted)
 				.map(|((values, i), _)| Update {
 					values,
-					weight: attack_of(*i)
-						.map_or(datasets[*i].len() as u64, |a| a.claimed_samples(datasets[*i].len())),
+					weight: attack_of(*i).map_or(datasets[*i].len() as u64, |a| {
+						a.claimed_samples(datasets[*i].len())
+					}),
 				})
 				.collect();
 			let failed = !self.rule.works_with(inputs.len() as u32);
@@ -437,8 +443,13 @@ impl Simulation {
 				last_change = None;
 				(check.evaluate(&global)?, vec![0; present.len()])
 			} else {
-				let Aggregated { model, quality } =
-					check.aggregate(aggregator, &self.rule, self.gate.as_ref(), &global, &inputs)?;
+				let Aggregated { model, quality } = check.aggregate(
+					aggregator,
+					&self.rule,
+					self.gate.as_ref(),
+					&global,
+					&inputs,
+				)?;
 				last_change =
 					Some(model.iter().zip(&global).map(|(n, o)| n.wrapping_sub(*o)).collect());
 				global = model;

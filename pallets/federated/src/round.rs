@@ -390,12 +390,8 @@ impl<T: Config> Pallet<T> {
 		let scores: Vec<_> = scores.into_iter().map(Option::unwrap_or_default).collect();
 		let verdicts = judgement::judge(&scores, &info.spec.gate);
 		let mut accepted = 0u32;
-		for ((slot, score), verdict) in record
-			.trainers
-			.iter_mut()
-			.filter(|t| t.update.is_some())
-			.zip(scores)
-			.zip(verdicts)
+		for ((slot, score), verdict) in
+			record.trainers.iter_mut().filter(|t| t.update.is_some()).zip(scores).zip(verdicts)
 		{
 			slot.score = Some(score);
 			slot.accepted = verdict.accepted;

@@ -45,11 +45,8 @@ pub fn cohort_median(scores: &[Score], gate: &ScoreGate) -> Option<Score> {
 /// the upper median distance would be the lower score's own, and an outlier must not widen its
 /// own band.
 pub fn cohort_spread(scores: &[Score], median: Score, gate: &ScoreGate) -> Score {
-	let mut distances: Vec<Score> = scores
-		.iter()
-		.filter(|s| **s >= gate.min_score)
-		.map(|s| s.abs_diff(median))
-		.collect();
+	let mut distances: Vec<Score> =
+		scores.iter().filter(|s| **s >= gate.min_score).map(|s| s.abs_diff(median)).collect();
 	if distances.len() < 3 {
 		return 0;
 	}

@@ -23,6 +23,7 @@
 
 use std::time::{Duration, Instant};
 
+use ::codec::Encode;
 use cohort_ml::{
 	aggregate::Update,
 	codec::{self, dequantize, quantize},
@@ -31,7 +32,6 @@ use cohort_ml::{
 	train::{train, Trained, TrainingConfig},
 	Device,
 };
-use ::codec::Encode;
 use cohort_primitives::{
 	api::{AcceptedUpdate, Duty},
 	judgement::judge,

@@ -400,7 +400,10 @@ fn create_task_refuses_bad_specs() {
 			(Box::new(|s| s.gate.min_score = 1_000_001), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.max_weight_percent = 0), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.max_weight_percent = 99), Error::<Test>::InvalidGate.into()),
-			(Box::new(|s| s.gate.copy_distance_micros = 1_000_001), Error::<Test>::InvalidGate.into()),
+			(
+				Box::new(|s| s.gate.copy_distance_micros = 1_000_001),
+				Error::<Test>::InvalidGate.into(),
+			),
 			(Box::new(|s| s.gate.min_norm_percent = 101), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.gate.clip_norm_percent = 99), Error::<Test>::InvalidGate.into()),
 			(Box::new(|s| s.penalty = Perbill::zero()), Error::<Test>::PenaltyTooLow.into()),
