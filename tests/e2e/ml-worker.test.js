@@ -552,10 +552,10 @@ test('the economy over the rounds\' eras: emission grows the issuance by exactly
     assert.ok(slashedAs(COPIER, 'Trainer').length >= ROUNDS - 1, `the copier's trainer stake is slashed in every round it was selected (${slashedAs(COPIER, 'Trainer').length})`);
     assert.ok(slashedAs(LAZY, 'Aggregator').length >= 2 * ROUNDS, `the lazy aggregator's stake is slashed for its scores and its result in every round (${slashedAs(LAZY, 'Aggregator').length})`);
   }
-  const poisonerSlashes = POISONER_URIS.reduce((n, uri) => n + slashedAs(uri, 'Trainer').length, 0);
-  if (poisoners) assert.ok(poisonerSlashes >= ROUNDS - 1, `the poisoner's trainer stake is slashed (${poisonerSlashes})`);
+  // The poisoner is slashed in the rounds the judgement of its round's scores says (checked
+  // round by round in the poisoner's test); each of those is a slash of its stake, as above.
   slashed.forEach(({ data }) => assert.ok([COPIER, LAZY, ...POISONER_URIS].includes(uriOf.get(data.who.toString())), `${name(data.who)} is one of the attackers`));
-  if (cheaters || poisoners) assert.ok(slashed.length > 0);
+  if (cheaters) assert.ok(slashed.length > 0);
 
   // --- The treasury received exactly the slashes and its part of every fee (all but the
   // author's fifth, rounded down, and the tip) over the recorded blocks.

@@ -51,7 +51,7 @@ use crate::{
 
 /// The gate `docs/scoring.md` recommends, for every task (measured there with this simulator
 /// over datasets, splits, differential privacy and seeds): an update enters the model when its
-/// score is at most 50 000 below its round's median score, or five times the round's spread
+/// score is at most 50 000 below its round's median score, or four times the round's spread
 /// where that is more (and at least 300 000, cosine −0.4, whatever the round); more than
 /// 350 000 below, or ten times the spread, its trainer is penalised; accepted updates longer
 /// than 1.5 × their median norm are scaled down to it; no update weighs more than the median
@@ -59,7 +59,7 @@ use crate::{
 /// are copies, and updates under 5 % of the median norm are free riders.
 pub const RECOMMENDED_GATE: ScoreGate = ScoreGate {
 	accept_within: 50_000,
-	accept_spread_percent: 500,
+	accept_spread_percent: 400,
 	slash_beyond: 350_000,
 	slash_spread_percent: 1_000,
 	min_score: 300_000,

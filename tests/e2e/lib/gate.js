@@ -4,13 +4,13 @@
 /**
  * The gate docs/scoring.md recommends, field for field as the engine's RECOMMENDED_GATE
  * (offchain-workers/engine/src/simulate.rs): accept within 50 000 of the round's median score
- * or five times the round's spread (at least 300 000), slash beyond 350 000 or ten times the
+ * or four times the round's spread (at least 300 000), slash beyond 350 000 or ten times the
  * spread, clip at 150 % of the median norm, no update above the median weight, copies
  * within 0.1 % of another's direction, free riders under 5 % of the median norm.
  */
 export const RECOMMENDED_GATE = Object.freeze({
   acceptWithin: 50_000,
-  acceptSpreadPercent: 500,
+  acceptSpreadPercent: 400,
   slashBeyond: 350_000,
   slashSpreadPercent: 1_000,
   minScore: 300_000,
