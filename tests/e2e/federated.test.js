@@ -222,7 +222,7 @@ async function waitForDecision(task, round, timeoutMs = 120_000) {
 const lowerMedian = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
 /**
- * A trust score (as the engine's `trust_scores`): round((1 + cos(update, reference)) / 2 ·
+ * A trust score against one reference (the engine's `cone_scores` with a single reference): round((1 + cos(update, reference)) / 2 ·
  * 1_000_000): the reference's direction scores 1_000_000, an orthogonal update 500_000, the
  * opposite direction 0.
  */

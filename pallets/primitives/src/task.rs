@@ -271,8 +271,8 @@ pub struct TaskSpec<Balance, BlockNumber> {
 	/// rest goes to the trainers of accepted updates, in proportion to their scores.
 	pub aggregator_share: Perbill,
 	/// The part of its bond a participant loses for not committing, not revealing, not
-	/// scoring, not aggregating, disagreeing with the quorum, or an update scored below
-	/// `gate.slash_below`. At least the chain's minimum; the bonds
+	/// scoring, not aggregating, disagreeing with the quorum, or an update scored beyond the
+	/// gate's penalty band below its round. At least the chain's minimum; the bonds
 	/// the task asks for grow as it shrinks (see [`TaskInfo::min_trainer_bond`]).
 	pub penalty: Perbill,
 	/// BLAKE2-256 of the validation set that contribution scores are measured on.
