@@ -360,8 +360,9 @@ impl<T: Config> Pallet<T> {
 	/// them are penalised. If at least a quorum revealed, each revealed update's score is the
 	/// lower median of the revealed scores (so fewer than half of the aggregators, colluding,
 	/// can move no score past an honest one), and the gate judges each against the round's
-	/// median score (`cohort_primitives::judgement::judge`): updates within `accept_within` of
-	/// it are accepted, trainers more than `slash_beyond` below it are penalised. Aggregation
+	/// median score and spread (`cohort_primitives::judgement::judge`): updates within the
+	/// gate's acceptance band below it are accepted, trainers beyond its penalty band (pointing
+	/// nowhere or away) are penalised. Aggregation
 	/// opens if the rule can run on the accepted updates; otherwise the round fails.
 	pub(crate) fn close_score_reveal(
 		task: TaskId,

@@ -63,9 +63,9 @@ fn share_of(spread: Score, percent: u32) -> Score {
 /// accepted if it reaches `gate.min_score` and lies at most `gate.accept_within` (or
 /// `accept_spread_percent` of the round's [`cohort_spread`], if more) below the round's
 /// [`cohort_median`]; penalised if it lies more than `gate.slash_beyond` (and more than
-/// `slash_spread_percent` of the spread) below it and scores under [`NEVER_SLASHED_FROM`]. Without a cohort (nothing reached the
-/// floor) nothing is accepted and nobody is penalised: there is nothing to measure a shortfall
-/// against.
+/// `slash_spread_percent` of the spread) below it and scores under [`NEVER_SLASHED_FROM`].
+/// Without a cohort (nothing reached the floor) nothing is accepted and nobody is penalised:
+/// there is nothing to measure a shortfall against.
 pub fn judge(scores: &[Score], gate: &ScoreGate) -> Vec<Verdict> {
 	let Some(median) = cohort_median(scores, gate) else {
 		return alloc::vec![Verdict::default(); scores.len()];
