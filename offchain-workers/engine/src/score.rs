@@ -211,16 +211,16 @@ pub enum Finding {
 /// `None` when either is zero or their lengths differ. It ignores length, so a copy scaled down
 /// is as close as a copy.
 pub fn direction_distance(a: &[i32], b: &[i32]) -> Option<f64> {
+	let squares = |v: &[i32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>();
+	distance_of(a, squares(a), b, squares(b))
+}
+
+/// [`direction_distance`] of `a` and `b` given their squared norms `aa` and `bb`.
+fn distance_of(a: &[i32], aa: f64, b: &[i32], bb: f64) -> Option<f64> {
 	if a.len() != b.len() {
 		return None;
 	}
-	let (mut dot, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
-	for (x, y) in a.iter().zip(b) {
-		let (x, y) = (*x as f64, *y as f64);
-		dot += x * y;
-		aa += x * x;
-		bb += y * y;
-	}
+	let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
 	let norms = (aa * bb).sqrt();
 	(norms > 0.0 && norms.is_finite()).then(|| (2.0 - 2.0 * (dot / norms).clamp(-1.0, 1.0)).sqrt())
 }
@@ -232,17 +232,25 @@ pub fn direction_distance(a: &[i32], b: &[i32]) -> Option<f64> {
 /// so that slivers cannot drag the median down.
 pub fn screen(updates: &[&[i32]], history: &[&[i32]], gate: &ScoreGate) -> Vec<Option<Finding>> {
 	let limit = gate.copy_distance_micros as f64 / 1e6;
+	// Each vector's squared norm once, not once per pair.
+	let squares = |v: &&[i32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>();
+	let (own_squares, past_squares): (Vec<f64>, Vec<f64>) =
+		(updates.iter().map(squares).collect(), history.iter().map(squares).collect());
 	// A threshold of 0 switches the copy check off (identical vectors are at distance 0).
-	let close =
-		|a: &[i32], b: &[i32]| limit > 0.0 && direction_distance(a, b).is_some_and(|d| d <= limit);
+	let close = |a: &[i32], aa: f64, b: &[i32], bb: f64| {
+		limit > 0.0 && distance_of(a, aa, b, bb).is_some_and(|d| d <= limit)
+	};
 	let mut findings: Vec<Option<Finding>> = updates
 		.iter()
 		.enumerate()
 		.map(|(i, u)| {
-			if let Some(j) = (0..i).find(|j| close(u, updates[*j])) {
+			let uu = own_squares[i];
+			if let Some(j) = (0..i).find(|j| close(u, uu, updates[*j], own_squares[*j])) {
 				return Some(Finding::Copy(j));
 			}
-			history.iter().position(|h| close(u, h)).map(Finding::Replay)
+			(0..history.len())
+				.find(|h| close(u, uu, history[*h], past_squares[*h]))
+				.map(Finding::Replay)
 		})
 		.collect();
 	// The first of a group is a copy too.
