@@ -46,3 +46,14 @@ TESTED_PARACHAIN_WASM="$CARGO_TARGET_DIR/debug/wbuild/cohort-parachain-runtime/c
 build_tested() {
 	"${RUST_TEST[@]}" --locked --workspace --features "$TEST_FEATURES" --no-run
 }
+
+# The engine's simulator (its `simulate` example) in the release profile, for
+# scripts/simulate-matrix.sh and scripts/simulate-attacks.sh: prints its path. SIMULATOR names an
+# already built one and skips the build.
+release_simulator() {
+	if [ -z "${SIMULATOR:-}" ]; then
+		log "building the simulator (release)" >&2
+		cargo build --locked --release -p cohort-ml --example simulate >&2
+	fi
+	echo "${SIMULATOR:-$CARGO_TARGET_DIR/release/examples/simulate}"
+}

@@ -22,12 +22,7 @@ while (($#)); do
 	esac
 done
 
-# SIMULATOR: an already built `simulate` example to use instead of building one.
-sim="${SIMULATOR:-$CARGO_TARGET_DIR/release/examples/simulate}"
-if [ -z "${SIMULATOR:-}" ]; then
-	log "building the simulator (release)"
-	cargo build --locked --release -p cohort-ml --example simulate >&2
-fi
+sim=$(release_simulator)
 
 attacks=(label-flip scale:-10 copy inflate:10000 scale:0.01 replay tuned:1.2)
 run() { # dataset split seed attack [flags] -> "accuracy attacker_earned honest_earned"

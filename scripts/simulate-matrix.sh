@@ -25,12 +25,7 @@ while (($#)); do
 	esac
 done
 
-# SIMULATOR: an already built `simulate` example to use instead of building one.
-sim="${SIMULATOR:-$CARGO_TARGET_DIR/release/examples/simulate}"
-if [ -z "${SIMULATOR:-}" ]; then
-	log "building the simulator (release)"
-	cargo build --locked --release -p cohort-ml --example simulate >&2
-fi
+sim=$(release_simulator)
 
 # dataset owners label-skew-split
 cells=(
