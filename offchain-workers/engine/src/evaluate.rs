@@ -185,9 +185,10 @@ impl Validation<'_> {
 		global: &[i32],
 		updates: &[Update],
 	) -> Result<Aggregated, ScoreError> {
-		let weights: Vec<u64> = updates.iter().map(|u| u.weight).collect();
-		let weights =
-			gate.map_or(weights.clone(), |g| capped_weights(&weights, g.max_weight_percent));
+		let mut weights: Vec<u64> = updates.iter().map(|u| u.weight).collect();
+		if let Some(g) = gate {
+			weights = capped_weights(&weights, g.max_weight_percent);
+		}
 		let clipped = clip_norms(updates, gate.map_or(0, |g| g.clip_norm_percent));
 		let inputs: Vec<Update> =
 			clipped.iter().zip(weights).map(|(values, weight)| Update { values, weight }).collect();
