@@ -10,7 +10,9 @@ use cohort_ml::{
 	attack::Attack,
 	dataset::Dataset,
 	opencl::Aggregator,
-	simulate::{parse_rule, rule_name, Simulation, Split, RECOMMENDED_GATE, ROUND_HEADER},
+	simulate::{
+		colluding_count, parse_rule, rule_name, Simulation, Split, RECOMMENDED_GATE, ROUND_HEADER,
+	},
 	train::TrainingConfig,
 };
 use cohort_primitives::{task::Optimizer, AggregationRule, ModelSpec, ScoreGate};
@@ -99,7 +101,7 @@ pub struct SimulateCmd {
 	#[arg(long, conflicts_with_all = [
 		"accept_within", "accept_spread_percent", "slash_beyond", "slash_spread_percent",
 		"min_score", "clip_norm_percent",
-		"max_weight_percent", "copy_distance_micros", "min_norm_percent",
+		"max_weight_percent", "copy_distance_micros", "min_norm_percent", "score_tolerance",
 	])]
 	pub no_gate: bool,
 
@@ -146,10 +148,20 @@ pub struct SimulateCmd {
 	#[arg(long, default_value_t = RECOMMENDED_GATE.min_norm_percent)]
 	pub min_norm_percent: u32,
 
+	/// The gate: an aggregator scoring an update more than this outside the committee's scores
+	/// for it (below their lower median, above their upper median) is penalised and unpaid.
+	#[arg(long, default_value_t = RECOMMENDED_GATE.score_tolerance)]
+	pub score_tolerance: u32,
+
 	/// Simulated aggregators: each scores with a reference update of its own seed; each
 	/// update's score is their lower median, as on chain.
 	#[arg(long, default_value_t = 3)]
 	pub aggregators: usize,
+
+	/// The share of the aggregators (0 to 1) that collude with the attackers: they reveal 0 for
+	/// every honest update and the best score for every attacker's.
+	#[arg(long, default_value_t = 0.0)]
+	pub colluding_aggregators: f64,
 
 	/// What the trainers of each round share, in proportion to the scores of accepted updates.
 	#[arg(long, default_value_t = 1_000_000)]
@@ -209,6 +221,7 @@ impl SimulateCmd {
 			max_weight_percent: self.max_weight_percent,
 			copy_distance_micros: self.copy_distance_micros,
 			min_norm_percent: self.min_norm_percent,
+			score_tolerance: self.score_tolerance,
 		};
 		Ok(Simulation {
 			model: ModelSpec::Mlp {
@@ -235,6 +248,8 @@ impl SimulateCmd {
 			attackers: self.attacks.iter().copied().cycle().take(count).collect(),
 			gate: (!self.no_gate).then_some(gate),
 			aggregators: self.aggregators,
+			colluding_aggregators: colluding_count(self.colluding_aggregators, self.aggregators)
+				.ok_or("--colluding-aggregators is a share of the aggregators, 0 to 1")?,
 			reward: self.reward,
 			seed: self.seed,
 		})
@@ -257,7 +272,7 @@ impl SimulateCmd {
 		};
 		println!(
 			"{} ({} samples, {}% held out for validation), {} owners, split {}, rule {}, {} rounds, \
-			 {} epochs, batch {}, lr {}; aggregators {}, gate {}; attackers: {attackers}; \
+			 {} epochs, batch {}, lr {}; aggregators {} ({} colluding), gate {}; attackers: {attackers}; \
 			 aggregating on {}",
 			self.dataset,
 			simulation.data.len(),
@@ -270,10 +285,11 @@ impl SimulateCmd {
 			simulation.training.batch_size,
 			simulation.training.learning_rate,
 			simulation.aggregators,
+			simulation.colluding_aggregators,
 			simulation.gate.map_or("off".to_string(), |g| format!(
 				"accept within {} or {} % of the spread of the median (at least {}), slash beyond \
 				 {} or {} % of the spread, clip {} %, weight cap {} %, copies within {}, free \
-				 riders under {} %",
+				 riders under {} %, aggregators within {}",
 				g.accept_within,
 				g.accept_spread_percent,
 				g.min_score,
@@ -282,7 +298,8 @@ impl SimulateCmd {
 				g.clip_norm_percent,
 				g.max_weight_percent,
 				g.copy_distance_micros,
-				g.min_norm_percent
+				g.min_norm_percent,
+				g.score_tolerance
 			)),
 			aggregator.backend(),
 		);

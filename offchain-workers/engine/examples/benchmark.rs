@@ -220,6 +220,7 @@ fn main() {
 		attackers: Vec::new(),
 		gate,
 		aggregators: 3,
+		colluding_aggregators: 0,
 		reward: 1_000_000,
 		seed: 1,
 	};

@@ -18,7 +18,7 @@ use cohort_ml::{
 	attack::Attack,
 	dataset::Dataset,
 	opencl::Aggregator,
-	simulate::{parse_rule, Simulation, Split, RECOMMENDED_GATE, ROUND_HEADER},
+	simulate::{colluding_count, parse_rule, Simulation, Split, RECOMMENDED_GATE, ROUND_HEADER},
 	train::TrainingConfig,
 };
 use cohort_primitives::{task::Optimizer, AggregationRule, ModelSpec};
@@ -47,6 +47,7 @@ fn main() -> Result<(), String> {
 		attackers: Vec::new(),
 		gate: Some(RECOMMENDED_GATE),
 		aggregators: 3,
+		colluding_aggregators: 0,
 		reward: 1_000_000,
 		seed: 1,
 	};
@@ -55,6 +56,7 @@ fn main() -> Result<(), String> {
 	let mut gate = RECOMMENDED_GATE;
 	let mut no_gate = false;
 	let mut checkpoints = Vec::<usize>::new();
+	let mut colluding = 0.0f64;
 	let number = |v: Option<String>| -> Result<f64, String> {
 		v.ok_or("a flag needs a value")?.parse::<f64>().map_err(|e| e.to_string())
 	};
@@ -86,6 +88,7 @@ fn main() -> Result<(), String> {
 			"--max-weight-percent" => gate.max_weight_percent = number(args.next())? as u32,
 			"--copy-distance-micros" => gate.copy_distance_micros = number(args.next())? as u32,
 			"--min-norm-percent" => gate.min_norm_percent = number(args.next())? as u32,
+			"--score-tolerance" => gate.score_tolerance = number(args.next())? as u32,
 			"--fedprox-mu" => simulation.training.fedprox_mu = number(args.next())?,
 			"--aggregators" => simulation.aggregators = number(args.next())? as usize,
 			"--reward" => simulation.reward = number(args.next())? as u128,
@@ -99,6 +102,7 @@ fn main() -> Result<(), String> {
 					.collect::<Result<_, _>>()?;
 				hidden_sizes = Some(hidden);
 			},
+			"--colluding-aggregators" => colluding = number(args.next())?,
 			"--tally-at" => checkpoints.push(number(args.next())? as usize),
 			other => return Err(format!("unknown flag {other}")),
 		}
@@ -119,6 +123,8 @@ fn main() -> Result<(), String> {
 	}
 	simulation.attackers = attacks.iter().copied().cycle().take(count).collect();
 	simulation.gate = (!no_gate).then_some(gate);
+	simulation.colluding_aggregators = colluding_count(colluding, simulation.aggregators)
+		.ok_or("--colluding-aggregators is a share of the aggregators, 0 to 1")?;
 	println!("{ROUND_HEADER}");
 	let started = std::time::Instant::now();
 	let outcome = simulation
@@ -129,7 +135,7 @@ fn main() -> Result<(), String> {
 	for at in checkpoints.into_iter().filter(|k| (1..=outcome.rounds.len()).contains(k)) {
 		let t = outcome.tally(at);
 		println!(
-			"tally rounds={at} accuracy={:.2} honest_slashes={} honest_paid={}/{} worst_paid={:.3} honest_earned={} attacker_earned={}",
+			"tally rounds={at} accuracy={:.2} honest_slashes={} honest_paid={}/{} worst_paid={:.3} honest_earned={} attacker_earned={} honest_aggregators_strayed={} colluders_strayed={}",
 			outcome.rounds[at - 1].quality.accuracy * 100.0,
 			t.honest_slashes,
 			t.honest_rounds_paid,
@@ -137,6 +143,8 @@ fn main() -> Result<(), String> {
 			t.worst_paid_share,
 			t.honest_earned,
 			t.attacker_earned,
+			t.honest_aggregators_strayed,
+			t.colluders_strayed,
 		);
 	}
 	println!("({:.1} s)", started.elapsed().as_secs_f32());

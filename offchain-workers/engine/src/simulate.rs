@@ -10,11 +10,14 @@
 //!    or its update ([`Attack`]);
 //! 2. each of `aggregators` aggregators screens the round for copies, replays of the last global
 //!    change and free riders, and scores every other update against a reference trained on the
-//!    validation set with a seed of its own ([`Validation::score`]); each update's score is the
-//!    lower median over the aggregators ([`payout::update_scores`], as the chain takes it);
-//! 3. the gate judges each score against the round's median score with the chain's own
-//!    arithmetic ([`judge`]): accepted, rejected, or rejected and penalised (no gate: every
-//!    update enters, unclipped and uncapped, as in Flower's FedAvg);
+//!    validation set with a seed of its own ([`Validation::score`]); the first
+//!    `colluding_aggregators` of them then reveal 0 for honest updates and the best score for
+//!    poisoned ones;
+//! 3. the committee decides with the chain's own arithmetic ([`decide`]): each update's score
+//!    is the lower median over the aggregators, judged against the round's median score —
+//!    accepted on the lower medians, penalised on the upper medians — and aggregators far from
+//!    the committee's scores strayed (no gate: every update enters, unclipped and uncapped, as
+//!    in Flower's FedAvg);
 //! 4. the accepted updates, weighted by their samples, are clipped and aggregated with the rule
 //!    onto the global model ([`Validation::aggregate`]); if too few were accepted for the rule
 //!    the round fails and the model stays, as on chain;
@@ -29,8 +32,10 @@ use std::{fmt, str::FromStr};
 
 use burn::tensor::Device;
 use cohort_primitives::{
-	judgement::{judge, Verdict},
-	payout::{proportional_shares, update_scores},
+	committee::{decide, Decision},
+	judgement::Verdict,
+	payout::proportional_shares,
+	round::MAX_SCORE,
 	task::{AggregationRule, ScoreGate},
 	ModelSpec, Score,
 };
@@ -56,7 +61,8 @@ use crate::{
 /// 350 000 below, or ten times the spread, its trainer is penalised; accepted updates longer
 /// than 1.5 × their median norm are scaled down to it; no update weighs more than the median
 /// update (however many samples it claims); updates whose direction is within 0.1 % of another's (or of the last global change)
-/// are copies, and updates under 5 % of the median norm are free riders.
+/// are copies, and updates under 5 % of the median norm are free riders; an aggregator scoring
+/// an update more than 300 000 outside the committee's scores for it strayed.
 pub const RECOMMENDED_GATE: ScoreGate = ScoreGate {
 	accept_within: 50_000,
 	accept_spread_percent: 400,
@@ -67,6 +73,7 @@ pub const RECOMMENDED_GATE: ScoreGate = ScoreGate {
 	max_weight_percent: 100,
 	copy_distance_micros: 1_000,
 	min_norm_percent: 5,
+	score_tolerance: 300_000,
 };
 
 /// Without a gate (the undefended baseline) aggregators screen nothing: no copies, no free
@@ -170,6 +177,10 @@ pub struct Simulation {
 	pub gate: Option<ScoreGate>,
 	/// How many aggregators score each round (each with its own reference seed).
 	pub aggregators: usize,
+	/// How many of them collude with the poisoners (the first ones): they reveal 0 for every
+	/// honest update and `MAX_SCORE` for every poisoned one, to slash the honest owners and let
+	/// the poisoners in.
+	pub colluding_aggregators: usize,
 	/// What the trainers of a finalized round share (the trainers' part of a task's
 	/// `reward_per_round`).
 	pub reward: u128,
@@ -192,6 +203,9 @@ pub struct RoundReport {
 	pub slashed: Vec<bool>,
 	/// What each owner was paid.
 	pub paid: Vec<u128>,
+	/// Whether each aggregator's scores strayed from the committee's (it is penalised and
+	/// unpaid).
+	pub strayed: Vec<bool>,
 	/// Too few updates were accepted for the rule: the model stayed and nobody was paid.
 	pub failed: bool,
 	/// The global model after the round, on the validation set.
@@ -235,6 +249,8 @@ pub struct Outcome {
 	pub rounds: Vec<RoundReport>,
 	/// Every owner, in order.
 	pub owners: Vec<OwnerReport>,
+	/// How many aggregators (the first ones) colluded with the poisoners.
+	pub colluding_aggregators: usize,
 }
 
 /// Why a simulation could not run.
@@ -264,6 +280,13 @@ fn derive_seed(seed: u64, round: u32, who: u64) -> u64 {
 	z ^ (z >> 31)
 }
 
+/// How many of `aggregators` collude when `share` of them do (a share of aggregator stake, the
+/// committee drawn in proportion to it): rounded to the nearest, half up. `None` for a share
+/// outside `0..=1`.
+pub fn colluding_count(share: f64, aggregators: usize) -> Option<usize> {
+	(0.0..=1.0).contains(&share).then(|| (share * aggregators as f64 + 0.5).floor() as usize)
+}
+
 /// Aggregators' seeds are derived past every owner's.
 const AGGREGATOR_SEEDS: u64 = 1 << 32;
 
@@ -288,6 +311,12 @@ impl Simulation {
 		}
 		if self.aggregators == 0 {
 			return config("there must be at least one aggregator".into());
+		}
+		if self.colluding_aggregators > self.aggregators {
+			return config(format!(
+				"{} colluding aggregators but only {} aggregators",
+				self.colluding_aggregators, self.aggregators
+			));
 		}
 		if let Some(gate) = self.gate.filter(|g| !g.is_valid()) {
 			return config(format!(
@@ -417,13 +446,17 @@ impl Simulation {
 				let training = TrainingConfig { seed, ..self.training.clone() };
 				submissions.push(check.score(&global, &views, &history, &training, &gate)?);
 			}
-			let present_scores: Vec<Score> =
-				update_scores(submissions.iter().map(Vec::as_slice), updates.len())
-					.into_iter()
-					.map(|s| s.expect("at least one aggregator scored"))
-					.collect();
+			// Colluding aggregators reveal what helps the poisoners, whatever they computed.
+			for submission in submissions.iter_mut().take(self.colluding_aggregators) {
+				for (score, i) in submission.iter_mut().zip(&present) {
+					*score = if attack_of(*i).is_some() { MAX_SCORE } else { 0 };
+				}
+			}
+			let views: Vec<&[Score]> = submissions.iter().map(Vec::as_slice).collect();
+			let Decision { scores: present_scores, verdicts, strayed } =
+				decide(&views, updates.len(), &gate);
 			let verdicts = match &self.gate {
-				Some(gate) => judge(&present_scores, gate),
+				Some(_) => verdicts,
 				None => vec![Verdict { accepted: true, slashed: false }; present_scores.len()],
 			};
 			let inputs: Vec<Update> = updates
@@ -482,11 +515,12 @@ impl Simulation {
 				owner.score_range =
 					(owner.score_range.0.min(scores[i]), owner.score_range.1.max(scores[i]));
 			}
-			let report = RoundReport { round, scores, accepted, slashed, paid, failed, quality };
+			let report =
+				RoundReport { round, scores, accepted, slashed, paid, strayed, failed, quality };
 			on_round(&report);
 			rounds.push(report);
 		}
-		Ok(Outcome { initial, rounds, owners })
+		Ok(Outcome { initial, rounds, owners, colluding_aggregators: self.colluding_aggregators })
 	}
 }
 
@@ -505,6 +539,10 @@ pub struct Tally {
 	pub honest_earned: u128,
 	/// What the poisoners earned, all together.
 	pub attacker_earned: u128,
+	/// Times an honest aggregator's scores strayed from the committee's (it was penalised).
+	pub honest_aggregators_strayed: u32,
+	/// Rounds in which the colluding aggregators' scores strayed, over all colluders.
+	pub colluders_strayed: u32,
 }
 
 impl Outcome {
@@ -532,6 +570,14 @@ impl Outcome {
 				.filter(|i| self.owners[*i].attack.is_some())
 				.map(earned)
 				.sum(),
+			honest_aggregators_strayed: rounds
+				.iter()
+				.map(|r| r.strayed.iter().skip(self.colluding_aggregators).filter(|s| **s).count())
+				.sum::<usize>() as u32,
+			colluders_strayed: rounds
+				.iter()
+				.map(|r| r.strayed.iter().take(self.colluding_aggregators).filter(|s| **s).count())
+				.sum::<usize>() as u32,
 		}
 	}
 }
@@ -606,6 +652,14 @@ impl fmt::Display for Outcome {
 			t.honest_earned,
 			t.attacker_earned,
 		)?;
+		writeln!(
+			f,
+			"aggregators: honest ones strayed {} times; the {} colluding strayed in {} of {} aggregator-rounds",
+			t.honest_aggregators_strayed,
+			self.colluding_aggregators,
+			t.colluders_strayed,
+			self.colluding_aggregators * self.rounds.len(),
+		)?;
 		if let Some(last) = self.rounds.last() {
 			write!(
 				f,
@@ -679,6 +733,7 @@ mod tests {
 			attackers: vec![Attack::Scale(-10.0)],
 			gate: Some(RECOMMENDED_GATE),
 			aggregators: 2,
+			colluding_aggregators: 0,
 			reward: 1_000_000,
 			seed: 1,
 		};
@@ -702,6 +757,19 @@ mod tests {
 		}
 		let table = outcome.to_string();
 		assert!(table.contains("attacker scale:-10"), "{table}");
+		assert_eq!(outcome.tally(3).honest_aggregators_strayed, 0, "{outcome}");
+
+		// One of three aggregators bought: it reveals 0 for the honest owners and the best
+		// score for the poisoner. The committee's medians are the honest aggregators': nothing
+		// changes for the owners, and the bought one strays every round.
+		let bought = Simulation { aggregators: 3, colluding_aggregators: 1, ..simulation.clone() }
+			.run(&Aggregator::cpu(), &Device::flex(), |_| {})
+			.unwrap();
+		assert_eq!(bought.owners[0].earned, 0, "{bought}");
+		let t = bought.tally(3);
+		assert_eq!(t.honest_slashes, 0, "{bought}");
+		assert_eq!(t.honest_rounds_paid, t.honest_rounds, "{bought}");
+		assert_eq!((t.colluders_strayed, t.honest_aggregators_strayed), (3, 0), "{bought}");
 	}
 
 	#[test]
@@ -727,6 +795,7 @@ mod tests {
 			attackers: vec![],
 			gate: None,
 			aggregators: 1,
+			colluding_aggregators: 0,
 			reward: 10,
 			seed: 1,
 		};
@@ -736,6 +805,7 @@ mod tests {
 			Simulation { owners: 0, ..base.clone() },
 			Simulation { attackers: vec![Attack::LabelFlip; 3], ..base.clone() },
 			Simulation { aggregators: 0, ..base.clone() },
+			Simulation { colluding_aggregators: 2, ..base.clone() },
 			Simulation {
 				gate: Some(ScoreGate { accept_within: 2, slash_beyond: 1, ..RECOMMENDED_GATE }),
 				..base.clone()

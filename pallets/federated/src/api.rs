@@ -266,10 +266,26 @@ impl<T: Config> Pallet<T> {
 						round.trainers.iter().filter(|t| t.update.is_some()).collect();
 					let scores: Vec<_> = revealed.iter().filter_map(|t| t.score).collect();
 					ensure!(scores.len() == revealed.len(), "past scoring, every update is scored");
-					let verdicts = cohort_primitives::judgement::judge(&scores, &info.spec.gate);
+					let decision = round.decide(&info.spec.gate);
 					ensure!(
-						revealed.iter().zip(verdicts).all(|(t, v)| v.accepted == t.accepted),
-						"past scoring, exactly the updates the gate accepts are accepted"
+						scores == decision.scores,
+						"past scoring, each update's score is the committee's lower median"
+					);
+					ensure!(
+						revealed
+							.iter()
+							.zip(decision.verdicts)
+							.all(|(t, v)| v.accepted == t.accepted),
+						"past scoring, exactly the updates the committee accepts are accepted"
+					);
+					ensure!(
+						round
+							.aggregators
+							.iter()
+							.filter(|a| a.scores.is_some())
+							.zip(decision.strayed)
+							.all(|(a, strayed)| !strayed || a.reward.is_zero()),
+						"an aggregator whose scores strayed is paid nothing"
 					);
 				}
 				full_records += 1;

@@ -91,6 +91,7 @@ fn spec<T: Config>(trainers: u32, aggregators: u32, parameters: u32) -> TaskSpec
 			max_weight_percent: 200,
 			copy_distance_micros: 10_000,
 			min_norm_percent: 5,
+			score_tolerance: 300_000,
 		},
 		max_samples: 1_000,
 		rounds: T::MaxRounds::get(),

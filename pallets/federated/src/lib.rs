@@ -355,6 +355,10 @@ pub mod pallet {
 		NoAggregateReveal,
 		/// An aggregator revealed a hash other than the one the quorum agreed on.
 		Disagreed,
+		/// An aggregator scored an update more than the task's `gate.score_tolerance` below
+		/// the committee's lower median or above its upper median for it: a mistake or a bid
+		/// to move the median. It is also paid nothing for the round.
+		StrayedScores,
 	}
 
 	/// The id the next task gets.

@@ -15,8 +15,9 @@ use crate::{
 use alloc::vec::Vec;
 use codec::Encode;
 use cohort_primitives::{
+	committee,
 	dataset::DatasetUse,
-	judgement, payout,
+	payout,
 	round::{FailReason, Phase, MAX_SCORE},
 	traits::{Contributions, DataMarket, Role},
 	RoundIndex, TaskId, TaskStatus,
@@ -381,15 +382,18 @@ impl<T: Config> Pallet<T> {
 		if revealed < info.spec.quorum {
 			return Self::fail(task, index, info, record, FailReason::NotEnoughScores);
 		}
-		let updates = record.revealed_updates().count();
-		let scores = payout::update_scores(
-			record.aggregators.iter().filter_map(|a| a.scores.as_ref().map(|s| s.as_slice())),
-			updates,
-		);
 		// Every revealed score list has one score per update (checked on reveal), and at least
-		// a quorum (> 0) revealed: every update has a median.
-		let scores: Vec<_> = scores.into_iter().map(Option::unwrap_or_default).collect();
-		let verdicts = judgement::judge(&scores, &info.spec.gate);
+		// a quorum (> 0) revealed: every update has its medians.
+		let committee::Decision { scores, verdicts, strayed } = record.decide(&info.spec.gate);
+		for (slot, _) in record
+			.aggregators
+			.iter()
+			.filter(|a| a.scores.is_some())
+			.zip(strayed)
+			.filter(|(_, strayed)| *strayed)
+		{
+			Self::slash(task, index, &slot.who, penalty, Offence::StrayedScores);
+		}
 		let mut accepted = 0u32;
 		for ((slot, score), verdict) in
 			record.trainers.iter_mut().filter(|t| t.update.is_some()).zip(scores).zip(verdicts)
@@ -478,6 +482,19 @@ impl<T: Config> Pallet<T> {
 			.filter(|(_, a)| a.submission.as_ref().is_some_and(|s| s.aggregate == aggregate))
 			.map(|(i, _)| i)
 			.collect();
+		// Aggregators whose scores strayed from the committee's (penalised when the scores
+		// were decided) are not paid, whatever hash they revealed.
+		let strayed: Vec<usize> = record
+			.aggregators
+			.iter()
+			.enumerate()
+			.filter(|(_, a)| a.scores.is_some())
+			.zip(record.decide(&info.spec.gate).strayed)
+			.filter(|(_, strayed)| *strayed)
+			.map(|((i, _), _)| i)
+			.collect();
+		let paid_aggregators: Vec<usize> =
+			agreeing.iter().copied().filter(|i| !strayed.contains(i)).collect();
 		for slot in record
 			.aggregators
 			.iter()
@@ -509,14 +526,14 @@ impl<T: Config> Pallet<T> {
 			.map(|t| t.score.unwrap_or_default())
 			.collect();
 		let trainer_shares = payout::proportional_shares(trainer_pool, &scores);
-		let aggregator_share = aggregator_pool / agreeing.len().max(1) as u128;
+		let aggregator_share = aggregator_pool / paid_aggregators.len().max(1) as u128;
 
 		let mut paid = BalanceOf::<T>::zero();
 		for (slot, share) in record.trainers.iter_mut().filter(|t| t.accepted).zip(trainer_shares) {
 			slot.reward = Self::pay(task, index, info, &slot.who, Role::Trainer, share);
 			paid.saturating_accrue(slot.reward);
 		}
-		for i in agreeing.iter() {
+		for i in paid_aggregators.iter() {
 			let slot = &mut record.aggregators[*i];
 			T::Contributions::note_quality(&slot.who, Role::Aggregator, MAX_SCORE);
 			slot.reward =

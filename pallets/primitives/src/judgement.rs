@@ -117,6 +117,7 @@ mod tests {
 		max_weight_percent: 200,
 		copy_distance_micros: 10_000,
 		min_norm_percent: 5,
+		score_tolerance: 300_000,
 	};
 
 	fn accepted(scores: &[Score]) -> Vec<bool> {

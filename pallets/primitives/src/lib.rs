@@ -10,6 +10,7 @@ extern crate alloc;
 
 pub mod api;
 pub mod commitment;
+pub mod committee;
 pub mod compute;
 pub mod dataset;
 pub mod hold;

@@ -8,7 +8,9 @@ use frame_support::{
 use scale_info::TypeInfo;
 use sp_core::H256;
 
-use crate::{DatasetId, PayloadRef, Score};
+use alloc::vec::Vec;
+
+use crate::{committee, task::ScoreGate, DatasetId, PayloadRef, Score};
 
 /// The highest score: an update pointing exactly where the aggregators' reference update
 /// points (see `docs/scoring.md`).
@@ -213,6 +215,18 @@ where
 	/// The revealed updates, in order: the order aggregators score them in.
 	pub fn revealed_updates(&self) -> impl Iterator<Item = (&AccountId, &PayloadRef<BlockNumber>)> {
 		self.trainers.iter().filter_map(|t| t.update.as_ref().map(|u| (&t.who, u)))
+	}
+
+	/// What the committee's revealed scores decide under `gate` ([`committee::decide`]): each
+	/// revealed update's score and verdict, and for each aggregator that revealed scores, in
+	/// order, whether it strayed.
+	pub fn decide(&self, gate: &ScoreGate) -> committee::Decision {
+		let submissions: Vec<&[Score]> = self
+			.aggregators
+			.iter()
+			.filter_map(|a| a.scores.as_ref().map(|s| s.as_slice()))
+			.collect();
+		committee::decide(&submissions, self.revealed_updates().count(), gate)
 	}
 
 	/// The updates the scores accepted, in order, with their samples: exactly what enters the

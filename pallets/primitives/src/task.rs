@@ -220,6 +220,11 @@ pub struct ScoreGate {
 	/// Aggregators score 0 an update shorter than this percentage of the round's median update
 	/// norm: a free rider (at most 100).
 	pub min_norm_percent: u32,
+	/// How far an aggregator's score for an update may lie outside the committee's scores for
+	/// it (below their lower median or above their upper median) before the aggregator is
+	/// penalised for it and earns nothing in the round. Honest aggregators differ by their
+	/// reference seeds; `docs/scoring.md` has the measured spread.
+	pub score_tolerance: Score,
 }
 
 impl ScoreGate {
@@ -234,6 +239,7 @@ impl ScoreGate {
 			&& self.max_weight_percent >= 100
 			&& self.copy_distance_micros <= 1_000_000
 			&& self.min_norm_percent <= 100
+			&& self.score_tolerance <= MAX_SCORE
 	}
 }
 

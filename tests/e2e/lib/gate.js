@@ -6,7 +6,8 @@
  * (offchain-workers/engine/src/simulate.rs): accept within 50 000 of the round's median score
  * or four times the round's spread (at least 300 000), slash beyond 350 000 or ten times the
  * spread, clip at 150 % of the median norm, no update above the median weight, copies
- * within 0.1 % of another's direction, free riders under 5 % of the median norm.
+ * within 0.1 % of another's direction, free riders under 5 % of the median norm, aggregators
+ * within 300 000 of the committee's scores.
  */
 export const RECOMMENDED_GATE = Object.freeze({
   acceptWithin: 50_000,
@@ -18,6 +19,7 @@ export const RECOMMENDED_GATE = Object.freeze({
   maxWeightPercent: 100,
   copyDistanceMicros: 1_000,
   minNormPercent: 5,
+  scoreTolerance: 300_000,
 });
 
 /** However far below its round, an update scoring at least this is never penalised

@@ -252,8 +252,11 @@ fn a_forged_first_result_does_not_win_without_copiers() {
 }
 
 /// Attack 3: with two aggregators revealing scores, a colluder scoring its partner's poisoned
-/// update 1_000_000 does not let it in: the lower median keeps the honest score, the update
-/// stays out of the model, and its trainer is penalised.
+/// update 1_000_000 does not let it in: the lower median keeps the honest score and the update
+/// stays out of the model. The committee is split evenly on it, so its trainer is not
+/// penalised (a penalty needs the upper median too) and the colluder does not stray (its half
+/// is the upper median); with a third honest aggregator both would
+/// (`a_bought_aggregator_strays_is_penalised_and_earns_nothing`).
 #[test]
 fn one_colluding_aggregator_cannot_raise_a_score() {
 	test(|| {
@@ -277,7 +280,8 @@ fn one_colluding_aggregator_cannot_raise_a_score() {
 		);
 		let poisoner = r.trainers[2].who;
 		assert_eq!(r.trainers.iter().map(|t| t.accepted).collect::<Vec<_>>(), [true, true, false]);
-		assert_eq!(slashed(poisoner), vec![Offence::Rejected]);
+		assert_eq!(slashed(poisoner), vec![]);
+		assert_eq!(slashed(AGGREGATORS[1]), vec![]);
 		// The aggregation duty names exactly the two accepted updates.
 		let Duty::Aggregate { updates, .. } = Federated::duties(&AGGREGATORS[0]).pop().unwrap()
 		else {
@@ -295,6 +299,74 @@ fn one_colluding_aggregator_cannot_raise_a_score() {
 		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
 		assert_eq!(r.trainers[2].reward, 0, "a rejected update earns nothing");
 		assert!(r.trainers[..2].iter().all(|t| t.reward > 0));
+	});
+}
+
+/// Committees (issue 30): one of three aggregators is bought. It reveals 0 for every honest
+/// update, to have their trainers slashed, and 1_000_000 for its partner's poisoned one. The
+/// committee's medians are the honest aggregators': the honest updates are accepted and
+/// nobody honest is penalised; the bought aggregator's scores strayed far beyond the task's
+/// `score_tolerance`, so it is penalised `StrayedScores` and paid nothing for the round, even
+/// though it then revealed the agreed aggregate.
+#[test]
+fn a_bought_aggregator_strays_is_penalised_and_earns_nothing() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		let honest: &[u32] = &[800_000, 820_000, 100_000];
+		let near: &[u32] = &[810_000, 790_000, 120_000];
+		let bought: &[u32] = &[0, 0, 1_000_000];
+		commit_sc(task, 0, AGGREGATORS[0], honest);
+		commit_sc(task, 0, AGGREGATORS[1], bought);
+		commit_sc(task, 0, AGGREGATORS[2], near);
+		reveal_sc(task, 0, AGGREGATORS[0], honest);
+		reveal_sc(task, 0, AGGREGATORS[1], bought);
+		reveal_sc(task, 0, AGGREGATORS[2], near);
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Aggregate);
+		assert_eq!(r.trainers.iter().map(|t| t.accepted).collect::<Vec<_>>(), [true, true, false]);
+		assert_eq!(slashed(r.trainers[0].who), vec![]);
+		assert_eq!(slashed(r.trainers[1].who), vec![]);
+		assert_eq!(slashed(r.trainers[2].who), vec![Offence::Rejected]);
+		assert_eq!(slashed(AGGREGATORS[1]), vec![Offence::StrayedScores]);
+		assert_eq!(slashed(AGGREGATORS[0]), vec![]);
+		assert_eq!(slashed(AGGREGATORS[2]), vec![]);
+		let agg = aggregate_of(task, 0, 5);
+		AGGREGATORS.iter().for_each(|a| commit_agg(task, 0, *a, &agg, METRICS));
+		AGGREGATORS.iter().for_each(|a| reveal_agg(task, 0, *a, &agg, METRICS));
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
+		let reward = |who| r.aggregators.iter().find(|a| a.who == who).unwrap().reward;
+		assert_eq!(reward(AGGREGATORS[1]), 0, "the bought aggregator earns nothing");
+		// The aggregators' part (30 % of 1_000) goes to the two honest ones.
+		assert_eq!((reward(AGGREGATORS[0]), reward(AGGREGATORS[2])), (150, 150));
+	});
+}
+
+/// Committees (issue 30): with the committee split evenly — one honest aggregator, one that
+/// scores every honest update 0 (the third never scores) — neither half is a majority. Today's
+/// lower median alone took the 0s and slashed the honest trainers; now an update is penalised
+/// only on its upper median and accepted only on its lower one: nothing is accepted, the round
+/// fails, and nobody is penalised for what it sent or scored.
+#[test]
+fn an_even_split_cannot_slash_honest_trainers() {
+	test(|| {
+		let task = started_task();
+		to_scoring(task, 0);
+		let honest: &[u32] = &[800_000, 820_000, 810_000];
+		let zeros: &[u32] = &[0, 0, 0];
+		commit_sc(task, 0, AGGREGATORS[0], honest);
+		commit_sc(task, 0, AGGREGATORS[1], zeros);
+		run_to_block(6);
+		reveal_sc(task, 0, AGGREGATORS[0], honest);
+		reveal_sc(task, 0, AGGREGATORS[1], zeros);
+		let r = round(task, 0);
+		assert!(r.trainers.iter().all(|t| !t.accepted));
+		assert!(r.trainers.iter().all(|t| slashed(t.who).is_empty()), "no trainer is penalised");
+		assert_eq!(slashed(AGGREGATORS[0]), vec![]);
+		assert_eq!(slashed(AGGREGATORS[1]), vec![]);
+		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoScores]);
+		assert!(matches!(r.phase, Phase::Failed { .. }), "{:?}", r.phase);
 	});
 }
 
