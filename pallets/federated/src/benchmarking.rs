@@ -446,6 +446,27 @@ mod benchmarks {
 		assert!(!Participants::<T>::contains_key(task, &who));
 	}
 
+	#[benchmark]
+	fn bond_extra() {
+		let (task, _) = started::<T>(1, 1, MIN_PARAMETERS);
+		let info = Tasks::<T>::get(task).unwrap();
+		let (who, dataset) = trainer_with_dataset::<T>("topper", 0, &info.spec);
+		Federated::<T>::join(
+			RawOrigin::Signed(who.clone()).into(),
+			task,
+			JoinAs::Trainer { dataset },
+			info.min_trainer_bond,
+		)
+		.unwrap();
+		let extra = info.min_trainer_bond;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), task, extra);
+
+		let bond = Participants::<T>::get(task, &who).unwrap().bond;
+		assert_eq!(bond, info.min_trainer_bond.saturating_add(extra));
+	}
+
 	/// The last of `t` trainers commits, which opens the reveal phase.
 	#[benchmark]
 	fn commit_update(t: Linear<1, { T::MaxTrainersPerRound::get() }>) {

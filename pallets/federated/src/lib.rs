@@ -429,6 +429,8 @@ pub mod pallet {
 		Joined { task: TaskId, who: T::AccountId, role: Role, bond: BalanceOf<T> },
 		/// An account left a task (or the task was pruned) and got `bond` back.
 		Left { task: TaskId, who: T::AccountId, bond: BalanceOf<T> },
+		/// A participant added `extra` to its bond in a task, which is now `bond`.
+		BondIncreased { task: TaskId, who: T::AccountId, extra: BalanceOf<T>, bond: BalanceOf<T> },
 		/// A round started: these trainers and aggregators were selected.
 		RoundStarted {
 			task: TaskId,
@@ -570,6 +572,8 @@ pub mod pallet {
 		NotAllowlisted,
 		/// The bond is below the task's minimum for the role.
 		BondTooLow,
+		/// A bond cannot grow by nothing.
+		NothingToBond,
 		/// This account may not aggregate.
 		ComputeNotAllowed,
 		/// The account is selected in the round under way and may not leave before it ends.
@@ -857,6 +861,31 @@ pub mod pallet {
 			Participants::<T>::insert(task, &who, participant);
 			Tasks::<T>::insert(task, info);
 			Self::deposit_event(Event::Joined { task, who, role, bond });
+			Ok(())
+		}
+
+		/// Adds `extra` to the caller's bond in a task (committed from its stake in the role).
+		/// Rounds draw only participants whose bond is at least the task's minimum for their
+		/// role: after penalties have worn a bond below it, this is how a participant is drawn
+		/// again (a larger bond is also drawn more often).
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::bond_extra())]
+		pub fn bond_extra(
+			origin: OriginFor<T>,
+			task: TaskId,
+			extra: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
+			ensure!(!extra.is_zero(), Error::<T>::NothingToBond);
+			let mut participant =
+				Participants::<T>::get(task, &who).ok_or(Error::<T>::NotParticipant)?;
+			T::Stake::commit(&who, participant.role, extra)?;
+			participant.bond = participant.bond.saturating_add(extra);
+			let bond = participant.bond;
+			Participants::<T>::insert(task, &who, participant);
+			Self::deposit_event(Event::BondIncreased { task, who, extra, bond });
 			Ok(())
 		}
 

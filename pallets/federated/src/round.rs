@@ -167,8 +167,9 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// Draws the round's trainers and aggregators, weighted by bond, and opens its commit phase;
-	/// says whether it did.
+	/// Draws the round's trainers and aggregators, weighted by bond, among those whose bond is
+	/// still at least the task's minimum for their role, and opens its commit phase; says
+	/// whether it did.
 	///
 	/// The draw's seed is the runtime's randomness for the task and round, and `salt` when it
 	/// is not empty. A round started at the end of a block (`on_idle`) is salted with what the
@@ -194,6 +195,16 @@ impl<T: Config> Pallet<T> {
 		let mut trainers = Vec::new();
 		let mut aggregators = Vec::new();
 		for (who, p) in Participants::<T>::iter_prefix(task) {
+			// Penalties wear bonds down: below the role's minimum, a no-show would lose less
+			// than the work pays, so such a participant is not drawn until it tops up
+			// (`bond_extra`).
+			let minimum = match p.role {
+				Role::Aggregator => info.min_aggregator_bond,
+				_ => info.min_trainer_bond,
+			};
+			if p.bond < minimum {
+				continue;
+			}
 			let weight: u128 = p.bond.unique_saturated_into();
 			match (p.role, p.dataset) {
 				(Role::Trainer, Some(dataset)) => {

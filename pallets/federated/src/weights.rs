@@ -46,6 +46,7 @@ pub trait WeightInfo {
 	fn cancel_task(t: u32, ) -> Weight;
 	fn join(n: u32, ) -> Weight;
 	fn leave() -> Weight;
+	fn bond_extra() -> Weight;
 	fn commit_update(t: u32, ) -> Weight;
 	fn reveal_update(l: u32, t: u32, ) -> Weight;
 	fn commit_scores(a: u32, ) -> Weight;
@@ -186,6 +187,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		//  Measured:  `4574`
 		//  Estimated: `7215`
 		// Minimum execution time: 630_671_000 picoseconds.
+		Weight::from_parts(859_231_000, 7215)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	fn bond_extra() -> Weight {
 		Weight::from_parts(859_231_000, 7215)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -534,6 +540,11 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn leave() -> Weight {
+		Weight::from_parts(859_231_000, 7215)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	fn bond_extra() -> Weight {
 		Weight::from_parts(859_231_000, 7215)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))

@@ -445,6 +445,56 @@ fn a_no_show_loses_more_than_the_work_would_have_paid() {
 	});
 }
 
+/// Committees (issue 30): penalties wear a bond down, and a participant whose bond fell below
+/// the task's minimum would lose less by not showing up than the work pays. Rounds draw only
+/// participants at or above the minimum; `bond_extra` brings one back. Nobody else can top up
+/// for nothing or for someone else's place.
+#[test]
+fn a_bond_slashed_below_the_minimum_is_not_drawn_until_topped_up() {
+	test(|| {
+		let task = create(TaskSpec { rounds: 3, ..spec() });
+		run_to_block(2);
+		let minimum = Tasks::<Test>::get(task).unwrap().min_trainer_bond;
+		let worn = TRAINERS[2];
+		for t in TRAINERS {
+			let bond = if t == worn { minimum } else { TRAINER_BOND };
+			assert_ok!(Federated::join(origin(t), task, JoinAs::Trainer { dataset: t }, bond));
+		}
+		for a in AGGREGATORS {
+			assert_ok!(Federated::join(origin(a), task, JoinAs::Aggregator, AGGREGATOR_BOND));
+		}
+		Federated::on_idle(2, Weight::MAX);
+		let drawn = |index| -> Vec<AccountId> {
+			let mut who: Vec<_> = round(task, index).trainers.iter().map(|t| t.who).collect();
+			who.sort();
+			who
+		};
+		assert_eq!(drawn(0), TRAINERS.to_vec());
+		// Nobody commits: every trainer loses 10 % of its bond; the worn one falls below. The
+		// failed round is decided at block 6 and the next drawn at block 7.
+		run_to_block(7);
+		assert_eq!(slashed(worn), vec![Offence::NoCommit]);
+		assert!(Participants::<Test>::get(task, worn).unwrap().bond < minimum);
+		assert_eq!(drawn(1), TRAINERS[..2].to_vec(), "below the minimum: not drawn");
+
+		// Hostile or careless top-ups change nothing.
+		assert_noop!(Federated::bond_extra(origin(30), task, 1_000), Error::<Test>::NotParticipant);
+		assert_noop!(Federated::bond_extra(origin(worn), task, 0), Error::<Test>::NothingToBond);
+		assert_noop!(
+			Federated::bond_extra(origin(worn), task + 1, 1_000),
+			Error::<Test>::UnknownTask
+		);
+
+		let before = Participants::<Test>::get(task, worn).unwrap().bond;
+		let extra = minimum - before;
+		assert_ok!(Federated::bond_extra(origin(worn), task, extra));
+		assert!(events().contains(&Event::BondIncreased { task, who: worn, extra, bond: minimum }));
+		assert_eq!(held_bond(worn), minimum);
+		run_to_block(12);
+		assert_eq!(drawn(2), TRAINERS.to_vec(), "topped up: drawn again");
+	});
+}
+
 /// Attack 3: filling the active list with tasks that never start costs deposits and budgets,
 /// and frees itself: such tasks expire and return their budgets.
 #[test]

@@ -59,6 +59,11 @@ fn finished_rounds_keep_a_summary_and_only_the_last_ones_in_full() {
 		s.rounds = 5;
 		let task = create(s);
 		join_all(task);
+		// Five no-shows would wear the trainers' bonds below the minimum (rounds draw only
+		// bonds at or above it): they bond twice as much.
+		for t in TRAINERS {
+			assert_ok!(Federated::bond_extra(origin(t), task, TRAINER_BOND));
+		}
 		// Nobody commits: every round fails after its commit phase (three blocks), and the next
 		// starts in the block after; five rounds take five blocks each.
 		run_to_block(2 + 5 * 5);
