@@ -46,6 +46,10 @@ pub const SCAN_BACK: BlockNumber = 64;
 pub const INCLUSIONS: u32 = 6;
 /// Task ids looked at past one the chain does not have (a pruned task leaves a gap).
 const TASK_LOOKAHEAD: TaskId = 4;
+/// A worker joining a task on its own bonds at least this many times the task's minimum for the
+/// role: each penalty takes the task's `penalty` of the bond, and rounds draw only bonds at the
+/// minimum or above, so a bond at the bare minimum would stop being drawn after one mistake.
+const BOND_OVER_MINIMUM: u32 = 2;
 
 /// Joining tasks on its own: only the simulated owners of `--dev` do this; a real participant
 /// joins deliberately and the worker serves its duties.
@@ -562,14 +566,20 @@ impl Worker {
 					self.once.warn(format!("{}: not joining task {task}: {e}", p.name));
 					return Ok(());
 				}
-				(Some(*dataset), (*bond).max(info.min_trainer_bond))
+				(
+					Some(*dataset),
+					(*bond).max(info.min_trainer_bond.saturating_mul(BOND_OVER_MINIMUM.into())),
+				)
 			},
 			AutoJoin::Aggregator { bond } => {
 				if let Err(e) = self.data.validation(info.spec.validation_set) {
 					log::debug!(target: LOG, "{}: not aggregating task {task}: {e}", p.name);
 					return Ok(());
 				}
-				(None, (*bond).max(info.min_aggregator_bond))
+				(
+					None,
+					(*bond).max(info.min_aggregator_bond.saturating_mul(BOND_OVER_MINIMUM.into())),
+				)
 			},
 		};
 		log::info!(
