@@ -126,6 +126,7 @@ impl<T: Config> DataMarket<T::AccountId, BalanceOf<T>, T::RuntimeHoldReason> for
 		payer: &T::AccountId,
 		reason: &T::RuntimeHoldReason,
 		uses: &[DatasetUse<T::AccountId, BalanceOf<T>>],
+		earns_emission: bool,
 	) -> BalanceOf<T> {
 		let mut total = BalanceOf::<T>::zero();
 		let mut lineage = Vec::with_capacity(uses.len());
@@ -148,7 +149,7 @@ impl<T: Config> DataMarket<T::AccountId, BalanceOf<T>, T::RuntimeHoldReason> for
 				})
 			};
 			total.saturating_accrue(paid);
-			if !paid.is_zero() {
+			if !paid.is_zero() && earns_emission && line.owner != *payer {
 				T::Contributions::note_contribution(&line.owner, Role::DataOwner, paid);
 			}
 			DatasetTasks::<T>::mutate(line.dataset, task, |usage| {

@@ -1317,22 +1317,24 @@ pub mod pallet {
 			Self::deposit_event(Event::Left { task, who: who.clone(), bond: participant.bond });
 		}
 
-		/// Slashes `penalty` of a participant's bond for `offence` (the stake keeper sends it to
-		/// the treasury), and the offence counts as work of no quality in the role.
+		/// Slashes the task's `penalty` of a participant's bond for `offence` (the stake keeper
+		/// sends it to the treasury), and in a `public` round the offence counts as work of no
+		/// quality in the role (a private one moves no reputation).
 		pub(crate) fn slash(
 			task: TaskId,
 			round: RoundIndex,
+			info: &TaskOf<T>,
+			public: bool,
 			who: &T::AccountId,
-			penalty: Perbill,
 			offence: Offence,
 		) {
 			Participants::<T>::mutate(task, who, |p| {
 				let Some(p) = p else { return };
 				// A rejected update's score is its judgement already.
-				if offence != Offence::Rejected {
+				if offence != Offence::Rejected && public {
 					T::Contributions::note_quality(who, p.role, 0);
 				}
-				let amount = penalty * p.bond;
+				let amount = info.spec.penalty * p.bond;
 				if amount.is_zero() {
 					return;
 				}

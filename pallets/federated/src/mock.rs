@@ -93,7 +93,7 @@ impl pallet_federated::Config for Test {
 	type MaxAggregatorsPerRound = ConstU32<5>;
 	type MaxTrainersPerTask = ConstU32<12>;
 	type MaxAggregatorsPerTask = ConstU32<6>;
-	type MaxAllowlist = ConstU32<4>;
+	type MaxAllowlist = ConstU32<8>;
 	type MaxActiveTasks = ConstU32<4>;
 	type MaxRounds = ConstU32<10>;
 	type MaxPayloadBytes = ConstU32<4096>;
@@ -321,6 +321,7 @@ mod market {
 			payer: AccountId,
 			uses: Vec<DatasetUse<AccountId, Balance>>,
 			paid: Balance,
+			earns_emission: bool,
 		},
 	}
 
@@ -457,6 +458,7 @@ mod market {
 			payer: &AccountId,
 			reason: &RuntimeHoldReason,
 			uses: &[DatasetUse<AccountId, Balance>],
+			earns_emission: bool,
 		) -> Balance {
 			let mut paid = 0;
 			for line in uses.iter().filter(|u| u.royalty > 0) {
@@ -471,7 +473,14 @@ mod market {
 				)
 				.unwrap_or(0);
 			}
-			record(MarketCall::Settle { task, round, payer: *payer, uses: uses.to_vec(), paid });
+			record(MarketCall::Settle {
+				task,
+				round,
+				payer: *payer,
+				uses: uses.to_vec(),
+				paid,
+				earns_emission,
+			});
 			paid + unhashed::get::<Balance>(MISREPORT).unwrap_or(0)
 		}
 

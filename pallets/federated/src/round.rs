@@ -19,6 +19,7 @@ use cohort_primitives::{
 	dataset::DatasetUse,
 	payout,
 	round::{FailReason, Phase, MAX_SCORE},
+	task::PUBLIC_COMMITTEE,
 	traits::{Contributions, DataMarket, Role},
 	RoundIndex, TaskId, TaskStatus,
 };
@@ -290,6 +291,14 @@ impl<T: Config> Pallet<T> {
 		true
 	}
 
+	/// Whether a round's work counts for emission and moves reputation: its task is public
+	/// ([`TaskInfo::is_public`](cohort_primitives::TaskInfo::is_public)) and the round drew a
+	/// committee of at least [`PUBLIC_COMMITTEE`] (a public task whose only aggregators are
+	/// one or two is judged by them alone).
+	pub(crate) fn is_public_round(info: &TaskOf<T>, record: &RoundOf<T>) -> bool {
+		info.is_public() && record.aggregators.len() as u32 >= PUBLIC_COMMITTEE
+	}
+
 	/// Ends the commit phase: selected trainers who did not commit are penalised; the reveal
 	/// phase opens if enough committed, else the round fails.
 	pub(crate) fn close_commit(
@@ -299,8 +308,9 @@ impl<T: Config> Pallet<T> {
 		record: &mut RoundOf<T>,
 		now: BlockNumberFor<T>,
 	) {
+		let public = Self::is_public_round(info, record);
 		for slot in record.trainers.iter().filter(|t| t.commitment.is_none()) {
-			Self::slash(task, index, &slot.who, info.spec.penalty, Offence::NoCommit);
+			Self::slash(task, index, info, public, &slot.who, Offence::NoCommit);
 		}
 		let committed = record.trainers.iter().filter(|t| t.commitment.is_some()).count() as u32;
 		if committed < info.spec.min_trainers {
@@ -324,9 +334,10 @@ impl<T: Config> Pallet<T> {
 		record: &mut RoundOf<T>,
 		now: BlockNumberFor<T>,
 	) {
+		let public = Self::is_public_round(info, record);
 		for slot in record.trainers.iter().filter(|t| t.commitment.is_some() && t.update.is_none())
 		{
-			Self::slash(task, index, &slot.who, info.spec.penalty, Offence::NoReveal);
+			Self::slash(task, index, info, public, &slot.who, Offence::NoReveal);
 		}
 		let updates = record.revealed_updates().count() as u32;
 		if updates < info.spec.min_trainers {
@@ -352,8 +363,9 @@ impl<T: Config> Pallet<T> {
 		record: &mut RoundOf<T>,
 		now: BlockNumberFor<T>,
 	) {
+		let public = Self::is_public_round(info, record);
 		for slot in record.aggregators.iter().filter(|a| a.score_commitment.is_none()) {
-			Self::slash(task, index, &slot.who, info.spec.penalty, Offence::NoScores);
+			Self::slash(task, index, info, public, &slot.who, Offence::NoScores);
 		}
 		let committed = record.aggregators.iter().filter(|a| a.score_commitment.is_some()).count();
 		if (committed as u32) < info.spec.quorum {
@@ -383,11 +395,11 @@ impl<T: Config> Pallet<T> {
 		record: &mut RoundOf<T>,
 		now: BlockNumberFor<T>,
 	) {
-		let penalty = info.spec.penalty;
+		let public = Self::is_public_round(info, record);
 		for slot in
 			record.aggregators.iter().filter(|a| a.score_commitment.is_some() && a.scores.is_none())
 		{
-			Self::slash(task, index, &slot.who, penalty, Offence::NoScoresReveal);
+			Self::slash(task, index, info, public, &slot.who, Offence::NoScoresReveal);
 		}
 		let revealed = record.aggregators.iter().filter(|a| a.scores.is_some()).count() as u32;
 		if revealed < info.spec.quorum {
@@ -403,7 +415,7 @@ impl<T: Config> Pallet<T> {
 			.zip(strayed)
 			.filter(|(_, strayed)| *strayed)
 		{
-			Self::slash(task, index, &slot.who, penalty, Offence::StrayedScores);
+			Self::slash(task, index, info, public, &slot.who, Offence::StrayedScores);
 		}
 		let mut accepted = 0u32;
 		for ((slot, score), verdict) in
@@ -411,11 +423,13 @@ impl<T: Config> Pallet<T> {
 		{
 			slot.score = Some(score);
 			slot.accepted = verdict.accepted;
-			T::DataMarket::record_score(slot.dataset, score);
-			T::Contributions::note_quality(&slot.who, Role::Trainer, score);
+			if public {
+				T::DataMarket::record_score(slot.dataset, score);
+				T::Contributions::note_quality(&slot.who, Role::Trainer, score);
+			}
 			accepted += slot.accepted as u32;
 			if verdict.slashed {
-				Self::slash(task, index, &slot.who, penalty, Offence::Rejected);
+				Self::slash(task, index, info, public, &slot.who, Offence::Rejected);
 			}
 			Self::deposit_event(Event::UpdateScored {
 				task,
@@ -448,8 +462,9 @@ impl<T: Config> Pallet<T> {
 		record: &mut RoundOf<T>,
 		now: BlockNumberFor<T>,
 	) {
+		let public = Self::is_public_round(info, record);
 		for slot in record.aggregators.iter().filter(|a| a.commitment.is_none()) {
-			Self::slash(task, index, &slot.who, info.spec.penalty, Offence::NoAggregate);
+			Self::slash(task, index, info, public, &slot.who, Offence::NoAggregate);
 		}
 		let committed = record.aggregators.iter().filter(|a| a.commitment.is_some()).count();
 		if (committed as u32) < info.spec.quorum {
@@ -476,11 +491,11 @@ impl<T: Config> Pallet<T> {
 		info: &mut TaskOf<T>,
 		record: &mut RoundOf<T>,
 	) -> Result<(), DispatchError> {
-		let penalty = info.spec.penalty;
+		let public = Self::is_public_round(info, record);
 		for slot in
 			record.aggregators.iter().filter(|a| a.commitment.is_some() && a.submission.is_none())
 		{
-			Self::slash(task, index, &slot.who, penalty, Offence::NoAggregateReveal);
+			Self::slash(task, index, info, public, &slot.who, Offence::NoAggregateReveal);
 		}
 		let Some(aggregate) = Self::quorum_hash(record, info.spec.quorum) else {
 			Self::fail(task, index, info, record, FailReason::NoQuorum);
@@ -511,7 +526,7 @@ impl<T: Config> Pallet<T> {
 			.iter()
 			.filter(|a| a.submission.as_ref().is_some_and(|s| s.aggregate != aggregate))
 		{
-			Self::slash(task, index, &slot.who, penalty, Offence::Disagreed);
+			Self::slash(task, index, info, public, &slot.who, Offence::Disagreed);
 		}
 
 		let reports: Vec<_> = agreeing
@@ -541,14 +556,16 @@ impl<T: Config> Pallet<T> {
 
 		let mut paid = BalanceOf::<T>::zero();
 		for (slot, share) in record.trainers.iter_mut().filter(|t| t.accepted).zip(trainer_shares) {
-			slot.reward = Self::pay(task, index, info, &slot.who, Role::Trainer, share);
+			slot.reward = Self::pay(task, index, info, public, &slot.who, Role::Trainer, share);
 			paid.saturating_accrue(slot.reward);
 		}
 		for i in paid_aggregators.iter() {
 			let slot = &mut record.aggregators[*i];
-			T::Contributions::note_quality(&slot.who, Role::Aggregator, MAX_SCORE);
+			if public {
+				T::Contributions::note_quality(&slot.who, Role::Aggregator, MAX_SCORE);
+			}
 			slot.reward =
-				Self::pay(task, index, info, &slot.who, Role::Aggregator, aggregator_share);
+				Self::pay(task, index, info, public, &slot.who, Role::Aggregator, aggregator_share);
 			paid.saturating_accrue(slot.reward);
 		}
 
@@ -605,7 +622,14 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		let reason = HoldReason::TaskBudget.into();
 		let held_before = T::Currency::balance_on_hold(&reason, &info.owner);
-		let reported = T::DataMarket::settle_round(task, index, &info.owner, &reason, &uses);
+		let reported = T::DataMarket::settle_round(
+			task,
+			index,
+			&info.owner,
+			&reason,
+			&uses,
+			Self::is_public_round(info, record),
+		);
 		let held_after = T::Currency::balance_on_hold(&reason, &info.owner);
 		let paid = held_before.saturating_sub(held_after);
 		if paid != reported || held_after > held_before {
@@ -634,6 +658,7 @@ impl<T: Config> Pallet<T> {
 		info: &mut TaskOf<T>,
 		record: &mut RoundOf<T>,
 	) -> BalanceOf<T> {
+		let public = Self::is_public_round(info, record);
 		let scored = matches!(record.phase, Phase::Aggregate | Phase::AggregateReveal);
 		let earns = |t: &TrainerSlotOf<T>| {
 			if scored {
@@ -652,7 +677,7 @@ impl<T: Config> Pallet<T> {
 		let trainer_pool = reward.saturating_sub(aggregator_pool);
 		let share = trainer_pool / paid;
 		for slot in record.trainers.iter_mut().filter(|t| earns(t)) {
-			slot.reward = Self::pay(task, index, info, &slot.who, Role::Trainer, share);
+			slot.reward = Self::pay(task, index, info, public, &slot.who, Role::Trainer, share);
 		}
 		// Aggregators whose scores are on chain did the round's scoring: cancelling does not
 		// get that for free either. Their part is shared equally.
@@ -660,7 +685,8 @@ impl<T: Config> Pallet<T> {
 		if scorers > 0 {
 			let share = aggregator_pool / scorers;
 			for slot in record.aggregators.iter_mut().filter(|a| a.scores.is_some()) {
-				slot.reward = Self::pay(task, index, info, &slot.who, Role::Aggregator, share);
+				slot.reward =
+					Self::pay(task, index, info, public, &slot.who, Role::Aggregator, share);
 			}
 		}
 		royalties
@@ -688,6 +714,7 @@ impl<T: Config> Pallet<T> {
 		task: TaskId,
 		index: RoundIndex,
 		info: &mut TaskOf<T>,
+		public: bool,
 		who: &T::AccountId,
 		role: Role,
 		amount: u128,
@@ -715,7 +742,11 @@ impl<T: Config> Pallet<T> {
 					role,
 					amount: paid,
 				});
-				T::Contributions::note_contribution(who, role, paid);
+				// Emission follows what independent payers pay: a private task's pay, or an
+				// owner paying itself, is not such demand.
+				if public && *who != info.owner {
+					T::Contributions::note_contribution(who, role, paid);
+				}
 				paid
 			},
 			Err(e) => {

@@ -356,3 +356,19 @@ pub struct TaskInfo<AccountId, Balance, BlockNumber> {
 	/// How many accounts the owner's allowlist holds; 0: anyone may join.
 	pub allowlist_len: u32,
 }
+
+/// The fewest aggregators a public task's committee may have: fewer, and one party (the owner
+/// with one or two accounts, one bought member) judges every update.
+pub const PUBLIC_COMMITTEE: u32 = 3;
+
+impl<AccountId, Balance, BlockNumber> TaskInfo<AccountId, Balance, BlockNumber> {
+	/// Whether the task is public: anyone may join (no allowlist, so the owner cannot pick its
+	/// own trainers, aggregators or leased workers) and each round is judged by a committee of
+	/// at least [`PUBLIC_COMMITTEE`]. Only public tasks earn emission and move reputation. A
+	/// private task is allowed, but its judges decide only over its owner's own budget: what it
+	/// pays counts for no emission, and its scores and penalties move no reputation (an owner's
+	/// own committee could otherwise farm emission, or score a stranger's dataset down).
+	pub fn is_public(&self) -> bool {
+		self.allowlist_len == 0 && self.spec.aggregators >= PUBLIC_COMMITTEE
+	}
+}

@@ -83,13 +83,16 @@ pub trait DataMarket<AccountId, Balance, Reason> {
 
 	/// Pays each use's royalty to the dataset's owner out of `payer`'s funds held for `reason`
 	/// (the task's budget), and records the round's lineage. Returns what was paid. Nothing is
-	/// created or lost: a royalty that cannot be paid is not recorded as paid.
+	/// created or lost: a royalty that cannot be paid is not recorded as paid. A royalty counts
+	/// towards emission only if `earns_emission` (a public task) and its dataset's owner is not
+	/// the payer (paying oneself is not demand).
 	fn settle_round(
 		task: TaskId,
 		round: RoundIndex,
 		payer: &AccountId,
 		reason: &Reason,
 		uses: &[DatasetUse<AccountId, Balance>],
+		earns_emission: bool,
 	) -> Balance;
 
 	/// Lists a dataset for `owner` that fits `model`, for benchmarks.
@@ -121,6 +124,7 @@ impl<AccountId: Clone, Balance: Default, Reason> DataMarket<AccountId, Balance, 
 		_: &AccountId,
 		_: &Reason,
 		_: &[DatasetUse<AccountId, Balance>],
+		_: bool,
 	) -> Balance {
 		Balance::default()
 	}

@@ -214,8 +214,49 @@ fn settled_round() -> (DatasetId, DatasetId, Balance) {
 			royalty: ROYALTY,
 		},
 	];
-	let paid = DataMarket::settle_round(TASK, 0, &TASK_OWNER, &budget(), &uses);
+	let paid = DataMarket::settle_round(TASK, 0, &TASK_OWNER, &budget(), &uses, true);
 	(a, b, paid)
+}
+
+/// A private task's royalties (or a task owner's royalty to itself) are paid but count for no
+/// emission: paying oneself, or through one's own committee, is not demand.
+#[test]
+fn royalties_of_a_private_task_or_to_the_payer_earn_no_emission() {
+	test(|| {
+		let a = list(OWNER, digits());
+		let mine = list(TASK_OWNER, digits());
+		assert_ok!(join_as(OWNER, a, &rules(ROYALTY), None));
+		assert_ok!(join_as(TASK_OWNER, mine, &rules(ROYALTY), None));
+		assert_ok!(Balances::hold(&budget(), &TASK_OWNER, 10 * ROYALTY));
+		let uses = [
+			DatasetUse {
+				dataset: a,
+				owner: OWNER,
+				trainer: OWNER,
+				score: 900_000,
+				royalty: ROYALTY,
+			},
+			DatasetUse {
+				dataset: mine,
+				owner: TASK_OWNER,
+				trainer: TASK_OWNER,
+				score: 900_000,
+				royalty: ROYALTY,
+			},
+		];
+		let before = free(OWNER);
+		assert_eq!(
+			DataMarket::settle_round(TASK, 0, &TASK_OWNER, &budget(), &uses, false),
+			2 * ROYALTY
+		);
+		assert_eq!(free(OWNER), before + ROYALTY, "a private task still pays");
+		assert!(!reports().iter().any(|r| matches!(r, Report::Contribution(..))));
+		// Public: the stranger's royalty counts, the owner's to itself does not.
+		DataMarket::settle_round(TASK, 1, &TASK_OWNER, &budget(), &uses, true);
+		let counted: Vec<_> =
+			reports().into_iter().filter(|r| matches!(r, Report::Contribution(..))).collect();
+		assert_eq!(counted, vec![Report::Contribution(OWNER, Role::DataOwner, ROYALTY)]);
+	});
 }
 
 #[test]
@@ -264,7 +305,7 @@ fn a_royalty_the_budget_cannot_cover_is_not_paid_nor_recorded_as_paid() {
 		let issuance = Balances::total_issuance();
 		let uses =
 			[DatasetUse { dataset: a, owner: OWNER, trainer: OWNER, score: 1, royalty: ROYALTY }];
-		assert_eq!(DataMarket::settle_round(TASK, 0, &TASK_OWNER, &budget(), &uses), 0);
+		assert_eq!(DataMarket::settle_round(TASK, 0, &TASK_OWNER, &budget(), &uses, true), 0);
 		assert_eq!(Balances::balance_on_hold(&budget(), &TASK_OWNER), ROYALTY - 1);
 		assert_eq!(Lineage::<Test>::get(TASK, 0).unwrap()[0].royalty, 0);
 		assert!(reports().is_empty(), "an unpaid royalty is no contribution");
@@ -278,7 +319,7 @@ fn lineage_traces_rounds_to_datasets_and_datasets_to_tasks() {
 	test(|| {
 		let (a, b, _) = settled_round();
 		let uses = [DatasetUse { dataset: a, owner: OWNER, trainer: OWNER, score: 1, royalty: 0 }];
-		DataMarket::settle_round(TASK, 1, &TASK_OWNER, &budget(), &uses);
+		DataMarket::settle_round(TASK, 1, &TASK_OWNER, &budget(), &uses, true);
 		let lineage = DataMarket::task_lineage(TASK);
 		assert_eq!(lineage.iter().map(|r| r.round).collect::<Vec<_>>(), vec![0, 1]);
 		assert_eq!(lineage[0].datasets.iter().map(|u| u.dataset).collect::<Vec<_>>(), vec![a, b]);

@@ -230,7 +230,7 @@ fn royalties_are_paid_per_accepted_update_and_rejected_updates_earn_none() {
 			royalties: MAX_ROYALTY + 20,
 		}));
 		let settled_calls = settlements();
-		let [MarketCall::Settle { task: settled, round: 0, payer: OWNER, uses, paid }] =
+		let [MarketCall::Settle { task: settled, round: 0, payer: OWNER, uses, paid, .. }] =
 			&settled_calls[..]
 		else {
 			panic!("one settlement: {settled_calls:?}")
@@ -308,7 +308,7 @@ fn cancelling_after_the_reveal_pays_each_revealed_updates_royalty() {
 		assert_ok!(Federated::cancel_task(origin(OWNER), task));
 
 		let settled_calls = settlements();
-		let [MarketCall::Settle { task: settled, round: 0, payer: OWNER, uses, paid }] =
+		let [MarketCall::Settle { task: settled, round: 0, payer: OWNER, uses, paid, .. }] =
 			&settled_calls[..]
 		else {
 			panic!("one settlement: {settled_calls:?}")

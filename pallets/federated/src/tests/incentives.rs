@@ -98,3 +98,59 @@ fn a_rejected_update_is_judged_by_its_score_alone() {
 		assert_eq!(judged(first, Role::Trainer), vec![0]);
 	});
 }
+
+/// Committees (issue 30): a task whose owner picks who joins (an allowlist) is private. It runs
+/// and pays as any task, but what it pays counts for no emission (trainers, aggregators, the
+/// royalties of its datasets) and its scores and penalties move no reputation: an owner with its
+/// own committee can neither farm emission nor score a stranger's dataset down.
+#[test]
+fn a_private_task_pays_but_earns_no_emission_and_moves_no_reputation() {
+	test(|| {
+		let task = create(spec());
+		run_to_block(2);
+		let everyone: crate::AllowlistOf<Test> =
+			TRAINERS.iter().chain(&AGGREGATORS).copied().collect::<Vec<_>>().try_into().unwrap();
+		assert_ok!(Federated::set_allowlist(origin(OWNER), task, everyone));
+		assert!(!Tasks::<Test>::get(task).unwrap().is_public());
+		join_all(task);
+		Federated::on_idle(2, Weight::MAX);
+		to_aggregation(task, 0);
+		let agg = aggregate_of(task, 0, 5);
+		AGGREGATORS.iter().for_each(|a| commit_agg(task, 0, *a, &agg, METRICS));
+		reveal_agg(task, 0, AGGREGATORS[0], &agg, METRICS);
+		reveal_agg(task, 0, AGGREGATORS[1], &agg, METRICS);
+		run_to_block(6);
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Finalized { aggregate: hash(&agg) });
+		assert!(r.trainers.iter().all(|t| t.reward > 0), "private work is paid");
+		assert_eq!(slashed(AGGREGATORS[2]), vec![Offence::NoAggregateReveal]);
+		for who in TRAINERS {
+			assert_eq!((contributed(who, Role::Trainer), judged(who, Role::Trainer)), (0, vec![]));
+		}
+		for who in AGGREGATORS {
+			assert_eq!(
+				(contributed(who, Role::Aggregator), judged(who, Role::Aggregator)),
+				(0, vec![]),
+				"no points, no judgement, not even for the slashed no-show"
+			);
+		}
+		let calls = market_calls();
+		assert!(!calls.iter().any(|c| matches!(c, MarketCall::RecordScore { .. })));
+		assert!(calls
+			.iter()
+			.any(|c| matches!(c, MarketCall::Settle { earns_emission: false, .. })));
+	});
+}
+
+/// A committee smaller than `PUBLIC_COMMITTEE` is one party's judgement: such a task is private
+/// too, whatever its allowlist.
+#[test]
+fn a_task_is_public_only_with_a_committee_of_three_and_no_allowlist() {
+	test(|| {
+		let public = create(spec());
+		assert!(Tasks::<Test>::get(public).unwrap().is_public());
+		let pair = create(TaskSpec { aggregators: 2, quorum: 2, ..spec() });
+		assert!(!Tasks::<Test>::get(pair).unwrap().is_public());
+		// A public task's rewards count: the rewards test above.
+	});
+}
