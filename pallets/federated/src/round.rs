@@ -206,7 +206,7 @@ impl<T: Config> Pallet<T> {
 			if p.bond < minimum {
 				continue;
 			}
-			let weight: u128 = p.bond.unique_saturated_into();
+			let weight: u128 = selection::draw_weight(p.bond, minimum).unique_saturated_into();
 			match (p.role, p.dataset) {
 				(Role::Trainer, Some(dataset)) => {
 					if epsilon.is_none_or(|e| T::DataMarket::can_spend_privacy(dataset.id, e)) {

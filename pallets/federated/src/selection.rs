@@ -2,6 +2,19 @@
 
 use alloc::vec::Vec;
 use codec::Encode;
+use sp_runtime::Saturating;
+
+/// No account weighs more in a draw than this many times its role's minimum bond. Bonding more
+/// still backs more penalties, but buys no more seats: a whale account is drawn about as often
+/// as an account at the cap, so a committee majority costs a majority of funded accounts, not
+/// one large bond.
+pub(crate) const DRAW_WEIGHT_CAP: u32 = 4;
+
+/// What `bond` weighs in a draw for a role whose minimum bond is `minimum`: the bond, capped at
+/// [`DRAW_WEIGHT_CAP`] times the minimum.
+pub(crate) fn draw_weight<B: Saturating + Ord + From<u32> + Copy>(bond: B, minimum: B) -> B {
+	bond.min(minimum.saturating_mul(B::from(DRAW_WEIGHT_CAP)))
+}
 
 /// Draws up to `count` distinct candidates without replacement; each draw picks a candidate
 /// with probability proportional to its weight. Deterministic in `seed` and the candidates'
@@ -55,6 +68,22 @@ mod tests {
 		let a = weighted_sample(candidates.clone(), 5, b"one");
 		assert_eq!(a, weighted_sample(candidates.clone(), 5, b"one"));
 		assert_ne!(a, weighted_sample(candidates, 5, b"two"));
+	}
+
+	#[test]
+	fn a_whale_bond_weighs_no_more_than_the_cap() {
+		assert_eq!(draw_weight(100u128, 10), 40);
+		assert_eq!(draw_weight(25u128, 10), 25);
+		// One account bonding 100 × the minimum against three at the minimum: drawn first
+		// about 4/7 of the time, not 100/103.
+		let weights = [("whale", draw_weight(1_000u128, 10)), ("a", 10), ("b", 10), ("c", 10)];
+		let whale_first = (0u32..1000)
+			.filter(|s| weighted_sample(weights.to_vec(), 1, &s.encode())[0] == "whale")
+			.count();
+		assert!(
+			(520..630).contains(&whale_first),
+			"the whale drawn first {whale_first} times of 1000"
+		);
 	}
 
 	#[test]
