@@ -160,6 +160,13 @@ const steps = {
     const watched = watching;
     if (!watched || watched.node !== node) throw new Error(`no watch of ${node} (step "watch,${node}")`);
     watching = null;
+    // zombienet's `restart` returns once it has spawned the node again, which may be before the
+    // node listens on its RPC port: keep watching (the step's `within` bounds it) until it does.
+    const seenUpAgain = () => {
+      const downAt = watched.up.find(([, up]) => !up);
+      return downAt && watched.up.find(([at, up]) => up && at > downAt[0]);
+    };
+    for (let i = 0; i < 50 && !seenUpAgain(); i += 1) await sleep(500);
     await watched.stop();
     const downAt = watched.up.find(([, up]) => !up);
     if (!downAt) throw new Error(`${node} was never seen down`);
