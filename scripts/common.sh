@@ -14,10 +14,11 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 [ -z "${CI:-}" ] || export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # One feature set for the whole test run, so nothing is compiled twice: the benchmarks are
-# compiled in, so that their tests run and `benchmark pallet` works on the tested binary; burn's
-# wgpu backend is compiled in, so that its test runs (on Mesa's lavapipe where there is no GPU)
-# and the node can train on a GPU (`COHORT_ML_DEVICE=wgpu`).
-TEST_FEATURES="runtime-benchmarks,wgpu"
+# compiled in, so that their tests run and `benchmark pallet` works on the tested binary. burn's
+# wgpu backend is not: it cost about five minutes of a cold test build on 2 cores for one test,
+# which `scripts/gpu-check.sh` runs (docs/ci.md); build the node with `--features wgpu` to train
+# on a GPU.
+TEST_FEATURES="runtime-benchmarks"
 
 log() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

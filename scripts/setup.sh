@@ -2,9 +2,9 @@
 # Installs what building and testing Cohort needs on a fresh Debian machine:
 # the Rust toolchain of rust-toolchain.toml (with its WASM target), the mold linker,
 # protoc, Node.js with npm for the end-to-end tests, and OpenCL (the ICD loader to link against,
-# and PoCL, the CPU driver the OpenCL aggregation tests run on), and Vulkan with Mesa's lavapipe
-# (the CPU device burn's wgpu backend is tested on), and libclang (bindgen, for the omni-node's
-# RocksDB). Safe to run again: it skips what is there.
+# and PoCL, the CPU driver the OpenCL aggregation tests run on), and libclang (bindgen, for the
+# omni-node's RocksDB). Safe to run again: it skips what is there. (`scripts/gpu-check.sh` adds
+# Vulkan for burn's wgpu backend.)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 need_apt=()
@@ -17,9 +17,11 @@ command -v curl >/dev/null || need_apt+=(curl)
 [ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so ] || [ -e /usr/lib/aarch64-linux-gnu/libOpenCL.so ] ||
 	need_apt+=(ocl-icd-opencl-dev)
 [ -n "$(ls /etc/OpenCL/vendors/pocl*.icd 2>/dev/null)" ] || need_apt+=(pocl-opencl-icd)
-# Vulkan: the loader and Mesa's drivers, lavapipe among them (burn's wgpu backend on a CPU).
-[ -n "$(ls /usr/share/vulkan/icd.d/lvp_icd*.json 2>/dev/null)" ] || need_apt+=(mesa-vulkan-drivers)
-ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
+# Vulkan (scripts/gpu-check.sh only): the loader and Mesa's drivers, lavapipe among them.
+if [ -n "${COHORT_WITH_VULKAN:-}" ]; then
+	[ -n "$(ls /usr/share/vulkan/icd.d/lvp_icd*.json 2>/dev/null)" ] || need_apt+=(mesa-vulkan-drivers)
+	ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
+fi
 # libclang: bindgen generates RocksDB's bindings for the parachain's omni-node (node/omni), whose
 # embedded relay chain node keeps its databases in RocksDB.
 compgen -G '/usr/lib/llvm-*/lib/libclang.so' >/dev/null || compgen -G '/usr/lib/*/libclang.so' >/dev/null ||

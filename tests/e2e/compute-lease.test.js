@@ -268,6 +268,9 @@ test('a consumer leases a slot: the worker heartbeats, passes a challenge its pe
     challenge = (await api.query.computeLease.offers(provider)).unwrap().challenge.unwrap().toNumber();
   }
   const open = (await api.query.computeLease.challenges(challenge)).unwrap();
+  // The chain drew the verifiers when it issued the challenge: here the only two other offers.
+  const drawn = open.verifiers.map(([who]) => name(who.toString())).sort();
+  assert.deepEqual(drawn, [...VERIFIERS].sort(), 'the chain drew both other providers as verifiers');
   // polkadot.js names the field `size_`: `size` is a Map's (a Struct's number of fields).
   const size = open.size_.toNumber();
   // Sized so that a worker as fast as it claims computes it in a block (at most 2^20 values per

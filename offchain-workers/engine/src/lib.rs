@@ -39,9 +39,21 @@ pub use burn::tensor::Device;
 /// The device training and evaluation run on: burn's `flex` CPU backend, or with the `wgpu`
 /// feature and `COHORT_ML_DEVICE=wgpu`, the first GPU (or Vulkan software device) wgpu finds.
 pub fn training_device() -> Device {
+	let wants_wgpu = std::env::var("COHORT_ML_DEVICE").is_ok_and(|v| v == "wgpu");
 	#[cfg(feature = "wgpu")]
-	if std::env::var("COHORT_ML_DEVICE").is_ok_and(|v| v == "wgpu") {
+	if wants_wgpu {
 		return Device::wgpu(Default::default());
+	}
+	#[cfg(not(feature = "wgpu"))]
+	if wants_wgpu {
+		static ONCE: std::sync::Once = std::sync::Once::new();
+		ONCE.call_once(|| {
+			log::warn!(
+				target: "cohort-ml",
+				"COHORT_ML_DEVICE=wgpu, but this binary was built without the `wgpu` feature: \
+				 training on the CPU"
+			)
+		});
 	}
 	Device::flex()
 }

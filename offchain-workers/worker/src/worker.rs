@@ -522,7 +522,10 @@ impl Worker {
 					}
 				},
 				TaskStatus::Paused => all_over = false,
-				TaskStatus::Finished | TaskStatus::Cancelled | TaskStatus::Expired => {
+				TaskStatus::Finished
+				| TaskStatus::Cancelled
+				| TaskStatus::Expired
+				| TaskStatus::Evicted => {
 					if all_over {
 						self.next_task = task + 1;
 					}

@@ -222,6 +222,7 @@ fn task(validation: H256) -> Task {
 		aggregators: 1,
 		created: 1,
 		last_round_started: 1,
+		failed_in_a_row: 0,
 		ended: None,
 		allowlist_len: 0,
 	}
@@ -1057,6 +1058,7 @@ fn offer() -> ComputeOffer {
 		status: OfferStatus::Active,
 		last_heartbeat: 0,
 		challenge: None,
+		verifying: 0,
 	}
 }
 

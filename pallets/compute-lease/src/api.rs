@@ -10,8 +10,8 @@ use crate::{Challenges, Config, LeaseOf, Leases, LeasesOf, Offers, Pallet};
 
 impl<T: Config> Pallet<T> {
 	/// What `worker` must do now: a heartbeat once half the interval has passed while leases
-	/// run, the challenges it must answer (its own, or as a verifier while there is room) and
-	/// reveal, and the consumers it serves.
+	/// run, the challenges it must answer and reveal (its own, or one it was drawn to
+	/// verify), and the consumers it serves.
 	pub fn compute_duties(
 		worker: T::AccountId,
 	) -> Vec<ComputeDuty<T::AccountId, BlockNumberFor<T>>> {
@@ -37,9 +37,7 @@ impl<T: Config> Pallet<T> {
 			let own = if c.worker == worker {
 				Some(c.answer.as_ref())
 			} else {
-				c.verifiers.iter().find(|(v, _)| *v == worker).map(|(_, a)| Some(a)).or_else(|| {
-					((c.verifiers.len() as u32) < T::MaxVerifiers::get()).then_some(None)
-				})
+				c.verifiers.iter().find(|(v, _)| *v == worker).map(|(_, a)| a.as_ref())
 			};
 			match own {
 				Some(None) if now <= c.commit_by => duties.push(ComputeDuty::AnswerChallenge {

@@ -42,14 +42,21 @@ fn terms<T: Config>() -> TermsOf<T> {
 	}
 }
 
+/// Registers `who` with the least bond the list's fill asks for.
 fn register<T: Config>(who: &T::AccountId) {
-	ComputeLease::<T>::register_offer(
-		RawOrigin::Signed(who.clone()).into(),
-		hardware(),
-		1_000,
-		terms::<T>(),
-	)
-	.unwrap();
+	let mut terms = terms::<T>();
+	terms.bond = ComputeLease::<T>::min_offer_bond(Workers::<T>::decode_len().unwrap_or(0) as u32);
+	ComputeLease::<T>::register_offer(RawOrigin::Signed(who.clone()).into(), hardware(), 1_000, terms)
+		.unwrap();
+}
+
+/// Registers offers until the list holds `n`.
+fn fill_offers<T: Config>(n: u32) {
+	let mut i = 0;
+	while (Workers::<T>::decode_len().unwrap_or(0) as u32) < n {
+		registered::<T>("verifier", i);
+		i += 1;
+	}
 }
 
 fn registered<T: Config>(name: &'static str, index: u32) -> T::AccountId {
@@ -102,14 +109,15 @@ fn requirements<T: Config>() -> RequirementsOf<T> {
 	}
 }
 
-/// A challenge of `worker`, with `verifiers` committed to `answer`; `worker` commits `own`.
+/// A challenge of `worker` with every place of verifier drawn, the first `committed` of them
+/// committed to `answer`; `worker` commits `own`. Returns it and its drawn verifiers.
 fn challenge_with<T: Config>(
 	worker: &T::AccountId,
-	verifiers: &[T::AccountId],
+	committed: u32,
 	own: Option<H256>,
 	answer: H256,
-) -> u32 {
-	fill_workers::<T>(T::ChallengeQuorum::get() + 1);
+) -> (u32, alloc::vec::Vec<T::AccountId>) {
+	fill_offers::<T>(T::MaxVerifiers::get() + 1);
 	let id = ComputeLease::<T>::issue(worker).unwrap();
 	if let Some(own) = own {
 		ComputeLease::<T>::do_commit(
@@ -119,15 +127,14 @@ fn challenge_with<T: Config>(
 		)
 		.unwrap();
 	}
-	for v in verifiers {
+	let drawn: alloc::vec::Vec<T::AccountId> =
+		Challenges::<T>::get(id).unwrap().verifiers.into_iter().map(|(v, _)| v).collect();
+	assert_eq!(drawn.len() as u32, T::MaxVerifiers::get(), "every place drawn");
+	for v in drawn.iter().take(committed as usize) {
 		ComputeLease::<T>::do_commit(v.clone(), id, challenge_commitment(v, id, &answer, &[1; 32]))
 			.unwrap();
 	}
-	id
-}
-
-fn verifiers<T: Config>(n: u32) -> alloc::vec::Vec<T::AccountId> {
-	(0..n).map(|i| registered::<T>("verifier", i)).collect()
+	(id, drawn)
 }
 
 #[benchmarks]
@@ -138,8 +145,10 @@ mod benchmarks {
 	fn register_offer() {
 		fill_workers::<T>(T::MaxOffers::get() - 1);
 		let who = funded::<T>("worker", 0);
+		let mut t = terms::<T>();
+		t.bond = ComputeLease::<T>::min_offer_bond(T::MaxOffers::get() - 1);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), hardware(), 1_000, terms::<T>());
+		_(RawOrigin::Signed(who.clone()), hardware(), 1_000, t);
 		assert!(Offers::<T>::contains_key(&who));
 	}
 
@@ -283,36 +292,36 @@ mod benchmarks {
 		assert!(LeasesOf::<T>::get(&worker).is_empty());
 	}
 
-	/// A verifier commits after `v` others.
+	/// A drawn verifier commits after `v` others.
 	#[benchmark]
 	fn commit_challenge(v: Linear<0, { T::MaxVerifiers::get() - 1 }>) {
 		let worker = registered::<T>("worker", 0);
-		let others = verifiers::<T>(v);
-		let id = challenge_with::<T>(&worker, &others, None, H256::zero());
-		let last = registered::<T>("verifier", v);
+		let (id, drawn) = challenge_with::<T>(&worker, v, None, H256::zero());
+		let last = drawn[v as usize].clone();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last), id, H256::repeat_byte(1));
-		assert_eq!(Challenges::<T>::get(id).unwrap().verifiers.len() as u32, v + 1);
+		assert!(Challenges::<T>::get(id).unwrap().verifiers[v as usize].1.is_some());
 	}
 
-	/// The last of `v` verifiers reveals.
+	/// The last of `v` committed verifiers reveals.
 	#[benchmark]
 	fn reveal_challenge(v: Linear<1, { T::MaxVerifiers::get() }>) {
 		let worker = registered::<T>("worker", 0);
-		let others = verifiers::<T>(v);
-		let id = challenge_with::<T>(&worker, &others, None, H256::zero());
+		let (id, drawn) = challenge_with::<T>(&worker, v, None, H256::zero());
 		let c = Challenges::<T>::get(id).unwrap();
 		set_now::<T>(c.commit_by + One::one());
-		let last = others.last().unwrap().clone();
+		let last = drawn[v as usize - 1].clone();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last), id, H256::zero(), [1; 32]);
-		assert!(Challenges::<T>::get(id).unwrap().verifiers[v as usize - 1].1.revealed.is_some());
+		let answer = Challenges::<T>::get(id).unwrap().verifiers[v as usize - 1].1.clone();
+		assert!(answer.unwrap().revealed.is_some());
 	}
 
+	/// With the list of offers full: the draw reads it whole.
 	#[benchmark]
 	fn issue_challenge() {
 		let worker = registered::<T>("worker", 0);
-		fill_workers::<T>(T::ChallengeQuorum::get() + 1);
+		fill_offers::<T>(T::MaxOffers::get());
 		#[extrinsic_call]
 		challenge(RawOrigin::Root, worker.clone());
 		assert!(Offers::<T>::get(&worker).unwrap().challenge.is_some());
@@ -354,23 +363,23 @@ mod benchmarks {
 		assert!(Leases::<T>::iter().next().is_none());
 	}
 
-	/// `n` challenges resolve in one block, each with `v` verifiers that outvote the worker.
+	/// `n` challenges resolve in one block, each with every place of verifier drawn: `v` of
+	/// them reveal and outvote the worker, the others are silent and slashed.
 	#[benchmark]
 	fn resolve_challenges(
 		n: Linear<0, MAX_CHALLENGES_PER_BLOCK>,
 		v: Linear<0, { T::MaxVerifiers::get() }>,
 	) {
-		let others = verifiers::<T>(v);
 		let mut at = None;
 		for i in 0..n {
 			let worker = registered::<T>("worker", i);
-			let id =
-				challenge_with::<T>(&worker, &others, Some(H256::repeat_byte(9)), H256::zero());
+			let (id, drawn) =
+				challenge_with::<T>(&worker, v, Some(H256::repeat_byte(9)), H256::zero());
 			let c = Challenges::<T>::get(id).unwrap();
 			set_now::<T>(c.commit_by + One::one());
 			ComputeLease::<T>::do_reveal(worker.clone(), id, H256::repeat_byte(9), [1; 32])
 				.unwrap();
-			for o in &others {
+			for o in drawn.iter().take(v as usize) {
 				ComputeLease::<T>::do_reveal(o.clone(), id, H256::zero(), [1; 32]).unwrap();
 			}
 			set_now::<T>(c.issued);

@@ -17,9 +17,10 @@ use sp_runtime::{
 };
 
 use crate::{
-	Answer, BalanceOf, Challenge, Challenges, Config, Error, Event, NextChallengeId, Offers,
-	Pallet, Resolutions, Schedule, Verdict, Workers,
+	Answer, BalanceOf, Challenge, Challenges, Config, Error, Event, FailedChallenge,
+	NextChallengeId, Offers, Pallet, Resolutions, Schedule, Verdict, Workers,
 };
+use cohort_primitives::{compute::OfferStatus, draw::weighted_sample};
 
 /// A verdict's quality, in millionths, for the worker's reputation.
 const AGREED: Score = 1_000_000;
@@ -48,12 +49,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Challenges `worker` now, with the schedule's windows ([`DEFAULT_WINDOW`] blocks each
-	/// without a schedule).
+	/// without a schedule), and draws its verifiers.
 	pub(crate) fn issue(worker: &T::AccountId) -> Result<ChallengeId, DispatchError> {
 		let mut offer = Offers::<T>::get(worker).ok_or(Error::<T>::UnknownOffer)?;
 		ensure!(offer.challenge.is_none(), Error::<T>::ChallengeOpen);
+		let id = NextChallengeId::<T>::get();
+		// Drawn before anything is written: a scheduled issue runs outside a transaction.
+		let verifiers = Self::draw_verifiers(worker, id);
 		ensure!(
-			Workers::<T>::decode_len().unwrap_or(0) as u32 > T::ChallengeQuorum::get(),
+			verifiers.len() as u32 >= T::ChallengeQuorum::get(),
 			Error::<T>::NotEnoughVerifiers
 		);
 		let now = frame_system::Pallet::<T>::block_number();
@@ -62,7 +66,6 @@ impl<T: Config> Pallet<T> {
 			.unwrap_or((DEFAULT_WINDOW.into(), DEFAULT_WINDOW.into()));
 		let commit_by = now.saturating_add(commit_blocks);
 		let reveal_by = commit_by.saturating_add(reveal_blocks);
-		let id = NextChallengeId::<T>::get();
 		Resolutions::<T>::try_append(reveal_by.saturating_add(One::one()), id)
 			.map_err(|_| Error::<T>::TooManyChallenges)?;
 		NextChallengeId::<T>::put(id.wrapping_add(1));
@@ -71,6 +74,13 @@ impl<T: Config> Pallet<T> {
 		let size = challenge_size(offer.claimed_score, T::MillisPerBlock::get());
 		offer.challenge = Some(id);
 		Offers::<T>::insert(worker, offer);
+		for (verifier, _) in &verifiers {
+			Offers::<T>::mutate(verifier, |o| {
+				if let Some(o) = o {
+					o.verifying.saturating_inc();
+				}
+			});
+		}
 		Challenges::<T>::insert(
 			id,
 			Challenge {
@@ -81,7 +91,7 @@ impl<T: Config> Pallet<T> {
 				commit_by,
 				reveal_by,
 				answer: None,
-				verifiers: Default::default(),
+				verifiers: verifiers.clone(),
 			},
 		);
 		Self::deposit_event(Event::ChallengeIssued {
@@ -91,8 +101,38 @@ impl<T: Config> Pallet<T> {
 			size,
 			commit_by,
 			reveal_by,
+			verifiers: verifiers.into_iter().map(|(v, _)| v).collect(),
 		});
 		Ok(id)
+	}
+
+	/// Draws up to [`Config::MaxVerifiers`] verifiers for challenge `id` of `worker` among the
+	/// other registered workers, with the chain's randomness, each offer weighing the same:
+	/// every offer bonds at least the minimum the list's fill asks
+	/// ([`Pallet::min_offer_bond`]), so a majority of the verifiers costs a majority of the
+	/// offers, whatever one of them bonds. Offers being withdrawn, and workers whose last
+	/// challenge failed, are passed over.
+	pub(crate) fn draw_verifiers(
+		worker: &T::AccountId,
+		id: ChallengeId,
+	) -> BoundedVec<(T::AccountId, Option<Answer<BlockNumberFor<T>>>), T::MaxVerifiers> {
+		let max = T::MaxVerifiers::get() as usize;
+		let candidates: Vec<(T::AccountId, u128)> =
+			Workers::<T>::get().into_iter().filter(|w| w != worker).map(|w| (w, 1)).collect();
+		let (random, _) = T::Randomness::random(&(b"cohort/compute/verifiers", id).encode());
+		// A few more than needed, so that passing over some still fills the places; the reads
+		// stay bounded.
+		let order = weighted_sample(candidates, max.saturating_mul(2), &random.encode());
+		let mut drawn = BoundedVec::new();
+		for who in order {
+			let eligible = Offers::<T>::get(&who).is_some_and(|o| {
+				o.status != OfferStatus::Withdrawing && o.verified_score != Some(0)
+			}) && !FailedChallenge::<T>::contains_key(&who);
+			if eligible && drawn.try_push((who, None)).is_err() {
+				break;
+			}
+		}
+		drawn
 	}
 
 	pub(crate) fn do_commit(
@@ -104,16 +144,17 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= c.commit_by, Error::<T>::CommitWindowOver);
 		let answer = Answer { commitment, at: now, revealed: None };
-		if who == c.worker {
-			ensure!(c.answer.is_none(), Error::<T>::AlreadyCommitted);
-			c.answer = Some(answer);
+		let slot = if who == c.worker {
+			&mut c.answer
 		} else {
-			ensure!(Offers::<T>::contains_key(&who), Error::<T>::NotAWorker);
-			ensure!(!c.verifiers.iter().any(|(v, _)| *v == who), Error::<T>::AlreadyCommitted);
 			c.verifiers
-				.try_push((who.clone(), answer))
-				.map_err(|_| Error::<T>::TooManyVerifiers)?;
-		}
+				.iter_mut()
+				.find(|(v, _)| *v == who)
+				.map(|(_, a)| a)
+				.ok_or(Error::<T>::NotDrawn)?
+		};
+		ensure!(slot.is_none(), Error::<T>::AlreadyCommitted);
+		*slot = Some(answer);
 		Challenges::<T>::insert(id, c);
 		Self::deposit_event(Event::ChallengeCommitted { challenge: id, who });
 		Ok(())
@@ -131,7 +172,7 @@ impl<T: Config> Pallet<T> {
 		let answer = if who == c.worker {
 			c.answer.as_mut()
 		} else {
-			c.verifiers.iter_mut().find(|(v, _)| *v == who).map(|(_, a)| a)
+			c.verifiers.iter_mut().find(|(v, _)| *v == who).and_then(|(_, a)| a.as_mut())
 		}
 		.ok_or(Error::<T>::NotCommitted)?;
 		ensure!(answer.revealed.is_none(), Error::<T>::AlreadyRevealed);
@@ -158,7 +199,7 @@ impl<T: Config> Pallet<T> {
 
 	fn resolve(id: ChallengeId, c: crate::ChallengeOf<T>) {
 		let quorum = quorum_answer(
-			c.verifiers.iter().filter_map(|(_, a)| a.revealed),
+			c.verifiers.iter().filter_map(|(_, a)| a.as_ref().and_then(|a| a.revealed)),
 			T::ChallengeQuorum::get(),
 		);
 		let answered = c.answer.as_ref().and_then(|a| a.revealed.map(|r| (r, a.at)));
@@ -186,8 +227,10 @@ impl<T: Config> Pallet<T> {
 					}
 				});
 				T::Contributions::note_quality(&c.worker, Role::ComputeProvider, AGREED);
+				FailedChallenge::<T>::remove(&c.worker);
 			},
 			Verdict::Wrong | Verdict::Late => {
+				FailedChallenge::<T>::insert(&c.worker, id);
 				slashed = Self::slash_bond(&c.worker, T::ChallengeSlash::get(), None);
 				Offers::<T>::mutate(&c.worker, |o| {
 					if let Some(offer) = o {
@@ -201,11 +244,19 @@ impl<T: Config> Pallet<T> {
 				verified_score = Offers::<T>::get(&c.worker).and_then(|o| o.verified_score);
 			},
 		}
-		if let Some(q) = quorum {
-			for (who, answer) in c.verifiers.iter() {
-				if answer.revealed == Some(q) {
-					T::Contributions::note_quality(who, Role::ComputeProvider, AGREED);
-				} else {
+		// A drawn verifier that did not reveal is slashed whether or not a quorum formed (else
+		// a few silent verifiers would void every challenge for free); one that revealed is
+		// slashed only for differing from the quorum.
+		for (who, answer) in c.verifiers.iter() {
+			let revealed = answer.as_ref().and_then(|a| a.revealed);
+			let agrees = match (revealed, quorum) {
+				(None, _) => Some(false),
+				(Some(r), Some(q)) => Some(r == q),
+				(Some(_), None) => None,
+			};
+			match agrees {
+				Some(true) => T::Contributions::note_quality(who, Role::ComputeProvider, AGREED),
+				Some(false) => {
 					let slashed = Self::slash_bond(who, T::ChallengeSlash::get(), None);
 					T::Contributions::note_quality(who, Role::ComputeProvider, 0);
 					Self::deposit_event(Event::VerifierSlashed {
@@ -213,8 +264,14 @@ impl<T: Config> Pallet<T> {
 						who: who.clone(),
 						slashed,
 					});
-				}
+				},
+				None => {},
 			}
+			Offers::<T>::mutate(who, |o| {
+				if let Some(o) = o {
+					o.verifying.saturating_dec();
+				}
+			});
 		}
 		Offers::<T>::mutate(&c.worker, |o| {
 			if let Some(offer) = o {
@@ -230,6 +287,9 @@ impl<T: Config> Pallet<T> {
 			slashed,
 		});
 		Self::maybe_retire(&c.worker);
+		for (who, _) in c.verifiers.iter() {
+			Self::maybe_retire(who);
+		}
 	}
 }
 

@@ -73,6 +73,7 @@ pub use weights::WeightInfo;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::WeightInfo;
+	use alloc::vec::Vec;
 	use cohort_primitives::{
 		compute::{
 			Backends, ChallengeId, Hardware, Lease, LeaseId, Offer, OfferStatus, OfferTerms,
@@ -253,8 +254,9 @@ pub mod pallet {
 		pub reveal_by: BlockNumber,
 		/// The challenged worker's answer.
 		pub answer: Option<Answer<BlockNumber>>,
-		/// The verifiers' answers, in the order they committed.
-		pub verifiers: BoundedVec<(AccountId, Answer<BlockNumber>), MaxVerifiers>,
+		/// The verifiers the chain drew when it issued the challenge, and each one's answer once
+		/// committed. Only they may answer; each that does not reveal is slashed.
+		pub verifiers: BoundedVec<(AccountId, Option<Answer<BlockNumber>>), MaxVerifiers>,
 	}
 
 	/// A consumer's open request for compute, with its escrow (`slots × max_price × blocks`).
@@ -356,6 +358,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Challenges<T: Config> = StorageMap<_, Twox64Concat, ChallengeId, ChallengeOf<T>>;
 
+	/// Accounts whose last challenge failed (a wrong or missing answer), and which challenge:
+	/// they may not aggregate, nor verify, until they pass one. Kept by account, not by
+	/// offer, so that withdrawing the offer does not lift it.
+	#[pallet::storage]
+	pub type FailedChallenge<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, ChallengeId>;
+
 	/// The next challenge's id.
 	#[pallet::storage]
 	pub type NextChallengeId<T: Config> = StorageValue<_, ChallengeId, ValueQuery>;
@@ -443,8 +452,8 @@ pub mod pallet {
 		RequestCancelled { request: RequestId },
 		/// A worker filled a request with a lease.
 		RequestFilled { request: RequestId, lease: LeaseId, worker: T::AccountId },
-		/// A worker is challenged: it and other workers compute the workload of `seed` and
-		/// `size`, commit by `commit_by` and reveal by `reveal_by`.
+		/// A worker is challenged: it and the `verifiers` the chain drew compute the workload
+		/// of `seed` and `size`, commit by `commit_by` and reveal by `reveal_by`.
 		ChallengeIssued {
 			challenge: ChallengeId,
 			worker: T::AccountId,
@@ -452,6 +461,7 @@ pub mod pallet {
 			size: u32,
 			commit_by: BlockNumberFor<T>,
 			reveal_by: BlockNumberFor<T>,
+			verifiers: Vec<T::AccountId>,
 		},
 		/// An answer to a challenge was committed (by the worker or a verifier).
 		ChallengeCommitted { challenge: ChallengeId, who: T::AccountId },
@@ -482,7 +492,8 @@ pub mod pallet {
 		/// backend, `1 ≤ min_blocks ≤ max_blocks`, slots at most the leases an offer can run, a
 		/// score above zero).
 		InvalidOffer,
-		/// The bond is under the minimum.
+		/// The bond is under the minimum (`min_offer_bond`, which grows once half the list is
+		/// full).
 		BondTooLow,
 		/// No room for another offer.
 		TooManyOffers,
@@ -534,10 +545,8 @@ pub mod pallet {
 		NotRevealWindow,
 		/// Already committed to this challenge.
 		AlreadyCommitted,
-		/// Only registered workers verify challenges.
-		NotAWorker,
-		/// The challenge has as many verifiers as it takes.
-		TooManyVerifiers,
+		/// Only the challenged worker and the verifiers drawn for the challenge answer it.
+		NotDrawn,
 		/// No commitment of the caller to this challenge.
 		NotCommitted,
 		/// Already revealed.
@@ -602,7 +611,8 @@ pub mod pallet {
 		) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
 			ensure!(!Offers::<T>::contains_key(&worker), Error::<T>::AlreadyRegistered);
-			Self::check_offer(&hardware, claimed_score, &terms)?;
+			let others = Workers::<T>::decode_len().unwrap_or(0) as u32;
+			Self::check_offer(&hardware, claimed_score, &terms, others)?;
 			Workers::<T>::try_append(worker.clone()).map_err(|_| Error::<T>::TooManyOffers)?;
 			T::Stake::commit(&worker, Role::ComputeProvider, terms.bond)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -624,6 +634,7 @@ pub mod pallet {
 					status: OfferStatus::Active,
 					last_heartbeat: now,
 					challenge: None,
+					verifying: 0,
 				},
 			);
 			Ok(())
@@ -643,7 +654,9 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			let mut offer = Offers::<T>::get(&worker).ok_or(Error::<T>::UnknownOffer)?;
 			ensure!(offer.status != OfferStatus::Withdrawing, Error::<T>::Withdrawing);
-			Self::check_offer(&hardware, claimed_score, &terms)?;
+			// Lowering the bond may not go below what registering now would take.
+			let others = (Workers::<T>::decode_len().unwrap_or(0) as u32).saturating_sub(1);
+			Self::check_offer(&hardware, claimed_score, &terms, others)?;
 			ensure!(terms.slots >= offer.leased_slots, Error::<T>::SlotsInUse);
 			let old = offer.terms.bond;
 			if terms.bond > old {
@@ -944,6 +957,7 @@ pub mod pallet {
 			hardware: &Hardware,
 			claimed_score: u32,
 			terms: &TermsOf<T>,
+			others: u32,
 		) -> DispatchResult {
 			ensure!(
 				hardware.backends.is_valid()
@@ -954,8 +968,31 @@ pub mod pallet {
 					&& terms.min_blocks <= terms.max_blocks,
 				Error::<T>::InvalidOffer
 			);
-			ensure!(terms.bond >= T::MinBond::get(), Error::<T>::BondTooLow);
+			ensure!(terms.bond >= Self::min_offer_bond(others), Error::<T>::BondTooLow);
 			Ok(())
+		}
+
+		/// The least bond an offer needs while `others` other offers are registered:
+		/// [`Config::MinBond`] while the list is at most half full, then `MinBond × (MaxOffers /
+		/// 2) / (MaxOffers − others)`, rounded up: twice the minimum at three quarters, half
+		/// the list's length times it for the last place. Filling the runtime's list of 1,024
+		/// with refundable offers then locks 4.2 times what it would at a flat minimum, and a
+		/// newcomer pays no more than the squatter's last offer did.
+		pub fn min_offer_bond(others: u32) -> BalanceOf<T> {
+			let max = T::MaxOffers::get();
+			let half = (max / 2).max(1);
+			let min = T::MinBond::get();
+			if others <= half {
+				return min;
+			}
+			let left = max.saturating_sub(others).max(1);
+			let scaled = min.saturating_mul(half.into());
+			let whole = scaled / left.into();
+			if whole.saturating_mul(left.into()) < scaled {
+				whole.saturating_add(1u32.into())
+			} else {
+				whole
+			}
 		}
 
 		/// Moves `worker`'s offer from status `from` to `to`, or fails with `error`.
@@ -1026,7 +1063,7 @@ pub mod pallet {
 
 	impl<T: Config> cohort_primitives::traits::ComputeAccess<T::AccountId> for Pallet<T> {
 		fn may_aggregate(who: &T::AccountId) -> bool {
-			Offers::<T>::get(who).is_none_or(|o| o.verified_score != Some(0))
+			!FailedChallenge::<T>::contains_key(who)
 		}
 
 		fn serves(worker: &T::AccountId, consumer: &T::AccountId) -> bool {

@@ -78,6 +78,8 @@ impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
 
 /// The smallest bond.
 pub const MIN_BOND: Balance = 1_000;
+/// Offers the list holds.
+pub const MAX_OFFERS: u32 = 16;
 /// Blocks between heartbeats.
 pub const INTERVAL: u64 = 10;
 /// Milliseconds per block.
@@ -91,7 +93,7 @@ impl pallet_compute_lease::Config for Test {
 	type Randomness = TestRandomness;
 	type ChallengeOrigin = EnsureRoot<AccountId>;
 	type MinBond = ConstU64<MIN_BOND>;
-	type MaxOffers = ConstU32<8>;
+	type MaxOffers = ConstU32<MAX_OFFERS>;
 	type MaxLeasesPerOffer = ConstU32<4>;
 	type MaxLeasesEndingPerBlock = ConstU32<2>;
 	type MaxRequestsPerConsumer = ConstU32<2>;

@@ -177,9 +177,11 @@ mod benchmarks {
 	fn buy_access() {
 		let (_, id) = listed::<T>();
 		let buyer = funded::<T>("buyer", 0);
-		DataMarket::<T>::buy_access(RawOrigin::Signed(buyer.clone()).into(), id).unwrap();
+		let price = T::MinAccessPrice::get();
+		DataMarket::<T>::buy_access(RawOrigin::Signed(buyer.clone()).into(), id, price, One::one())
+			.unwrap();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(buyer.clone()), id);
+		_(RawOrigin::Signed(buyer.clone()), id, price, One::one());
 		assert!(AccessGrants::<T>::get(id, buyer).is_some());
 	}
 
@@ -187,7 +189,9 @@ mod benchmarks {
 	fn remove_grant() {
 		let (_, id) = listed::<T>();
 		let buyer = funded::<T>("buyer", 0);
-		DataMarket::<T>::buy_access(RawOrigin::Signed(buyer.clone()).into(), id).unwrap();
+		let price = T::MinAccessPrice::get();
+		DataMarket::<T>::buy_access(RawOrigin::Signed(buyer.clone()).into(), id, price, One::one())
+			.unwrap();
 		let later =
 			frame_system::Pallet::<T>::block_number() + T::MaxAccessPeriod::get() + One::one();
 		frame_system::Pallet::<T>::set_block_number(later);

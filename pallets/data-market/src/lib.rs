@@ -145,11 +145,6 @@ pub mod pallet {
 			BalanceOf<Self>,
 		>;
 
-		/// Whether a worker serves a dataset's owner under a running compute lease: such a
-		/// worker may train on the owner's datasets as a delegate would, for as long as the
-		/// lease runs.
-		type ComputeAccess: cohort_primitives::traits::ComputeAccess<Self::AccountId>;
-
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -355,6 +350,10 @@ pub mod pallet {
 		NotForSale,
 		/// An owner does not buy its own dataset.
 		OwnDataset,
+		/// The dataset's access price is above the buyer's `max_price` (it was raised).
+		PriceAboveMax,
+		/// The dataset's access period is not the one the buyer expected (it was changed).
+		PeriodChanged,
 		/// There is no such grant.
 		NoGrant,
 		/// The grant has not expired.
@@ -511,20 +510,31 @@ pub mod pallet {
 		/// the grant runs for the licence's period from now (or from the end of a grant still
 		/// running). The owner then delivers the file off chain; the buyer checks it against
 		/// the content commitment.
+		///
+		/// The buyer names the most it pays (`max_price`) and the period it expects: an owner
+		/// who raises the price or shortens the period after the buyer read them (in the same
+		/// block, ahead of the purchase) gets nothing.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::buy_access())]
-		pub fn buy_access(origin: OriginFor<T>, dataset: DatasetId) -> DispatchResult {
+		pub fn buy_access(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+			max_price: BalanceOf<T>,
+			period: BlockNumberFor<T>,
+		) -> DispatchResult {
 			let buyer = ensure_signed(origin)?;
 			let info = Datasets::<T>::get(dataset).ok_or(Error::<T>::UnknownDataset)?;
 			ensure!(info.status == DatasetStatus::Listed, Error::<T>::NotListed);
-			let Licence::Access { price, period } = info.listing.licence else {
+			let Licence::Access { price, period: offered } = info.listing.licence else {
 				return Err(Error::<T>::NotForSale.into());
 			};
 			ensure!(buyer != info.owner, Error::<T>::OwnDataset);
+			ensure!(price <= max_price, Error::<T>::PriceAboveMax);
+			ensure!(offered == period, Error::<T>::PeriodChanged);
 			T::Currency::transfer(&buyer, &info.owner, price, Preservation::Preserve)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let from = AccessGrants::<T>::get(dataset, &buyer).map_or(now, |e| e.max(now));
-			let expires = from.saturating_add(period);
+			let expires = from.saturating_add(offered);
 			AccessGrants::<T>::insert(dataset, &buyer, expires);
 			Self::deposit_event(Event::AccessGranted { dataset, buyer, price, expires });
 			Ok(())

@@ -5,7 +5,7 @@ use crate::{BalanceOf, Config, DatasetTasks, Datasets, Delegates, Error, Event, 
 use alloc::vec::Vec;
 use cohort_primitives::{
 	dataset::{next_reputation, DatasetStatus, DatasetTerms, DatasetUse, TaskUse},
-	traits::{ComputeAccess, Contributions, DataMarket, DatasetRequest, Role},
+	traits::{Contributions, DataMarket, DatasetRequest, Role},
 	DatasetId, Epsilon, RoundIndex, Score, TaskId,
 };
 use frame_support::{
@@ -28,10 +28,11 @@ impl<T: Config> DataMarket<T::AccountId, BalanceOf<T>, T::RuntimeHoldReason> for
 		request: DatasetRequest<'_, BalanceOf<T>>,
 	) -> Result<DatasetTerms<T::AccountId, BalanceOf<T>>, DispatchError> {
 		let mut info = Datasets::<T>::get(dataset).ok_or(Error::<T>::UnknownDataset)?;
+		// Data rights come from the owner alone (`add_delegate`): a worker the owner leases
+		// computes for it but does not act with its datasets, so a lease filled by a stranger
+		// cannot spend a dataset's privacy budget or mark it in a task.
 		ensure!(
-			info.owner == *who
-				|| Delegates::<T>::contains_key(dataset, who)
-				|| T::ComputeAccess::serves(who, &info.owner),
+			info.owner == *who || Delegates::<T>::contains_key(dataset, who),
 			Error::<T>::NotOwnerOrDelegate
 		);
 		ensure!(info.status == DatasetStatus::Listed, Error::<T>::NotListed);

@@ -73,24 +73,7 @@ impl pallet_data_market::Config for Test {
 	type MinAccessPrice = ConstU64<MIN_ACCESS_PRICE>;
 	type MaxAccessPeriod = MaxAccessPeriod;
 	type Contributions = Recorder;
-	type ComputeAccess = Leases;
 	type WeightInfo = ();
-}
-
-std::thread_local! {
-	/// Running compute leases, as (worker, consumer).
-	pub static LEASES: core::cell::RefCell<Vec<(AccountId, AccountId)>> = const { core::cell::RefCell::new(Vec::new()) };
-}
-
-/// Compute leases, as the test sets them.
-pub struct Leases;
-impl cohort_primitives::traits::ComputeAccess<AccountId> for Leases {
-	fn may_aggregate(_: &AccountId) -> bool {
-		true
-	}
-	fn serves(worker: &AccountId, consumer: &AccountId) -> bool {
-		LEASES.with(|l| l.borrow().contains(&(*worker, *consumer)))
-	}
 }
 
 std::thread_local! {

@@ -159,7 +159,8 @@ impl<T: Config> Pallet<T> {
 	/// - the funds held for budgets and deposits, and the stake committed as bonds, are exactly what the tasks and
 	///   participants say;
 	/// - the active list holds exactly the running and paused tasks, once each; exactly the
-	///   others have ended and hold no budget;
+	///   others have ended and hold no budget; each owner's count of live tasks is right and
+	///   within the cap; no live task has failed as many rounds in a row as evict one;
 	/// - each task's participant counts match its participants and stay within the caps, and its
 	///   allowlist length matches its allowlist;
 	/// - exactly the trainers have a dataset, whose royalty is at most the task's maximum;
@@ -185,8 +186,16 @@ impl<T: Config> Pallet<T> {
 		let mut budgets: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut bonds: BTreeMap<(T::AccountId, Role), BalanceOf<T>> = BTreeMap::new();
+		let mut live_of: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		for (task, info) in Tasks::<T>::iter() {
 			let running = info.status.is_live();
+			if running {
+				*live_of.entry(info.owner.clone()).or_default() += 1;
+			}
+			ensure!(
+				info.failed_in_a_row < T::FailedRoundsToEvict::get() || !running,
+				"a live task has had fewer failed rounds in a row than evict it"
+			);
 			ensure!(
 				active.iter().filter(|t| **t == task).count() == running as usize,
 				"the active list holds exactly the running and paused tasks, once each"
@@ -321,6 +330,14 @@ impl<T: Config> Pallet<T> {
 				"the deposit held from each owner is the sum of its tasks' deposits"
 			);
 		}
+		ensure!(
+			crate::LiveTasksOf::<T>::iter().collect::<BTreeMap<_, _>>() == live_of,
+			"each owner's count of live tasks is its live tasks, and only owners with one have a count"
+		);
+		ensure!(
+			live_of.values().all(|n| *n <= T::MaxActiveTasksPerOwner::get()),
+			"no owner has more live tasks than the chain allows one owner"
+		);
 		// Only this pallet commits trainer and aggregator stake.
 		for ((who, role), bond) in bonds {
 			ensure!(

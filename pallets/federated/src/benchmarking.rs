@@ -152,8 +152,9 @@ fn create_with<T: Config>(
 	aggregators: u32,
 	parameters: u32,
 ) -> (TaskId, T::AccountId) {
-	let owner = funded::<T>("owner", 0);
+	// An owner per task: one owner may only have `MaxActiveTasksPerOwner` live tasks.
 	let task = NextTaskId::<T>::get();
+	let owner = funded::<T>("owner", task as u32);
 	Federated::<T>::create_task(
 		RawOrigin::Signed(owner.clone()).into(),
 		spec::<T>(

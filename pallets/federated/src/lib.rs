@@ -96,7 +96,6 @@ mod deposit;
 mod mock;
 mod prune;
 mod round;
-mod selection;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -177,7 +176,8 @@ pub mod pallet {
 		/// by [`Config::Stake`]).
 		type Currency: fungible::Inspect<Self::AccountId>
 			+ fungible::Mutate<Self::AccountId>
-			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::BalancedHold<Self::AccountId>;
 
 		/// The runtime's hold reasons, which include this pallet's [`HoldReason`].
 		type RuntimeHoldReason: From<HoldReason>;
@@ -224,6 +224,22 @@ pub mod pallet {
 		/// At most this many tasks may be running (or paused) at once.
 		#[pallet::constant]
 		type MaxActiveTasks: Get<u32>;
+
+		/// At most this many of them may belong to one owner, so that one account cannot fill
+		/// the list (several accounts each pay a deposit and a budget).
+		#[pallet::constant]
+		type MaxActiveTasksPerOwner: Get<u32>;
+
+		/// A task whose rounds fail this many times in a row is evicted: it ends, and its
+		/// deposit is forfeited (a task that never trains cannot hold a place among the active
+		/// tasks for long, nor for free).
+		#[pallet::constant]
+		type FailedRoundsToEvict: Get<u32>;
+
+		/// Where an evicted task's forfeited deposit goes: the treasury.
+		type OnForfeit: frame_support::traits::OnUnbalanced<
+			frame_support::traits::fungible::Credit<Self::AccountId, Self::Currency>,
+		>;
 
 		/// At most this many rounds per task.
 		#[pallet::constant]
@@ -374,6 +390,11 @@ pub mod pallet {
 	pub type ActiveTasks<T: Config> =
 		StorageValue<_, BoundedVec<TaskId, T::MaxActiveTasks>, ValueQuery>;
 
+	/// How many live tasks each owner has (at most [`Config::MaxActiveTasksPerOwner`]).
+	#[pallet::storage]
+	pub type LiveTasksOf<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
 	/// The participants of each task.
 	#[pallet::storage]
 	pub type Participants<T: Config> = StorageDoubleMap<
@@ -420,6 +441,9 @@ pub mod pallet {
 		TaskFinished { task: TaskId, refund: BalanceOf<T> },
 		/// No round of a task started for too long; `refund` of its budget went back.
 		TaskExpired { task: TaskId, refund: BalanceOf<T> },
+		/// A task's rounds failed [`Config::FailedRoundsToEvict`] times in a row: it ended,
+		/// the rest of its budget went back to the owner and its deposit was forfeited.
+		TaskEvicted { task: TaskId, refund: BalanceOf<T>, forfeited: BalanceOf<T> },
 		/// An ended task's records were removed; its deposit and every remaining bond went back.
 		TaskPruned { task: TaskId, deposit: BalanceOf<T>, bonds_released: u32 },
 		/// The owner set who may join a task (`accounts: 0`: anyone); the deposit is now
@@ -554,6 +578,8 @@ pub mod pallet {
 		BudgetOverflow,
 		/// Too many tasks are running already.
 		TooManyActiveTasks,
+		/// The owner has as many live tasks as the chain allows one owner.
+		TooManyTasksOfOwner,
 		/// The task is not running.
 		NotActive,
 		/// The task is not paused.
@@ -683,6 +709,11 @@ pub mod pallet {
 
 			let task = NextTaskId::<T>::get();
 			ActiveTasks::<T>::try_append(task).map_err(|_| Error::<T>::TooManyActiveTasks)?;
+			LiveTasksOf::<T>::try_mutate(&owner, |live| {
+				ensure!(*live < T::MaxActiveTasksPerOwner::get(), Error::<T>::TooManyTasksOfOwner);
+				*live += 1;
+				Ok::<_, Error<T>>(())
+			})?;
 			T::Currency::hold(&HoldReason::TaskBudget.into(), &owner, budget)?;
 			T::Currency::hold(&HoldReason::TaskDeposit.into(), &owner, deposit)?;
 			NextTaskId::<T>::put(task.saturating_add(1));
@@ -704,6 +735,7 @@ pub mod pallet {
 					aggregators: 0,
 					created: now,
 					last_round_started: now,
+					failed_in_a_row: 0,
 					ended: None,
 					allowlist_len: 0,
 				},
@@ -1358,6 +1390,9 @@ pub mod pallet {
 			status: TaskStatus,
 		) -> Result<BalanceOf<T>, DispatchError> {
 			ActiveTasks::<T>::mutate(|active| active.retain(|t| *t != task));
+			LiveTasksOf::<T>::mutate_exists(&info.owner, |live| {
+				*live = live.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
+			});
 			let refund = T::Currency::release(
 				&HoldReason::TaskBudget.into(),
 				&info.owner,

@@ -47,6 +47,10 @@ pub const BLOCK_PAYLOAD_BYTES: u32 = 2048;
 pub const DEPOSIT_BASE: Balance = 1_000;
 /// Blocks without a round after which a live task expires.
 pub const TASK_EXPIRY: u64 = 50;
+/// Live tasks one owner may have.
+pub const MAX_TASKS_PER_OWNER: u32 = 3;
+/// Failed rounds in a row that evict a task.
+pub const FAILED_ROUNDS_TO_EVICT: u32 = 3;
 /// Blocks after its end before a task may be pruned.
 pub const TASK_RETENTION: u64 = 20;
 
@@ -95,6 +99,9 @@ impl pallet_federated::Config for Test {
 	type MaxAggregatorsPerTask = ConstU32<6>;
 	type MaxAllowlist = ConstU32<8>;
 	type MaxActiveTasks = ConstU32<4>;
+	type MaxActiveTasksPerOwner = ConstU32<MAX_TASKS_PER_OWNER>;
+	type FailedRoundsToEvict = ConstU32<FAILED_ROUNDS_TO_EVICT>;
+	type OnForfeit = frame_support::traits::tokens::imbalance::ResolveTo<Treasury, Balances>;
 	type MaxRounds = ConstU32<10>;
 	type MaxPayloadBytes = ConstU32<4096>;
 	type BlockPayloadBytes = ConstU32<BLOCK_PAYLOAD_BYTES>;

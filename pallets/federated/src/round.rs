@@ -9,7 +9,7 @@
 //! ```
 
 use crate::{
-	selection, AggregatorSlotOf, BalanceOf, Config, Event, HoldReason, Offence, Pallet,
+	AggregatorSlotOf, BalanceOf, Config, Event, HoldReason, Offence, Pallet,
 	Participants, RoundOf, Rounds, TaskOf, Tasks, TrainerSlotOf, WeightInfo,
 };
 use alloc::vec::Vec;
@@ -80,6 +80,7 @@ impl<T: Config> Pallet<T> {
 					if let Err(e) = result {
 						log::error!(target: "runtime::federated", "closing round {index} of task {task}: {e:?}");
 					}
+					let evicted = info.status == TaskStatus::Evicted;
 					Rounds::<T>::insert(task, index, record);
 					Tasks::<T>::insert(task, info);
 					// The heaviest closing: deciding the round (payouts), or fixing the
@@ -88,6 +89,14 @@ impl<T: Config> Pallet<T> {
 					weight.saturating_accrue(
 						T::WeightInfo::close_phase(t, a).max(T::WeightInfo::reveal_scores(t, a)),
 					);
+					if evicted {
+						// Ending the task as an expiry does, and forfeiting its deposit (the
+						// owner's hold and the treasury's balance).
+						weight.saturating_accrue(
+							T::WeightInfo::expire_task()
+								.saturating_add(T::DbWeight::get().reads_writes(2, 2)),
+						);
+					}
 				},
 				Some(_) => {},
 				None => {
@@ -206,7 +215,7 @@ impl<T: Config> Pallet<T> {
 			if p.bond < minimum {
 				continue;
 			}
-			let weight: u128 = selection::draw_weight(p.bond, minimum).unique_saturated_into();
+			let weight: u128 = cohort_primitives::draw::draw_weight(p.bond, minimum).unique_saturated_into();
 			match (p.role, p.dataset) {
 				(Role::Trainer, Some(dataset)) => {
 					if epsilon.is_none_or(|e| T::DataMarket::can_spend_privacy(dataset.id, e)) {
@@ -231,7 +240,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let (seed, _) = T::Randomness::random(&subject);
 		let seed = seed.encode();
-		let trainers: Vec<TrainerSlotOf<T>> = selection::weighted_sample(
+		let trainers: Vec<TrainerSlotOf<T>> = cohort_primitives::draw::weighted_sample(
 			trainers,
 			info.spec.max_trainers as usize,
 			&(&seed, b"trainers").encode(),
@@ -251,7 +260,7 @@ impl<T: Config> Pallet<T> {
 			reward: Zero::zero(),
 		})
 		.collect();
-		let aggregators: Vec<AggregatorSlotOf<T>> = selection::weighted_sample(
+		let aggregators: Vec<AggregatorSlotOf<T>> = cohort_primitives::draw::weighted_sample(
 			aggregators,
 			info.spec.aggregators as usize,
 			&(&seed, b"aggregators").encode(),
@@ -581,6 +590,7 @@ impl<T: Config> Pallet<T> {
 			royalties,
 		});
 		Self::summarise(task, index, record, Some(metrics), royalties);
+		info.failed_in_a_row = 0;
 		Self::conclude_round(task, info)
 	}
 
@@ -767,9 +777,37 @@ impl<T: Config> Pallet<T> {
 		record.phase = Phase::Failed { reason };
 		Self::deposit_event(Event::RoundFailed { task, round: index, reason });
 		Self::summarise(task, index, record, None, Zero::zero());
-		if let Err(e) = Self::conclude_round(task, info) {
+		info.failed_in_a_row.saturating_inc();
+		let concluded = if info.failed_in_a_row >= T::FailedRoundsToEvict::get()
+			&& info.status.is_live()
+			&& info.next_round.saturating_add(1) < info.spec.rounds
+		{
+			info.next_round.saturating_inc();
+			Self::evict(task, info)
+		} else {
+			Self::conclude_round(task, info)
+		};
+		if let Err(e) = concluded {
 			log::error!(target: "runtime::federated", "concluding round {index} of task {task}: {e:?}");
 		}
+	}
+
+	/// Ends a task whose rounds keep failing ([`Config::FailedRoundsToEvict`] in a row): the
+	/// rest of the budget goes back to the owner, the deposit to [`Config::OnForfeit`]. Its
+	/// place among the active tasks is free at once.
+	fn evict(task: TaskId, info: &mut TaskOf<T>) -> Result<(), DispatchError> {
+		use frame_support::traits::{fungible::BalancedHold, Imbalance, OnUnbalanced};
+		let refund = Self::end_task(task, info, TaskStatus::Evicted)?;
+		let (forfeit, _) = <T::Currency as BalancedHold<T::AccountId>>::slash(
+			&HoldReason::TaskDeposit.into(),
+			&info.owner,
+			info.deposit,
+		);
+		let forfeited = forfeit.peek();
+		T::OnForfeit::on_unbalanced(forfeit);
+		info.deposit = info.deposit.saturating_sub(forfeited);
+		Self::deposit_event(Event::TaskEvicted { task, refund, forfeited });
+		Ok(())
 	}
 
 	/// Counts the round as run; after the last one the task finishes and the rest of the

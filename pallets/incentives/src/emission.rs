@@ -37,7 +37,9 @@ impl<T: Config> Pallet<T> {
 		let pot = Self::pot();
 		let min = T::Currency::minimum_balance();
 		if T::Currency::balance(&pot) < min {
-			let _ = T::Currency::mint_into(&pot, min);
+			if let Ok(minted) = T::Currency::mint_into(&pot, min) {
+				crate::Minted::<T>::mutate(|m| m.saturating_accrue(minted));
+			}
 		}
 	}
 
@@ -66,9 +68,12 @@ impl<T: Config> Pallet<T> {
 		let room = schedule.supply_cap.saturating_sub(T::Currency::total_issuance());
 		let mut minted = Self::scheduled_emission(schedule, era).min(room);
 		if !minted.is_zero() {
-			if let Err(e) = T::Currency::mint_into(&Self::pot(), minted) {
-				log::error!(target: "runtime::incentives", "minting era {era}'s emission: {e:?}");
-				minted = Zero::zero();
+			match T::Currency::mint_into(&Self::pot(), minted) {
+				Ok(done) => crate::Minted::<T>::mutate(|m| m.saturating_accrue(done)),
+				Err(e) => {
+					log::error!(target: "runtime::incentives", "minting era {era}'s emission: {e:?}");
+					minted = Zero::zero();
+				},
 			}
 		}
 

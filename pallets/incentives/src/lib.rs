@@ -289,6 +289,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Unallocated<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
+	/// Everything this pallet ever minted: the pot's existential deposit and every era's
+	/// emission.
+	#[pallet::storage]
+	pub type Minted<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
+	/// The total issuance at genesis, before this pallet minted anything. Nothing but this
+	/// pallet mints or burns in the runtime (slashes, fees, dust and forfeits move to the
+	/// treasury), so the total issuance is always this plus [`Minted`]; `try_state` checks it.
+	#[pallet::storage]
+	pub type GenesisIssuance<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
 	/// The rewards of the era under way (points only) and of the closed eras that can still be
 	/// claimed.
 	#[pallet::storage]
@@ -356,6 +367,7 @@ pub mod pallet {
 				"with emission, the shares must add up to 100 %"
 			);
 			Shares::<T>::put(self.shares);
+			GenesisIssuance::<T>::put(<T::Currency as fungible::Inspect<_>>::total_issuance());
 			Pallet::<T>::open_pot();
 			for (who, role, amount) in &self.stakers {
 				Pallet::<T>::do_bond(who, *role, *amount).expect("genesis stakers can bond");

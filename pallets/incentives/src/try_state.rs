@@ -26,7 +26,10 @@ impl<T: Config> Pallet<T> {
 	/// - only eras still in the claim window are kept, and none pays more than its payout, or
 	///   counts fewer points than its unclaimed records; the era under way pays nothing yet;
 	/// - the pot holds at least its existential deposit, what is unallocated and everything
-	///   claimable: every minted unit is paid, claimable or in the pot;
+	///   claimable: every minted unit is paid, claimable or in the pot (at least: anyone may
+	///   send COH to the pot, and FRAME cannot refuse a transfer);
+	/// - the total issuance is the genesis issuance plus what this pallet minted: nothing else
+	///   mints or burns;
 	/// - reputations are at most the best score.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		ensure!(
@@ -97,6 +100,12 @@ impl<T: Config> Pallet<T> {
 		ensure!(
 			T::Currency::balance(&Self::pot()) >= accounted,
 			"the pot holds everything minted and not yet paid"
+		);
+
+		ensure!(
+			T::Currency::total_issuance()
+				== crate::GenesisIssuance::<T>::get().saturating_add(crate::Minted::<T>::get()),
+			"the total issuance is the genesis issuance plus what emission minted"
 		);
 
 		ensure!(

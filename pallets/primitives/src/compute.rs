@@ -174,6 +174,9 @@ pub struct Offer<Balance, BlockNumber> {
 	pub last_heartbeat: BlockNumber,
 	/// The challenge it must answer, while one is open.
 	pub challenge: Option<ChallengeId>,
+	/// Open challenges it was drawn to verify: it cannot withdraw (and take its bond out of
+	/// reach of the slash for not revealing) until they are decided.
+	pub verifying: u32,
 }
 
 /// A lease: `slots` of `worker`'s offer for `consumer`, from `start` to `end`, paid per block

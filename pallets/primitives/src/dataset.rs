@@ -326,13 +326,18 @@ pub struct DatasetTask<Balance> {
 	pub usage: TaskUse<Balance>,
 }
 
+/// Where every reputation starts, in millionths: what an account or a dataset with no judged
+/// work is taken to have earned. Half the best score, so that a first round moves it only an
+/// eighth of the way (a party cannot make itself reputable with one round it arranged).
+pub const NEUTRAL_REPUTATION: Score = 500_000;
+
 /// Moves a reputation towards a new score: an exponential moving average with weight 1/8 for
-/// the new score (the first score is taken as it is). Integer, rounded down.
+/// the new score, starting from [`NEUTRAL_REPUTATION`]. Integer, rounded down. From neutral,
+/// scores of 1,000,000 reach 700,000 in 4 rounds, scores of 900,000 in 6, and scores of 700,000
+/// never do.
 pub fn next_reputation(reputation: Option<Score>, score: Score) -> Score {
-	match reputation {
-		None => score,
-		Some(r) => ((r as u64 * 7 + score as u64) / 8) as Score,
-	}
+	let r = reputation.unwrap_or(NEUTRAL_REPUTATION);
+	((r as u64 * 7 + score as u64) / 8) as Score
 }
 
 #[cfg(test)]
@@ -384,10 +389,25 @@ mod tests {
 	}
 
 	#[test]
-	fn reputation_is_a_moving_average() {
-		assert_eq!(next_reputation(None, 900_000), 900_000);
+	fn reputation_is_a_moving_average_from_neutral() {
+		assert_eq!(next_reputation(None, 900_000), 550_000);
+		assert_eq!(next_reputation(None, 0), 437_500);
 		assert_eq!(next_reputation(Some(800_000), 0), 700_000);
 		assert_eq!(next_reputation(Some(800_000), 800_000), 800_000);
+		// How many rounds of one score it takes from neutral to reach 700,000.
+		let rounds_to = |score| {
+			let mut r = None;
+			for round in 1..=100 {
+				r = Some(next_reputation(r, score));
+				if r >= Some(700_000) {
+					return Some(round);
+				}
+			}
+			None
+		};
+		assert_eq!(rounds_to(1_000_000), Some(4));
+		assert_eq!(rounds_to(900_000), Some(6));
+		assert_eq!(rounds_to(700_000), None);
 		let mut r = None;
 		for _ in 0..100 {
 			r = Some(next_reputation(r, 1_000_000));

@@ -13,6 +13,7 @@ pub mod commitment;
 pub mod committee;
 pub mod compute;
 pub mod dataset;
+pub mod draw;
 pub mod hold;
 pub mod judgement;
 pub mod model;

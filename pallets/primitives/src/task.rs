@@ -312,6 +312,10 @@ pub enum TaskStatus {
 	/// No round started for longer than the chain allows (too few participants, or paused
 	/// too long); what was left of the budget went back to the owner.
 	Expired,
+	/// Its last rounds all failed, as many in a row as the chain allows: what was left of the
+	/// budget went back to the owner, the storage deposit was forfeited. A task whose rounds
+	/// never succeed holds a place among the active tasks that others need.
+	Evicted,
 }
 
 impl TaskStatus {
@@ -351,6 +355,9 @@ pub struct TaskInfo<AccountId, Balance, BlockNumber> {
 	/// When the last round started (or the task was created): a live task with no round
 	/// started for longer than the chain allows expires.
 	pub last_round_started: BlockNumber,
+	/// Rounds that failed since the last one that was finalized (or since the task was
+	/// created): a task reaching the chain's limit is evicted.
+	pub failed_in_a_row: u32,
 	/// When the task ended (finished, cancelled or expired); it may be pruned some time after.
 	pub ended: Option<BlockNumber>,
 	/// How many accounts the owner's allowlist holds; 0: anyone may join.

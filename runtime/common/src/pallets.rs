@@ -65,7 +65,12 @@ macro_rules! impl_cohort_pallets {
 			type ReserveIdentifier = [u8; 8];
 			type Balance = $crate::Balance;
 			type RuntimeEvent = RuntimeEvent;
-			type DustRemoval = ();
+			// Dust of a reaped account goes to the treasury rather than being burnt: nothing but
+			// emission changes the total issuance (the incentives pallet's `try_state` checks it).
+			type DustRemoval = $crate::reexport::frame_support::traits::tokens::imbalance::ResolveTo<
+				$crate::TreasuryAccount,
+				Balances,
+			>;
 			type ExistentialDeposit =
 				$crate::reexport::frame_support::traits::ConstU128<{ $crate::EXISTENTIAL_DEPOSIT }>;
 			type AccountStore = System;
@@ -178,6 +183,16 @@ macro_rules! impl_cohort_pallets {
 			type MaxAggregatorsPerTask = $crate::reexport::frame_support::traits::ConstU32<16>;
 			type MaxAllowlist = $crate::reexport::frame_support::traits::ConstU32<64>;
 			type MaxActiveTasks = $crate::reexport::frame_support::traits::ConstU32<32>;
+			// One owner fills at most an eighth of the list; a task whose rounds fail three times
+			// in a row (no trainer commits, no committee agrees) is evicted and loses its
+			// deposit, so a list filled by several accounts empties again within three rounds
+			// and every place costs a deposit each time (docs/economics.md, "Squatting").
+			type MaxActiveTasksPerOwner = $crate::reexport::frame_support::traits::ConstU32<4>;
+			type FailedRoundsToEvict = $crate::reexport::frame_support::traits::ConstU32<3>;
+			type OnForfeit = $crate::reexport::frame_support::traits::tokens::imbalance::ResolveTo<
+				$crate::TreasuryAccount,
+				Balances,
+			>;
 			type MaxRounds = $crate::reexport::frame_support::traits::ConstU32<1000>;
 			type MaxPayloadBytes =
 				$crate::reexport::frame_support::traits::ConstU32<{ 1024 * 1024 }>;
@@ -226,8 +241,6 @@ macro_rules! impl_cohort_pallets {
 				$crate::reexport::frame_support::traits::ConstU128<{ $crate::UNIT / 100 }>;
 			type MaxAccessPeriod = $crate::DataMarketMaxAccessPeriod;
 			type Contributions = Incentives;
-			// A worker leased by a dataset's owner trains on it as a delegate would.
-			type ComputeAccess = ComputeLease;
 			type WeightInfo = pallet_data_market::weights::SubstrateWeight<Runtime>;
 		}
 

@@ -2,6 +2,7 @@ use super::*;
 use crate::{Challenges, Error, Event, Offers, Verdict};
 use cohort_primitives::{
 	compute::{challenge_commitment, challenge_size, ComputeDuty},
+	dataset::next_reputation,
 	traits::{ComputeAccess, Contributions},
 };
 use frame_support::assert_noop;
@@ -94,7 +95,7 @@ fn an_honest_worker_passes_and_its_answer_time_sets_its_verified_score() {
 		assert_eq!(committed(WORKER), bonds);
 		assert_eq!(
 			<Incentives as Contributions<_, _>>::reputation(&WORKER, Role::ComputeProvider),
-			Some(1_000_000)
+			Some(next_reputation(None, 1_000_000))
 		);
 	});
 }
@@ -145,7 +146,7 @@ fn a_wrong_answer_is_slashed_and_stops_new_leases_and_aggregation() {
 		assert!(ComputeLease::may_aggregate(&STRANGER), "accounts without offers may aggregate");
 		assert_eq!(
 			<Incentives as Contributions<_, _>>::reputation(&WORKER, Role::ComputeProvider),
-			Some(0)
+			Some(next_reputation(None, 0))
 		);
 	});
 }
@@ -181,6 +182,11 @@ fn a_committed_answer_never_revealed_is_late() {
 	});
 }
 
+/// The verifiers the chain drew for challenge `id`.
+fn drawn(id: u32) -> Vec<AccountId> {
+	Challenges::<Test>::get(id).unwrap().verifiers.into_iter().map(|(v, _)| v).collect()
+}
+
 #[test]
 fn verifiers_against_the_majority_or_silent_are_slashed() {
 	test(|| {
@@ -195,20 +201,19 @@ fn verifiers_against_the_majority_or_silent_are_slashed() {
 		reveal(honest, id, RIGHT);
 		reveal(liar, id, WRONG);
 		run_to(8);
-		// Two revealed answers disagree: one each is no strict majority; nothing is decided,
-		// and nobody is slashed.
+		// Two revealed answers disagree: one each is no strict majority; nothing is decided
+		// and the liar, who revealed, keeps its bond; the silent verifier pays all the same.
 		assert!(matches!(resolution(), Event::ChallengeResolved { verdict: Verdict::Void, .. }));
-		assert_eq!(committed(liar), MIN_BOND);
+		assert_eq!((committed(liar), committed(honest)), (MIN_BOND, MIN_BOND));
+		assert_eq!(committed(silent), MIN_BOND - MIN_BOND / 5);
 
-		// Next time, two verifiers outvote the liar, who pays.
+		// Next time all three reveal: two outvote the liar, who pays.
 		assert_ok!(ComputeLease::challenge(RuntimeOrigin::root(), WORKER));
 		let id = 1;
 		commit(WORKER, id, RIGHT);
 		commit(honest, id, RIGHT);
 		commit(liar, id, WRONG);
 		commit(silent, id, RIGHT);
-		register(5);
-		commit_noop_full(id);
 		run_to(12);
 		reveal(WORKER, id, RIGHT);
 		reveal(honest, id, RIGHT);
@@ -217,38 +222,142 @@ fn verifiers_against_the_majority_or_silent_are_slashed() {
 		run_to(15);
 		assert!(matches!(resolution(), Event::ChallengeResolved { verdict: Verdict::Passed, .. }));
 		assert_eq!(committed(liar), MIN_BOND - MIN_BOND / 5);
-		assert_eq!((committed(honest), committed(silent)), (MIN_BOND, MIN_BOND));
+		assert_eq!(committed(honest), MIN_BOND);
 		assert!(events().contains(&Event::VerifierSlashed {
 			challenge: id,
 			who: liar,
 			slashed: MIN_BOND / 5
 		}));
-
-		// A verifier that commits and never reveals took a place others could have had: it
-		// pays as a liar does.
-		assert_ok!(ComputeLease::challenge(RuntimeOrigin::root(), WORKER));
-		let id = 2;
-		commit(WORKER, id, RIGHT);
-		commit(honest, id, RIGHT);
-		commit(5, id, RIGHT);
-		commit(silent, id, RIGHT);
-		run_to(19);
-		reveal(WORKER, id, RIGHT);
-		reveal(honest, id, RIGHT);
-		reveal(5, id, RIGHT);
-		run_to(22);
-		assert!(matches!(resolution(), Event::ChallengeResolved { verdict: Verdict::Passed, .. }));
-		assert_eq!(committed(silent), MIN_BOND - MIN_BOND / 5);
-		assert_eq!(committed(honest), MIN_BOND);
 	});
 }
 
-/// The challenge has its three verifiers: a fourth is refused.
-fn commit_noop_full(id: u32) {
-	assert_noop!(
-		ComputeLease::commit_challenge(origin(5), id, H256::zero()),
-		Error::<Test>::TooManyVerifiers
-	);
+#[test]
+fn silent_drawn_verifiers_are_slashed_and_void_nothing_for_free() {
+	test(|| {
+		// Sybils drawn as every verifier stay silent, hoping to leave no quorum (a void
+		// challenge) so that an inflated claim is never caught: each pays the challenge slash.
+		let id = challenged();
+		commit(WORKER, id, WRONG);
+		run_to(5);
+		reveal(WORKER, id, WRONG);
+		let treasury = free(TREASURY);
+		run_to(8);
+		assert!(matches!(resolution(), Event::ChallengeResolved { verdict: Verdict::Void, .. }));
+		for v in VERIFIERS {
+			assert_eq!(committed(v), MIN_BOND - MIN_BOND / 5);
+			assert!(events().contains(&Event::VerifierSlashed {
+				challenge: id,
+				who: v,
+				slashed: MIN_BOND / 5
+			}));
+			assert_eq!(
+				<Incentives as Contributions<_, _>>::reputation(&v, Role::ComputeProvider),
+				Some(next_reputation(None, 0))
+			);
+		}
+		assert_eq!(free(TREASURY), treasury + 3 * (MIN_BOND / 5));
+	});
+}
+
+#[test]
+fn only_the_drawn_verifiers_answer_and_the_draw_is_the_chains() {
+	test(|| {
+		register(WORKER);
+		for w in 2..=8 {
+			register(w);
+		}
+		assert_ok!(ComputeLease::challenge(RuntimeOrigin::root(), WORKER));
+		let chosen = drawn(0);
+		assert_eq!(chosen.len(), 3);
+		assert!(!chosen.contains(&WORKER), "a worker does not verify itself");
+		let event_verifiers = events().into_iter().find_map(|e| match e {
+			Event::ChallengeIssued { verifiers, .. } => Some(verifiers),
+			_ => None,
+		});
+		assert_eq!(event_verifiers, Some(chosen.clone()));
+		// A worker the chain did not draw (a Sybil hoping to take a place first) is refused.
+		let outsider = (2..=8).find(|w| !chosen.contains(w)).unwrap();
+		assert_noop!(
+			ComputeLease::commit_challenge(origin(outsider), 0, H256::zero()),
+			Error::<Test>::NotDrawn
+		);
+		// Another challenge id draws again, from the same list.
+		assert_ok!(ComputeLease::challenge(RuntimeOrigin::root(), 2));
+		assert!(!drawn(1).contains(&2));
+		// Over many challenge ids every other worker is drawn: none is left out for good, and
+		// none is drawn far more often than the others (each offer weighs the same).
+		let mut times = std::collections::BTreeMap::<AccountId, u32>::new();
+		for id in 0..70 {
+			for (v, _) in ComputeLease::draw_verifiers(&WORKER, id) {
+				*times.entry(v).or_default() += 1;
+			}
+		}
+		assert_eq!(times.len(), 7, "{times:?}");
+		// 210 places over 7 workers: 30 each on average.
+		assert!(times.values().all(|n| (15..=45).contains(n)), "{times:?}");
+	});
+}
+
+#[test]
+fn a_drawn_verifier_cannot_withdraw_before_the_challenge_is_decided() {
+	test(|| {
+		let id = challenged();
+		let [quitter, ..] = VERIFIERS;
+		// It bonded three times the minimum, commits, then withdraws to take its bond out of
+		// reach before it fails to reveal.
+		let mut t = terms();
+		t.bond = 3 * MIN_BOND;
+		assert_ok!(ComputeLease::update_offer(origin(quitter), hardware(), SCORE, t));
+		commit(quitter, id, RIGHT);
+		assert_ok!(ComputeLease::withdraw_offer(origin(quitter)));
+		assert!(Offers::<Test>::get(quitter).is_some(), "it must reveal first");
+		run_to(8);
+		// Slashed on its real bond, then released.
+		assert!(events().contains(&Event::VerifierSlashed {
+			challenge: id,
+			who: quitter,
+			slashed: 3 * MIN_BOND / 5
+		}));
+		assert!(Offers::<Test>::get(quitter).is_none());
+		assert_eq!(total(quitter), ENDOWMENT - 3 * MIN_BOND / 5);
+	});
+}
+
+#[test]
+fn a_failed_worker_stays_barred_from_aggregating_after_withdrawing() {
+	test(|| {
+		let id = challenged();
+		commit_all(id, WRONG);
+		run_to(5);
+		reveal_all(id, WRONG);
+		run_to(8);
+		assert!(!ComputeLease::may_aggregate(&WORKER));
+		// Withdrawing the offer does not lift the bar, nor does registering again.
+		assert_ok!(ComputeLease::withdraw_offer(origin(WORKER)));
+		assert!(Offers::<Test>::get(WORKER).is_none());
+		assert!(!ComputeLease::may_aggregate(&WORKER));
+		register(WORKER);
+		assert!(!ComputeLease::may_aggregate(&WORKER));
+		// Nor is it drawn to verify others while barred.
+		assert_ok!(ComputeLease::challenge(RuntimeOrigin::root(), VERIFIERS[0]));
+		assert!(!drawn(1).contains(&WORKER));
+		// Passing a challenge lifts it.
+		run_to(20);
+		assert_ok!(ComputeLease::challenge(RuntimeOrigin::root(), WORKER));
+		let id = crate::NextChallengeId::<Test>::get() - 1;
+		run_to(21);
+		commit(WORKER, id, RIGHT);
+		for v in drawn(id) {
+			commit(v, id, RIGHT);
+		}
+		run_to(24);
+		reveal(WORKER, id, RIGHT);
+		for v in drawn(id) {
+			reveal(v, id, RIGHT);
+		}
+		run_to(28);
+		assert!(ComputeLease::may_aggregate(&WORKER));
+	});
 }
 
 #[test]
@@ -303,12 +412,12 @@ fn a_copied_commitment_opens_for_nobody_but_its_author() {
 }
 
 #[test]
-fn only_registered_workers_verify() {
+fn only_drawn_workers_verify() {
 	test(|| {
 		let id = challenged();
 		assert_noop!(
 			ComputeLease::commit_challenge(origin(STRANGER), id, H256::zero()),
-			Error::<Test>::NotAWorker
+			Error::<Test>::NotDrawn
 		);
 	});
 }

@@ -82,15 +82,77 @@ fn invalid_offers_are_refused() {
 	});
 }
 
+/// Registers `who` with the least bond the list's fill asks for; returns it.
+fn register_at_minimum(who: AccountId) -> Balance {
+	let bond = ComputeLease::min_offer_bond(Workers::<Test>::decode_len().unwrap_or(0) as u32);
+	let mut t = terms();
+	t.bond = bond;
+	assert_ok!(ComputeLease::register_offer(origin(who), hardware(), SCORE, t));
+	bond
+}
+
 #[test]
 fn offers_are_bounded() {
 	test(|| {
-		for who in 1..=8 {
+		for who in 1..=MAX_OFFERS as AccountId {
+			register_at_minimum(who);
+		}
+		let mut t = terms();
+		t.bond = ENDOWMENT / 2;
+		assert_noop!(
+			ComputeLease::register_offer(origin(MAX_OFFERS as AccountId + 1), hardware(), SCORE, t),
+			Error::<Test>::TooManyOffers
+		);
+	});
+}
+
+#[test]
+fn the_offer_bond_grows_once_half_the_list_is_full() {
+	test(|| {
+		let half = MAX_OFFERS / 2;
+		let bonds: Vec<Balance> =
+			(1..=MAX_OFFERS as AccountId).map(register_at_minimum).collect();
+		// The first half at the minimum, then MinBond × half / places left, rounded up.
+		for (others, bond) in bonds.iter().enumerate() {
+			let others = others as u32;
+			let expected = if others <= half {
+				MIN_BOND
+			} else {
+				(MIN_BOND * half as Balance).div_ceil((MAX_OFFERS - others) as Balance)
+			};
+			assert_eq!(*bond, expected, "with {others} offers registered");
+		}
+		assert_eq!(bonds[MAX_OFFERS as usize - 1], MIN_BOND * half as Balance);
+		// Filling the list locks 1.86 times what it did at a flat minimum (16 places; at the
+		// runtime's 1,024, 4.2 times).
+		let total: Balance = bonds.iter().sum();
+		assert_eq!(total, 29_744);
+	});
+}
+
+#[test]
+fn sybil_offers_at_the_minimum_cannot_fill_the_list_and_a_newcomer_gets_in() {
+	test(|| {
+		// A squatter with many accounts, each bonding the minimum, fills half the list and no
+		// more; a provider arriving later bonds what the fill asks and gets a place.
+		let half = MAX_OFFERS / 2;
+		for who in 1..=half as AccountId + 1 {
 			register(who);
 		}
 		assert_noop!(
-			ComputeLease::register_offer(origin(9), hardware(), SCORE, terms()),
-			Error::<Test>::TooManyOffers
+			ComputeLease::register_offer(origin(half as AccountId + 2), hardware(), SCORE, terms()),
+			Error::<Test>::BondTooLow
+		);
+		let newcomer = 20;
+		let bond = register_at_minimum(newcomer);
+		assert!(bond > MIN_BOND && bond < 2 * MIN_BOND, "{bond}");
+		assert!(Offers::<Test>::contains_key(newcomer));
+		// Nor can a squatter lower its bond below what the fill asks once it is in.
+		let mut t = terms();
+		t.bond = MIN_BOND;
+		assert_noop!(
+			ComputeLease::update_offer(origin(newcomer), hardware(), SCORE, t),
+			Error::<Test>::BondTooLow
 		);
 	});
 }

@@ -13,7 +13,7 @@ fn a_buyer_pays_the_owner_at_once_and_gets_a_grant_until_expiry() {
 	test(|| {
 		let id = list(OWNER, for_sale());
 		let owner_before = free(OWNER);
-		assert_ok!(DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id));
+		assert_ok!(DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id, 500, 10));
 		assert_eq!(free(OWNER), owner_before + 500);
 		assert_eq!(free(STRANGER), ENDOWMENT - 500);
 		assert_eq!(AccessGrants::<Test>::get(id, STRANGER), Some(11));
@@ -25,7 +25,7 @@ fn a_buyer_pays_the_owner_at_once_and_gets_a_grant_until_expiry() {
 		}));
 		// Renewing while it runs extends it from its end, not from now.
 		System::set_block_number(5);
-		assert_ok!(DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id));
+		assert_ok!(DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id, 500, 10));
 		assert_eq!(AccessGrants::<Test>::get(id, STRANGER), Some(21));
 	});
 }
@@ -35,26 +35,26 @@ fn what_is_not_for_sale_cannot_be_bought() {
 	test(|| {
 		let federated = list(OWNER, digits());
 		assert_noop!(
-			DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), federated),
+			DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), federated, 500, 10),
 			Error::<Test>::NotForSale
 		);
 		let id = list(OWNER, for_sale());
 		assert_noop!(
-			DataMarket::buy_access(RuntimeOrigin::signed(OWNER), id),
+			DataMarket::buy_access(RuntimeOrigin::signed(OWNER), id, 500, 10),
 			Error::<Test>::OwnDataset
 		);
 		assert_noop!(
-			DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), 42),
+			DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), 42, 500, 10),
 			Error::<Test>::UnknownDataset
 		);
 		assert_ok!(DataMarket::pause_dataset(RuntimeOrigin::signed(OWNER), id));
 		assert_noop!(
-			DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id),
+			DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id, 500, 10),
 			Error::<Test>::NotListed
 		);
 		// A buyer who cannot pay gets nothing.
 		assert_ok!(DataMarket::resume_dataset(RuntimeOrigin::signed(OWNER), id));
-		assert!(DataMarket::buy_access(RuntimeOrigin::signed(99), id).is_err());
+		assert!(DataMarket::buy_access(RuntimeOrigin::signed(99), id, 500, 10).is_err());
 		assert_eq!(AccessGrants::<Test>::get(id, 99), None);
 	});
 }
@@ -63,7 +63,7 @@ fn what_is_not_for_sale_cannot_be_bought() {
 fn only_expired_grants_are_removed_and_removal_is_free() {
 	test(|| {
 		let id = list(OWNER, for_sale());
-		assert_ok!(DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id));
+		assert_ok!(DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id, 500, 10));
 		assert_noop!(
 			DataMarket::remove_grant(RuntimeOrigin::signed(WORKER), id, STRANGER),
 			Error::<Test>::GrantActive
@@ -77,5 +77,50 @@ fn only_expired_grants_are_removed_and_removal_is_free() {
 		assert_eq!(info.pays_fee, frame_support::dispatch::Pays::No);
 		assert_eq!(AccessGrants::<Test>::get(id, STRANGER), None);
 		assert!(events().contains(&Event::GrantRemoved { dataset: id, buyer: STRANGER }));
+	});
+}
+
+#[test]
+fn a_price_raised_or_a_period_shortened_before_the_purchase_is_refused() {
+	test(|| {
+		let id = list(OWNER, for_sale());
+		// The owner sees a purchase at 500 for 10 blocks in the pool and, in the same block,
+		// asks the buyer's whole balance for one block.
+		assert_ok!(DataMarket::update_dataset(
+			RuntimeOrigin::signed(OWNER),
+			id,
+			for_sale().name,
+			for_sale().description,
+			Licence::Access { price: ENDOWMENT / 2, period: 10 },
+			for_sale().royalty
+		));
+		assert_noop!(
+			DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id, 500, 10),
+			Error::<Test>::PriceAboveMax
+		);
+		assert_ok!(DataMarket::update_dataset(
+			RuntimeOrigin::signed(OWNER),
+			id,
+			for_sale().name,
+			for_sale().description,
+			Licence::Access { price: 500, period: 1 },
+			for_sale().royalty
+		));
+		assert_noop!(
+			DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id, 500, 10),
+			Error::<Test>::PeriodChanged
+		);
+		assert_eq!(free(STRANGER), ENDOWMENT);
+		// A price lowered meanwhile is paid as it is now, not as the buyer's maximum.
+		assert_ok!(DataMarket::update_dataset(
+			RuntimeOrigin::signed(OWNER),
+			id,
+			for_sale().name,
+			for_sale().description,
+			Licence::Access { price: 300, period: 10 },
+			for_sale().royalty
+		));
+		assert_ok!(DataMarket::buy_access(RuntimeOrigin::signed(STRANGER), id, 500, 10));
+		assert_eq!(free(STRANGER), ENDOWMENT - 300);
 	});
 }

@@ -500,19 +500,20 @@ fn a_bond_slashed_below_the_minimum_is_not_drawn_until_topped_up() {
 #[test]
 fn tasks_filling_the_active_list_cost_deposits_and_expire() {
 	test(|| {
+		// Two accounts of one party (one alone may hold only `MAX_TASKS_PER_OWNER` places).
 		let mut cheap = spec();
 		cheap.reward_per_round = 1;
-		for _ in 0..4 {
-			create(cheap.clone());
+		for owner in [OWNER, OWNER, 2, 2] {
+			assert_ok!(Federated::create_task(origin(owner), cheap.clone()));
 		}
 		assert_noop!(
-			Federated::create_task(origin(OWNER), cheap.clone()),
+			Federated::create_task(origin(3), cheap.clone()),
 			Error::<Test>::TooManyActiveTasks
 		);
-		assert_eq!(held_deposit(OWNER), 4 * deposit(2));
+		assert_eq!(held_deposit(OWNER) + held_deposit(2), 4 * deposit(2));
 		run_to_block(1 + TASK_EXPIRY + 1);
 		assert!(ActiveTasks::<Test>::get().is_empty());
 		assert_eq!(events().iter().filter(|e| matches!(e, Event::TaskExpired { .. })).count(), 4);
-		assert_ok!(Federated::create_task(origin(2), spec()));
+		assert_ok!(Federated::create_task(origin(3), spec()));
 	});
 }

@@ -32,6 +32,7 @@ use sp_runtime::{DispatchError, Perbill, TokenError};
 mod attacks;
 mod datasets;
 mod incentives;
+mod squatting;
 mod storage;
 
 const OWNER: AccountId = 1;
@@ -482,11 +483,11 @@ fn create_task_refuses_bad_specs() {
 #[test]
 fn create_task_refuses_more_active_tasks_than_allowed() {
 	test(|| {
-		for _ in 0..4 {
-			create(spec());
+		for owner in [OWNER, OWNER, 2, 2] {
+			assert_ok!(Federated::create_task(origin(owner), spec()));
 		}
 		assert_noop!(
-			Federated::create_task(origin(OWNER), spec()),
+			Federated::create_task(origin(3), spec()),
 			Error::<Test>::TooManyActiveTasks
 		);
 	});

@@ -55,25 +55,28 @@ fn a_task_paused_too_long_expires_and_a_running_one_does_not() {
 #[test]
 fn finished_rounds_keep_a_summary_and_only_the_last_ones_in_full() {
 	test(|| {
+		// As many rounds as fail in a row without evicting the task: the last one finishes it.
 		let mut s = spec();
-		s.rounds = 5;
+		s.rounds = FAILED_ROUNDS_TO_EVICT;
 		let task = create(s);
 		join_all(task);
-		// Five no-shows would wear the trainers' bonds below the minimum (rounds draw only
+		// The no-shows would wear the trainers' bonds below the minimum (rounds draw only
 		// bonds at or above it): they bond twice as much.
 		for t in TRAINERS {
 			assert_ok!(Federated::bond_extra(origin(t), task, TRAINER_BOND));
 		}
 		// Nobody commits: every round fails after its commit phase (three blocks), and the next
-		// starts in the block after; five rounds take five blocks each.
-		run_to_block(2 + 5 * 5);
+		// starts in the block after; each round takes five blocks.
+		let rounds = FAILED_ROUNDS_TO_EVICT;
+		run_to_block(2 + 5 * rounds as u64);
 		let info = Tasks::<Test>::get(task).unwrap();
-		assert_eq!((info.status, info.next_round), (TaskStatus::Finished, 5));
-		// RetainedRounds is 2: rounds 3 and 4 in full, every round summarised.
-		for index in 0..5 {
+		assert_eq!((info.status, info.next_round), (TaskStatus::Finished, rounds));
+		// RetainedRounds is 2: the last round and the one before it in full, every round
+		// summarised.
+		for index in 0..rounds {
 			let summary = Federated::round_summary(task, index).expect("every round summarised");
 			assert_eq!(summary.outcome, Phase::Failed { reason: FailReason::NotEnoughCommits });
-			assert_eq!(Rounds::<Test>::contains_key(task, index), index >= 3, "round {index}");
+			assert_eq!(Rounds::<Test>::contains_key(task, index), index + 2 >= rounds, "round {index}");
 		}
 		assert_eq!(Rounds::<Test>::iter_prefix(task).count(), 2);
 	});

@@ -211,14 +211,16 @@ fn judged_work_moves_reputation() {
 	test(|| {
 		let r = |who| <Incentives as Contributions<_, _>>::reputation(&who, Role::Aggregator);
 		assert_eq!(r(ALICE), None);
+		// A moving average from the neutral 500,000: the first round moves it an eighth of the
+		// way, so one arranged round makes nobody reputable.
 		<Incentives as Contributions<_, _>>::note_quality(&ALICE, Role::Aggregator, 800_000);
-		assert_eq!(r(ALICE), Some(800_000));
-		// A moving average: one bad round costs an eighth of the way to zero.
+		assert_eq!(r(ALICE), Some(537_500));
+		// One bad round costs an eighth of the way to zero.
 		<Incentives as Contributions<_, _>>::note_quality(&ALICE, Role::Aggregator, 0);
-		assert_eq!(r(ALICE), Some(700_000));
+		assert_eq!(r(ALICE), Some(470_312));
 		// Out-of-range qualities count as the best, no more.
 		<Incentives as Contributions<_, _>>::note_quality(&ALICE, Role::Aggregator, u32::MAX);
-		assert_eq!(r(ALICE), Some((700_000 * 7 + 1_000_000) / 8));
+		assert_eq!(r(ALICE), Some((470_312 * 7 + 1_000_000) / 8));
 		assert_eq!(<Incentives as Contributions<_, _>>::reputation(&ALICE, Role::Trainer), None);
 	});
 }

@@ -1,4 +1,6 @@
-//! Drawing a round's trainers and aggregators, weighted by bond.
+//! Drawing members weighted by bond: a federated round's trainers and aggregators, a compute
+//! challenge's verifiers. One primitive, so that every committee the chain draws has the same
+//! cap per account and the same arithmetic.
 
 use alloc::vec::Vec;
 use codec::Encode;
@@ -8,18 +10,18 @@ use sp_runtime::Saturating;
 /// still backs more penalties, but buys no more seats: a whale account is drawn about as often
 /// as an account at the cap, so a committee majority costs a majority of funded accounts, not
 /// one large bond.
-pub(crate) const DRAW_WEIGHT_CAP: u32 = 4;
+pub const DRAW_WEIGHT_CAP: u32 = 4;
 
 /// What `bond` weighs in a draw for a role whose minimum bond is `minimum`: the bond, capped at
 /// [`DRAW_WEIGHT_CAP`] times the minimum.
-pub(crate) fn draw_weight<B: Saturating + Ord + From<u32> + Copy>(bond: B, minimum: B) -> B {
+pub fn draw_weight<B: Saturating + Ord + From<u32> + Copy>(bond: B, minimum: B) -> B {
 	bond.min(minimum.saturating_mul(B::from(DRAW_WEIGHT_CAP)))
 }
 
 /// Draws up to `count` distinct candidates without replacement; each draw picks a candidate
 /// with probability proportional to its weight. Deterministic in `seed` and the candidates'
 /// order, so every node draws the same.
-pub(crate) fn weighted_sample<A>(
+pub fn weighted_sample<A>(
 	mut candidates: Vec<(A, u128)>,
 	count: usize,
 	seed: &[u8],
