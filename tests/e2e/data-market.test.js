@@ -436,7 +436,7 @@ test('the lineage of the task names exactly the accepted updates\' datasets, rou
 
   // Dataset 1 (Charlie's): the task, the rounds it entered and what it earned; the same on its
   // record (it trained no other task); its reputation is the moving average of every score its
-  // updates earned (r ← (7r + score) / 8, the first taken as it is).
+  // updates earned (r ← (7r + score) / 8, from the neutral 500,000).
   const mine = lineage.flatMap((r) => r.datasets.filter((d) => d.dataset === 1));
   const earned = mine.reduce((s, d) => s + d.royalty, 0n);
   const tasks = (await api.call.dataMarketApi.datasetTasks(1)).toArray();
@@ -449,6 +449,6 @@ test('the lineage of the task names exactly the accepted updates\' datasets, rou
   const charlies = scored.filter(({ data }) => data.who.toString() === owners[1].address).map(({ data }) => data.score.toNumber());
   const datasetScored = eventsIn(window, 'dataMarket', 'DatasetScored').filter(({ data }) => data.dataset.toNumber() === 1);
   assert.deepEqual(datasetScored.map(({ data }) => data.score.toNumber()), charlies, 'every score of its updates moved its reputation');
-  const reputation = charlies.reduce((r, s) => (r === null ? s : Math.floor((7 * r + s) / 8)), null);
+  const reputation = charlies.reduce((r, s) => Math.floor((7 * r + s) / 8), 500_000);
   assert.equal(info.reputation.unwrap().toNumber(), reputation);
 });
