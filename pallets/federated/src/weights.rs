@@ -68,42 +68,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::NextTaskId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
+	/// Storage: `Federated::LiveTasksOf` (r:1 w:1)
+	/// Proof: `Federated::LiveTasksOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:0 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	fn create_task() -> Weight {
 		//  Measured:  `578`
 		//  Estimated: `3604`
-		// Minimum execution time: 3_427_847_000 picoseconds.
-		Weight::from_parts(3_508_298_000, 3604)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Minimum execution time: 3_502_858_000 picoseconds.
+		Weight::from_parts(3_831_514_000, 3604)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	fn pause_task() -> Weight {
-		//  Measured:  `448`
-		//  Estimated: `4080`
-		// Minimum execution time: 483_857_000 picoseconds.
-		Weight::from_parts(508_804_000, 4080)
+		//  Measured:  `485`
+		//  Estimated: `4084`
+		// Minimum execution time: 478_948_000 picoseconds.
+		Weight::from_parts(500_859_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	fn resume_task() -> Weight {
-		//  Measured:  `448`
-		//  Estimated: `4080`
-		// Minimum execution time: 484_068_000 picoseconds.
-		Weight::from_parts(508_633_000, 4080)
+		//  Measured:  `485`
+		//  Estimated: `4084`
+		// Minimum execution time: 479_178_000 picoseconds.
+		Weight::from_parts(503_554_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:16 w:0)
@@ -126,26 +128,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
+	/// Storage: `Federated::LiveTasksOf` (r:1 w:1)
+	/// Proof: `Federated::LiveTasksOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:0 w:1)
 	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Lineage` (r:0 w:1)
 	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	fn cancel_task(t: u32, ) -> Weight {
-		//  Measured:  `2437 + t * (1220 ±0)`
+		//  Measured:  `2560 + t * (1220 ±0)`
 		//  Estimated: `7215 + t * (5104 ±0)`
-		// Minimum execution time: 6_839_945_000 picoseconds.
-		Weight::from_parts(3_073_593_088, 7215)
-			// Standard Error: 30_501_990
-			.saturating_add(Weight::from_parts(3_823_283_302, 0).saturating_mul(t.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 6_943_770_000 picoseconds.
+		Weight::from_parts(3_400_786_543, 7215)
+			// Standard Error: 25_825_006
+			.saturating_add(Weight::from_parts(3_839_798_092, 0).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(t.into())))
 			.saturating_add(Weight::from_parts(0, 5104).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Allowlists` (r:1 w:0)
@@ -162,17 +166,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn join(n: u32, ) -> Weight {
-		//  Measured:  `2598 + n * (32 ±0)`
+		//  Measured:  `2680 + n * (32 ±0)`
 		//  Estimated: `5535`
-		// Minimum execution time: 3_582_948_000 picoseconds.
-		Weight::from_parts(3_705_929_547, 5535)
-			// Standard Error: 211_534
-			.saturating_add(Weight::from_parts(2_585_893, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_558_141_000 picoseconds.
+		Weight::from_parts(3_746_090_818, 5535)
+			// Standard Error: 361_063
+			.saturating_add(Weight::from_parts(2_540_787, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:0)
@@ -184,15 +188,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	fn leave() -> Weight {
-		//  Measured:  `4602`
+		//  Measured:  `4684`
 		//  Estimated: `7215`
-		// Minimum execution time: 2_014_166_000 picoseconds.
-		Weight::from_parts(2_056_676_000, 7215)
+		// Minimum execution time: 1_994_890_000 picoseconds.
+		Weight::from_parts(2_112_230_000, 7215)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:0)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Ledgers` (r:1 w:1)
@@ -202,30 +206,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		//  Measured:  `1988`
-		//  Estimated: `4080`
-		// Minimum execution time: 3_307_983_000 picoseconds.
-		Weight::from_parts(3_399_074_000, 4080)
+		//  Measured:  `2070`
+		//  Estimated: `4084`
+		// Minimum execution time: 3_272_566_000 picoseconds.
+		Weight::from_parts(3_396_388_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	fn commit_update(t: u32, ) -> Weight {
-		//  Measured:  `570 + t * (96 ±0)`
+		//  Measured:  `607 + t * (96 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 878_658_000 picoseconds.
-		Weight::from_parts(963_597_420, 7215)
-			// Standard Error: 1_158_502
-			.saturating_add(Weight::from_parts(611_092, 0).saturating_mul(t.into()))
+		// Minimum execution time: 884_388_000 picoseconds.
+		Weight::from_parts(1_093_069_926, 7215)
+			// Standard Error: 1_137_010
+			.saturating_add(Weight::from_parts(7_044_649, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:0)
@@ -233,34 +237,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[41, 1048576]`.
 	/// The range of component `t` is `[1, 16]`.
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		//  Measured:  `710 + t * (164 ±0)`
+		//  Measured:  `747 + t * (164 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 1_431_133_000 picoseconds.
-		Weight::from_parts(1_226_687_963, 7215)
-			// Standard Error: 204
-			.saturating_add(Weight::from_parts(2_270, 0).saturating_mul(l.into()))
-			// Standard Error: 13_927_729
-			.saturating_add(Weight::from_parts(17_113_982, 0).saturating_mul(t.into()))
+		// Minimum execution time: 1_354_410_000 picoseconds.
+		Weight::from_parts(1_447_247_452, 7215)
+			// Standard Error: 157
+			.saturating_add(Weight::from_parts(2_357, 0).saturating_mul(l.into()))
+			// Standard Error: 10_714_706
+			.saturating_add(Weight::from_parts(11_491_020, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[1, 5]`.
 	fn commit_scores(a: u32, ) -> Weight {
-		//  Measured:  `658 + a * (84 ±0)`
+		//  Measured:  `695 + a * (84 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 878_006_000 picoseconds.
-		Weight::from_parts(896_328_030, 7215)
-			// Standard Error: 1_231_817
-			.saturating_add(Weight::from_parts(8_971_020, 0).saturating_mul(a.into()))
+		// Minimum execution time: 865_814_000 picoseconds.
+		Weight::from_parts(931_219_000, 7215)
+			// Standard Error: 3_952_768
+			.saturating_add(Weight::from_parts(5_090_260, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
@@ -277,36 +281,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 5]`.
-	fn reveal_scores(t: u32, _a: u32, ) -> Weight {
-		//  Measured:  `294 + a * (267 ±0) + t * (1396 ±0)`
+	fn reveal_scores(t: u32, a: u32, ) -> Weight {
+		//  Measured:  `0 + a * (3428 ±0) + t * (1396 ±0)`
 		//  Estimated: `9645 + t * (5072 ±0)`
-		// Minimum execution time: 1_750_232_000 picoseconds.
-		Weight::from_parts(1_753_167_000, 9645)
-			// Standard Error: 30_424_765
-			.saturating_add(Weight::from_parts(2_468_571_527, 0).saturating_mul(t.into()))
+		// Minimum execution time: 1_731_317_000 picoseconds.
+		Weight::from_parts(1_732_539_000, 9645)
+			// Standard Error: 130_883_423
+			.saturating_add(Weight::from_parts(2_412_328_964, 0).saturating_mul(t.into()))
+			// Standard Error: 409_381_365
+			.saturating_add(Weight::from_parts(166_192_004, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[1, 5]`.
 	fn commit_aggregate(a: u32, ) -> Weight {
-		//  Measured:  `662 + a * (121 ±0)`
+		//  Measured:  `699 + a * (121 ±0)`
 		//  Estimated: `7215`
-		// Minimum execution time: 882_404_000 picoseconds.
-		Weight::from_parts(905_536_140, 7215)
-			// Standard Error: 1_115_906
-			.saturating_add(Weight::from_parts(12_421_760, 0).saturating_mul(a.into()))
+		// Minimum execution time: 874_640_000 picoseconds.
+		Weight::from_parts(1_111_158_705, 7215)
+			// Standard Error: 2_805_566
+			.saturating_add(Weight::from_parts(10_916_227, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:17 w:1)
@@ -339,25 +347,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[1, 5]`.
 	/// The range of component `l` is `[41, 1048576]`.
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		//  Measured:  `1342 + a * (484 ±0) + t * (1266 ±0)`
-		//  Estimated: `7215 + a * (3157 ±101) + t * (5089 ±23)`
-		// Minimum execution time: 3_350_993_000 picoseconds.
-		Weight::from_parts(3_350_993_000, 7215)
-			// Standard Error: 465_948_338
-			.saturating_add(Weight::from_parts(2_927_653_234, 0).saturating_mul(t.into()))
-			// Standard Error: 1_596_684_443
-			.saturating_add(Weight::from_parts(5_674_035_344, 0).saturating_mul(a.into()))
+		//  Measured:  `248 + a * (719 ±0) + t * (1266 ±0)`
+		//  Estimated: `16302 + a * (3157 ±101) + t * (4899 ±84)`
+		// Minimum execution time: 4_102_512_000 picoseconds.
+		Weight::from_parts(4_102_512_000, 16302)
+			// Standard Error: 509_692_692
+			.saturating_add(Weight::from_parts(3_378_838_116, 0).saturating_mul(t.into()))
+			// Standard Error: 1_746_585_031
+			.saturating_add(Weight::from_parts(7_166_512_638, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 3157).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 5089).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(0, 4899).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -366,17 +374,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn set_allowlist(n: u32, ) -> Weight {
-		//  Measured:  `961`
-		//  Estimated: `4080`
-		// Minimum execution time: 570_360_000 picoseconds.
-		Weight::from_parts(1_293_097_407, 4080)
-			// Standard Error: 1_356_626
-			.saturating_add(Weight::from_parts(21_551_506, 0).saturating_mul(n.into()))
+		//  Measured:  `998`
+		//  Estimated: `4084`
+		// Minimum execution time: 691_316_000 picoseconds.
+		Weight::from_parts(1_557_305_731, 4084)
+			// Standard Error: 1_723_256
+			.saturating_add(Weight::from_parts(26_269_451, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:81 w:80)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Ledgers` (r:80 w:80)
@@ -396,14 +404,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[0, 80]`.
 	/// The range of component `r` is `[0, 1000]`.
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		//  Measured:  `5239 + p * (900 ±0) + r * (47 ±0)`
-		//  Estimated: `23521 + p * (2885 ±181) + r * (2593 ±0)`
-		// Minimum execution time: 26_705_191_000 picoseconds.
-		Weight::from_parts(15_497_745_514, 23521)
-			// Standard Error: 72_263_426
-			.saturating_add(Weight::from_parts(1_153_491_591, 0).saturating_mul(p.into()))
-			// Standard Error: 5_781_074
-			.saturating_add(Weight::from_parts(16_594_698, 0).saturating_mul(r.into()))
+		//  Measured:  `5277 + p * (901 ±0) + r * (47 ±0)`
+		//  Estimated: `23521 + p * (2885 ±234) + r * (2593 ±0)`
+		// Minimum execution time: 32_300_052_000 picoseconds.
+		Weight::from_parts(9_905_852_299, 23521)
+			// Standard Error: 84_956_551
+			.saturating_add(Weight::from_parts(1_241_646_097, 0).saturating_mul(p.into()))
+			// Standard Error: 6_796_524
+			.saturating_add(Weight::from_parts(28_911_732, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -416,17 +424,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Federated::ActiveTasks` (r:1 w:0)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:32 w:0)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:32 w:0)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		//  Measured:  `545 + n * (130 ±0)`
+		//  Measured:  `263 + n * (452 ±0)`
 		//  Estimated: `1614 + n * (6225 ±0)`
-		// Minimum execution time: 118_853_000 picoseconds.
-		Weight::from_parts(332_026_300, 1614)
-			// Standard Error: 3_789_030
-			.saturating_add(Weight::from_parts(302_983_856, 0).saturating_mul(n.into()))
+		// Minimum execution time: 117_120_000 picoseconds.
+		Weight::from_parts(153_809_250, 1614)
+			// Standard Error: 2_951_559
+			.saturating_add(Weight::from_parts(319_699_628, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6225).saturating_mul(n.into()))
@@ -442,11 +450,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[2, 80]`.
 	fn start_round(p: u32, ) -> Weight {
 		//  Measured:  `0 + p * (903 ±0)`
-		//  Estimated: `4259 + p * (2621 ±134)`
-		// Minimum execution time: 1_480_726_000 picoseconds.
-		Weight::from_parts(1_488_581_000, 4259)
-			// Standard Error: 8_509_815
-			.saturating_add(Weight::from_parts(403_018_246, 0).saturating_mul(p.into()))
+		//  Estimated: `4259 + p * (2621 ±0)`
+		// Minimum execution time: 1_485_635_000 picoseconds.
+		Weight::from_parts(57_507_337, 4259)
+			// Standard Error: 10_992_249
+			.saturating_add(Weight::from_parts(428_241_852, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -481,18 +489,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 5]`.
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		//  Measured:  `0 + a * (4500 ±0) + t * (1102 ±0)`
-		//  Estimated: `16302 + a * (5846 ±1_385) + t * (4807 ±444)`
-		// Minimum execution time: 2_699_622_000 picoseconds.
-		Weight::from_parts(2_710_352_000, 16302)
-			// Standard Error: 585_635_864
-			.saturating_add(Weight::from_parts(1_424_766_230, 0).saturating_mul(t.into()))
-			// Standard Error: 1_831_770_627
-			.saturating_add(Weight::from_parts(6_425_728_096, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		//  Measured:  `0 + a * (4580 ±0) + t * (1102 ±0)`
+		//  Estimated: `16302 + a * (5846 ±1_272) + t * (4807 ±83)`
+		// Minimum execution time: 2_508_644_000 picoseconds.
+		Weight::from_parts(2_525_726_000, 16302)
+			// Standard Error: 610_016_437
+			.saturating_add(Weight::from_parts(1_521_737_590, 0).saturating_mul(t.into()))
+			// Standard Error: 1_908_028_962
+			.saturating_add(Weight::from_parts(6_322_450_779, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 5846).saturating_mul(a.into()))
@@ -501,122 +509,127 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(615), added: 3090, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:0)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Storage: `Federated::LiveTasksOf` (r:1 w:1)
+	/// Proof: `Federated::LiveTasksOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn expire_task() -> Weight {
-		//  Measured:  `961`
+		//  Measured:  `1039`
 		//  Estimated: `7215`
-		// Minimum execution time: 1_990_542_000 picoseconds.
-		Weight::from_parts(2_033_743_000, 7215)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 2_128_451_000 picoseconds.
+		Weight::from_parts(2_181_330_000, 7215)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 }
 
 /// For tests: the same weights with ParityDB's database costs.
 impl WeightInfo for () {
 	fn create_task() -> Weight {
-		Weight::from_parts(3_508_298_000, 3604)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+		Weight::from_parts(3_831_514_000, 3604)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn pause_task() -> Weight {
-		Weight::from_parts(508_804_000, 4080)
+		Weight::from_parts(500_859_000, 4084)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_task() -> Weight {
-		Weight::from_parts(508_633_000, 4080)
+		Weight::from_parts(503_554_000, 4084)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn cancel_task(t: u32, ) -> Weight {
-		Weight::from_parts(3_073_593_088, 7215)
-			.saturating_add(Weight::from_parts(3_823_283_302, 0).saturating_mul(t.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(3_400_786_543, 7215)
+			.saturating_add(Weight::from_parts(3_839_798_092, 0).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
 			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(t.into())))
 			.saturating_add(Weight::from_parts(0, 5104).saturating_mul(t.into()))
 	}
 	fn join(n: u32, ) -> Weight {
-		Weight::from_parts(3_705_929_547, 5535)
-			.saturating_add(Weight::from_parts(2_585_893, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_746_090_818, 5535)
+			.saturating_add(Weight::from_parts(2_540_787, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn leave() -> Weight {
-		Weight::from_parts(2_056_676_000, 7215)
+		Weight::from_parts(2_112_230_000, 7215)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(3_399_074_000, 4080)
+		Weight::from_parts(3_396_388_000, 4084)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn commit_update(t: u32, ) -> Weight {
-		Weight::from_parts(963_597_420, 7215)
-			.saturating_add(Weight::from_parts(611_092, 0).saturating_mul(t.into()))
+		Weight::from_parts(1_093_069_926, 7215)
+			.saturating_add(Weight::from_parts(7_044_649, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		Weight::from_parts(1_226_687_963, 7215)
-			.saturating_add(Weight::from_parts(2_270, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(17_113_982, 0).saturating_mul(t.into()))
+		Weight::from_parts(1_447_247_452, 7215)
+			.saturating_add(Weight::from_parts(2_357, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(11_491_020, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn commit_scores(a: u32, ) -> Weight {
-		Weight::from_parts(896_328_030, 7215)
-			.saturating_add(Weight::from_parts(8_971_020, 0).saturating_mul(a.into()))
+		Weight::from_parts(931_219_000, 7215)
+			.saturating_add(Weight::from_parts(5_090_260, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
-	fn reveal_scores(t: u32, _a: u32, ) -> Weight {
-		Weight::from_parts(1_753_167_000, 9645)
-			.saturating_add(Weight::from_parts(2_468_571_527, 0).saturating_mul(t.into()))
+	fn reveal_scores(t: u32, a: u32, ) -> Weight {
+		Weight::from_parts(1_732_539_000, 9645)
+			.saturating_add(Weight::from_parts(2_412_328_964, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(166_192_004, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
-			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(t.into()))
 	}
 	fn commit_aggregate(a: u32, ) -> Weight {
-		Weight::from_parts(905_536_140, 7215)
-			.saturating_add(Weight::from_parts(12_421_760, 0).saturating_mul(a.into()))
+		Weight::from_parts(1_111_158_705, 7215)
+			.saturating_add(Weight::from_parts(10_916_227, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		Weight::from_parts(3_350_993_000, 7215)
-			.saturating_add(Weight::from_parts(2_927_653_234, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(5_674_035_344, 0).saturating_mul(a.into()))
+		Weight::from_parts(4_102_512_000, 16302)
+			.saturating_add(Weight::from_parts(3_378_838_116, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(7_166_512_638, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((13_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes((9_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().writes((11_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 3157).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 5089).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(0, 4899).saturating_mul(t.into()))
 	}
 	fn set_allowlist(n: u32, ) -> Weight {
-		Weight::from_parts(1_293_097_407, 4080)
-			.saturating_add(Weight::from_parts(21_551_506, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_557_305_731, 4084)
+			.saturating_add(Weight::from_parts(26_269_451, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		Weight::from_parts(15_497_745_514, 23521)
-			.saturating_add(Weight::from_parts(1_153_491_591, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(16_594_698, 0).saturating_mul(r.into()))
+		Weight::from_parts(9_905_852_299, 23521)
+			.saturating_add(Weight::from_parts(1_241_646_097, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(28_911_732, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -627,36 +640,36 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2593).saturating_mul(r.into()))
 	}
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		Weight::from_parts(332_026_300, 1614)
-			.saturating_add(Weight::from_parts(302_983_856, 0).saturating_mul(n.into()))
+		Weight::from_parts(153_809_250, 1614)
+			.saturating_add(Weight::from_parts(319_699_628, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6225).saturating_mul(n.into()))
 	}
 	fn start_round(p: u32, ) -> Weight {
-		Weight::from_parts(1_488_581_000, 4259)
-			.saturating_add(Weight::from_parts(403_018_246, 0).saturating_mul(p.into()))
+		Weight::from_parts(57_507_337, 4259)
+			.saturating_add(Weight::from_parts(428_241_852, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
 	}
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(2_710_352_000, 16302)
-			.saturating_add(Weight::from_parts(1_424_766_230, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(6_425_728_096, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(2_525_726_000, 16302)
+			.saturating_add(Weight::from_parts(1_521_737_590, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(6_322_450_779, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().reads((11_u64).saturating_mul(a.into())))
-			.saturating_add(ParityDbWeight::get().writes(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().writes((9_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 5846).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 4807).saturating_mul(t.into()))
 	}
 	fn expire_task() -> Weight {
-		Weight::from_parts(2_033_743_000, 7215)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(2_181_330_000, 7215)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 }

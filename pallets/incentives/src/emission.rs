@@ -25,6 +25,10 @@ use sp_runtime::{
 	DispatchResult, Perbill,
 };
 
+/// Points records an era's close removes at once when the queue of expired eras is full (no
+/// spare block weight for many eras): bounded, and counted in the close's weight.
+pub(crate) const OVERFLOW_CLEAR: u32 = 1_000;
+
 impl<T: Config> Pallet<T> {
 	/// The reward pot: every minted unit not yet paid is here.
 	pub fn pot() -> T::AccountId {
@@ -59,11 +63,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Closes the era under way: mints its emission into the pot, fixes each role's payout,
-	/// expires the era that falls out of the claim window, and opens the next era.
+	/// expires the era that falls out of the claim window, and opens the next era. Returns how
+	/// many points records it removed at once (see [`Self::expire`]), which its benchmarked
+	/// weight does not count.
 	pub(crate) fn close_era(
 		now: BlockNumberFor<T>,
 		schedule: &EmissionSchedule<BalanceOf<T>, BlockNumberFor<T>>,
-	) {
+	) -> u32 {
 		let era = CurrentEra::<T>::get();
 		let room = schedule.supply_cap.saturating_sub(T::Currency::total_issuance());
 		let mut minted = Self::scheduled_emission(schedule, era).min(room);
@@ -93,25 +99,25 @@ impl<T: Config> Pallet<T> {
 		Eras::<T>::insert(era, rewards);
 		Self::deposit_event(Event::EraClosed { era, minted, payout });
 
-		if let Some(expired) = era.checked_sub(T::HistoryDepth::get()) {
-			Self::expire(expired);
-		}
+		let removed = era.checked_sub(T::HistoryDepth::get()).map_or(0, Self::expire);
 		CurrentEra::<T>::put(era.saturating_add(1));
 		EraStart::<T>::put(now);
+		removed
 	}
 
 	/// An era's unclaimed rewards go back to the pot; its points records are removed in spare
 	/// block space ([`Self::remove_expired_points`]).
-	fn expire(era: EraIndex) {
-		let Some(rewards) = Eras::<T>::take(era) else { return };
+	fn expire(era: EraIndex) -> u32 {
+		let Some(rewards) = Eras::<T>::take(era) else { return 0 };
 		let unclaimed = Role::ALL.iter().fold(BalanceOf::<T>::zero(), |sum, r| {
 			sum.saturating_add(rewards.payout.get(*r).saturating_sub(*rewards.claimed.get(*r)))
 		});
 		Unallocated::<T>::mutate(|u| u.saturating_accrue(unclaimed));
 		Self::deposit_event(Event::EraExpired { era, unclaimed });
 		if rewards.points == PerRole::default() {
-			return;
+			return 0;
 		}
+		let mut removed = 0;
 		ExpiredEras::<T>::mutate(|queue| {
 			if queue.try_push((era, None)).is_err() {
 				// The queue is full only if blocks have had no spare weight for many eras: remove
@@ -120,9 +126,10 @@ impl<T: Config> Pallet<T> {
 				if let Some((oldest, cursor)) = queue.first().cloned() {
 					let result = Points::<T>::clear_prefix(
 						oldest,
-						10_000,
+						OVERFLOW_CLEAR,
 						cursor.as_ref().map(|c| c.as_slice()),
 					);
+					removed = result.unique;
 					if result.maybe_cursor.is_some() {
 						log::warn!(target: "runtime::incentives", "era {oldest}: points left behind");
 					}
@@ -131,6 +138,7 @@ impl<T: Config> Pallet<T> {
 				let _ = queue.try_push((era, None));
 			}
 		});
+		removed
 	}
 
 	/// Removes expired eras' points records, as many as `remaining` weight allows.

@@ -450,8 +450,9 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			match Schedule::<T>::get() {
 				Some(s) if now >= EraStart::<T>::get().saturating_add(s.era_length) => {
-					Self::close_era(now, &s);
+					let removed = Self::close_era(now, &s);
 					T::WeightInfo::close_era()
+						.saturating_add(T::DbWeight::get().reads_writes(removed.into(), removed.into()))
 				},
 				_ => T::DbWeight::get().reads(1),
 			}

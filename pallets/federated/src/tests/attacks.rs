@@ -492,6 +492,12 @@ fn a_bond_slashed_below_the_minimum_is_not_drawn_until_topped_up() {
 		assert_eq!(held_bond(worn), minimum);
 		run_to_block(12);
 		assert_eq!(drawn(2), TRAINERS.to_vec(), "topped up: drawn again");
+
+		// Once the task has ended, a top-up would only lock stake in a task that draws nobody.
+		assert_ok!(Federated::cancel_task(origin(OWNER), task));
+		let held = held_bond(worn);
+		assert_noop!(Federated::bond_extra(origin(worn), task, 1_000), Error::<Test>::TaskEnded);
+		assert_eq!(held_bond(worn), held);
 	});
 }
 
