@@ -15,7 +15,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # One feature set for the whole test run, so nothing is compiled twice: the benchmarks are
 # compiled in, so that their tests run and `benchmark pallet` works on the tested binary. burn's
-# wgpu backend is not: it cost about five minutes of a cold test build on 2 cores for one test,
+# wgpu backend is not: it cost three to five minutes of a cold test build on 2 cores for one test,
 # which `scripts/gpu-check.sh` runs (docs/ci.md); build the node with `--features wgpu` to train
 # on a GPU.
 TEST_FEATURES="runtime-benchmarks"
