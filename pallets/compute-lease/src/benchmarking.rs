@@ -46,8 +46,13 @@ fn terms<T: Config>() -> TermsOf<T> {
 fn register<T: Config>(who: &T::AccountId) {
 	let mut terms = terms::<T>();
 	terms.bond = ComputeLease::<T>::min_offer_bond(Workers::<T>::decode_len().unwrap_or(0) as u32);
-	ComputeLease::<T>::register_offer(RawOrigin::Signed(who.clone()).into(), hardware(), 1_000, terms)
-		.unwrap();
+	ComputeLease::<T>::register_offer(
+		RawOrigin::Signed(who.clone()).into(),
+		hardware(),
+		1_000,
+		terms,
+	)
+	.unwrap();
 }
 
 /// Registers offers until the list holds `n`.
@@ -152,13 +157,21 @@ mod benchmarks {
 		assert!(Offers::<T>::contains_key(&who));
 	}
 
+	/// Lowering the bond: the list's fill is read for the least bond, and stake released.
 	#[benchmark]
 	fn update_offer() {
-		let who = registered::<T>("worker", 0);
+		let who = funded::<T>("worker", 0);
 		let mut t = terms::<T>();
 		t.bond = t.bond.saturating_mul(2u32.into());
+		ComputeLease::<T>::register_offer(
+			RawOrigin::Signed(who.clone()).into(),
+			hardware(),
+			1_000,
+			t,
+		)
+		.unwrap();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), hardware(), 2_000, t);
+		_(RawOrigin::Signed(who.clone()), hardware(), 2_000, terms::<T>());
 		assert_eq!(Offers::<T>::get(&who).unwrap().claimed_score, 2_000);
 	}
 

@@ -293,6 +293,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn retirable(offer: &Offer<BalanceOf<T>, BlockNumberFor<T>>) -> bool {
-		offer.status == OfferStatus::Withdrawing && offer.challenge.is_none() && offer.verifying == 0
+		offer.status == OfferStatus::Withdrawing
+			&& offer.challenge.is_none()
+			&& offer.verifying == 0
 	}
 }

@@ -612,7 +612,7 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			ensure!(!Offers::<T>::contains_key(&worker), Error::<T>::AlreadyRegistered);
 			let others = Workers::<T>::decode_len().unwrap_or(0) as u32;
-			Self::check_offer(&hardware, claimed_score, &terms, others)?;
+			Self::check_offer(&hardware, claimed_score, &terms, Self::min_offer_bond(others))?;
 			Workers::<T>::try_append(worker.clone()).map_err(|_| Error::<T>::TooManyOffers)?;
 			T::Stake::commit(&worker, Role::ComputeProvider, terms.bond)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -654,9 +654,15 @@ pub mod pallet {
 			let worker = ensure_signed(origin)?;
 			let mut offer = Offers::<T>::get(&worker).ok_or(Error::<T>::UnknownOffer)?;
 			ensure!(offer.status != OfferStatus::Withdrawing, Error::<T>::Withdrawing);
-			// Lowering the bond may not go below what registering now would take.
-			let others = (Workers::<T>::decode_len().unwrap_or(0) as u32).saturating_sub(1);
-			Self::check_offer(&hardware, claimed_score, &terms, others)?;
+			// Lowering the bond may not go below what registering now would take; an offer that
+			// keeps or raises its bond needs only the chain's minimum, as when it registered.
+			let least = if terms.bond < offer.terms.bond {
+				let others = (Workers::<T>::decode_len().unwrap_or(0) as u32).saturating_sub(1);
+				Self::min_offer_bond(others)
+			} else {
+				T::MinBond::get()
+			};
+			Self::check_offer(&hardware, claimed_score, &terms, least)?;
 			ensure!(terms.slots >= offer.leased_slots, Error::<T>::SlotsInUse);
 			let old = offer.terms.bond;
 			if terms.bond > old {
@@ -957,7 +963,7 @@ pub mod pallet {
 			hardware: &Hardware,
 			claimed_score: u32,
 			terms: &TermsOf<T>,
-			others: u32,
+			least_bond: BalanceOf<T>,
 		) -> DispatchResult {
 			ensure!(
 				hardware.backends.is_valid()
@@ -968,7 +974,7 @@ pub mod pallet {
 					&& terms.min_blocks <= terms.max_blocks,
 				Error::<T>::InvalidOffer
 			);
-			ensure!(terms.bond >= Self::min_offer_bond(others), Error::<T>::BondTooLow);
+			ensure!(terms.bond >= least_bond.max(T::MinBond::get()), Error::<T>::BondTooLow);
 			Ok(())
 		}
 

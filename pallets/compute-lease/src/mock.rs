@@ -40,6 +40,8 @@ impl pallet_balances::Config for Test {
 	type Balance = Balance;
 	type ExistentialDeposit = ConstU64<ED>;
 	type RuntimeHoldReason = RuntimeHoldReason;
+	// As in the runtime: a reaped account's dust goes to the treasury, nothing burns.
+	type DustRemoval = ResolveTo<Treasury, Balances>;
 }
 
 /// Where slashes go.

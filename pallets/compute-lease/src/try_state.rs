@@ -50,6 +50,18 @@ impl<T: Config> Pallet<T> {
 				"escrow held differs from what leases and requests owe"
 			);
 		}
+		// Each offer's count of challenges it verifies is the open challenges that drew it.
+		let mut verifying: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (_, c) in Challenges::<T>::iter() {
+			for (v, _) in c.verifiers.iter() {
+				ensure!(*v != c.worker, "a worker verifies its own challenge");
+				*verifying.entry(v.clone()).or_default() += 1;
+			}
+		}
+		ensure!(
+			verifying.keys().all(|v| Offers::<T>::contains_key(v)),
+			"a drawn verifier's offer is gone before its challenge is decided"
+		);
 		// Offers: listed once, their bond is their committed stake, their slots what leases take.
 		let workers = Workers::<T>::get();
 		ensure!(workers.len() == Offers::<T>::iter().count(), "workers and offers disagree");
@@ -66,6 +78,10 @@ impl<T: Config> Pallet<T> {
 				offer.leased_slots == slots.get(&who).copied().unwrap_or(0)
 					&& offer.leased_slots <= offer.terms.slots,
 				"an offer's leased slots disagree with its leases"
+			);
+			ensure!(
+				offer.verifying == verifying.get(&who).copied().unwrap_or(0),
+				"an offer's count of challenges it verifies disagrees with the challenges"
 			);
 			if let Some(id) = offer.challenge {
 				ensure!(

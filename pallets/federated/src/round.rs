@@ -9,8 +9,8 @@
 //! ```
 
 use crate::{
-	AggregatorSlotOf, BalanceOf, Config, Event, HoldReason, Offence, Pallet,
-	Participants, RoundOf, Rounds, TaskOf, Tasks, TrainerSlotOf, WeightInfo,
+	AggregatorSlotOf, BalanceOf, Config, Event, HoldReason, Offence, Pallet, Participants, RoundOf,
+	Rounds, TaskOf, Tasks, TrainerSlotOf, WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -215,7 +215,8 @@ impl<T: Config> Pallet<T> {
 			if p.bond < minimum {
 				continue;
 			}
-			let weight: u128 = cohort_primitives::draw::draw_weight(p.bond, minimum).unique_saturated_into();
+			let weight: u128 =
+				cohort_primitives::draw::draw_weight(p.bond, minimum).unique_saturated_into();
 			match (p.role, p.dataset) {
 				(Role::Trainer, Some(dataset)) => {
 					if epsilon.is_none_or(|e| T::DataMarket::can_spend_privacy(dataset.id, e)) {

@@ -295,8 +295,10 @@ pub mod pallet {
 	pub type Minted<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
 	/// The total issuance at genesis, before this pallet minted anything. Nothing but this
-	/// pallet mints or burns in the runtime (slashes, fees, dust and forfeits move to the
-	/// treasury), so the total issuance is always this plus [`Minted`]; `try_state` checks it.
+	/// pallet mints in the runtime, and nothing burns but an account burning its own funds
+	/// (`balances.burn`): slashes, fees, dust and forfeits move to the treasury. So the total
+	/// issuance is this plus [`Minted`] less what accounts burnt; `try_state` checks it is at
+	/// most this plus [`Minted`].
 	#[pallet::storage]
 	pub type GenesisIssuance<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
@@ -451,8 +453,9 @@ pub mod pallet {
 			match Schedule::<T>::get() {
 				Some(s) if now >= EraStart::<T>::get().saturating_add(s.era_length) => {
 					let removed = Self::close_era(now, &s);
-					T::WeightInfo::close_era()
-						.saturating_add(T::DbWeight::get().reads_writes(removed.into(), removed.into()))
+					T::WeightInfo::close_era().saturating_add(
+						T::DbWeight::get().reads_writes(removed.into(), removed.into()),
+					)
 				},
 				_ => T::DbWeight::get().reads(1),
 			}

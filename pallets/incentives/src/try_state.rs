@@ -28,8 +28,9 @@ impl<T: Config> Pallet<T> {
 	/// - the pot holds at least its existential deposit, what is unallocated and everything
 	///   claimable: every minted unit is paid, claimable or in the pot (at least: anyone may
 	///   send COH to the pot, and FRAME cannot refuse a transfer);
-	/// - the total issuance is the genesis issuance plus what this pallet minted: nothing else
-	///   mints or burns;
+	/// - the total issuance is at most the genesis issuance plus what this pallet minted: nothing
+	///   else mints (the randomized run in the compute-lease pallet's tests checks equality,
+	///   where nobody burns);
 	/// - reputations are at most the best score.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		ensure!(
@@ -102,10 +103,12 @@ impl<T: Config> Pallet<T> {
 			"the pot holds everything minted and not yet paid"
 		);
 
+		// At most: an account may burn its own funds (`balances.burn`), and Root may adjust the
+		// issuance; nothing but emission raises it.
 		ensure!(
 			T::Currency::total_issuance()
-				== crate::GenesisIssuance::<T>::get().saturating_add(crate::Minted::<T>::get()),
-			"the total issuance is the genesis issuance plus what emission minted"
+				<= crate::GenesisIssuance::<T>::get().saturating_add(crate::Minted::<T>::get()),
+			"the total issuance is at most the genesis issuance plus what emission minted"
 		);
 
 		ensure!(

@@ -21,11 +21,7 @@ pub fn draw_weight<B: Saturating + Ord + From<u32> + Copy>(bond: B, minimum: B) 
 /// Draws up to `count` distinct candidates without replacement; each draw picks a candidate
 /// with probability proportional to its weight. Deterministic in `seed` and the candidates'
 /// order, so every node draws the same.
-pub fn weighted_sample<A>(
-	mut candidates: Vec<(A, u128)>,
-	count: usize,
-	seed: &[u8],
-) -> Vec<A> {
+pub fn weighted_sample<A>(mut candidates: Vec<(A, u128)>, count: usize, seed: &[u8]) -> Vec<A> {
 	let mut total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
 	let mut drawn = Vec::with_capacity(count.min(candidates.len()));
 	for draw in 0..count as u32 {

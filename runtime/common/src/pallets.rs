@@ -67,10 +67,11 @@ macro_rules! impl_cohort_pallets {
 			type RuntimeEvent = RuntimeEvent;
 			// Dust of a reaped account goes to the treasury rather than being burnt: nothing but
 			// emission changes the total issuance (the incentives pallet's `try_state` checks it).
-			type DustRemoval = $crate::reexport::frame_support::traits::tokens::imbalance::ResolveTo<
-				$crate::TreasuryAccount,
-				Balances,
-			>;
+			type DustRemoval =
+				$crate::reexport::frame_support::traits::tokens::imbalance::ResolveTo<
+					$crate::TreasuryAccount,
+					Balances,
+				>;
 			type ExistentialDeposit =
 				$crate::reexport::frame_support::traits::ConstU128<{ $crate::EXISTENTIAL_DEPOSIT }>;
 			type AccountStore = System;

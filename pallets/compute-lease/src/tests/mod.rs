@@ -3,6 +3,7 @@
 
 mod challenge;
 mod heartbeat;
+mod issuance;
 mod lease;
 mod offer;
 mod request;

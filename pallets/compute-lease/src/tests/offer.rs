@@ -110,8 +110,7 @@ fn offers_are_bounded() {
 fn the_offer_bond_grows_once_half_the_list_is_full() {
 	test(|| {
 		let half = MAX_OFFERS / 2;
-		let bonds: Vec<Balance> =
-			(1..=MAX_OFFERS as AccountId).map(register_at_minimum).collect();
+		let bonds: Vec<Balance> = (1..=MAX_OFFERS as AccountId).map(register_at_minimum).collect();
 		// The first half at the minimum, then MinBond × half / places left, rounded up.
 		for (others, bond) in bonds.iter().enumerate() {
 			let others = others as u32;
@@ -154,6 +153,23 @@ fn sybil_offers_at_the_minimum_cannot_fill_the_list_and_a_newcomer_gets_in() {
 			ComputeLease::update_offer(origin(newcomer), hardware(), SCORE, t),
 			Error::<Test>::BondTooLow
 		);
+	});
+}
+
+#[test]
+fn an_early_offer_updates_its_terms_without_topping_up_as_the_list_fills() {
+	test(|| {
+		// An honest provider registered at the minimum when the list was empty; the list has
+		// filled past half since. Changing its price, keeping its bond, asks nothing more.
+		register(1);
+		for who in 2..=MAX_OFFERS as AccountId - 2 {
+			register_at_minimum(who);
+		}
+		assert!(ComputeLease::min_offer_bond(MAX_OFFERS - 2) > MIN_BOND);
+		let mut t = terms();
+		t.price = PRICE * 2;
+		assert_ok!(ComputeLease::update_offer(origin(1), hardware(), SCORE, t));
+		assert_eq!(Offers::<Test>::get(1).unwrap().terms.price, PRICE * 2);
 	});
 }
 

@@ -486,10 +486,7 @@ fn create_task_refuses_more_active_tasks_than_allowed() {
 		for owner in [OWNER, OWNER, 2, 2] {
 			assert_ok!(Federated::create_task(origin(owner), spec()));
 		}
-		assert_noop!(
-			Federated::create_task(origin(3), spec()),
-			Error::<Test>::TooManyActiveTasks
-		);
+		assert_noop!(Federated::create_task(origin(3), spec()), Error::<Test>::TooManyActiveTasks);
 	});
 }
 

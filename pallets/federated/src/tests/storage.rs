@@ -76,7 +76,11 @@ fn finished_rounds_keep_a_summary_and_only_the_last_ones_in_full() {
 		for index in 0..rounds {
 			let summary = Federated::round_summary(task, index).expect("every round summarised");
 			assert_eq!(summary.outcome, Phase::Failed { reason: FailReason::NotEnoughCommits });
-			assert_eq!(Rounds::<Test>::contains_key(task, index), index + 2 >= rounds, "round {index}");
+			assert_eq!(
+				Rounds::<Test>::contains_key(task, index),
+				index + 2 >= rounds,
+				"round {index}"
+			);
 		}
 		assert_eq!(Rounds::<Test>::iter_prefix(task).count(), 2);
 	});
