@@ -125,9 +125,11 @@ impl<T: Config> Pallet<T> {
 		let order = weighted_sample(candidates, max.saturating_mul(2), &random.encode());
 		let mut drawn = BoundedVec::new();
 		for who in order {
-			let eligible = Offers::<T>::get(&who).is_some_and(|o| {
-				o.status != OfferStatus::Withdrawing && o.verified_score != Some(0)
-			}) && !FailedChallenge::<T>::contains_key(&who);
+			// A failed challenge sets both `verified_score = Some(0)` and `FailedChallenge`; the
+			// latter outlives the offer, so it alone decides.
+			let eligible = Offers::<T>::get(&who)
+				.is_some_and(|o| o.status != OfferStatus::Withdrawing)
+				&& !FailedChallenge::<T>::contains_key(&who);
 			if eligible && drawn.try_push((who, None)).is_err() {
 				break;
 			}

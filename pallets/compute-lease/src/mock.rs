@@ -146,6 +146,15 @@ pub fn schedule() -> ChallengeSchedule<u64> {
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
+	new_test_ext_with(None, None)
+}
+
+/// Accounts 1..=20 and the treasury endowed, with the incentives pallet's genesis (emission,
+/// shares, stakers) when given, and the challenge schedule.
+pub fn new_test_ext_with(
+	incentives: Option<pallet_incentives::GenesisConfig<Test>>,
+	schedule: Option<ChallengeSchedule<u64>>,
+) -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: (1..=20).chain([TREASURY]).map(|a| (a, ENDOWMENT)).collect(),
@@ -153,7 +162,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	pallet_compute_lease::GenesisConfig::<Test> { schedule: None }
+	if let Some(incentives) = incentives {
+		incentives.assimilate_storage(&mut storage).unwrap();
+	}
+	pallet_compute_lease::GenesisConfig::<Test> { schedule }
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);

@@ -15,7 +15,7 @@ use cohort_primitives::{
 use frame_support::traits::{fungible::Inspect, Hooks};
 use pallet_incentives::{EmissionSchedule, GenesisIssuance, Minted, PerRole};
 use sp_core::H256;
-use sp_runtime::{traits::Dispatchable, BuildStorage, Perbill};
+use sp_runtime::{traits::Dispatchable, Perbill};
 
 /// xorshift64*: a reproducible stream of choices for a seed.
 struct Choices(u64);
@@ -43,36 +43,24 @@ const ERA: u64 = 15;
 const ACTORS: u64 = 16;
 
 fn ext_with_emission() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> {
-		balances: (1..=20).chain([TREASURY]).map(|a| (a, ENDOWMENT)).collect(),
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	pallet_incentives::GenesisConfig::<Test> {
-		schedule: Some(EmissionSchedule {
-			era_length: ERA,
-			initial_era_emission: 10_000,
-			halving_interval: 4,
-			supply_cap: u64::MAX / 2,
+	new_test_ext_with(
+		Some(pallet_incentives::GenesisConfig::<Test> {
+			schedule: Some(EmissionSchedule {
+				era_length: ERA,
+				initial_era_emission: 10_000,
+				halving_interval: 4,
+				supply_cap: u64::MAX / 2,
+			}),
+			shares: PerRole {
+				trainers: Perbill::from_percent(25),
+				aggregators: Perbill::from_percent(25),
+				data_owners: Perbill::from_percent(25),
+				compute_providers: Perbill::from_percent(25),
+			},
+			stakers: vec![(20, Role::Trainer, 1_000)],
 		}),
-		shares: PerRole {
-			trainers: Perbill::from_percent(25),
-			aggregators: Perbill::from_percent(25),
-			data_owners: Perbill::from_percent(25),
-			compute_providers: Perbill::from_percent(25),
-		},
-		stakers: vec![(20, Role::Trainer, 1_000)],
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	crate::GenesisConfig::<Test> { schedule: Some(schedule()) }
-		.assimilate_storage(&mut storage)
-		.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+		Some(schedule()),
+	)
 }
 
 fn act(who: AccountId, call: impl Into<RuntimeCall>) -> bool {
