@@ -468,6 +468,7 @@ mod tests {
 				trainers: Default::default(),
 				aggregators: Default::default(),
 				aggregates: Default::default(),
+				public: true,
 			};
 		let who = AccountId::from([1; 32]);
 		round

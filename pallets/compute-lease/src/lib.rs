@@ -1078,5 +1078,9 @@ pub mod pallet {
 				Leases::<T>::get(id).is_some_and(|l| l.consumer == *consumer && now < l.end)
 			})
 		}
+
+		fn serves_reads() -> u64 {
+			1 + T::MaxLeasesPerOffer::get() as u64
+		}
 	}
 }

@@ -5,6 +5,7 @@ use crate::{BalanceOf, Config, DatasetTasks, Datasets, Delegates, Error, Event, 
 use alloc::vec::Vec;
 use cohort_primitives::{
 	dataset::{next_reputation, DatasetStatus, DatasetTerms, DatasetUse, TaskUse},
+	independence::is_independent,
 	traits::{Contributions, DataMarket, DatasetRequest, Role},
 	DatasetId, Epsilon, RoundIndex, Score, TaskId,
 };
@@ -150,7 +151,10 @@ impl<T: Config> DataMarket<T::AccountId, BalanceOf<T>, T::RuntimeHoldReason> for
 				})
 			};
 			total.saturating_accrue(paid);
-			if !paid.is_zero() && earns_emission && line.owner != *payer {
+			// The data owner is the payee and the owner of the data: independent of the task
+			// owner unless it is the task owner (the one rule of `independence`).
+			let independent = is_independent(payer, &line.owner, Some(&line.owner), |_, _| false);
+			if !paid.is_zero() && earns_emission && independent {
 				T::Contributions::note_contribution(&line.owner, Role::DataOwner, paid);
 			}
 			DatasetTasks::<T>::mutate(line.dataset, task, |usage| {

@@ -253,6 +253,12 @@ impl<T: Config> Pallet<T> {
 						&& round.aggregators.len() as u32 <= info.spec.aggregators,
 					"a round holds no more trainers or aggregators than its task allows"
 				);
+				ensure!(
+					!round.public
+						|| round.aggregators.len() as u32
+							>= cohort_primitives::task::PUBLIC_COMMITTEE,
+					"a public round drew a committee of at least PUBLIC_COMMITTEE"
+				);
 				let revealed = round.revealed_updates().count();
 				ensure!(
 					round

@@ -788,7 +788,8 @@ pub mod pallet {
 		/// task owner and paid for here. Participants leave with [`Pallet::leave`] to get their
 		/// bonds back. Only the owner may call it.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::cancel_task(T::MaxTrainersPerRound::get()))]
+		#[pallet::weight(T::WeightInfo::cancel_task(T::MaxTrainersPerRound::get())
+			.saturating_add(Pallet::<T>::independence_weight()))]
 		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
@@ -821,7 +822,8 @@ pub mod pallet {
 		/// owner and amount, the most samples an update may claim) hold until the trainer
 		/// leaves.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::join(T::MaxAllowlist::get()))]
+		#[pallet::weight(T::WeightInfo::join(T::MaxAllowlist::get())
+			.saturating_add(T::DbWeight::get().reads(T::ComputeAccess::serves_reads())))]
 		pub fn join(
 			origin: OriginFor<T>,
 			task: TaskId,
@@ -1071,7 +1073,9 @@ pub mod pallet {
 			T::MaxTrainersPerRound::get(),
 			T::MaxAggregatorsPerRound::get(),
 			payload.as_ref().map_or(0, |p| p.len() as u32),
-		))]
+		)
+		.saturating_add(Pallet::<T>::independence_weight())
+		.saturating_add(Pallet::<T>::eviction_weight()))]
 		pub fn reveal_aggregate(
 			origin: OriginFor<T>,
 			task: TaskId,
@@ -1214,7 +1218,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::reveal_scores(
 			T::MaxTrainersPerRound::get(),
 			T::MaxAggregatorsPerRound::get(),
-		))]
+		)
+		.saturating_add(Pallet::<T>::eviction_weight()))]
 		pub fn reveal_scores(
 			origin: OriginFor<T>,
 			task: TaskId,

@@ -78,6 +78,9 @@ impl cohort_primitives::traits::ComputeAccess<AccountId> for TestCompute {
 	fn serves(worker: &AccountId, consumer: &AccountId) -> bool {
 		LEASES.with(|l| l.borrow().contains(&(*worker, *consumer)))
 	}
+	fn serves_reads() -> u64 {
+		1
+	}
 }
 
 thread_local! {

@@ -17,10 +17,11 @@ use codec::Encode;
 use cohort_primitives::{
 	committee,
 	dataset::DatasetUse,
+	independence::is_independent,
 	payout,
 	round::{FailReason, Phase, MAX_SCORE},
 	task::PUBLIC_COMMITTEE,
-	traits::{Contributions, DataMarket, Role},
+	traits::{ComputeAccess, Contributions, DataMarket, Role},
 	RoundIndex, TaskId, TaskStatus,
 };
 use frame_support::{
@@ -87,15 +88,12 @@ impl<T: Config> Pallet<T> {
 					// accepted set (a slash per rejected trainer), as `reveal_scores` does.
 					let (t, a) = (T::MaxTrainersPerRound::get(), T::MaxAggregatorsPerRound::get());
 					weight.saturating_accrue(
-						T::WeightInfo::close_phase(t, a).max(T::WeightInfo::reveal_scores(t, a)),
+						T::WeightInfo::close_phase(t, a)
+							.max(T::WeightInfo::reveal_scores(t, a))
+							.saturating_add(Self::independence_weight()),
 					);
 					if evicted {
-						// Ending the task as an expiry does, and forfeiting its deposit (the
-						// owner's hold and the treasury's balance).
-						weight.saturating_accrue(
-							T::WeightInfo::expire_task()
-								.saturating_add(T::DbWeight::get().reads_writes(2, 2)),
-						);
+						weight.saturating_accrue(Self::eviction_weight());
 					}
 				},
 				Some(_) => {},
@@ -170,10 +168,36 @@ impl<T: Config> Pallet<T> {
 			&& info.aggregators >= info.spec.aggregators
 	}
 
-	/// The most [`Self::start_round`] can weigh: every participant a task may have.
+	/// The most [`Self::start_round`] can weigh: every participant a task may have, and the
+	/// lease reads that tell which drawn aggregators are independent of the owner.
 	fn start_round_weight() -> Weight {
 		T::WeightInfo::start_round(
 			T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()),
+		)
+		.saturating_add(
+			T::DbWeight::get().reads(
+				T::ComputeAccess::serves_reads()
+					.saturating_mul(T::MaxAggregatorsPerRound::get() as u64),
+			),
+		)
+	}
+
+	/// What evicting a task weighs ([`Self::evict`]): ending it as an expiry does, and
+	/// forfeiting its deposit (the owner's hold and the treasury's balance). Any call that can
+	/// fail a round may evict its task.
+	pub(crate) fn eviction_weight() -> Weight {
+		T::WeightInfo::expire_task().saturating_add(T::DbWeight::get().reads_writes(2, 2))
+	}
+
+	/// The reads that deciding who of a round's paid participants earns emission may make
+	/// besides the benchmarked ones (the benchmarks run without leases): one
+	/// [`ComputeAccess::serves`] per paid trainer and aggregator, and each paid trainer's
+	/// participation.
+	pub(crate) fn independence_weight() -> Weight {
+		let (t, a) =
+			(T::MaxTrainersPerRound::get() as u64, T::MaxAggregatorsPerRound::get() as u64);
+		T::DbWeight::get().reads(
+			T::ComputeAccess::serves_reads().saturating_mul(t.saturating_add(a)).saturating_add(t),
 		)
 	}
 
@@ -277,6 +301,13 @@ impl<T: Config> Pallet<T> {
 		})
 		.collect();
 
+		// Emission and reputation follow rounds judged by parties other than the owner.
+		let independent = aggregators
+			.iter()
+			.filter(|a| is_independent(&info.owner, &a.who, None, T::ComputeAccess::serves))
+			.count() as u32;
+		let public = info.is_public() && independent >= PUBLIC_COMMITTEE;
+
 		let commit_by = now.saturating_add(info.spec.phases.commit);
 		Self::deposit_event(Event::RoundStarted {
 			task,
@@ -295,6 +326,7 @@ impl<T: Config> Pallet<T> {
 			trainers: BoundedVec::truncate_from(trainers),
 			aggregators: BoundedVec::truncate_from(aggregators),
 			aggregates: BoundedVec::new(),
+			public,
 		};
 		Rounds::<T>::insert(task, index, record);
 		info.last_round_started = now;
@@ -302,11 +334,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether a round's work counts for emission and moves reputation: its task is public
-	/// ([`TaskInfo::is_public`](cohort_primitives::TaskInfo::is_public)) and the round drew a
-	/// committee of at least [`PUBLIC_COMMITTEE`] (a public task whose only aggregators are
-	/// one or two is judged by them alone).
+	/// ([`TaskInfo::is_public`](cohort_primitives::TaskInfo::is_public)) and the round drew at
+	/// least [`PUBLIC_COMMITTEE`] aggregators independent of the owner (not the owner, not a
+	/// worker it leases), fixed at the draw ([`RoundInfo::public`](cohort_primitives::RoundInfo)).
+	/// A task judged by one or two parties, or by the owner's own compute, is judged by them
+	/// alone.
 	pub(crate) fn is_public_round(info: &TaskOf<T>, record: &RoundOf<T>) -> bool {
-		info.is_public() && record.aggregators.len() as u32 >= PUBLIC_COMMITTEE
+		info.is_public() && record.public
 	}
 
 	/// Ends the commit phase: selected trainers who did not commit are penalised; the reveal
@@ -566,16 +600,18 @@ impl<T: Config> Pallet<T> {
 
 		let mut paid = BalanceOf::<T>::zero();
 		for (slot, share) in record.trainers.iter_mut().filter(|t| t.accepted).zip(trainer_shares) {
-			slot.reward = Self::pay(task, index, info, public, &slot.who, Role::Trainer, share);
+			let counts = Self::counts(task, info, public, &slot.who, Role::Trainer);
+			slot.reward = Self::pay(task, index, info, counts, &slot.who, Role::Trainer, share);
 			paid.saturating_accrue(slot.reward);
 		}
 		for i in paid_aggregators.iter() {
 			let slot = &mut record.aggregators[*i];
-			if public {
+			let counts = Self::counts(task, info, public, &slot.who, Role::Aggregator);
+			if counts {
 				T::Contributions::note_quality(&slot.who, Role::Aggregator, MAX_SCORE);
 			}
 			slot.reward =
-				Self::pay(task, index, info, public, &slot.who, Role::Aggregator, aggregator_share);
+				Self::pay(task, index, info, counts, &slot.who, Role::Aggregator, aggregator_share);
 			paid.saturating_accrue(slot.reward);
 		}
 
@@ -688,7 +724,8 @@ impl<T: Config> Pallet<T> {
 		let trainer_pool = reward.saturating_sub(aggregator_pool);
 		let share = trainer_pool / paid;
 		for slot in record.trainers.iter_mut().filter(|t| earns(t)) {
-			slot.reward = Self::pay(task, index, info, public, &slot.who, Role::Trainer, share);
+			let counts = Self::counts(task, info, public, &slot.who, Role::Trainer);
+			slot.reward = Self::pay(task, index, info, counts, &slot.who, Role::Trainer, share);
 		}
 		// Aggregators whose scores are on chain did the round's scoring: cancelling does not
 		// get that for free either. Their part is shared equally.
@@ -696,8 +733,9 @@ impl<T: Config> Pallet<T> {
 		if scorers > 0 {
 			let share = aggregator_pool / scorers;
 			for slot in record.aggregators.iter_mut().filter(|a| a.scores.is_some()) {
+				let counts = Self::counts(task, info, public, &slot.who, Role::Aggregator);
 				slot.reward =
-					Self::pay(task, index, info, public, &slot.who, Role::Aggregator, share);
+					Self::pay(task, index, info, counts, &slot.who, Role::Aggregator, share);
 			}
 		}
 		royalties
@@ -725,7 +763,7 @@ impl<T: Config> Pallet<T> {
 		task: TaskId,
 		index: RoundIndex,
 		info: &mut TaskOf<T>,
-		public: bool,
+		counts: bool,
 		who: &T::AccountId,
 		role: Role,
 		amount: u128,
@@ -753,9 +791,10 @@ impl<T: Config> Pallet<T> {
 					role,
 					amount: paid,
 				});
-				// Emission follows what independent payers pay: a private task's pay, or an
-				// owner paying itself, is not such demand.
-				if public && *who != info.owner {
+				// Emission follows what independent payers pay: a private task's pay, or pay
+				// to the owner, its delegates on its own datasets or the workers it leases,
+				// is not such demand.
+				if counts {
 					T::Contributions::note_contribution(who, role, paid);
 				}
 				paid
@@ -765,6 +804,29 @@ impl<T: Config> Pallet<T> {
 				Zero::zero()
 			},
 		}
+	}
+
+	/// Whether pay to `who` in `role` counts for emission: the round is public and `who` is
+	/// independent of the task's owner ([`is_independent`]; a trainer's dataset is read from
+	/// its participation). At most one `Participants` read and one `serves`, counted in
+	/// [`Self::independence_weight`].
+	fn counts(
+		task: TaskId,
+		info: &TaskOf<T>,
+		public: bool,
+		who: &T::AccountId,
+		role: Role,
+	) -> bool {
+		if !public {
+			return false;
+		}
+		let data_owner = match role {
+			Role::Trainer => {
+				Participants::<T>::get(task, who).and_then(|p| p.dataset).map(|d| d.terms.owner)
+			},
+			_ => None,
+		};
+		is_independent(&info.owner, who, data_owner.as_ref(), T::ComputeAccess::serves)
 	}
 
 	/// Fails the round: the previous global model stays, nobody is paid.

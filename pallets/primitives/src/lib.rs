@@ -15,6 +15,7 @@ pub mod compute;
 pub mod dataset;
 pub mod draw;
 pub mod hold;
+pub mod independence;
 pub mod judgement;
 pub mod model;
 pub mod payload;

@@ -201,6 +201,10 @@ pub struct RoundInfo<
 	pub aggregators: BoundedVec<AggregatorSlot<AccountId, Balance, MaxTrainers>, MaxAggregators>,
 	/// The payload of each distinct aggregate hash submitted (the first submitter carries it).
 	pub aggregates: BoundedVec<PayloadRef<BlockNumber>, MaxAggregators>,
+	/// Whether the round's work counts for emission and moves reputation, fixed at the draw:
+	/// its task is public and at least `PUBLIC_COMMITTEE` of the drawn aggregators are
+	/// independent of the task's owner (`independence::is_independent`).
+	pub public: bool,
 }
 
 impl<AccountId, Balance, BlockNumber, MaxTrainers, MaxAggregators>

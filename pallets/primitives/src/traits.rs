@@ -143,6 +143,9 @@ pub trait ComputeAccess<AccountId> {
 	fn may_aggregate(who: &AccountId) -> bool;
 	/// Whether `worker` serves `consumer` under a running lease now.
 	fn serves(worker: &AccountId, consumer: &AccountId) -> bool;
+	/// The most storage reads one [`serves`](Self::serves) makes, for the weights of the calls
+	/// that ask it.
+	fn serves_reads() -> u64;
 }
 
 /// No compute leases: every account may aggregate, and no worker serves anyone.
@@ -152,6 +155,9 @@ impl<AccountId> ComputeAccess<AccountId> for () {
 	}
 	fn serves(_: &AccountId, _: &AccountId) -> bool {
 		false
+	}
+	fn serves_reads() -> u64 {
+		0
 	}
 }
 

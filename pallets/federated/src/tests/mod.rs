@@ -32,6 +32,7 @@ use sp_runtime::{DispatchError, Perbill, TokenError};
 mod attacks;
 mod datasets;
 mod incentives;
+mod independence;
 mod squatting;
 mod storage;
 
