@@ -23,6 +23,9 @@
 //   reward (signed by someone else) and receive exactly payout × points / total points; every
 //   slash (the cheaters', the poisoner's) is a slash of the participant's stake in its role, and
 //   the treasury received exactly the slashes and its 80 % of every fee;
+// - a second task trains with differential privacy (clip 3, noise multiplier 0.1) on the honest
+//   owners' datasets: its rounds finalize, are public, no honest owner is slashed, the chain
+//   accepts what the judgement of each round's scores accepts, and the model still improves;
 // - `cohort-node rounds` prints the task's rounds and draws their chart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -148,14 +151,14 @@ const honestOwners = () => new Set(OWNERS.map((u) => addressOf[u]));
 
 const finalizedRound = (round, timeoutMs) => waitForDecidedRound(api, task, round, timeoutMs);
 
-/** The global model a round finalized, from the block body, dequantized. */
-async function globalModel(round, record) {
+/** The global model a round of `of` (the first test's task by default) finalized, from the block body, dequantized. */
+async function globalModel(round, record, of = task) {
   const aggregate = record.phase.asFinalized.aggregate;
   const bytes = await payloadAt(api, record.aggregates.find((a) => a.payloadHash.eq(aggregate)));
   const payload = decodePayload(bytes);
   assert.deepEqual(
     { kind: payload.kind, task: payload.task, round: payload.round, scale: payload.scale, samples: payload.samples },
-    { kind: AGGREGATE, task, round, scale: SCALE, samples: 0 },
+    { kind: AGGREGATE, task: of, round, scale: SCALE, samples: 0 },
   );
   return dequantize(payload.values, payload.scale);
 }
@@ -572,6 +575,73 @@ test('the economy over the rounds\' eras: emission grows the issuance by exactly
   console.log(`the treasury received ${slashes} in ${allSlashed.length} slashes and ${treasuryFees} of ${sum(paidFees, ({ data }) => data.actualFee.toBigInt())} in ${paidFees.length} fees`);
   assert.equal(deposited, slashes + treasuryFees, 'the deposits into the treasury are the slashes and its part of the fees');
   assert.equal(rose, slashes + treasuryFees, 'the treasury\'s free balance rose by exactly the slashes and its part of the fees');
+});
+
+// Differential privacy behind the gate: each owner clips its update to norm 3 and adds Gaussian
+// noise (multiplier 0.1, ε ≈ 111.5 per round at δ = 10⁻⁵, which the task states), so every
+// update is mostly noise and scores near neutral. The gate judges each round against itself, so
+// no honest owner is slashed for it (a fixed cosine gate slashed them all), and the model still
+// learns. The task admits the four honest owners' datasets only (its dataset allowlist: a
+// public task still), so the dev poisoners cannot join it.
+test('a task with differential privacy runs behind the gate: rounds finalize, no honest owner is slashed, accuracy rises', async () => {
+  assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  const owners = OWNERS.map((_, i) => i + 1); // the honest owners' dev datasets
+  const spec = {
+    model: { Mlp: MODEL },
+    initialModel: { Seed: 11 },
+    training: {
+      epochs: 5, batchSize: 16, optimizer: 'Sgd', learningRateMicros: 100_000, fedproxMuMicros: null,
+      dp: { clipNormMicros: 3_000_000, noiseMultiplierMicros: 100_000, epsilonMicros: 120_000_000 },
+    },
+    scale: SCALE,
+    aggregation: 'WeightedMean',
+    gate: GATE,
+    maxSamples: MAX_SAMPLES,
+    rounds: ROUNDS,
+    minTrainers: OWNERS.length,
+    maxTrainers: OWNERS.length,
+    ...(cheaters
+      ? { aggregators: 4, quorum: 3, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 3, aggregate: 20, aggregateReveal: 3 } }
+      : { aggregators: 3, quorum: 2, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 10, aggregate: 20, aggregateReveal: 10 } }),
+    maxPayloadBytes: 64 * 1024,
+    rewardPerRound: 100n * UNIT,
+    aggregatorShare: 200_000_000,
+    penalty: 100_000_000,
+    validationSet: validation.hash,
+    datasets: { maxRoyalty: ROYALTY, minReputation: 0, allowlist: owners },
+  };
+  const recording = recordBlocks(api);
+  const created = await sendAndWait(api, api.tx.federated.createTask(spec), alice);
+  assert.equal(created.error, null);
+  const dp = created.events.find(({ event }) => event.method === 'TaskCreated').event.data.task.toNumber();
+
+  const accuracies = [];
+  const records = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const record = await waitForDecidedRound(api, dp, round);
+    assert.ok(record.phase.isFinalized, `DP round ${round} finalized (not ${record.phase.toString()})`);
+    assert.deepEqual(new Set(record.trainers.map((t) => t.who.toString())), honestOwners(), `DP round ${round}: the honest owners trained`);
+    assert.ok(record.public.isTrue, `DP round ${round} is public: its committee is independent of the task owner`);
+    records.push(record);
+    accuracies.push(evaluateMlp(MODEL, await globalModel(round, record, dp), validation).accuracy);
+  }
+  const blocks = await recording.stop();
+  const ofTask = (method) => eventsIn(blocks, 'federated', method).filter(({ data }) => data.task.toNumber() === dp);
+  const slashedOwners = ofTask('Slashed').map(({ data }) => data.who.toString()).filter((who) => honestOwners().has(who));
+  assert.deepEqual(slashedOwners.map(name), [], 'no honest owner is slashed under differential privacy');
+  const paidRounds = new Map(OWNERS.map((u) => [addressOf[u], 0]));
+  records.forEach((record, round) => {
+    const revealed = record.trainers.filter((t) => t.update.isSome);
+    const scores = revealed.map((t) => t.score.unwrap().toNumber());
+    console.log(`DP round ${round} scores: ${revealed.map((t, i) => `${name(t.who.toString())} ${scores[i]}${t.accepted.isTrue ? '' : ' (rejected)'}`).join(', ')}`);
+    // The chain accepted exactly what the judgement of the round's own scores accepts.
+    assert.deepEqual(revealed.map((t) => t.accepted.isTrue), judge(scores, GATE).map((v) => v.accepted), `DP round ${round}: accepted as judged`);
+    record.trainers.filter((t) => t.reward.toBigInt() > 0n).forEach((t) => paidRounds.set(t.who.toString(), paidRounds.get(t.who.toString()) + 1));
+  });
+  for (const [who, count] of paidRounds) assert.ok(count * 2 > ROUNDS, `${name(who)} was paid in ${count} of ${ROUNDS} DP rounds`);
+  console.log(`validation accuracy of the DP task's global model, by round: ${accuracies.map((a) => (100 * a).toFixed(1) + '%').join(', ')}`);
+  assert.ok(accuracies[ROUNDS - 1] > accuracies[0], `the noisy rounds still improved the model: ${accuracies}`);
 });
 
 test('`cohort-node rounds` prints the task\'s rounds and draws them as an SVG chart', async (t) => {
