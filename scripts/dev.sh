@@ -3,7 +3,8 @@
 # finalizes blocks, the usual dev accounts hold COH. The ML worker runs in the node with four
 # simulated data owners and three aggregators, and a demo task (digits) starts at once, so
 # federated rounds show in the log and in Polkadot.js apps (COHORT_ML=0: without the worker;
-# COHORT_ML_CHEATERS=1: with a copying trainer and a lazy aggregator that the chain refuses;
+# COHORT_ML_CHEATERS=1: with a copying trainer and a lazy aggregator that the chain refuses and a
+# colluding aggregator that it penalises;
 # COHORT_ML_POISONERS=scale:-10: with a data owner per attack, comma-separated, whose poisoned
 # updates the aggregators' scores keep out of the model).
 # State is thrown away on exit.

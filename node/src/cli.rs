@@ -90,10 +90,11 @@ pub struct MlWorkerParams {
 	#[arg(long)]
 	pub ml_demo_task: bool,
 
-	/// With `--dev --ml-worker`: add two cheaters that the chain must refuse, a trainer that
-	/// copies another's commitment and update (`//Dave//stash`) and an aggregator that copies
-	/// another's result (`//Eve//stash`). The demo task then selects five trainers and four
-	/// aggregators, so that the honest ones still finish every round.
+	/// With `--dev --ml-worker`: add three cheaters, a trainer that copies another's commitment
+	/// and update (`//Dave//stash`) and an aggregator that copies another's result
+	/// (`//Eve//stash`), which the chain refuses, and an aggregator that reveals 0 for every
+	/// update (`//Colluder`), which the committee penalises. The demo task then selects five
+	/// trainers and five aggregators, so that the honest ones still finish every round.
 	#[arg(long, requires = "ml_worker")]
 	pub ml_dev_cheaters: bool,
 

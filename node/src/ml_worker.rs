@@ -42,8 +42,8 @@ pub struct MlWorkerOptions {
 	pub simulate_owners: bool,
 	/// Create a demo task on the simulated owners' data if the chain has none (`--ml-demo-task`).
 	pub demo_task: bool,
-	/// Add the dev cheaters: a copying trainer and a lazy copying aggregator
-	/// (`--ml-dev-cheaters`, with `--dev` only).
+	/// Add the dev cheaters: a copying trainer, a lazy copying aggregator and a colluding
+	/// aggregator (`--ml-dev-cheaters`, with `--dev` only).
 	pub cheaters: bool,
 	/// Add one poisoning data owner per attack (`--ml-dev-poisoners`, with `--dev` only).
 	pub poisoners: Vec<cohort_ml::attack::Attack>,

@@ -35,13 +35,14 @@ fn total_balance(who: &AccountId) -> u128 {
 
 fn assert_dev_accounts_endowed() {
 	use sp_core::{sr25519, Pair};
-	// Alice..Ferdie and their stashes, and the dev poisoners //1..//4.
-	let poisoners = (1..=4).map(|i| {
-		AccountId::from(sr25519::Pair::from_string(&format!("//{i}"), None).unwrap().public())
-	});
+	// Alice..Ferdie and their stashes, the dev poisoners //1..//4 and the dev colluder.
+	let cheaters = (1..=4)
+		.map(|i| format!("//{i}"))
+		.chain(["//Colluder".to_string()])
+		.map(|uri| AccountId::from(sr25519::Pair::from_string(&uri, None).unwrap().public()));
 	let accounts: Vec<AccountId> =
-		Sr25519Keyring::well_known().map(|k| k.to_account_id()).chain(poisoners).collect();
-	assert_eq!(accounts.len(), 16, "Alice..Ferdie, their stashes, //1..//4");
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).chain(cheaters).collect();
+	assert_eq!(accounts.len(), 17, "Alice..Ferdie, their stashes, //1..//4, //Colluder");
 	for account in &accounts {
 		assert_eq!(total_balance(account), ENDOWMENT, "{account} is endowed");
 	}

@@ -121,7 +121,8 @@ pub fn provider_terms() -> Terms {
 pub const COPIER_DATASET: DatasetId = 9;
 
 /// The dev cheaters (`--ml-dev-cheaters`): a copying trainer (on [`COPIER_DATASET`], which it
-/// never reads) and a lazy copying aggregator.
+/// never reads), a lazy copying aggregator, and a colluding aggregator that reveals 0 for every
+/// update (`//Colluder`, endowed and staked by the dev genesis).
 pub fn cheaters() -> Vec<DevKey> {
 	vec![
 		DevKey {
@@ -133,6 +134,11 @@ pub fn cheaters() -> Vec<DevKey> {
 			uri: "//Eve//stash",
 			auto_join: AutoJoin::Aggregator { bond: DEV_BOND },
 			behaviour: Behaviour::LazyAggregator,
+		},
+		DevKey {
+			uri: "//Colluder",
+			auto_join: AutoJoin::Aggregator { bond: DEV_BOND },
+			behaviour: Behaviour::ColludingAggregator,
 		},
 	]
 }
@@ -219,15 +225,16 @@ pub const DEMO_MAX_SAMPLES: u32 = 2_000;
 ///
 /// Every trainer is selected in every round: the four owners, the copier (`cheaters`) and the
 /// `poisoners`; the four honest owners suffice. Without cheaters, two of the three aggregators
-/// are selected and both must agree. With them: all four, of whom three must agree (the lazy
-/// one never does validly). Every honest participant finishes every round.
+/// are selected and both must agree. With them: all five, of whom three must agree (the lazy
+/// one never does validly; the colluder's scores stray, its aggregate may agree). Every honest
+/// participant finishes every round.
 pub fn demo_task(
 	validation_set: H256,
 	cheaters: bool,
 	poisoners: usize,
 ) -> TaskSpec<Balance, BlockNumber> {
 	let max_trainers = OWNERS as u32 + cheaters as u32 + poisoners as u32;
-	let (aggregators, quorum) = if cheaters { (4, 3) } else { (2, 2) };
+	let (aggregators, quorum) = if cheaters { (5, 3) } else { (2, 2) };
 	TaskSpec {
 		model: ModelSpec::Mlp {
 			input: 64,
@@ -292,8 +299,9 @@ mod tests {
 		// Every honest owner and the copier are selected; the honest owners alone suffice.
 		assert_eq!(with.max_trainers as usize, OWNERS + 1);
 		assert_eq!(with.min_trainers as usize, OWNERS);
-		// Every aggregator is selected (3 honest + the lazy one); the honest ones reach quorum.
-		assert_eq!(with.aggregators, honest_aggregators + 1);
+		// Every aggregator is selected (3 honest, the lazy one and the colluder); the honest
+		// ones reach quorum.
+		assert_eq!(with.aggregators, honest_aggregators + 2);
 		assert!(with.quorum <= honest_aggregators && with.quorum * 2 > with.aggregators);
 		assert!(cheaters().iter().all(|c| c.behaviour != Behaviour::Honest));
 	}

@@ -38,6 +38,7 @@ pub fn dev_name(key: &DevKey) -> String {
 	match (&key.auto_join, &key.behaviour) {
 		(_, Behaviour::CopyingTrainer) => format!("copying trainer ({uri})"),
 		(_, Behaviour::LazyAggregator) => format!("lazy aggregator ({uri})"),
+		(_, Behaviour::ColludingAggregator) => format!("colluding aggregator ({uri})"),
 		(AutoJoin::Trainer { dataset, .. }, Behaviour::Poisoner(attack)) => {
 			format!("poisoner {dataset} {attack} ({uri})")
 		},

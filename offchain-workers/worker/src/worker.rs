@@ -71,6 +71,10 @@ pub enum Behaviour {
 	/// Never scores nor aggregates: commits random commitments, then reveals the first other
 	/// aggregator's scores and result. The chain must refuse the reveals.
 	LazyAggregator,
+	/// Scores as an honest aggregator, then commits to and reveals 0 for every update (what a
+	/// colluder out to fail honest trainers sends); aggregates honestly. The committee must
+	/// find its scores strayed, penalise it, and decide the round without them.
+	ColludingAggregator,
 	/// Trains on data poisoned by the attack (label flipping), poisons the update (scaled,
 	/// noised), and commits and reveals it as an honest trainer would. The aggregators' scores
 	/// must keep it out of the model.

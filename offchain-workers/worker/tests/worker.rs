@@ -1003,7 +1003,8 @@ fn simulated_owners_cheaters_and_poisoners_join_tasks_their_data_fits() {
 		.iter()
 		.filter(|(_, a, _)| matches!(a, Action::Join { task: 0, dataset: None, .. }))
 		.count();
-	assert_eq!((trainers, aggregators), (cohort_worker::dev::OWNERS + 1 + 2, 3 + 1));
+	// Three honest aggregators, the lazy one and the colluder.
+	assert_eq!((trainers, aggregators), (cohort_worker::dev::OWNERS + 1 + 2, 3 + 2));
 	let poisoner = key(cohort_worker::dev::POISONER_URIS[1]);
 	assert!(joins
 		.iter()

@@ -19,6 +19,12 @@ impl<T: Config> Pallet<T> {
 			let round = info.next_round;
 			let trainer = record.trainers.iter().find(|t| t.who == *who);
 			let aggregator = record.aggregators.iter().find(|a| a.who == *who);
+			// After the committee was enlarged, only the added members aggregate again.
+			let acting = record
+				.aggregators
+				.iter()
+				.skip(Self::first_acting(&info, &record))
+				.any(|a| a.who == *who);
 			match record.phase {
 				Phase::Commit => {
 					if let Some(slot) = trainer.filter(|t| t.commitment.is_none()) {
@@ -70,7 +76,7 @@ impl<T: Config> Pallet<T> {
 					}
 				},
 				Phase::Aggregate => {
-					if aggregator.is_some_and(|a| a.commitment.is_none()) {
+					if acting && aggregator.is_some_and(|a| a.commitment.is_none()) {
 						duties.push(Duty::Aggregate {
 							task,
 							round,
@@ -250,8 +256,27 @@ impl<T: Config> Pallet<T> {
 			for (_, round) in Rounds::<T>::iter_prefix(task) {
 				ensure!(
 					round.trainers.len() as u32 <= info.spec.max_trainers
-						&& round.aggregators.len() as u32 <= info.spec.aggregators,
-					"a round holds no more trainers or aggregators than its task allows"
+						&& round.aggregators.len() as u32
+							<= info.spec.aggregators.saturating_mul(2),
+					"a round holds no more trainers than its task allows, and no more aggregators \
+					 than twice its committee"
+				);
+				let drawn = info.spec.aggregators as usize;
+				ensure!(
+					round.aggregators.len() <= drawn
+						|| round
+							.aggregators
+							.iter()
+							.skip(drawn)
+							.all(|a| { a.score_commitment.is_none() && a.scores.is_none() }),
+					"members added to an enlarged committee did not score"
+				);
+				let mut members: Vec<_> = round.aggregators.iter().map(|a| &a.who).collect();
+				members.sort();
+				members.dedup();
+				ensure!(
+					members.len() == round.aggregators.len(),
+					"no aggregator sits twice in a committee"
 				);
 				ensure!(
 					!round.public

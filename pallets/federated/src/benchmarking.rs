@@ -705,10 +705,11 @@ mod benchmarks {
 		all_but_last_reveal::<T>(task, &aggregators, MIN_PARAMETERS);
 		let mut info = Tasks::<T>::get(task).unwrap();
 		let mut record = Rounds::<T>::get(task, 0).unwrap();
+		let now = frame_system::Pallet::<T>::block_number();
 
 		#[block]
 		{
-			Federated::<T>::close_aggregate(task, 0, &mut info, &mut record).unwrap();
+			Federated::<T>::close_aggregate(task, 0, &mut info, &mut record, now).unwrap();
 		}
 
 		assert!(record.phase.is_closed());

@@ -92,6 +92,7 @@ mod api;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod deposit;
+mod enlarge;
 #[cfg(test)]
 mod mock;
 mod prune;
@@ -509,6 +510,15 @@ pub mod pallet {
 		AggregateCommitted { task: TaskId, round: RoundIndex, who: T::AccountId, commitment: H256 },
 		/// The aggregate commit phase ended; aggregators may reveal until `reveal_by`.
 		AggregateRevealOpened { task: TaskId, round: RoundIndex, reveal_by: BlockNumberFor<T> },
+		/// No aggregate reached a quorum: these aggregators were drawn to join the committee
+		/// and aggregate until `commit_by`; the hash a majority of the enlarged committee
+		/// reveals decides the round, and those who revealed another are slashed.
+		CommitteeEnlarged {
+			task: TaskId,
+			round: RoundIndex,
+			added: Vec<T::AccountId>,
+			commit_by: BlockNumberFor<T>,
+		},
 		/// An aggregator revealed an aggregate hash and the new model's metrics.
 		AggregateRevealed {
 			task: TaskId,
@@ -614,6 +624,9 @@ pub mod pallet {
 		NotSelectedAggregator,
 		/// The account has already committed in this round.
 		AlreadyCommitted,
+		/// The committee was enlarged: in its second aggregate phase only the added members
+		/// commit.
+		NotAnAddedAggregator,
 		/// The account did not commit in this round.
 		NotCommitted,
 		/// The account has already revealed in this round.
@@ -1039,9 +1052,11 @@ pub mod pallet {
 		/// `commitment = aggregate_commitment(caller, task, round, aggregate_hash, metrics,
 		/// salt)`, with the new model's validation loss and accuracy in millionths. Nobody has
 		/// revealed a result yet, so there is nothing to copy. When every selected aggregator
-		/// has committed, the aggregate reveal phase opens at once.
+		/// has committed, the aggregate reveal phase opens at once. After the committee was
+		/// enlarged ([`Event::CommitteeEnlarged`]), only the added members commit.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::commit_aggregate(T::MaxAggregatorsPerRound::get()))]
+		#[pallet::weight(T::WeightInfo::commit_aggregate(T::MaxAggregatorsPerRound::get())
+			.saturating_add(Pallet::<T>::eviction_weight()))]
 		pub fn commit_aggregate(
 			origin: OriginFor<T>,
 			task: TaskId,
@@ -1051,8 +1066,13 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let (mut info, mut record) = Self::current_round(task, round)?;
 			ensure!(record.phase == Phase::Aggregate, Error::<T>::WrongPhase);
-			let all_in =
-				Self::commit_as_aggregator(&mut record, &who, commitment, |a| &mut a.commitment)?;
+			let first = Self::first_acting(&info, &record);
+			if let Some(at) = record.aggregators.iter().position(|a| a.who == who) {
+				ensure!(at >= first, Error::<T>::NotAnAddedAggregator);
+			}
+			let all_in = Self::commit_as_aggregator(&mut record, first, &who, commitment, |a| {
+				&mut a.commitment
+			})?;
 			Self::deposit_event(Event::AggregateCommitted { task, round, who, commitment });
 
 			if all_in {
@@ -1067,7 +1087,8 @@ pub mod pallet {
 		/// Reveals the aggregate hash, metrics and salt behind this aggregator's commitment. The
 		/// first reveal of each distinct hash must carry the aggregate's payload (its bytes stay
 		/// in this block's body). When every committed aggregator has revealed, the round is
-		/// decided at once; otherwise at the end of the phase.
+		/// decided at once; otherwise at the end of the phase. If no hash then has a quorum, the
+		/// committee may be enlarged ([`Event::CommitteeEnlarged`]).
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::reveal_aggregate(
 			T::MaxTrainersPerRound::get(),
@@ -1075,7 +1096,8 @@ pub mod pallet {
 			payload.as_ref().map_or(0, |p| p.len() as u32),
 		)
 		.saturating_add(Pallet::<T>::independence_weight())
-		.saturating_add(Pallet::<T>::eviction_weight()))]
+		.saturating_add(Pallet::<T>::eviction_weight())
+		.saturating_add(Pallet::<T>::enlarge_weight()))]
 		pub fn reveal_aggregate(
 			origin: OriginFor<T>,
 			task: TaskId,
@@ -1125,7 +1147,8 @@ pub mod pallet {
 			let all_revealed =
 				record.aggregators.iter().all(|a| a.commitment.is_none() || a.submission.is_some());
 			if all_revealed {
-				Self::close_aggregate(task, round, &mut info, &mut record)?;
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::close_aggregate(task, round, &mut info, &mut record, now)?;
 				Tasks::<T>::insert(task, info);
 			}
 			Rounds::<T>::insert(task, round, record);
@@ -1195,7 +1218,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let (mut info, mut record) = Self::current_round(task, round)?;
 			ensure!(record.phase == Phase::Score, Error::<T>::WrongPhase);
-			let all_in = Self::commit_as_aggregator(&mut record, &who, commitment, |a| {
+			let all_in = Self::commit_as_aggregator(&mut record, 0, &who, commitment, |a| {
 				&mut a.score_commitment
 			})?;
 			Self::deposit_event(Event::ScoresCommitted { task, round, who, commitment });
@@ -1301,12 +1324,12 @@ pub mod pallet {
 			Ok((info, record))
 		}
 
-		/// Where the payload in the extrinsic being applied is.
 		/// Records `commitment` in the commitment field `field` of `who`'s aggregator slot (scores
-		/// or result: one per aggregator and round); returns whether every selected aggregator
-		/// has now committed there, which closes the phase.
+		/// or result: one per aggregator and round); returns whether every member acting in the
+		/// phase (from `first` on) has now committed there, which closes the phase.
 		fn commit_as_aggregator(
 			record: &mut RoundOf<T>,
+			first: usize,
 			who: &T::AccountId,
 			commitment: H256,
 			field: fn(&mut AggregatorSlotOf<T>) -> &mut Option<H256>,
@@ -1319,9 +1342,10 @@ pub mod pallet {
 			let committed = field(slot);
 			ensure!(committed.is_none(), Error::<T>::AlreadyCommitted);
 			*committed = Some(commitment);
-			Ok(record.aggregators.iter_mut().all(|a| field(a).is_some()))
+			Ok(record.aggregators.iter_mut().skip(first).all(|a| field(a).is_some()))
 		}
 
+		/// Where the payload in the extrinsic being applied is.
 		fn payload_ref(bytes: &[u8]) -> PayloadRef<BlockNumberFor<T>> {
 			PayloadRef {
 				payload_hash: H256(sp_io::hashing::blake2_256(bytes)),

@@ -7,6 +7,9 @@
 //!                  +---------+--------+----------+-------------+--------------+--> Failed
 //!                                                                             +--> Finalized
 //! ```
+//!
+//! Without a quorum on the aggregate, the committee is enlarged once and the round goes back to
+//! `Aggregate` for the added members (`enlarge.rs`).
 
 use crate::{
 	AggregatorSlotOf, BalanceOf, Config, Event, HoldReason, Offence, Pallet, Participants, RoundOf,
@@ -74,7 +77,7 @@ impl<T: Config> Pallet<T> {
 							Ok(())
 						},
 						Phase::AggregateReveal => {
-							Self::close_aggregate(task, index, &mut info, &mut record)
+							Self::close_aggregate(task, index, &mut info, &mut record, now)
 						},
 						Phase::Finalized { .. } | Phase::Failed { .. } => Ok(()),
 					};
@@ -90,7 +93,8 @@ impl<T: Config> Pallet<T> {
 					weight.saturating_accrue(
 						T::WeightInfo::close_phase(t, a)
 							.max(T::WeightInfo::reveal_scores(t, a))
-							.saturating_add(Self::independence_weight()),
+							.saturating_add(Self::independence_weight())
+							.saturating_add(Self::enlarge_weight()),
 					);
 					if evicted {
 						weight.saturating_accrue(Self::eviction_weight());
@@ -498,7 +502,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Ends the aggregate (commit) phase: selected aggregators who did not commit are
 	/// penalised; the aggregate reveal phase opens if enough committed to reach the quorum,
-	/// else the round fails.
+	/// else the committee is enlarged (once, if others joined the task) or the round fails.
 	pub(crate) fn close_aggregate_commit(
 		task: TaskId,
 		index: RoundIndex,
@@ -507,11 +511,15 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 	) {
 		let public = Self::is_public_round(info, record);
-		for slot in record.aggregators.iter().filter(|a| a.commitment.is_none()) {
+		let first = Self::first_acting(info, record);
+		for slot in record.aggregators.iter().skip(first).filter(|a| a.commitment.is_none()) {
 			Self::slash(task, index, info, public, &slot.who, Offence::NoAggregate);
 		}
 		let committed = record.aggregators.iter().filter(|a| a.commitment.is_some()).count();
 		if (committed as u32) < info.spec.quorum {
+			if Self::enlarge_committee(task, index, info, record, now) {
+				return;
+			}
 			return Self::fail(task, index, info, record, FailReason::NoQuorum);
 		}
 		record.phase = Phase::AggregateReveal;
@@ -527,21 +535,35 @@ impl<T: Config> Pallet<T> {
 	/// payload is on chain), it becomes the global model, the round's metrics are the lower
 	/// medians of the agreeing aggregators' metrics, the reward is paid (trainers of accepted
 	/// updates in proportion to their scores), and dissenters and aggregators who committed but
-	/// did not reveal are penalised. Otherwise the round fails and only those who did not
-	/// reveal are penalised.
+	/// did not reveal are penalised. Otherwise those who did not reveal are penalised, and the
+	/// committee is enlarged (once, if others joined the task) or the round fails.
 	pub(crate) fn close_aggregate(
 		task: TaskId,
 		index: RoundIndex,
 		info: &mut TaskOf<T>,
 		record: &mut RoundOf<T>,
+		now: BlockNumberFor<T>,
 	) -> Result<(), DispatchError> {
 		let public = Self::is_public_round(info, record);
-		for slot in
-			record.aggregators.iter().filter(|a| a.commitment.is_some() && a.submission.is_none())
-		{
-			Self::slash(task, index, info, public, &slot.who, Offence::NoAggregateReveal);
+		let silent: Vec<usize> = record
+			.aggregators
+			.iter()
+			.enumerate()
+			.filter(|(_, a)| a.commitment.is_some() && a.submission.is_none())
+			.map(|(i, _)| i)
+			.collect();
+		for i in &silent {
+			let who = record.aggregators[*i].who.clone();
+			Self::slash(task, index, info, public, &who, Offence::NoAggregateReveal);
 		}
 		let Some(aggregate) = Self::quorum_hash(record, info.spec.quorum) else {
+			if Self::enlarge_committee(task, index, info, record, now) {
+				// The silent members answered for it; they take no second turn.
+				for i in silent {
+					record.aggregators[i].commitment = None;
+				}
+				return Ok(());
+			}
 			Self::fail(task, index, info, record, FailReason::NoQuorum);
 			return Ok(());
 		};
@@ -741,8 +763,9 @@ impl<T: Config> Pallet<T> {
 		royalties
 	}
 
-	/// The aggregate hash that at least `quorum` submissions agree on and whose payload is on
-	/// chain. At most one hash can reach a quorum of more than half the aggregators.
+	/// The aggregate hash that at least `quorum` submissions, and more than half of all
+	/// submissions, agree on and whose payload is on chain: at most one. (Before the committee
+	/// is enlarged the quorum, over half the committee, implies the majority.)
 	fn quorum_hash(record: &RoundOf<T>, quorum: u32) -> Option<H256> {
 		let mut tally: Vec<(H256, u32)> = Vec::new();
 		for submission in record.aggregators.iter().filter_map(|a| a.submission.as_ref()) {
@@ -751,9 +774,14 @@ impl<T: Config> Pallet<T> {
 				None => tally.push((submission.aggregate, 1)),
 			}
 		}
+		let revealed: u32 = tally.iter().map(|(_, count)| count).sum();
 		tally
 			.into_iter()
-			.find(|(hash, count)| *count >= quorum && record.aggregate_payload(hash).is_some())
+			.find(|(hash, count)| {
+				*count >= quorum
+					&& count.saturating_mul(2) > revealed
+					&& record.aggregate_payload(hash).is_some()
+			})
 			.map(|(hash, _)| hash)
 	}
 

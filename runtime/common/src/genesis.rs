@@ -85,7 +85,8 @@ pub fn dev_stakers() -> Vec<(AccountId, Role, Balance)> {
 		Sr25519Keyring::EveStash,
 	]
 	.into_iter()
-	.map(|k| k.to_account_id());
+	.map(|k| k.to_account_id())
+	.chain(core::iter::once(AccountId::from(DEV_COLLUDER)));
 	trainers
 		.map(|a| (a, Role::Trainer, DEV_STAKE))
 		.chain(aggregators.map(|a| (a, Role::Aggregator, DEV_STAKE)))
@@ -102,12 +103,19 @@ pub const DEV_POISONERS: [[u8; 32]; 4] = [
 	sp_core::hex2array!("48d7e931307afb4b68d8d565d4c66e00d856c6d65f5fed6bb82dcfb60e936c67"),
 ];
 
-/// The well-known development accounts (Alice..Ferdie and their stashes) and the dev
-/// poisoners, all endowed.
+/// The sr25519 public key of `//Colluder`: the dev chain's colluding aggregator
+/// (`cohort-node --dev --ml-worker --ml-dev-cheaters`), which reveals scores far from the
+/// committee's. Written out as the poisoners' are; a test checks it.
+pub const DEV_COLLUDER: [u8; 32] =
+	sp_core::hex2array!("9e2422cb2df92d2dd97047fd3b6e03870bd5c4d38d9f0fa861103a54ecc1eb6d");
+
+/// The well-known development accounts (Alice..Ferdie and their stashes), the dev poisoners and
+/// the dev colluder, all endowed.
 pub fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known()
 		.map(|k| k.to_account_id())
 		.chain(DEV_POISONERS.iter().map(|key| AccountId::from(*key)))
+		.chain(core::iter::once(AccountId::from(DEV_COLLUDER)))
 		.collect()
 }
 
@@ -232,6 +240,12 @@ mod tests {
 			let pair = sr25519::Pair::from_string(&alloc::format!("//{}", i + 1), None).unwrap();
 			assert_eq!(pair.public().0, *key, "//{}", i + 1);
 		}
+	}
+
+	#[test]
+	fn the_dev_colluder_is_the_key_of_its_uri() {
+		let pair = sr25519::Pair::from_string("//Colluder", None).unwrap();
+		assert_eq!(pair.public().0, DEV_COLLUDER);
 	}
 
 	#[test]

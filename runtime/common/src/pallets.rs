@@ -177,7 +177,8 @@ macro_rules! impl_cohort_pallets {
 			type Stake = Incentives;
 			type Contributions = Incentives;
 			type MaxTrainersPerRound = $crate::FederatedMaxTrainersPerRound;
-			type MaxAggregatorsPerRound = $crate::reexport::frame_support::traits::ConstU32<5>;
+			// Room to enlarge a committee of up to five when it does not agree on the aggregate.
+			type MaxAggregatorsPerRound = $crate::reexport::frame_support::traits::ConstU32<10>;
 			// Each role has a cap of its own, so trainers cannot crowd out aggregators or the
 			// reverse.
 			type MaxTrainersPerTask = $crate::reexport::frame_support::traits::ConstU32<64>;

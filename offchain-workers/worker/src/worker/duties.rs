@@ -461,6 +461,10 @@ impl Worker {
 			elapsed.as_secs_f32(),
 			self.scored(updates.iter().map(|(who, _)| who).zip(&scores)),
 		);
+		let scores = match p.behaviour {
+			Behaviour::ColludingAggregator => vec![0; scores.len()],
+			_ => scores,
+		};
 		let sealed = Sealed::scores(&p.account(), task, round, scores, rand::random());
 		self.journal.seal(&key, &sealed).map_err(fail)?;
 		self.send_if_in_time(chain, p, key, commit_by)

@@ -31,6 +31,7 @@ use sp_runtime::{DispatchError, Perbill, TokenError};
 
 mod attacks;
 mod datasets;
+mod enlarge;
 mod incentives;
 mod independence;
 mod squatting;

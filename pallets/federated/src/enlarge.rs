@@ -1,0 +1,100 @@
+//! A round whose committee does not reach a quorum on the aggregate is not failed at once: the
+//! chain draws more aggregators from those who joined the task, as many again as the committee
+//! had (as far as `MaxAggregatorsPerRound` leaves room), and gives them a second aggregate
+//! phase. Aggregation is deterministic, so honest members compute the same bytes; the hash a
+//! majority of the enlarged committee reveals (and at least `quorum` members) becomes the global
+//! model, and the members who revealed another hash are slashed `Disagreed`, the first
+//! committee's included. A minority that forges or withholds the aggregate to stall the round
+//! therefore pays for it and the round is decided, while honest aggregators hold the majority
+//! of the task's aggregator stake. Once per round: an enlarged committee that still does not
+//! agree fails the round.
+
+use crate::{AggregatorSlotOf, Config, Event, Pallet, Participants, RoundOf, TaskOf};
+use alloc::vec::Vec;
+use codec::Encode;
+use cohort_primitives::{draw, round::Phase, traits::Role, RoundIndex, TaskId};
+use frame_support::traits::{Get, Randomness};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+
+impl<T: Config> Pallet<T> {
+	/// The index of the first aggregator who acts in the round's aggregate phases: 0, or, once
+	/// the committee is enlarged, the first added member. The first committee's members keep
+	/// what they revealed but take no second turn (they answered for their silence already).
+	pub(crate) fn first_acting(info: &TaskOf<T>, record: &RoundOf<T>) -> usize {
+		let drawn = info.spec.aggregators as usize;
+		if Self::is_enlarged(info, record) {
+			drawn
+		} else {
+			0
+		}
+	}
+
+	/// Whether the round's committee was enlarged: it holds more members than the task draws.
+	pub(crate) fn is_enlarged(info: &TaskOf<T>, record: &RoundOf<T>) -> bool {
+		record.aggregators.len() > info.spec.aggregators as usize
+	}
+
+	/// The most [`Self::enlarge_committee`] weighs: it reads every participant of the task.
+	pub(crate) fn enlarge_weight() -> frame_support::weights::Weight {
+		use crate::WeightInfo;
+		T::WeightInfo::start_round(
+			T::MaxTrainersPerTask::get().saturating_add(T::MaxAggregatorsPerTask::get()),
+		)
+	}
+
+	/// Draws up to as many aggregators again as the task draws, among those who joined it, are
+	/// not in the committee and hold at least the minimum bond (weighted as at the round's
+	/// draw), adds them to the committee and reopens the aggregate phase for them. Only a full
+	/// committee is enlarged, and only once. Returns whether it was.
+	pub(crate) fn enlarge_committee(
+		task: TaskId,
+		index: RoundIndex,
+		info: &TaskOf<T>,
+		record: &mut RoundOf<T>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		let drawn = info.spec.aggregators as usize;
+		let room = (T::MaxAggregatorsPerRound::get() as usize).saturating_sub(drawn).min(drawn);
+		if record.aggregators.len() != drawn || room.is_zero() {
+			return false;
+		}
+		let minimum = info.min_aggregator_bond;
+		let candidates: Vec<(T::AccountId, u128)> = Participants::<T>::iter_prefix(task)
+			.filter(|(who, p)| {
+				p.role == Role::Aggregator
+					&& p.bond >= minimum
+					&& !record.aggregators.iter().any(|a| a.who == *who)
+			})
+			.map(|(who, p)| (who, draw::draw_weight(p.bond, minimum).unique_saturated_into()))
+			.collect();
+		let (seed, _) = T::Randomness::random(&(b"cohort/federated/enlarge", task, index).encode());
+		let added = draw::weighted_sample(candidates, room, &seed.encode());
+		if added.is_empty() {
+			return false;
+		}
+		for who in &added {
+			let slot = AggregatorSlotOf::<T> {
+				who: who.clone(),
+				score_commitment: None,
+				scores: None,
+				commitment: None,
+				submission: None,
+				reward: Zero::zero(),
+			};
+			// `room` was left under the bound.
+			if record.aggregators.try_push(slot).is_err() {
+				frame_support::defensive!("an enlarged committee fits its bound");
+			}
+		}
+		record.phase = Phase::Aggregate;
+		record.phase_ends = now.saturating_add(info.spec.phases.aggregate);
+		Self::deposit_event(Event::CommitteeEnlarged {
+			task,
+			round: index,
+			added,
+			commit_by: record.phase_ends,
+		});
+		true
+	}
+}
