@@ -1,9 +1,9 @@
 // Federated learning for real: a dev node with the ML worker (`--dev --ml-worker`) hosts four
 // simulated data owners (label-skewed digits) and three aggregators; with
 // `--ml-dev-poisoners scale:-10` a fifth owner that reveals −10 × what it trained; and with
-// `--ml-dev-cheaters` a trainer that copies another's commitment and update and a lazy
-// aggregator that copies another's scores and result (each used whenever the node has the
-// flag). The test creates a task through @polkadot/api, behind the score gate, and watches it
+// `--ml-dev-cheaters` a trainer that copies another's commitment and update, a lazy
+// aggregator that copies another's scores and result, and a colluding aggregator that reveals 0
+// for every update (each used whenever the node has the flag). The test creates a task through @polkadot/api, behind the score gate, and watches it
 // run, checking from the chain's own records:
 // - every round finalizes, and the round history comes back through the runtime API with
 //   metrics and the royalties paid (one per accepted update, to the owner of its dataset: every
@@ -15,7 +15,9 @@
 //   aggregate; it is never paid, and slashed (`Rejected`) in exactly the rounds the gate's
 //   judgement of the round's scores says, while each honest owner is paid in most rounds and
 //   nobody honest is slashed;
-// - the cheaters' reveals are refused with the pallet's errors, they are slashed and never paid;
+// - the copier's and the lazy aggregator's reveals are refused with the pallet's errors, they
+//   are slashed and never paid; the colluder's scores stray from the committee's medians in
+//   every round: it is slashed for it and never paid, and the round decides anyway;
 // - the economy over the rounds' many 5-block eras: the total issuance grew by exactly what the
 //   closed eras minted (100 COH each; fees and slashes are not burned); each era's points are
 //   exactly the rewards and royalties paid in it, and each role's share of the emission is paid
@@ -26,6 +28,8 @@
 // - a second task trains with differential privacy (clip 3, noise multiplier 0.1) on the honest
 //   owners' datasets: its rounds finalize, are public, no honest owner is slashed, the chain
 //   accepts what the judgement of each round's scores accepts, and the model still improves;
+// - the task owner exports the last global model with `cohort-worker model export`: a safetensors
+//   file whose tensors are the chain's aggregate in PyTorch's layout, with the module to load it;
 // - `cohort-node rounds` prints the task's rounds and draws their chart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +47,7 @@ import { eventsIn, failuresIn, recordBlocks } from './lib/blocks.js';
 import { AGGREGATE, decodePayload, dequantize, payloadAt } from './lib/payload.js';
 import { evaluateMlp, parseCohd } from './lib/model.js';
 import { waitForDecidedRound } from './lib/rounds.js';
+import { runWorker } from './lib/worker.js';
 import { RECOMMENDED_GATE, judge } from './lib/gate.js';
 
 const UNIT = 10n ** 12n;
@@ -66,6 +71,7 @@ const OWNERS = ['//Charlie', '//Dave', '//Eve', '//Ferdie'];
 const AGGREGATORS = ['//Alice//stash', '//Bob//stash', '//Charlie//stash'];
 const COPIER = '//Dave//stash';
 const LAZY = '//Eve//stash';
+const COLLUDER = '//Colluder';
 const POISONER_URIS = ['//1', '//2', '//3', '//4'];
 // The dev chain's emission (runtime/src/genesis_config_presets.rs): 100 COH every era, shared
 // between the roles in these proportions (percent); the block author's part of each fee.
@@ -97,7 +103,7 @@ const rounds = [];
 before(async () => {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519' });
-  for (const uri of [...OWNERS, ...AGGREGATORS, COPIER, LAZY, ...POISONER_URIS]) {
+  for (const uri of [...OWNERS, ...AGGREGATORS, COPIER, LAZY, COLLUDER, ...POISONER_URIS]) {
     addressOf[uri] = keyring.addFromUri(uri).address;
     uriOf.set(addressOf[uri], uri);
   }
@@ -182,7 +188,7 @@ test('simulated data owners train a digits model through the chain, round after 
     minTrainers: OWNERS.length,
     maxTrainers: OWNERS.length + poisoners + (cheaters ? 1 : 0),
     ...(cheaters
-      ? { aggregators: 4, quorum: 3, phases: { commit: 20, reveal: 3, score: 20, scoreReveal: 3, aggregate: 20, aggregateReveal: 3 } }
+      ? { aggregators: 5, quorum: 3, phases: { commit: 20, reveal: 3, score: 20, scoreReveal: 3, aggregate: 20, aggregateReveal: 3 } }
       : { aggregators: 3, quorum: 2, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 10, aggregate: 20, aggregateReveal: 10 } }),
     maxPayloadBytes: 64 * 1024,
     rewardPerRound: 100n * UNIT,
@@ -241,6 +247,67 @@ test('simulated data owners train a digits model through the chain, round after 
   assert.ok(info.status.isFinished, 'the task finished its rounds');
 });
 
+test('the task owner takes the trained model away: `cohort-worker model export` writes the last global model as a safetensors file in PyTorch\'s layout', async () => {
+  assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
+  const last = rounds[ROUNDS - 1];
+  // The export reads the finalized head: wait until it holds the last round's decision.
+  const decidedAt = (await api.query.system.number()).toNumber();
+  for (const deadline = Date.now() + 60_000; ;) {
+    const head = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
+    if (head.number.toNumber() >= decidedAt) break;
+    assert.ok(Date.now() < deadline, 'the chain finalizes the decided rounds');
+    await new Promise((ok) => setTimeout(ok, 500));
+  }
+  const out = join(dir, 'model.safetensors');
+  const run = await runWorker(['model', 'export', '--node', node.url, '--task', `${task}`, '--out', out]);
+  assert.equal(run.code, 0, run.stderr);
+  const module = 'torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))';
+  assert.match(run.stdout, new RegExp(`global model of round ${ROUNDS - 1} \\(2410 parameters`));
+  assert.ok(run.stdout.includes(`model = ${module}`), run.stdout);
+
+  // safetensors: a little-endian u64 header length, the JSON header, then the tensors' bytes.
+  const file = readFileSync(out);
+  const headerLength = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8'));
+  const data = 8 + headerLength;
+  const { __metadata__: metadata, ...tensors } = header;
+  assert.deepEqual(
+    { round: metadata['cohort.round'], task: metadata['cohort.task'], module: metadata['torch.module'], aggregate: metadata['cohort.aggregate'] },
+    { round: `${ROUNDS - 1}`, task: `${task}`, module, aggregate: last.record.phase.asFinalized.aggregate.toHex() },
+  );
+  assert.deepEqual(Object.keys(tensors).sort(), ['0.bias', '0.weight', '2.bias', '2.weight']);
+  const read = (key) => {
+    const { dtype, shape, data_offsets: [from, to] } = tensors[key];
+    assert.equal(dtype, 'F32');
+    const bytes = file.subarray(data + from, data + to);
+    return { shape, values: Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(4 * i)) };
+  };
+  // The chain's own global model (flat layout: weights [inputs, outputs]) against the file's
+  // ([outputs, inputs], as torch.nn.Linear holds them).
+  const flat = await globalModel(ROUNDS - 1, last.record);
+  const layers = [[MODEL.input, MODEL.hidden[0], '0'], [MODEL.hidden[0], MODEL.classes, '2']];
+  let at = 0;
+  for (const [inputs, outputs, index] of layers) {
+    const weight = read(`${index}.weight`);
+    const bias = read(`${index}.bias`);
+    assert.deepEqual([weight.shape, bias.shape], [[outputs, inputs], [outputs]]);
+    for (let i = 0; i < inputs; i += 1) {
+      for (let o = 0; o < outputs; o += 1) {
+        assert.equal(weight.values[o * inputs + i], Math.fround(flat[at + i * outputs + o]), `${index}.weight[${o}][${i}]`);
+      }
+    }
+    at += inputs * outputs;
+    bias.values.forEach((b, o) => assert.equal(b, Math.fround(flat[at + o]), `${index}.bias[${o}]`));
+    at += outputs;
+  }
+  assert.equal(at, flat.length, 'every parameter is in the file');
+
+  // A task without a finalized round has nothing to export, and says so.
+  const none = await runWorker(['model', 'export', '--node', node.url, '--task', '999', '--out', join(dir, 'none.safetensors')]);
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /no task 999/);
+});
+
 test('the poisoner\'s updates never enter the model: scored low, never accepted nor aggregated, never paid, slashed as the round\'s judgement says; the honest owners are paid', async (t) => {
   if (!poisoners) {
     t.skip(`the node has no ${POISONERS_FLAG} (or COHORT_E2E_POISONERS=0)`);
@@ -256,7 +323,7 @@ test('the poisoner\'s updates never enter the model: scored low, never accepted 
   const poisoning = new Set(trainers.filter((who) => !honestOwners().has(who) && who !== addressOf[COPIER]));
   assert.equal(poisoning.size, poisoners, `one poisoner per attack joined: ${[...poisoning].map(name)} (the dev keys ${POISONER_URIS.slice(0, poisoners)} must be endowed in the dev genesis to join)`);
   poisoning.forEach((who) => assert.ok(POISONER_URIS.map((u) => addressOf[u]).includes(who), `${who} is a dev poisoner key`));
-  const attackers = new Set([...poisoning, addressOf[COPIER], addressOf[LAZY]]);
+  const attackers = new Set([...poisoning, addressOf[COPIER], addressOf[LAZY], addressOf[COLLUDER]]);
 
   const scored = ofTask('UpdateScored');
   const slashed = ofTask('Slashed');
@@ -332,7 +399,7 @@ test('the poisoner\'s updates never enter the model: scored low, never accepted 
   }
 });
 
-test('the copying trainer and the lazy aggregator are refused, slashed and never paid; the honest aggregators are paid', async (t) => {
+test('the copying trainer and the lazy aggregator are refused, the colluding aggregator strays; all are slashed and never paid, the rounds decide, the honest aggregators are paid', async (t) => {
   if (!cheaters) {
     t.skip(`the node has no ${CHEATERS_FLAG} (or COHORT_E2E_CHEATERS=0)`);
     return;
@@ -340,19 +407,20 @@ test('the copying trainer and the lazy aggregator are refused, slashed and never
   assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
   const blocks = await recorder.stop();
   const ofTask = (section, method) => eventsIn(blocks, section, method).filter(({ data }) => data.task.toNumber() === task);
-  const [copier, lazy] = [addressOf[COPIER], addressOf[LAZY]];
-  const cheating = new Set([copier, lazy]);
+  const [copier, lazy, colluder] = [addressOf[COPIER], addressOf[LAZY], addressOf[COLLUDER]];
+  const cheating = new Set([copier, lazy, colluder]);
 
-  // Both cheaters joined, and were selected in every round (the copier from round 1 on at
-  // least: it may have joined a block after round 0 started).
+  // The cheaters joined, and were selected in every round (the copier and the colluder from
+  // round 1 on at least: they may have joined a block after round 0 started).
   const joined = Object.fromEntries(ofTask('federated', 'Joined').map(({ data }) => [data.who.toString(), data.bond.toBigInt()]));
-  assert.ok(joined[copier] && joined[lazy], 'the cheaters joined the task');
+  assert.ok(joined[copier] && joined[lazy] && joined[colluder], 'the cheaters joined the task');
   const started = ofTask('federated', 'RoundStarted');
   assert.equal(started.length, ROUNDS);
   const selected = started.map(({ data }) => new Set([...data.trainers, ...data.aggregators].map((w) => w.toString())));
   selected.forEach((s, round) => {
     assert.ok(round === 0 || s.has(copier), `the copier was selected in round ${round}`);
     assert.ok(s.has(lazy), `the lazy aggregator was selected in round ${round}`);
+    assert.ok(round === 0 || s.has(colluder), `the colluder was selected in round ${round}`);
   });
 
   // Their reveals were refused with the pallet's errors, read from the blocks' ExtrinsicFailed
@@ -379,7 +447,7 @@ test('the copying trainer and the lazy aggregator are refused, slashed and never
   // rest only poisoners; every honest aggregator and no cheater was paid.
   const slashed = ofTask('federated', 'Slashed');
   const rewarded = ofTask('federated', 'Rewarded');
-  const lost = new Map([[copier, 0n], [lazy, 0n]]);
+  const lost = new Map([[copier, 0n], [lazy, 0n], [colluder, 0n]]);
   for (let round = 0; round < ROUNDS; round += 1) {
     const inRound = (events) => events.filter(({ data }) => data.round.toNumber() === round);
     const offences = new Map();
@@ -396,14 +464,25 @@ test('the copying trainer and the lazy aggregator are refused, slashed and never
     const lazyOffences = offences.get(lazy) ?? [];
     assert.ok(lazyOffences.some((o) => ['NoScores', 'NoScoresReveal'].includes(o)), `round ${round}: the lazy aggregator is slashed for its scores (${lazyOffences})`);
     assert.ok(lazyOffences.some((o) => ['NoAggregate', 'NoAggregateReveal'].includes(o)), `round ${round}: the lazy aggregator is slashed for its result (${lazyOffences})`);
+    // The colluder's reveal of zeros is valid: nothing refuses it, the committee's medians
+    // ignore it, and its distance from them is its offence.
+    if (selected[round].has(colluder)) {
+      assert.deepEqual(offences.get(colluder), ['StrayedScores'], `round ${round}: the colluder is slashed for straying`);
+      const record = rounds[round].record;
+      const slot = record.aggregators.find((a) => a.who.toString() === colluder);
+      assert.ok(slot.scores.isSome && slot.scores.unwrap().every((x) => x.toNumber() === 0), `round ${round}: the colluder revealed 0 for every update`);
+      record.trainers.filter((t) => honestOwners().has(t.who.toString())).forEach((t) => assert.ok(t.score.unwrap().toNumber() > 0, `round ${round}: ${name(t.who.toString())}'s score is not the colluder's 0`));
+    }
 
     const paid = new Map(inRound(rewarded).map(({ data }) => [data.who.toString(), data.amount.toBigInt()]));
-    assert.ok(!paid.has(copier) && !paid.has(lazy), `round ${round}: no cheater is paid`);
+    assert.ok(!paid.has(copier) && !paid.has(lazy) && !paid.has(colluder), `round ${round}: no cheater is paid`);
     AGGREGATORS.forEach((uri) => assert.ok(paid.get(addressOf[uri]) > 0n, `round ${round}: ${uri} is paid for aggregating`));
     assert.ok(OWNERS.some((uri) => paid.get(addressOf[uri]) > 0n), `round ${round}: the honest owners are paid`);
     [...paid.keys()].forEach((who) => assert.ok(uriOf.has(who), `round ${round}: only dev participants are paid`));
     const [finalized] = ofTask('federated', 'RoundFinalized').filter(({ data }) => data.round.toNumber() === round);
-    assert.equal(finalized.data.agreeing.toNumber(), AGGREGATORS.length, `round ${round}: the honest aggregators agree`);
+    // The honest aggregators agree (the colluder aggregates honestly and may agree too).
+    const agreeing = finalized.data.agreeing.toNumber();
+    assert.ok(agreeing === AGGREGATORS.length || (agreeing === AGGREGATORS.length + 1 && selected[round].has(colluder)), `round ${round}: the honest aggregators agree (${agreeing})`);
     assert.equal(finalized.data.paid.toBigInt(), [...paid.values()].reduce((s, v) => s + v, 0n));
   }
 
@@ -554,10 +633,11 @@ test('the economy over the rounds\' eras: emission grows the issuance by exactly
   if (cheaters) {
     assert.ok(slashedAs(COPIER, 'Trainer').length >= ROUNDS - 1, `the copier's trainer stake is slashed in every round it was selected (${slashedAs(COPIER, 'Trainer').length})`);
     assert.ok(slashedAs(LAZY, 'Aggregator').length >= 2 * ROUNDS, `the lazy aggregator's stake is slashed for its scores and its result in every round (${slashedAs(LAZY, 'Aggregator').length})`);
+    assert.ok(slashedAs(COLLUDER, 'Aggregator').length >= ROUNDS - 1, `the colluder's aggregator stake is slashed in every round it was selected (${slashedAs(COLLUDER, 'Aggregator').length})`);
   }
   // The poisoner is slashed in the rounds the judgement of its round's scores says (checked
   // round by round in the poisoner's test); each of those is a slash of its stake, as above.
-  slashed.forEach(({ data }) => assert.ok([COPIER, LAZY, ...POISONER_URIS].includes(uriOf.get(data.who.toString())), `${name(data.who)} is one of the attackers`));
+  slashed.forEach(({ data }) => assert.ok([COPIER, LAZY, COLLUDER, ...POISONER_URIS].includes(uriOf.get(data.who.toString())), `${name(data.who)} is one of the attackers`));
   if (cheaters) assert.ok(slashed.length > 0);
 
   // --- The treasury received exactly the slashes and its part of every fee (all but the
@@ -602,7 +682,7 @@ test('a task with differential privacy runs behind the gate: rounds finalize, no
     minTrainers: OWNERS.length,
     maxTrainers: OWNERS.length,
     ...(cheaters
-      ? { aggregators: 4, quorum: 3, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 3, aggregate: 20, aggregateReveal: 3 } }
+      ? { aggregators: 5, quorum: 3, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 3, aggregate: 20, aggregateReveal: 3 } }
       : { aggregators: 3, quorum: 2, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 10, aggregate: 20, aggregateReveal: 10 } }),
     maxPayloadBytes: 64 * 1024,
     rewardPerRound: 100n * UNIT,

@@ -9,6 +9,7 @@
 //!   aggregate the accepted ones); [`score`]: trust scores against a reference update trained
 //!   on the validation set (FLTrust); [`privacy`]: the ε a round of DP training costs (an RDP
 //!   accountant of the sampled Gaussian mechanism), checked before training.
+//! - [`export`]: a trained model as a safetensors file that PyTorch loads.
 //! - [`codec`]: parameters ⇄ payloads. Training runs in `f32`; what is committed on chain is the
 //!   quantized payload (fixed-point `i32` with the task's scale), so every later step is exact.
 //! - [`aggregate`]: weighted mean (FedAvg), trimmed mean, coordinate-wise median and multi-Krum
@@ -26,6 +27,7 @@ pub mod challenge;
 pub mod codec;
 pub mod dataset;
 pub mod evaluate;
+pub mod export;
 pub mod model;
 pub mod opencl;
 pub mod partition;

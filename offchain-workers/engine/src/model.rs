@@ -36,7 +36,7 @@ pub enum ModelError {
 
 /// One parameter tensor of the flat layout, by shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
+pub(crate) enum Slot {
 	/// `[filters, in_channels, kernel, kernel]`
 	ConvWeight([usize; 4]),
 	/// `[inputs, outputs]`
@@ -45,7 +45,7 @@ enum Slot {
 }
 
 impl Slot {
-	fn len(&self) -> usize {
+	pub(crate) fn len(&self) -> usize {
 		match self {
 			Slot::ConvWeight(s) => s.iter().product(),
 			Slot::DenseWeight(s) => s.iter().product(),
@@ -113,6 +113,11 @@ impl Architecture {
 			return Err(ModelError::BadSpec);
 		}
 		Ok(Self { image, tensors, inputs, classes })
+	}
+
+	/// The flat layout's tensors, in order: each weight, then its bias.
+	pub(crate) fn slots(&self) -> &[Slot] {
+		&self.tensors
 	}
 
 	/// Parameters in the flat layout.

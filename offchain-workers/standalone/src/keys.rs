@@ -36,6 +36,15 @@ fn io(path: &Path, e: std::io::Error) -> String {
 }
 
 impl WorkerKeystore {
+	/// A keystore with no keys, kept in memory: for commands that only read the chain.
+	pub fn empty() -> Self {
+		Self {
+			local: LocalKeystore::in_memory(),
+			secrets_path: PathBuf::new(),
+			secrets: BTreeMap::new(),
+		}
+	}
+
 	/// Opens (creating it if needed) the keystore under `base_path`.
 	pub fn open(base_path: &Path) -> Result<Self, String> {
 		let path = base_path.join("keystore");

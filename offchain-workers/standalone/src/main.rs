@@ -8,8 +8,10 @@
 //! ```text
 //! cohort-worker key generate --base-path ~/cohort-worker        # or: key import --suri / --json
 //! cohort-worker --node wss://rpc.example:443 --base-path ~/cohort-worker
+//! cohort-worker model export --node wss://rpc.example:443 --task 0 --out model.safetensors
 //! ```
 
+mod export;
 mod follow;
 mod keys;
 mod polkadot_js;
@@ -44,6 +46,16 @@ enum Command {
 	/// The worker's keys: generate, import, list.
 	#[command(subcommand)]
 	Key(KeyCommand),
+	/// Trained models: export.
+	#[command(subcommand)]
+	Model(ModelCommand),
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+	/// Writes a task's global model, as of the finalized head, as a safetensors file that
+	/// PyTorch loads, and prints the module to load it into.
+	Export(export::ExportArgs),
 }
 
 #[derive(Subcommand)]
@@ -109,6 +121,7 @@ fn main() {
 	let cli = Cli::parse();
 	let result = match cli.command {
 		Some(Command::Key(command)) => key(command),
+		Some(Command::Model(ModelCommand::Export(args))) => model_export(&args),
 		None => run(cli.run),
 	};
 	if let Err(e) = result {
@@ -154,6 +167,27 @@ fn key(command: KeyCommand) -> Result<(), String> {
 			}
 		},
 	}
+	Ok(())
+}
+
+fn model_export(args: &export::ExportArgs) -> Result<(), String> {
+	let done = export::export(args)?;
+	println!(
+		"Task {}: the global model of round {} ({} parameters, as of finalized block #{}) written \
+		 to {}",
+		args.task,
+		done.round,
+		done.parameters,
+		done.block,
+		args.out.display()
+	);
+	println!("Load it in PyTorch:");
+	println!("  import torch, safetensors.torch");
+	println!("  model = {}", done.module);
+	println!(
+		"  model.load_state_dict(safetensors.torch.load_file({:?}))",
+		args.out.display().to_string()
+	);
 	Ok(())
 }
 

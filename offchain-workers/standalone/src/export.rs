@@ -1,0 +1,88 @@
+//! `cohort-worker model export`: a task's global model, as of the chain's finalized head, read
+//! from the block body that carries it and written as a safetensors file that PyTorch loads
+//! (`cohort_ml::export`: keys and layouts of a `torch.nn.Sequential`). Reading needs no key.
+
+use std::{collections::HashMap, path::PathBuf, time::Duration};
+
+use cohort_ml::{codec, export, model::Architecture};
+use cohort_primitives::{payload::PayloadKind, TaskId};
+use cohort_worker::Chain;
+
+use crate::{
+	keys::WorkerKeystore,
+	rpc::{Connection, RpcChain},
+};
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+	/// A node's WebSocket RPC address.
+	#[arg(long, value_name = "URL", default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	/// The task whose global model to export.
+	#[arg(long)]
+	pub task: TaskId,
+	/// The file to write (safetensors).
+	#[arg(long, short = 'o', value_name = "FILE")]
+	pub out: PathBuf,
+}
+
+/// What was exported, for the line printed.
+pub struct Exported {
+	pub round: u32,
+	pub parameters: usize,
+	pub block: u32,
+	/// The PyTorch module that loads the file.
+	pub module: String,
+}
+
+/// Writes task `args.task`'s global model to `args.out`.
+pub fn export(args: &ExportArgs) -> Result<Exported, String> {
+	let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+	let connection = runtime.block_on(Connection::open(&args.node))?;
+	let (hash, number) = runtime
+		.block_on(async {
+			let hash = connection.rpc.chain_get_finalized_head().await?;
+			let header = connection.rpc.chain_get_header(Some(hash)).await?;
+			Ok::<_, subxt::rpcs::Error>((hash, header.map(|h| h.number)))
+		})
+		.map_err(|e| format!("{}: {e}", args.node))?;
+	let number = number.ok_or("the node has no header for its finalized head")? as u32;
+	// Read-only: no key signs anything here.
+	let keystore = WorkerKeystore::empty();
+	let chain =
+		RpcChain::at(runtime.handle(), &connection, &keystore, hash, number, Duration::ZERO)
+			.map_err(|e| e.to_string())?;
+	let task = args.task;
+	let info = chain.task(task).map_err(|e| e.to_string())?.ok_or(format!("no task {task}"))?;
+	let at = info.global_model.ok_or(format!(
+		"task {task} has no trained model yet at finalized block #{number}: no round of it \
+		 has been finalized"
+	))?;
+	let bytes = chain.payload(&at).map_err(|e| e.to_string())?;
+	let (header, values) = codec::decode(&bytes).map_err(|e| e.to_string())?;
+	if header.kind != PayloadKind::Aggregate
+		|| header.task != task
+		|| header.scale != info.spec.scale
+	{
+		return Err(format!("the global model's payload header is {header:?}"));
+	}
+	let arch = Architecture::of(&info.spec.model).map_err(|e| e.to_string())?;
+	let parameters = codec::dequantize(&values, header.scale);
+	let metadata = HashMap::from([
+		("format".to_string(), "pt".to_string()),
+		("cohort.task".to_string(), task.to_string()),
+		("cohort.round".to_string(), header.round.to_string()),
+		("cohort.block".to_string(), at.block.to_string()),
+		("cohort.aggregate".to_string(), format!("{:?}", at.payload_hash)),
+		("cohort.scale".to_string(), header.scale.to_string()),
+	]);
+	let file = export::to_safetensors(&arch, &parameters, metadata).map_err(|e| e.to_string())?;
+	cohort_worker::durable::write(&args.out, &file)
+		.map_err(|e| format!("{}: {e}", args.out.display()))?;
+	Ok(Exported {
+		round: header.round,
+		parameters: parameters.len(),
+		block: number,
+		module: export::torch_module(&arch),
+	})
+}
