@@ -77,10 +77,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Federated::Tasks` (r:0 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	fn create_task() -> Weight {
-		//  Measured:  `578`
+		//  Measured:  `611`
 		//  Estimated: `3604`
-		// Minimum execution time: 3_502_858_000 picoseconds.
-		Weight::from_parts(3_831_514_000, 3604)
+		// Minimum execution time: 1_218_537_000 picoseconds.
+		Weight::from_parts(1_336_121_000, 3604)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -89,8 +89,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn pause_task() -> Weight {
 		//  Measured:  `485`
 		//  Estimated: `4084`
-		// Minimum execution time: 478_948_000 picoseconds.
-		Weight::from_parts(500_859_000, 4084)
+		// Minimum execution time: 218_724_000 picoseconds.
+		Weight::from_parts(299_063_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -99,15 +99,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn resume_task() -> Weight {
 		//  Measured:  `485`
 		//  Estimated: `4084`
-		// Minimum execution time: 479_178_000 picoseconds.
-		Weight::from_parts(503_554_000, 4084)
+		// Minimum execution time: 219_135_000 picoseconds.
+		Weight::from_parts(253_806_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:16 w:0)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -126,6 +126,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeLease::LeasesOf` (r:16 w:0)
+	/// Proof: `ComputeLease::LeasesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::LiveTasksOf` (r:1 w:1)
@@ -136,14 +138,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	fn cancel_task(t: u32, ) -> Weight {
-		//  Measured:  `2560 + t * (1220 ±0)`
-		//  Estimated: `7215 + t * (5104 ±0)`
-		// Minimum execution time: 6_943_770_000 picoseconds.
-		Weight::from_parts(3_400_786_543, 7215)
-			// Standard Error: 25_825_006
-			.saturating_add(Weight::from_parts(3_839_798_092, 0).saturating_mul(t.into()))
+		//  Measured:  `3093 + t * (1224 ±0)`
+		//  Estimated: `8541 + t * (5104 ±0)`
+		// Minimum execution time: 2_626_294_000 picoseconds.
+		Weight::from_parts(1_771_612_049, 8541)
+			// Standard Error: 21_786_156
+			.saturating_add(Weight::from_parts(1_361_830_369, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(t.into())))
 			.saturating_add(Weight::from_parts(0, 5104).saturating_mul(t.into()))
@@ -166,12 +168,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn join(n: u32, ) -> Weight {
-		//  Measured:  `2680 + n * (32 ±0)`
+		//  Measured:  `2848 + n * (32 ±0)`
 		//  Estimated: `5535`
-		// Minimum execution time: 3_558_141_000 picoseconds.
-		Weight::from_parts(3_746_090_818, 5535)
-			// Standard Error: 361_063
-			.saturating_add(Weight::from_parts(2_540_787, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_318_534_000 picoseconds.
+		Weight::from_parts(1_409_001_691, 5535)
+			// Standard Error: 64_502
+			.saturating_add(Weight::from_parts(710_926, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -180,7 +182,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Federated::Participants` (r:1 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:0)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Ledgers` (r:1 w:1)
 	/// Proof: `Incentives::Ledgers` (`max_values`: None, `max_size`: Some(410), added: 2885, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::DatasetTasks` (r:1 w:1)
@@ -188,10 +190,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	fn leave() -> Weight {
-		//  Measured:  `4684`
-		//  Estimated: `7215`
-		// Minimum execution time: 1_994_890_000 picoseconds.
-		Weight::from_parts(2_112_230_000, 7215)
+		//  Measured:  `5015`
+		//  Estimated: `8541`
+		// Minimum execution time: 873_855_000 picoseconds.
+		Weight::from_parts(982_717_000, 8541)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -206,67 +208,67 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		//  Measured:  `2070`
+		//  Measured:  `2136`
 		//  Estimated: `4084`
-		// Minimum execution time: 3_272_566_000 picoseconds.
-		Weight::from_parts(3_396_388_000, 4084)
+		// Minimum execution time: 1_189_283_000 picoseconds.
+		Weight::from_parts(1_359_896_000, 4084)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	fn commit_update(t: u32, ) -> Weight {
-		//  Measured:  `607 + t * (96 ±0)`
-		//  Estimated: `7215`
-		// Minimum execution time: 884_388_000 picoseconds.
-		Weight::from_parts(1_093_069_926, 7215)
-			// Standard Error: 1_137_010
-			.saturating_add(Weight::from_parts(7_044_649, 0).saturating_mul(t.into()))
+		//  Measured:  `608 + t * (96 ±0)`
+		//  Estimated: `8541`
+		// Minimum execution time: 390_449_000 picoseconds.
+		Weight::from_parts(458_266_826, 8541)
+			// Standard Error: 791_918
+			.saturating_add(Weight::from_parts(7_173_732, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:0)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[41, 1048576]`.
 	/// The range of component `t` is `[1, 16]`.
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		//  Measured:  `747 + t * (164 ±0)`
-		//  Estimated: `7215`
-		// Minimum execution time: 1_354_410_000 picoseconds.
-		Weight::from_parts(1_447_247_452, 7215)
-			// Standard Error: 157
-			.saturating_add(Weight::from_parts(2_357, 0).saturating_mul(l.into()))
-			// Standard Error: 10_714_706
-			.saturating_add(Weight::from_parts(11_491_020, 0).saturating_mul(t.into()))
+		//  Measured:  `748 + t * (164 ±0)`
+		//  Estimated: `8541`
+		// Minimum execution time: 646_007_000 picoseconds.
+		Weight::from_parts(756_570_596, 8541)
+			// Standard Error: 139
+			.saturating_add(Weight::from_parts(1_994, 0).saturating_mul(l.into()))
+			// Standard Error: 9_488_459
+			.saturating_add(Weight::from_parts(8_129_844, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[1, 5]`.
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[1, 10]`.
 	fn commit_scores(a: u32, ) -> Weight {
-		//  Measured:  `695 + a * (84 ±0)`
-		//  Estimated: `7215`
-		// Minimum execution time: 865_814_000 picoseconds.
-		Weight::from_parts(931_219_000, 7215)
-			// Standard Error: 3_952_768
-			.saturating_add(Weight::from_parts(5_090_260, 0).saturating_mul(a.into()))
+		//  Measured:  `696 + a * (84 ±0)`
+		//  Estimated: `8541`
+		// Minimum execution time: 408_185_000 picoseconds.
+		Weight::from_parts(631_382_440, 8541)
+			// Standard Error: 1_379_452
+			.saturating_add(Weight::from_parts(8_767_443, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Reputation` (r:32 w:32)
@@ -280,58 +282,58 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:16 w:16)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
-	/// The range of component `a` is `[1, 5]`.
+	/// The range of component `a` is `[1, 10]`.
 	fn reveal_scores(t: u32, a: u32, ) -> Weight {
-		//  Measured:  `0 + a * (3428 ±0) + t * (1396 ±0)`
+		//  Measured:  `210 + a * (216 ±0) + t * (1416 ±0)`
 		//  Estimated: `9645 + t * (5072 ±0)`
-		// Minimum execution time: 1_731_317_000 picoseconds.
-		Weight::from_parts(1_732_539_000, 9645)
-			// Standard Error: 130_883_423
-			.saturating_add(Weight::from_parts(2_412_328_964, 0).saturating_mul(t.into()))
-			// Standard Error: 409_381_365
-			.saturating_add(Weight::from_parts(166_192_004, 0).saturating_mul(a.into()))
+		// Minimum execution time: 793_266_000 picoseconds.
+		Weight::from_parts(853_866_000, 9645)
+			// Standard Error: 30_585_161
+			.saturating_add(Weight::from_parts(830_989_030, 0).saturating_mul(t.into()))
+			// Standard Error: 49_075_236
+			.saturating_add(Weight::from_parts(53_236_751, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[1, 5]`.
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
+	/// The range of component `a` is `[1, 10]`.
 	fn commit_aggregate(a: u32, ) -> Weight {
-		//  Measured:  `699 + a * (121 ±0)`
-		//  Estimated: `7215`
-		// Minimum execution time: 874_640_000 picoseconds.
-		Weight::from_parts(1_111_158_705, 7215)
-			// Standard Error: 2_805_566
-			.saturating_add(Weight::from_parts(10_916_227, 0).saturating_mul(a.into()))
+		//  Measured:  `700 + a * (121 ±0)`
+		//  Estimated: `8541`
+		// Minimum execution time: 388_897_000 picoseconds.
+		Weight::from_parts(445_497_210, 8541)
+			// Standard Error: 1_692_630
+			.saturating_add(Weight::from_parts(13_600_112, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:17 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
-	/// Storage: `Incentives::Reputation` (r:5 w:5)
+	/// Storage: `Incentives::Reputation` (r:10 w:10)
 	/// Proof: `Incentives::Reputation` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Ledgers` (r:1 w:1)
 	/// Proof: `Incentives::Ledgers` (`max_values`: None, `max_size`: Some(410), added: 2885, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:23 w:23)
+	/// Storage: `System::Account` (r:28 w:28)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Schedule` (r:1 w:0)
 	/// Proof: `Incentives::Schedule` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::CurrentEra` (r:1 w:0)
 	/// Proof: `Incentives::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Incentives::Points` (r:36 w:36)
+	/// Storage: `Incentives::Points` (r:41 w:41)
 	/// Proof: `Incentives::Points` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Eras` (r:1 w:1)
 	/// Proof: `Incentives::Eras` (`max_values`: None, `max_size`: Some(204), added: 2679, mode: `MaxEncodedLen`)
@@ -339,30 +341,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeLease::LeasesOf` (r:25 w:0)
+	/// Proof: `ComputeLease::LeasesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:0 w:1)
 	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Lineage` (r:0 w:1)
 	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
-	/// The range of component `a` is `[1, 5]`.
+	/// The range of component `a` is `[1, 10]`.
 	/// The range of component `l` is `[41, 1048576]`.
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		//  Measured:  `248 + a * (719 ±0) + t * (1266 ±0)`
-		//  Estimated: `16302 + a * (3157 ±101) + t * (4899 ±84)`
-		// Minimum execution time: 4_102_512_000 picoseconds.
-		Weight::from_parts(4_102_512_000, 16302)
-			// Standard Error: 509_692_692
-			.saturating_add(Weight::from_parts(3_378_838_116, 0).saturating_mul(t.into()))
-			// Standard Error: 1_746_585_031
-			.saturating_add(Weight::from_parts(7_166_512_638, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		//  Measured:  `1846 + a * (381 ±0) + t * (1281 ±0)`
+		//  Estimated: `29062 + a * (2771 ±56) + t * (4479 ±0)`
+		// Minimum execution time: 11_156_347_000 picoseconds.
+		Weight::from_parts(11_156_347_000, 29062)
+			// Standard Error: 150_622_959
+			.saturating_add(Weight::from_parts(1_478_838_795, 0).saturating_mul(t.into()))
+			// Standard Error: 244_760_923
+			.saturating_add(Weight::from_parts(578_600_790, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(56_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(45_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 3157).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 4899).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 4479).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
@@ -374,12 +378,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn set_allowlist(n: u32, ) -> Weight {
-		//  Measured:  `998`
+		//  Measured:  `1031`
 		//  Estimated: `4084`
-		// Minimum execution time: 691_316_000 picoseconds.
-		Weight::from_parts(1_557_305_731, 4084)
-			// Standard Error: 1_723_256
-			.saturating_add(Weight::from_parts(26_269_451, 0).saturating_mul(n.into()))
+		// Minimum execution time: 257_411_000 picoseconds.
+		Weight::from_parts(562_540_048, 4084)
+			// Standard Error: 429_162
+			.saturating_add(Weight::from_parts(8_508_496, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -404,14 +408,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[0, 80]`.
 	/// The range of component `r` is `[0, 1000]`.
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		//  Measured:  `5277 + p * (901 ±0) + r * (47 ±0)`
-		//  Estimated: `23521 + p * (2885 ±234) + r * (2593 ±0)`
-		// Minimum execution time: 32_300_052_000 picoseconds.
-		Weight::from_parts(9_905_852_299, 23521)
-			// Standard Error: 84_956_551
-			.saturating_add(Weight::from_parts(1_241_646_097, 0).saturating_mul(p.into()))
-			// Standard Error: 6_796_524
-			.saturating_add(Weight::from_parts(28_911_732, 0).saturating_mul(r.into()))
+		//  Measured:  `5343 + p * (901 ±0) + r * (47 ±0)`
+		//  Estimated: `23521 + p * (2885 ±234) + r * (2593 ±13)`
+		// Minimum execution time: 10_697_647_000 picoseconds.
+		Weight::from_parts(10_697_647_000, 23521)
+			// Standard Error: 66_475_226
+			.saturating_add(Weight::from_parts(406_859_138, 0).saturating_mul(p.into()))
+			// Standard Error: 5_318_018
+			.saturating_add(Weight::from_parts(14_542_246, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -426,18 +430,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Federated::Tasks` (r:32 w:0)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:32 w:0)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		//  Measured:  `263 + n * (452 ±0)`
-		//  Estimated: `1614 + n * (6225 ±0)`
-		// Minimum execution time: 117_120_000 picoseconds.
-		Weight::from_parts(153_809_250, 1614)
-			// Standard Error: 2_951_559
-			.saturating_add(Weight::from_parts(319_699_628, 0).saturating_mul(n.into()))
+		//  Measured:  `264 + n * (452 ±0)`
+		//  Estimated: `1614 + n * (7551 ±0)`
+		// Minimum execution time: 58_106_000 picoseconds.
+		Weight::from_parts(76_377_025, 1614)
+			// Standard Error: 4_444_264
+			.saturating_add(Weight::from_parts(129_360_100, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 6225).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 7551).saturating_mul(n.into()))
 	}
 	/// Storage: `Federated::Participants` (r:81 w:0)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
@@ -445,36 +449,38 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeLease::LeasesOf` (r:10 w:0)
+	/// Proof: `ComputeLease::LeasesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:0 w:1)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[2, 80]`.
 	fn start_round(p: u32, ) -> Weight {
 		//  Measured:  `0 + p * (903 ±0)`
-		//  Estimated: `4259 + p * (2621 ±0)`
-		// Minimum execution time: 1_485_635_000 picoseconds.
-		Weight::from_parts(57_507_337, 4259)
-			// Standard Error: 10_992_249
-			.saturating_add(Weight::from_parts(428_241_852, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		//  Estimated: `12801 + p * (2621 ±86)`
+		// Minimum execution time: 725_716_000 picoseconds.
+		Weight::from_parts(447_168_619, 12801)
+			// Standard Error: 4_995_241
+			.saturating_add(Weight::from_parts(167_594_265, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
 	}
 	/// Storage: `Federated::Participants` (r:17 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
-	/// Storage: `Incentives::Reputation` (r:5 w:5)
+	/// Storage: `Incentives::Reputation` (r:10 w:10)
 	/// Proof: `Incentives::Reputation` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Ledgers` (r:1 w:1)
 	/// Proof: `Incentives::Ledgers` (`max_values`: None, `max_size`: Some(410), added: 2885, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:23 w:23)
+	/// Storage: `System::Account` (r:28 w:28)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Schedule` (r:1 w:0)
 	/// Proof: `Incentives::Schedule` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::CurrentEra` (r:1 w:0)
 	/// Proof: `Incentives::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Incentives::Points` (r:36 w:36)
+	/// Storage: `Incentives::Points` (r:41 w:41)
 	/// Proof: `Incentives::Points` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Eras` (r:1 w:1)
 	/// Proof: `Incentives::Eras` (`max_values`: None, `max_size`: Some(204), added: 2679, mode: `MaxEncodedLen`)
@@ -482,36 +488,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
 	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeLease::LeasesOf` (r:25 w:0)
+	/// Proof: `ComputeLease::LeasesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:0 w:1)
 	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Lineage` (r:0 w:1)
 	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
-	/// The range of component `a` is `[1, 5]`.
+	/// The range of component `a` is `[1, 10]`.
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		//  Measured:  `0 + a * (4580 ±0) + t * (1102 ±0)`
-		//  Estimated: `16302 + a * (5846 ±1_272) + t * (4807 ±83)`
-		// Minimum execution time: 2_508_644_000 picoseconds.
-		Weight::from_parts(2_525_726_000, 16302)
-			// Standard Error: 610_016_437
-			.saturating_add(Weight::from_parts(1_521_737_590, 0).saturating_mul(t.into()))
-			// Standard Error: 1_908_028_962
-			.saturating_add(Weight::from_parts(6_322_450_779, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(a.into())))
+		//  Measured:  `2073 + a * (161 ±0) + t * (1097 ±0)`
+		//  Estimated: `29062 + a * (3548 ±426) + t * (4162 ±265)`
+		// Minimum execution time: 2_602_658_000 picoseconds.
+		Weight::from_parts(2_622_047_000, 29062)
+			// Standard Error: 165_591_776
+			.saturating_add(Weight::from_parts(1_208_337_347, 0).saturating_mul(t.into()))
+			// Standard Error: 265_758_539
+			.saturating_add(Weight::from_parts(1_017_546_477, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(23_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 5846).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 4807).saturating_mul(t.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 3548).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 4162).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:0)
-	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(3750), added: 6225, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::LiveTasksOf` (r:1 w:1)
 	/// Proof: `Federated::LiveTasksOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -519,10 +529,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn expire_task() -> Weight {
-		//  Measured:  `1039`
-		//  Estimated: `7215`
-		// Minimum execution time: 2_128_451_000 picoseconds.
-		Weight::from_parts(2_181_330_000, 7215)
+		//  Measured:  `1072`
+		//  Estimated: `8541`
+		// Minimum execution time: 764_744_000 picoseconds.
+		Weight::from_parts(893_174_000, 8541)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -531,105 +541,105 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same weights with ParityDB's database costs.
 impl WeightInfo for () {
 	fn create_task() -> Weight {
-		Weight::from_parts(3_831_514_000, 3604)
+		Weight::from_parts(1_336_121_000, 3604)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn pause_task() -> Weight {
-		Weight::from_parts(500_859_000, 4084)
+		Weight::from_parts(299_063_000, 4084)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_task() -> Weight {
-		Weight::from_parts(503_554_000, 4084)
+		Weight::from_parts(253_806_000, 4084)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn cancel_task(t: u32, ) -> Weight {
-		Weight::from_parts(3_400_786_543, 7215)
-			.saturating_add(Weight::from_parts(3_839_798_092, 0).saturating_mul(t.into()))
+		Weight::from_parts(1_771_612_049, 8541)
+			.saturating_add(Weight::from_parts(1_361_830_369, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(t.into())))
 			.saturating_add(Weight::from_parts(0, 5104).saturating_mul(t.into()))
 	}
 	fn join(n: u32, ) -> Weight {
-		Weight::from_parts(3_746_090_818, 5535)
-			.saturating_add(Weight::from_parts(2_540_787, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_409_001_691, 5535)
+			.saturating_add(Weight::from_parts(710_926, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn leave() -> Weight {
-		Weight::from_parts(2_112_230_000, 7215)
+		Weight::from_parts(982_717_000, 8541)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(3_396_388_000, 4084)
+		Weight::from_parts(1_359_896_000, 4084)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn commit_update(t: u32, ) -> Weight {
-		Weight::from_parts(1_093_069_926, 7215)
-			.saturating_add(Weight::from_parts(7_044_649, 0).saturating_mul(t.into()))
+		Weight::from_parts(458_266_826, 8541)
+			.saturating_add(Weight::from_parts(7_173_732, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		Weight::from_parts(1_447_247_452, 7215)
-			.saturating_add(Weight::from_parts(2_357, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(11_491_020, 0).saturating_mul(t.into()))
+		Weight::from_parts(756_570_596, 8541)
+			.saturating_add(Weight::from_parts(1_994, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(8_129_844, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn commit_scores(a: u32, ) -> Weight {
-		Weight::from_parts(931_219_000, 7215)
-			.saturating_add(Weight::from_parts(5_090_260, 0).saturating_mul(a.into()))
+		Weight::from_parts(631_382_440, 8541)
+			.saturating_add(Weight::from_parts(8_767_443, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_scores(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(1_732_539_000, 9645)
-			.saturating_add(Weight::from_parts(2_412_328_964, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(166_192_004, 0).saturating_mul(a.into()))
+		Weight::from_parts(853_866_000, 9645)
+			.saturating_add(Weight::from_parts(830_989_030, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(53_236_751, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(t.into()))
 	}
 	fn commit_aggregate(a: u32, ) -> Weight {
-		Weight::from_parts(1_111_158_705, 7215)
-			.saturating_add(Weight::from_parts(10_916_227, 0).saturating_mul(a.into()))
+		Weight::from_parts(445_497_210, 8541)
+			.saturating_add(Weight::from_parts(13_600_112, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		Weight::from_parts(4_102_512_000, 16302)
-			.saturating_add(Weight::from_parts(3_378_838_116, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(7_166_512_638, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().reads((13_u64).saturating_mul(a.into())))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(11_156_347_000, 29062)
+			.saturating_add(Weight::from_parts(1_478_838_795, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(578_600_790, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(56_u64))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().writes(45_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes((11_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 3157).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 4899).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 4479).saturating_mul(t.into()))
 	}
 	fn set_allowlist(n: u32, ) -> Weight {
-		Weight::from_parts(1_557_305_731, 4084)
-			.saturating_add(Weight::from_parts(26_269_451, 0).saturating_mul(n.into()))
+		Weight::from_parts(562_540_048, 4084)
+			.saturating_add(Weight::from_parts(8_508_496, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		Weight::from_parts(9_905_852_299, 23521)
-			.saturating_add(Weight::from_parts(1_241_646_097, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(28_911_732, 0).saturating_mul(r.into()))
+		Weight::from_parts(10_697_647_000, 23521)
+			.saturating_add(Weight::from_parts(406_859_138, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(14_542_246, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -640,35 +650,35 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2593).saturating_mul(r.into()))
 	}
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		Weight::from_parts(153_809_250, 1614)
-			.saturating_add(Weight::from_parts(319_699_628, 0).saturating_mul(n.into()))
+		Weight::from_parts(76_377_025, 1614)
+			.saturating_add(Weight::from_parts(129_360_100, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 6225).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 7551).saturating_mul(n.into()))
 	}
 	fn start_round(p: u32, ) -> Weight {
-		Weight::from_parts(57_507_337, 4259)
-			.saturating_add(Weight::from_parts(428_241_852, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(447_168_619, 12801)
+			.saturating_add(Weight::from_parts(167_594_265, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
 	}
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(2_525_726_000, 16302)
-			.saturating_add(Weight::from_parts(1_521_737_590, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(6_322_450_779, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().reads((11_u64).saturating_mul(a.into())))
+		Weight::from_parts(2_622_047_000, 29062)
+			.saturating_add(Weight::from_parts(1_208_337_347, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(1_017_546_477, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(23_u64))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes((9_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 5846).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 4807).saturating_mul(t.into()))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 3548).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 4162).saturating_mul(t.into()))
 	}
 	fn expire_task() -> Weight {
-		Weight::from_parts(2_181_330_000, 7215)
+		Weight::from_parts(893_174_000, 8541)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
