@@ -247,7 +247,7 @@ test('simulated data owners train a digits model through the chain, round after 
   assert.ok(info.status.isFinished, 'the task finished its rounds');
 });
 
-test('the task owner takes the trained model away: `cohort-worker model export` writes the last global model as a safetensors file in PyTorch\'s layout', async () => {
+test('the task owner takes the trained model away: `cohort-worker model export` writes the last global model, or a kept past round\'s, as a safetensors file in PyTorch\'s layout', async () => {
   assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
   const last = rounds[ROUNDS - 1];
   // The export reads the finalized head: wait until it holds the last round's decision.
@@ -265,47 +265,61 @@ test('the task owner takes the trained model away: `cohort-worker model export` 
   assert.match(run.stdout, new RegExp(`global model of round ${ROUNDS - 1} \\(2410 parameters`));
   assert.ok(run.stdout.includes(`model = ${module}`), run.stdout);
 
-  // safetensors: a little-endian u64 header length, the JSON header, then the tensors' bytes.
-  const file = readFileSync(out);
-  const headerLength = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8'));
-  const data = 8 + headerLength;
-  const { __metadata__: metadata, ...tensors } = header;
-  assert.deepEqual(
-    { round: metadata['cohort.round'], task: metadata['cohort.task'], module: metadata['torch.module'], aggregate: metadata['cohort.aggregate'] },
-    { round: `${ROUNDS - 1}`, task: `${task}`, module, aggregate: last.record.phase.asFinalized.aggregate.toHex() },
-  );
-  assert.deepEqual(Object.keys(tensors).sort(), ['0.bias', '0.weight', '2.bias', '2.weight']);
-  const read = (key) => {
-    const { dtype, shape, data_offsets: [from, to] } = tensors[key];
-    assert.equal(dtype, 'F32');
-    const bytes = file.subarray(data + from, data + to);
-    return { shape, values: Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(4 * i)) };
-  };
-  // The chain's own global model (flat layout: weights [inputs, outputs]) against the file's
-  // ([outputs, inputs], as torch.nn.Linear holds them).
-  const flat = await globalModel(ROUNDS - 1, last.record);
-  const layers = [[MODEL.input, MODEL.hidden[0], '0'], [MODEL.hidden[0], MODEL.classes, '2']];
-  let at = 0;
-  for (const [inputs, outputs, index] of layers) {
-    const weight = read(`${index}.weight`);
-    const bias = read(`${index}.bias`);
-    assert.deepEqual([weight.shape, bias.shape], [[outputs, inputs], [outputs]]);
-    for (let i = 0; i < inputs; i += 1) {
-      for (let o = 0; o < outputs; o += 1) {
-        assert.equal(weight.values[o * inputs + i], Math.fround(flat[at + i * outputs + o]), `${index}.weight[${o}][${i}]`);
+  // The file holds the chain's own model of `round` (flat layout: weights [inputs, outputs]),
+  // transposed as torch.nn.Linear holds its weights ([outputs, inputs]). safetensors: a
+  // little-endian u64 header length, the JSON header, then the tensors' bytes.
+  const assertExported = async (path, round) => {
+    const file = readFileSync(path);
+    const headerLength = Number(file.readBigUInt64LE(0));
+    const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8'));
+    const data = 8 + headerLength;
+    const { __metadata__: metadata, ...tensors } = header;
+    const { record } = rounds[round];
+    assert.deepEqual(
+      { round: metadata['cohort.round'], task: metadata['cohort.task'], module: metadata['torch.module'], aggregate: metadata['cohort.aggregate'] },
+      { round: `${round}`, task: `${task}`, module, aggregate: record.phase.asFinalized.aggregate.toHex() },
+    );
+    assert.deepEqual(Object.keys(tensors).sort(), ['0.bias', '0.weight', '2.bias', '2.weight']);
+    const read = (key) => {
+      const { dtype, shape, data_offsets: [from, to] } = tensors[key];
+      assert.equal(dtype, 'F32');
+      const bytes = file.subarray(data + from, data + to);
+      return { shape, values: Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(4 * i)) };
+    };
+    const flat = await globalModel(round, record);
+    const layers = [[MODEL.input, MODEL.hidden[0], '0'], [MODEL.hidden[0], MODEL.classes, '2']];
+    let at = 0;
+    for (const [inputs, outputs, index] of layers) {
+      const weight = read(`${index}.weight`);
+      const bias = read(`${index}.bias`);
+      assert.deepEqual([weight.shape, bias.shape], [[outputs, inputs], [outputs]]);
+      for (let i = 0; i < inputs; i += 1) {
+        for (let o = 0; o < outputs; o += 1) {
+          assert.equal(weight.values[o * inputs + i], Math.fround(flat[at + i * outputs + o]), `${index}.weight[${o}][${i}]`);
+        }
       }
+      at += inputs * outputs;
+      bias.values.forEach((b, o) => assert.equal(b, Math.fround(flat[at + o]), `${index}.bias[${o}]`));
+      at += outputs;
     }
-    at += inputs * outputs;
-    bias.values.forEach((b, o) => assert.equal(b, Math.fround(flat[at + o]), `${index}.bias[${o}]`));
-    at += outputs;
-  }
-  assert.equal(at, flat.length, 'every parameter is in the file');
+    assert.equal(at, flat.length, 'every parameter is in the file');
+  };
+  await assertExported(out, ROUNDS - 1);
+
+  // A past round's model, while the chain keeps the round's record.
+  const first = join(dir, 'round-0.safetensors');
+  const past = await runWorker(['model', 'export', '--node', node.url, '--task', `${task}`, '--round', '0', '--out', first]);
+  assert.equal(past.code, 0, past.stderr);
+  assert.match(past.stdout, /global model of round 0 /);
+  await assertExported(first, 0);
 
   // A task without a finalized round has nothing to export, and says so.
   const none = await runWorker(['model', 'export', '--node', node.url, '--task', '999', '--out', join(dir, 'none.safetensors')]);
   assert.notEqual(none.code, 0);
   assert.match(none.stderr, /no task 999/);
+  const gone = await runWorker(['model', 'export', '--node', node.url, '--task', `${task}`, '--round', '99', '--out', join(dir, 'none.safetensors')]);
+  assert.notEqual(gone.code, 0);
+  assert.match(gone.stderr, /round 99 of task \d+ is not kept/);
 });
 
 test('the poisoner\'s updates never enter the model: scored low, never accepted nor aggregated, never paid, slashed as the round\'s judgement says; the honest owners are paid', async (t) => {

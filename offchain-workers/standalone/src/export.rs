@@ -1,11 +1,11 @@
-//! `cohort-worker model export`: a task's global model, as of the chain's finalized head, read
-//! from the block body that carries it and written as a safetensors file that PyTorch loads
+//! `cohort-worker model export`: a task's global model (or the model a kept past round
+//! finalized), as of the chain's finalized head, read from the block body that carries it and written as a safetensors file that PyTorch loads
 //! (`cohort_ml::export`: keys and layouts of a `torch.nn.Sequential`). Reading needs no key.
 
 use std::{collections::HashMap, path::PathBuf, time::Duration};
 
 use cohort_ml::{codec, export, model::Architecture};
-use cohort_primitives::{payload::PayloadKind, TaskId};
+use cohort_primitives::{payload::PayloadKind, round::Phase, RoundIndex, TaskId};
 use cohort_worker::Chain;
 
 use crate::{
@@ -21,6 +21,10 @@ pub struct ExportArgs {
 	/// The task whose global model to export.
 	#[arg(long)]
 	pub task: TaskId,
+	/// Export the model a past round finalized instead of the latest (the chain keeps the full
+	/// records of a task's last 8 finished rounds).
+	#[arg(long)]
+	pub round: Option<RoundIndex>,
 	/// The file to write (safetensors).
 	#[arg(long, short = 'o', value_name = "FILE")]
 	pub out: PathBuf,
@@ -54,10 +58,29 @@ pub fn export(args: &ExportArgs) -> Result<Exported, String> {
 			.map_err(|e| e.to_string())?;
 	let task = args.task;
 	let info = chain.task(task).map_err(|e| e.to_string())?.ok_or(format!("no task {task}"))?;
-	let at = info.global_model.ok_or(format!(
-		"task {task} has no trained model yet at finalized block #{number}: no round of it \
-		 has been finalized"
-	))?;
+	let at = match args.round {
+		None => info.global_model.ok_or(format!(
+			"task {task} has no trained model yet at finalized block #{number}: no round of it \
+			 has been finalized"
+		))?,
+		Some(round) => {
+			let record =
+				chain.round_record(task, round).map_err(|e| e.to_string())?.ok_or(format!(
+					"round {round} of task {task} is not kept at finalized block #{number} (the \
+					 chain keeps the full records of a task's last finished rounds)"
+				))?;
+			let Phase::Finalized { aggregate } = record.phase else {
+				return Err(format!(
+					"round {round} of task {task} made no model: it is {:?}",
+					record.phase
+				));
+			};
+			record
+				.aggregate_payload(&aggregate)
+				.cloned()
+				.ok_or(format!("round {round} of task {task} keeps no place for its aggregate"))?
+		},
+	};
 	let bytes = chain.payload(&at).map_err(|e| e.to_string())?;
 	let (header, values) = codec::decode(&bytes).map_err(|e| e.to_string())?;
 	if header.kind != PayloadKind::Aggregate

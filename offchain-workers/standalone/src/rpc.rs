@@ -106,6 +106,16 @@ impl<'a> RpcChain<'a> {
 		Ok(Self { runtime, connection, keystore, at, number, block_time })
 	}
 
+	/// Round `round` of `task` as the runtime keeps it (its full record: every payload's place),
+	/// while the chain still holds it.
+	pub fn round_record(
+		&self,
+		task: TaskId,
+		round: RoundIndex,
+	) -> Result<Option<RoundRecord>, ChainError> {
+		self.call("FederatedApi_round", (task, round))
+	}
+
 	/// Calls runtime API function `function` (`FederatedApi_duties`, say) with `args`.
 	fn call<R: Decode>(&self, function: &str, args: impl Encode) -> Result<R, ChainError> {
 		let args = args.encode();
@@ -180,8 +190,7 @@ impl Chain for RpcChain<'_> {
 	}
 
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
-		let record: Option<RoundRecord> = self.call("FederatedApi_round", (task, round))?;
-		Ok(record.map(RoundView::from))
+		Ok(self.round_record(task, round)?.map(RoundView::from))
 	}
 
 	fn payload(&self, at: &Payload) -> Result<Vec<u8>, ChainError> {
