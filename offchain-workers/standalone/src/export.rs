@@ -86,6 +86,7 @@ pub fn export(args: &ExportArgs) -> Result<Exported, String> {
 	if header.kind != PayloadKind::Aggregate
 		|| header.task != task
 		|| header.scale != info.spec.scale
+		|| args.round.is_some_and(|round| round != header.round)
 	{
 		return Err(format!("the global model's payload header is {header:?}"));
 	}

@@ -19,7 +19,7 @@ impl<T: Config> Pallet<T> {
 			let round = info.next_round;
 			let trainer = record.trainers.iter().find(|t| t.who == *who);
 			let aggregator = record.aggregators.iter().find(|a| a.who == *who);
-			// After the committee was enlarged, only the added members aggregate again.
+			// In the phase the committee was enlarged for, only the added members commit.
 			let acting = record
 				.aggregators
 				.iter()
@@ -50,7 +50,7 @@ impl<T: Config> Pallet<T> {
 					}
 				},
 				Phase::Score => {
-					if aggregator.is_some_and(|a| a.score_commitment.is_none()) {
+					if acting && aggregator.is_some_and(|a| a.score_commitment.is_none()) {
 						duties.push(Duty::Score {
 							task,
 							round,
@@ -260,16 +260,6 @@ impl<T: Config> Pallet<T> {
 							<= info.spec.aggregators.saturating_mul(2),
 					"a round holds no more trainers than its task allows, and no more aggregators \
 					 than twice its committee"
-				);
-				let drawn = info.spec.aggregators as usize;
-				ensure!(
-					round.aggregators.len() <= drawn
-						|| round
-							.aggregators
-							.iter()
-							.skip(drawn)
-							.all(|a| { a.score_commitment.is_none() && a.scores.is_none() }),
-					"members added to an enlarged committee did not score"
 				);
 				let mut members: Vec<_> = round.aggregators.iter().map(|a| &a.who).collect();
 				members.sort();

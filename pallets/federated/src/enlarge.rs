@@ -1,13 +1,18 @@
-//! A round whose committee does not reach a quorum on the aggregate is not failed at once: the
-//! chain draws more aggregators from those who joined the task, as many again as the committee
-//! had (as far as `MaxAggregatorsPerRound` leaves room), and gives them a second aggregate
-//! phase. Aggregation is deterministic, so honest members compute the same bytes; the hash a
-//! majority of the enlarged committee reveals (and at least `quorum` members) becomes the global
-//! model, and the members who revealed another hash are slashed `Disagreed`, the first
-//! committee's included. A minority that forges or withholds the aggregate to stall the round
-//! therefore pays for it and the round is decided, while honest aggregators hold the majority
-//! of the task's aggregator stake. Once per round: an enlarged committee that still does not
-//! agree fails the round.
+//! A round whose committee does not reach a quorum is not failed at once: the chain draws more
+//! aggregators from those who joined the task, as many again as the committee had (as far as
+//! `MaxAggregatorsPerRound` leaves room), and gives them the phase the committee could not
+//! close — scoring, when fewer than a quorum committed to scores, or aggregating, when no
+//! aggregate hash reached a quorum. For the aggregate, aggregation is deterministic, so honest
+//! members compute the same bytes: the hash a majority of the enlarged committee reveals (and at
+//! least `quorum` members) becomes the global model, and the members who revealed another hash
+//! are slashed `Disagreed`, the first committee's included. For the scores, the added members'
+//! scores join the committee's medians. A minority that withholds its work, or forges the
+//! aggregate, to stall the round therefore pays for it and the round is decided, while honest
+//! aggregators hold the majority of the task's aggregator stake. Once per round: an enlarged
+//! committee that still cannot decide fails the round.
+//!
+//! The committee is not enlarged when too few *revealed* their scores: the revealed scores are
+//! public by then, and added members could copy them instead of scoring.
 
 use crate::{AggregatorSlotOf, Config, Event, Pallet, Participants, RoundOf, TaskOf};
 use alloc::vec::Vec;
@@ -18,15 +23,24 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 
 impl<T: Config> Pallet<T> {
-	/// The index of the first aggregator who acts in the round's aggregate phases: 0, or, once
-	/// the committee is enlarged, the first added member. The first committee's members keep
-	/// what they revealed but take no second turn (they answered for their silence already).
+	/// The index of the first aggregator who may commit in the round's current phase: 0, or the
+	/// first added member in the phase the committee was enlarged for. The first committee's
+	/// members keep what they committed or revealed but take no second turn there (they
+	/// answered for their silence already). A committee enlarged for its scores aggregates as
+	/// one: all its members act in the aggregate phases.
 	pub(crate) fn first_acting(info: &TaskOf<T>, record: &RoundOf<T>) -> usize {
 		let drawn = info.spec.aggregators as usize;
-		if Self::is_enlarged(info, record) {
-			drawn
-		} else {
-			0
+		if !Self::is_enlarged(info, record) {
+			return 0;
+		}
+		// Added members commit to scores only when they were added to score: at least one of
+		// them did, or the round would have failed at the score commit's close.
+		let enlarged_to_score =
+			record.aggregators.iter().skip(drawn).any(|a| a.score_commitment.is_some());
+		match record.phase {
+			Phase::Score | Phase::ScoreReveal => drawn,
+			_ if enlarged_to_score => 0,
+			_ => drawn,
 		}
 	}
 
@@ -45,14 +59,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Draws up to as many aggregators again as the task draws, among those who joined it, are
 	/// not in the committee and hold at least the minimum bond (weighted as at the round's
-	/// draw), adds them to the committee and reopens the aggregate phase for them. Only a full
-	/// committee is enlarged, and only once. Returns whether it was.
+	/// draw), adds them to the committee and reopens `phase` (`Score` or `Aggregate`) for them.
+	/// Only a full committee is enlarged, and only once. Returns whether it was.
 	pub(crate) fn enlarge_committee(
 		task: TaskId,
 		index: RoundIndex,
 		info: &TaskOf<T>,
 		record: &mut RoundOf<T>,
 		now: BlockNumberFor<T>,
+		phase: Phase,
 	) -> bool {
 		let drawn = info.spec.aggregators as usize;
 		let room = (T::MaxAggregatorsPerRound::get() as usize).saturating_sub(drawn).min(drawn);
@@ -87,8 +102,12 @@ impl<T: Config> Pallet<T> {
 				frame_support::defensive!("an enlarged committee fits its bound");
 			}
 		}
-		record.phase = Phase::Aggregate;
-		record.phase_ends = now.saturating_add(info.spec.phases.aggregate);
+		let length = match phase {
+			Phase::Score => info.spec.phases.score,
+			_ => info.spec.phases.aggregate,
+		};
+		record.phase = phase;
+		record.phase_ends = now.saturating_add(length);
 		Self::deposit_event(Event::CommitteeEnlarged {
 			task,
 			round: index,

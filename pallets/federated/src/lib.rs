@@ -510,9 +510,10 @@ pub mod pallet {
 		AggregateCommitted { task: TaskId, round: RoundIndex, who: T::AccountId, commitment: H256 },
 		/// The aggregate commit phase ended; aggregators may reveal until `reveal_by`.
 		AggregateRevealOpened { task: TaskId, round: RoundIndex, reveal_by: BlockNumberFor<T> },
-		/// No aggregate reached a quorum: these aggregators were drawn to join the committee
-		/// and aggregate until `commit_by`; the hash a majority of the enlarged committee
-		/// reveals decides the round, and those who revealed another are slashed.
+		/// Too few aggregators committed to scores, or no aggregate reached a quorum: these
+		/// aggregators were drawn to join the committee and score or aggregate until
+		/// `commit_by`. For the aggregate, the hash a majority of the enlarged committee reveals
+		/// decides the round, and those who revealed another are slashed.
 		CommitteeEnlarged {
 			task: TaskId,
 			round: RoundIndex,
@@ -624,7 +625,7 @@ pub mod pallet {
 		NotSelectedAggregator,
 		/// The account has already committed in this round.
 		AlreadyCommitted,
-		/// The committee was enlarged: in its second aggregate phase only the added members
+		/// The committee was enlarged: in the phase it was enlarged for, only the added members
 		/// commit.
 		NotAnAddedAggregator,
 		/// The account did not commit in this round.
@@ -1206,9 +1207,11 @@ pub mod pallet {
 		/// `commitment` is `score_commitment(who, task, round, scores, salt)` (see
 		/// [`cohort_primitives::commitment`]), so nobody can copy another's scores. Only in the
 		/// score phase, once per aggregator; the phase closes as soon as every selected
-		/// aggregator has committed.
+		/// aggregator has committed. After the committee was enlarged to score
+		/// ([`Event::CommitteeEnlarged`]), only the added members commit.
 		#[pallet::call_index(12)]
-		#[pallet::weight(T::WeightInfo::commit_scores(T::MaxAggregatorsPerRound::get()))]
+		#[pallet::weight(T::WeightInfo::commit_scores(T::MaxAggregatorsPerRound::get())
+			.saturating_add(Pallet::<T>::eviction_weight()))]
 		pub fn commit_scores(
 			origin: OriginFor<T>,
 			task: TaskId,
@@ -1218,7 +1221,11 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let (mut info, mut record) = Self::current_round(task, round)?;
 			ensure!(record.phase == Phase::Score, Error::<T>::WrongPhase);
-			let all_in = Self::commit_as_aggregator(&mut record, 0, &who, commitment, |a| {
+			let first = Self::first_acting(&info, &record);
+			if let Some(at) = record.aggregators.iter().position(|a| a.who == who) {
+				ensure!(at >= first, Error::<T>::NotAnAddedAggregator);
+			}
+			let all_in = Self::commit_as_aggregator(&mut record, first, &who, commitment, |a| {
 				&mut a.score_commitment
 			})?;
 			Self::deposit_event(Event::ScoresCommitted { task, round, who, commitment });

@@ -8,8 +8,8 @@
 //!                                                                             +--> Finalized
 //! ```
 //!
-//! Without a quorum on the aggregate, the committee is enlarged once and the round goes back to
-//! `Aggregate` for the added members (`enlarge.rs`).
+//! Without a quorum of score commitments or on the aggregate, the committee is enlarged once and
+//! the round goes back to `Score` or `Aggregate` for the added members (`enlarge.rs`).
 
 use crate::{
 	AggregatorSlotOf, BalanceOf, Config, Event, HoldReason, Offence, Pallet, Participants, RoundOf,
@@ -403,7 +403,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Ends the score (commit) phase: selected aggregators who did not commit to scores are
 	/// penalised; the score reveal phase opens if enough committed to reach the quorum, else
-	/// the round fails.
+	/// the committee is enlarged (once, if others joined the task) or the round fails.
 	pub(crate) fn close_score_commit(
 		task: TaskId,
 		index: RoundIndex,
@@ -412,11 +412,15 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 	) {
 		let public = Self::is_public_round(info, record);
-		for slot in record.aggregators.iter().filter(|a| a.score_commitment.is_none()) {
+		let first = Self::first_acting(info, record);
+		for slot in record.aggregators.iter().skip(first).filter(|a| a.score_commitment.is_none()) {
 			Self::slash(task, index, info, public, &slot.who, Offence::NoScores);
 		}
 		let committed = record.aggregators.iter().filter(|a| a.score_commitment.is_some()).count();
 		if (committed as u32) < info.spec.quorum {
+			if Self::enlarge_committee(task, index, info, record, now, Phase::Score) {
+				return;
+			}
 			return Self::fail(task, index, info, record, FailReason::NotEnoughScores);
 		}
 		record.phase = Phase::ScoreReveal;
@@ -517,7 +521,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let committed = record.aggregators.iter().filter(|a| a.commitment.is_some()).count();
 		if (committed as u32) < info.spec.quorum {
-			if Self::enlarge_committee(task, index, info, record, now) {
+			if Self::enlarge_committee(task, index, info, record, now, Phase::Aggregate) {
 				return;
 			}
 			return Self::fail(task, index, info, record, FailReason::NoQuorum);
@@ -557,7 +561,7 @@ impl<T: Config> Pallet<T> {
 			Self::slash(task, index, info, public, &who, Offence::NoAggregateReveal);
 		}
 		let Some(aggregate) = Self::quorum_hash(record, info.spec.quorum) else {
-			if Self::enlarge_committee(task, index, info, record, now) {
+			if Self::enlarge_committee(task, index, info, record, now, Phase::Aggregate) {
 				// The silent members answered for it; they take no second turn.
 				for i in silent {
 					record.aggregators[i].commitment = None;

@@ -1,7 +1,7 @@
-//! A committee that does not agree on the aggregate is enlarged once from the task's other
-//! aggregators (`enlarge.rs`): the hash of the enlarged committee's majority decides, the
-//! losing side is slashed, and a minority that forges or withholds the aggregate no longer
-//! stalls the round for free.
+//! A committee that does not agree on the aggregate, or has too few members committing to
+//! scores, is enlarged once from the task's other aggregators (`enlarge.rs`): the hash of the
+//! enlarged committee's majority decides, the losing side is slashed, and a minority that
+//! forges or withholds its work no longer stalls the round for free.
 
 use super::*;
 
@@ -210,5 +210,77 @@ fn an_agreeing_committee_is_not_enlarged() {
 		assert!(matches!(round(task, 0).phase, Phase::Finalized { .. }));
 		assert!(enlarged(task).is_empty());
 		assert_eq!(round(task, 0).aggregators.len(), 3);
+	});
+}
+
+/// Two of three aggregators never commit to scores, so that fewer than a quorum score. Before:
+/// the round failed (`NotEnoughScores`). Now they are slashed `NoScores` once, the two spare
+/// aggregators are drawn to score, the round goes on with the medians of three members, and
+/// the whole enlarged committee aggregates.
+#[test]
+fn a_minority_that_never_commits_scores_is_outvoted_by_the_added_members() {
+	test(|| {
+		let task = started_task();
+		join_spares(task, &[24, 25]);
+		to_scoring(task, 0);
+		commit_sc(task, 0, AGGREGATORS[0], &[GOOD; 3]);
+		run_to_block(6);
+		let r = round(task, 0);
+		assert_eq!(r.phase, Phase::Score, "enlarged to score, not failed");
+		assert_eq!(slashed(AGGREGATORS[1]), vec![Offence::NoScores]);
+		let mut added = enlarged(task).concat();
+		added.sort();
+		assert_eq!(added, vec![24, 25]);
+		// Only the added members score now; the no-shows take no second turn.
+		assert!(Federated::duties(&AGGREGATORS[1]).is_empty());
+		assert!(matches!(Federated::duties(&24)[..], [Duty::Score { .. }]));
+		assert_noop!(
+			Federated::commit_scores(origin(AGGREGATORS[1]), task, 0, H256::repeat_byte(1)),
+			Error::<Test>::NotAnAddedAggregator
+		);
+		commit_sc(task, 0, 24, &[GOOD; 3]);
+		commit_sc(task, 0, 25, &[GOOD; 3]);
+		assert_eq!(round(task, 0).phase, Phase::ScoreReveal, "every added member committed");
+		for a in [AGGREGATORS[0], 24, 25] {
+			reveal_sc(task, 0, a, &[GOOD; 3]);
+		}
+		assert_eq!(round(task, 0).phase, Phase::Aggregate);
+		assert_eq!(round(task, 0).accepted_updates().count(), 3);
+		// The enlarged committee aggregates as one: every member has the duty.
+		for a in [AGGREGATORS[0], AGGREGATORS[1], 24, 25] {
+			assert!(matches!(Federated::duties(&a)[..], [Duty::Aggregate { .. }]), "{a}");
+		}
+		let agg = aggregate_of(task, 0, 5);
+		decide(
+			task,
+			0,
+			&[AGGREGATORS[0], AGGREGATORS[1], AGGREGATORS[2], 24, 25]
+				.map(|a| (a, &agg[..], METRICS)),
+		);
+		assert_eq!(round(task, 0).phase, Phase::Finalized { aggregate: hash(&agg) });
+		for silent in [AGGREGATORS[1], AGGREGATORS[2]] {
+			assert_eq!(slashed(silent), vec![Offence::NoScores], "slashed once");
+		}
+		for a in [AGGREGATORS[0], 24, 25] {
+			assert!(slashed(a).is_empty());
+			assert!(reward(task, a) > 0);
+		}
+	});
+}
+
+/// Too few reveal their scores: the revealed scores are public, so added members could copy
+/// them; the committee is not enlarged and the round fails as before, the withholders slashed.
+#[test]
+fn too_few_score_reveals_fail_the_round_without_enlarging() {
+	test(|| {
+		let task = started_task();
+		join_spares(task, &[24, 25]);
+		to_scoring(task, 0);
+		AGGREGATORS.iter().for_each(|a| commit_sc(task, 0, *a, &[GOOD; 3]));
+		reveal_sc(task, 0, AGGREGATORS[0], &[GOOD; 3]);
+		run_to_block(6);
+		assert_eq!(round(task, 0).phase, Phase::Failed { reason: FailReason::NotEnoughScores });
+		assert!(enlarged(task).is_empty());
+		assert_eq!(slashed(AGGREGATORS[1]), vec![Offence::NoScoresReveal]);
 	});
 }
