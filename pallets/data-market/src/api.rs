@@ -1,11 +1,13 @@
 //! What the `DataMarketApi` runtime API answers, and the pallet's invariants.
 
 use crate::{
-	BalanceOf, Config, DatasetInfoOf, DatasetTasks, Datasets, Lineage, OwnerDatasets, Pallet,
+	BalanceOf, Config, DatasetInfoOf, DatasetTasks, Datasets, FeatureStatsOf, Lineage,
+	OwnerDatasets, Pallet,
 };
 use alloc::vec::Vec;
 use cohort_primitives::{
 	dataset::{DatasetTask, RoundLineage},
+	scaling::FeatureStats,
 	DatasetId, TaskId,
 };
 
@@ -13,6 +15,11 @@ impl<T: Config> Pallet<T> {
 	/// A dataset.
 	pub fn dataset(dataset: DatasetId) -> Option<DatasetInfoOf<T>> {
 		Datasets::<T>::get(dataset)
+	}
+
+	/// The per-feature statistics a dataset's owner stated, if any.
+	pub fn feature_stats(dataset: DatasetId) -> Option<Vec<FeatureStats>> {
+		FeatureStatsOf::<T>::get(dataset).map(|s| s.into_inner())
 	}
 
 	/// An owner's datasets, by id.
@@ -47,6 +54,7 @@ impl<T: Config> Pallet<T> {
 	/// - a dataset's delegate count is its delegates', its task count its active tasks';
 	/// - the privacy spent is within the budget (and zero without one);
 	/// - a delisted dataset is still in some task (else it would be gone);
+	/// - stated statistics belong to a dataset not gone, one entry per feature of its schema;
 	/// - lineage is consistent: a round's datasets are distinct, and a dataset's rounds and
 	///   royalties in a task are what the lineage of that task records.
 	#[cfg(any(feature = "try-runtime", test))]
@@ -95,6 +103,13 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				(rounds, royalties) == (info.rounds, info.royalties),
 				"a dataset's totals are the sum over its tasks"
+			);
+		}
+		for (id, stats) in FeatureStatsOf::<T>::iter() {
+			ensure!(
+				Datasets::<T>::get(id)
+					.is_some_and(|i| i.listing.schema.features == stats.len() as u32),
+				"stated statistics give one entry per feature of a dataset not gone"
 			);
 		}
 		for (owner, list) in OwnerDatasets::<T>::iter() {

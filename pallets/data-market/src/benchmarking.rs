@@ -9,6 +9,7 @@ use cohort_primitives::{
 		ContentCommitment, DatasetSchema, DatasetStatus, Licence, Modality,
 		MAX_DATASET_DESCRIPTION, MAX_DATASET_NAME,
 	},
+	scaling::{FeatureScaling, FeatureStats, MAX_SCALED_FEATURES},
 	DatasetId, DatasetListing, ModelSpec,
 };
 use frame_benchmarking::v2::*;
@@ -199,6 +200,25 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), id, buyer.clone());
 		assert!(AccessGrants::<T>::get(id, buyer).is_none());
+	}
+
+	/// Stating `f` features' statistics (the deposit grows with them).
+	#[benchmark]
+	fn state_feature_stats(f: Linear<1, MAX_SCALED_FEATURES>) {
+		let owner = funded::<T>("owner", 0);
+		let id = NextDatasetId::<T>::get();
+		DataMarket::<T>::list_dataset(
+			RawOrigin::Signed(owner.clone()).into(),
+			listing::<T>(f, 10, 1_000),
+		)
+		.expect("a benchmark listing is valid");
+		let stats = FeatureScaling::truncate_from(vec![
+			FeatureStats { mean: i64::MIN, deviation: u64::MAX };
+			f as usize
+		]);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, stats);
+		assert_eq!(FeatureStatsOf::<T>::decode_len(id), Some(f as usize));
 	}
 
 	impl_benchmark_test_suite!(DataMarket, crate::mock::new_test_ext(), crate::mock::Test);

@@ -2,7 +2,7 @@
 
 use crate::{BalanceOf, Config, DatasetInfoOf, HoldReason, ListingOf, Pallet};
 use codec::{Encode, MaxEncodedLen};
-use cohort_primitives::DatasetId;
+use cohort_primitives::{scaling::FeatureStats, DatasetId};
 use frame_support::traits::Get;
 use sp_runtime::{
 	traits::{CheckedAdd, CheckedMul, UniqueSaturatedFrom},
@@ -12,17 +12,22 @@ use sp_runtime::{
 impl<T: Config> Pallet<T> {
 	/// [`Config::DepositBase`] plus [`Config::DepositPerByte`] for each byte the dataset
 	/// stores: its record (with the listing at its actual size: a longer description costs
-	/// more), its place in the owner's list, and each delegate's entry.
+	/// more), its place in the owner's list, each delegate's entry, and the statistics of
+	/// `stated` features.
 	pub(crate) fn listing_deposit(
 		listing: &ListingOf<T>,
 		delegates: u32,
+		stated: u32,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let record = DatasetInfoOf::<T>::max_encoded_len() - ListingOf::<T>::max_encoded_len()
 			+ listing.encoded_size();
 		let delegate = T::AccountId::max_encoded_len() + DatasetId::max_encoded_len() + 32;
 		let bytes = (record as u64)
 			.saturating_add(DatasetId::max_encoded_len() as u64)
-			.saturating_add((delegates as u64).saturating_mul(delegate as u64));
+			.saturating_add((delegates as u64).saturating_mul(delegate as u64))
+			.saturating_add(
+				(stated as u64).saturating_mul(FeatureStats::max_encoded_len() as u64),
+			);
 		T::DepositPerByte::get()
 			.checked_mul(&BalanceOf::<T>::unique_saturated_from(bytes))
 			.and_then(|d| d.checked_add(&T::DepositBase::get()))

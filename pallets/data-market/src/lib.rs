@@ -12,8 +12,10 @@
 //! budget. A deposit for what the listing stores is held until the dataset is gone. The owner
 //! may change the name, description, licence and royalty ([`Pallet::update_dataset`]; joined
 //! tasks keep the royalty they joined at), pause and resume it, authorise workers to train on it
-//! ([`Pallet::add_delegate`]), and delist it ([`Pallet::delist_dataset`]): it takes no new
-//! tasks, and its record and deposit go once no task uses it.
+//! ([`Pallet::add_delegate`]), state its per-feature statistics once
+//! ([`Pallet::state_feature_stats`]: what task owners pool into a task's feature scaling), and
+//! delist it ([`Pallet::delist_dataset`]): it takes no new tasks, and its record and deposit go
+//! once no task uses it.
 //!
 //! The `federated` pallet reaches this one only through
 //! [`DataMarket`](cohort_primitives::traits::DataMarket):
@@ -79,6 +81,7 @@ pub mod pallet {
 	use super::*;
 	use cohort_primitives::{
 		dataset::{DatasetDescription, DatasetName, DatasetStatus, Licence, TaskUse},
+		scaling::FeatureScaling,
 		DatasetId, Epsilon, RoundIndex, Score, TaskId,
 	};
 	use frame_support::{
@@ -211,6 +214,12 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Each dataset's per-feature statistics (mean and deviation), as its owner stated them
+	/// ([`Pallet::state_feature_stats`]): what a task owner pools into its task's feature
+	/// scaling without seeing the data. Gone with the dataset.
+	#[pallet::storage]
+	pub type FeatureStatsOf<T: Config> = StorageMap<_, Blake2_128Concat, DatasetId, FeatureScaling>;
+
 	/// Access grants: until which block a buyer may use a dataset's file.
 	#[pallet::storage]
 	pub type AccessGrants<T: Config> = StorageDoubleMap<
@@ -289,6 +298,9 @@ pub mod pallet {
 		},
 		/// A finalized round's lineage was recorded: `datasets` datasets entered its model.
 		LineageRecorded { task: TaskId, round: RoundIndex, datasets: u32 },
+		/// The owner stated a dataset's per-feature statistics (`features` of them); the
+		/// deposit grew by what they store.
+		FeatureStatsStated { dataset: DatasetId, features: u32, deposit: BalanceOf<T> },
 		/// A buyer paid for access to a dataset until block `expires`.
 		AccessGranted {
 			dataset: DatasetId,
@@ -358,6 +370,11 @@ pub mod pallet {
 		NoGrant,
 		/// The grant has not expired.
 		GrantActive,
+		/// The statistics do not give one entry per feature of the dataset's schema.
+		StatsMismatch,
+		/// The dataset's statistics were stated already: they describe its content, which
+		/// does not change (other data is another listing).
+		StatsAlreadyStated,
 	}
 
 	#[pallet::hooks]
@@ -413,7 +430,7 @@ pub mod pallet {
 			info.listing.licence = licence;
 			info.listing.royalty = royalty;
 			Self::check_listing(&info.listing)?;
-			let deposit = Self::listing_deposit(&info.listing, info.delegates)?;
+			let deposit = Self::listing_deposit(&info.listing, info.delegates, Self::stated(dataset))?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			Datasets::<T>::insert(dataset, info);
 			Self::deposit_event(Event::DatasetUpdated { dataset, royalty, deposit });
@@ -477,7 +494,7 @@ pub mod pallet {
 			ensure!(!Delegates::<T>::contains_key(dataset, &worker), Error::<T>::AlreadyDelegate);
 			ensure!(info.delegates < T::MaxDelegates::get(), Error::<T>::TooManyDelegates);
 			info.delegates.saturating_inc();
-			let deposit = Self::listing_deposit(&info.listing, info.delegates)?;
+			let deposit = Self::listing_deposit(&info.listing, info.delegates, Self::stated(dataset))?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			Delegates::<T>::insert(dataset, &worker, ());
 			Datasets::<T>::insert(dataset, info);
@@ -498,7 +515,7 @@ pub mod pallet {
 			let mut info = Self::owned(&who, dataset)?;
 			ensure!(Delegates::<T>::contains_key(dataset, &worker), Error::<T>::NotDelegate);
 			info.delegates.saturating_dec();
-			let deposit = Self::listing_deposit(&info.listing, info.delegates)?;
+			let deposit = Self::listing_deposit(&info.listing, info.delegates, Self::stated(dataset))?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			Delegates::<T>::remove(dataset, &worker);
 			Datasets::<T>::insert(dataset, info);
@@ -560,10 +577,44 @@ pub mod pallet {
 			Self::deposit_event(Event::GrantRemoved { dataset, buyer });
 			Ok(Pays::No.into())
 		}
+
+		/// States the dataset's per-feature statistics: each feature's mean and standard
+		/// deviation over the samples, in millionths (`cohort-node dataset inspect` computes
+		/// them from the file). They let a task owner fix one feature scaling for its task
+		/// (see `cohort_primitives::scaling`) without seeing anyone's data; the chain cannot
+		/// check them against the file, and a task owner pools them so that a quarter of the
+		/// datasets stating wrong ones moves nothing. Once per dataset: they describe its
+		/// content. The deposit grows by what they store. Only the owner, on a dataset not
+		/// delisted.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::state_feature_stats(stats.len() as u32))]
+		pub fn state_feature_stats(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+			stats: FeatureScaling,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Self::owned(&who, dataset)?;
+			ensure!(info.status != DatasetStatus::Delisted, Error::<T>::Delisted);
+			ensure!(!FeatureStatsOf::<T>::contains_key(dataset), Error::<T>::StatsAlreadyStated);
+			let features = stats.len() as u32;
+			ensure!(features == info.listing.schema.features, Error::<T>::StatsMismatch);
+			let deposit = Self::listing_deposit(&info.listing, info.delegates, features)?;
+			Self::adjust_deposit(&mut info, deposit)?;
+			FeatureStatsOf::<T>::insert(dataset, stats);
+			Datasets::<T>::insert(dataset, info);
+			Self::deposit_event(Event::FeatureStatsStated { dataset, features, deposit });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
 		/// The dataset, if `who` owns it.
+		/// How many features' statistics the owner stated for `dataset` (0: none).
+		pub(crate) fn stated(dataset: DatasetId) -> u32 {
+			FeatureStatsOf::<T>::decode_len(dataset).unwrap_or(0) as u32
+		}
+
 		pub(crate) fn owned(
 			who: &T::AccountId,
 			dataset: DatasetId,
@@ -620,7 +671,7 @@ pub mod pallet {
 		) -> Result<BalanceOf<T>, DispatchError> {
 			OwnerDatasets::<T>::try_append(owner, dataset)
 				.map_err(|_| Error::<T>::TooManyDatasets)?;
-			let deposit = Self::listing_deposit(&listing, 0)?;
+			let deposit = Self::listing_deposit(&listing, 0, 0)?;
 			T::Currency::hold(&HoldReason::DatasetDeposit.into(), owner, deposit)?;
 			Datasets::<T>::insert(
 				dataset,
@@ -648,6 +699,7 @@ pub mod pallet {
 			let _ = Delegates::<T>::clear_prefix(dataset, T::MaxDelegates::get(), None);
 			OwnerDatasets::<T>::mutate(&info.owner, |list| list.retain(|d| *d != dataset));
 			Datasets::<T>::remove(dataset);
+			FeatureStatsOf::<T>::remove(dataset);
 			let released = T::Currency::release(
 				&HoldReason::DatasetDeposit.into(),
 				&info.owner,

@@ -49,6 +49,7 @@ pub trait WeightInfo {
 	fn remove_delegate() -> Weight;
 	fn buy_access() -> Weight;
 	fn remove_grant() -> Weight;
+	fn state_feature_stats(f: u32, ) -> Weight;
 }
 
 /// Weights measured on the benchmark machine, with the runtime's database weights.
@@ -186,6 +187,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	fn state_feature_stats(f: u32, ) -> Weight {
+		Weight::from_parts(2_700_000_000, 20_000)
+			.saturating_add(Weight::from_parts(5_000_000, 16).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
 }
 
 /// For tests: the same weights with ParityDB's database costs.
@@ -238,5 +245,11 @@ impl WeightInfo for () {
 		Weight::from_parts(597_961_000, 3541)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn state_feature_stats(f: u32, ) -> Weight {
+		Weight::from_parts(2_700_000_000, 20_000)
+			.saturating_add(Weight::from_parts(5_000_000, 16).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 }

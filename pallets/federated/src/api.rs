@@ -1,10 +1,13 @@
 //! What the `FederatedApi` runtime API answers, and the invariants `try_state` checks.
 
-use crate::{ActiveTasks, Config, Pallet, Participants, RoundSummaries, Rounds, Tasks};
+use crate::{
+	ActiveTasks, Config, FeatureScalings, Pallet, Participants, RoundSummaries, Rounds, Tasks,
+};
 use alloc::vec::Vec;
 use cohort_primitives::{
 	api::{AcceptedUpdate, Duty, Membership},
 	round::Phase,
+	scaling::FeatureStats,
 	RoundIndex, TaskId,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -161,9 +164,16 @@ impl<T: Config> Pallet<T> {
 		history
 	}
 
+	/// The feature scaling of a task, if its owner fixed one.
+	pub fn feature_scaling(task: TaskId) -> Option<Vec<FeatureStats>> {
+		FeatureScalings::<T>::get(task).map(|s| s.into_inner())
+	}
+
 	/// The pallet's invariants:
 	/// - the funds held for budgets and deposits, and the stake committed as bonds, are exactly what the tasks and
 	///   participants say;
+	/// - a task's feature scaling gives one entry per input feature of its model, and belongs
+	///   to a task not pruned;
 	/// - the active list holds exactly the running and paused tasks, once each; exactly the
 	///   others have ended and hold no budget; each owner's count of live tasks is right and
 	///   within the cap; no live task has failed as many rounds in a row as evict one;
@@ -193,6 +203,9 @@ impl<T: Config> Pallet<T> {
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut bonds: BTreeMap<(T::AccountId, Role), BalanceOf<T>> = BTreeMap::new();
 		let mut live_of: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for task in FeatureScalings::<T>::iter_keys() {
+			ensure!(Tasks::<T>::contains_key(task), "a scaling belongs to a task not pruned");
+		}
 		for (task, info) in Tasks::<T>::iter() {
 			let running = info.status.is_live();
 			if running {
@@ -244,6 +257,11 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				Allowlists::<T>::get(task).map_or(0, |l| l.len() as u32) == info.allowlist_len,
 				"the allowlist length matches the allowlist"
+			);
+			ensure!(
+				FeatureScalings::<T>::decode_len(task)
+					.is_none_or(|n| n as u32 == info.spec.model.input_features()),
+				"a task's scaling gives one entry per input feature of its model"
 			);
 
 			if let Some(round) = Rounds::<T>::get(task, info.next_round) {

@@ -9,6 +9,7 @@ use cohort_primitives::{
 	model::ModelSpec,
 	payload::{PayloadHeader, PayloadKind, PAYLOAD_HEADER_LEN},
 	round::{Phase, RoundMetrics, MAX_SCORE},
+	scaling::{FeatureScaling, FeatureStats, MAX_SCALED_FEATURES},
 	task::{
 		AggregationRule, DpParams, InitialModel, Optimizer, PhaseLengths, ScoreGate, TrainingParams,
 	},
@@ -618,6 +619,27 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner), task, list);
 
 		assert_eq!(Tasks::<T>::get(task).unwrap().allowlist_len, n);
+	}
+
+	/// Fixing a scaling of `f` features (the model takes `f` inputs; the deposit grows).
+	#[benchmark]
+	fn set_feature_scaling(f: Linear<1, MAX_SCALED_FEATURES>) {
+		let (task, owner) = create_with::<T>(0, 0, MIN_PARAMETERS);
+		// Only the model's input count matters here, not whether a model of `f` inputs fits a
+		// test runtime's payload limit.
+		Tasks::<T>::mutate(task, |info| {
+			info.as_mut().expect("just created").spec.model =
+				ModelSpec::Mlp { input: f, hidden: BoundedVec::new(), classes: 2 }
+		});
+		let scaling = FeatureScaling::truncate_from(vec![
+			FeatureStats { mean: i64::MIN, deviation: u64::MAX };
+			f as usize
+		]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), task, scaling);
+
+		assert_eq!(FeatureScalings::<T>::decode_len(task), Some(f as usize));
 	}
 
 	/// Pruning an ended task with `p` participants left and `r` round summaries.

@@ -4,7 +4,7 @@
 use crate::{
 	BalanceOf, Config, Error, HoldReason, Pallet, RoundOf, RoundSummaryOf, TaskOf, TaskSpecOf,
 };
-use cohort_primitives::RoundIndex;
+use cohort_primitives::{scaling::FeatureStats, RoundIndex};
 use frame_support::{pallet_prelude::MaxEncodedLen, traits::Get};
 use sp_runtime::{
 	traits::{CheckedAdd, CheckedMul, UniqueSaturatedFrom, UniqueSaturatedInto},
@@ -26,13 +26,15 @@ impl<T: Config> Pallet<T> {
 			.ok_or_else(|| Error::<T>::BudgetOverflow.into())
 	}
 
-	/// The deposit for a task of `rounds` rounds with `allowlist` accounts on its allowlist:
-	/// [`Config::TaskDepositBase`] plus [`Config::TaskDepositPerByte`] for each byte it may
-	/// store at most — the task record, the round records kept in full, a summary per round and
-	/// the allowlist. Participants pay for their own records with their bonds.
+	/// The deposit for a task of `rounds` rounds with `allowlist` accounts on its allowlist and
+	/// a feature scaling of `scaled` features: [`Config::TaskDepositBase`] plus
+	/// [`Config::TaskDepositPerByte`] for each byte it may store at most — the task record, the
+	/// round records kept in full, a summary per round, the allowlist and the scaling.
+	/// Participants pay for their own records with their bonds.
 	pub(crate) fn task_deposit(
 		rounds: RoundIndex,
 		allowlist: u32,
+		scaled: u32,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let full_rounds = rounds.min(T::RetainedRounds::get().saturating_add(1)) as u64;
 		let bytes = (TaskOf::<T>::max_encoded_len() as u64)
@@ -42,7 +44,8 @@ impl<T: Config> Pallet<T> {
 			)
 			.saturating_add(
 				(allowlist as u64).saturating_mul(T::AccountId::max_encoded_len() as u64),
-			);
+			)
+			.saturating_add((scaled as u64).saturating_mul(FeatureStats::max_encoded_len() as u64));
 		T::TaskDepositPerByte::get()
 			.checked_mul(&BalanceOf::<T>::unique_saturated_from(bytes))
 			.and_then(|d| d.checked_add(&T::TaskDepositBase::get()))

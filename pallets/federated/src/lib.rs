@@ -150,6 +150,7 @@ pub mod pallet {
 		dataset::DatasetTerms,
 		payload::PayloadRef,
 		round::{AggregateSubmission, FailReason, Phase, RoundMetrics, MAX_ACCURACY, MAX_SCORE},
+		scaling::FeatureScaling,
 		traits::{ComputeAccess, Contributions, DataMarket, DatasetRequest, Role, Stake},
 		DatasetId, PayloadKind, RoundIndex, Score, TaskId, TaskStatus,
 	};
@@ -422,6 +423,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Allowlists<T: Config> = StorageMap<_, Blake2_128Concat, TaskId, AllowlistOf<T>>;
 
+	/// The feature scaling a task's owner fixed before its first round
+	/// ([`Pallet::set_feature_scaling`]): every trainer applies it to its data and every
+	/// aggregator to the validation set. Gone when the task is pruned.
+	#[pallet::storage]
+	pub type FeatureScalings<T: Config> = StorageMap<_, Blake2_128Concat, TaskId, FeatureScaling>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -450,6 +457,9 @@ pub mod pallet {
 		/// The owner set who may join a task (`accounts: 0`: anyone); the deposit is now
 		/// `deposit`.
 		AllowlistSet { task: TaskId, accounts: u32, deposit: BalanceOf<T> },
+		/// The owner fixed a task's feature scaling (`features: 0`: removed it) before its
+		/// first round; the deposit is now `deposit`.
+		FeatureScalingSet { task: TaskId, features: u32, deposit: BalanceOf<T> },
 		/// An account joined a task, with `bond` held.
 		Joined { task: TaskId, who: T::AccountId, role: Role, bond: BalanceOf<T> },
 		/// An account left a task (or the task was pruned) and got `bond` back.
@@ -597,6 +607,11 @@ pub mod pallet {
 		NotPaused,
 		/// The task has ended (finished, cancelled or expired).
 		TaskEnded,
+		/// The task's first round has started: its feature scaling can no longer change (the
+		/// model has seen features in the scaling it had).
+		RoundsStarted,
+		/// The scaling does not give one entry per input feature of the task's model.
+		ScalingMismatch,
 		/// The task has not ended, or ended too recently to be pruned.
 		NotPrunable,
 		/// The account has already joined this task.
@@ -719,7 +734,7 @@ pub mod pallet {
 			let parameter_count = Self::validate_spec(&spec)?;
 			let budget = Self::task_budget(&spec)?;
 			let (min_trainer_bond, min_aggregator_bond) = Self::min_bonds(&spec)?;
-			let deposit = Self::task_deposit(spec.rounds, 0)?;
+			let deposit = Self::task_deposit(spec.rounds, 0, 0)?;
 
 			let task = NextTaskId::<T>::get();
 			ActiveTasks::<T>::try_append(task).map_err(|_| Error::<T>::TooManyActiveTasks)?;
@@ -1175,7 +1190,7 @@ pub mod pallet {
 			accounts.dedup();
 			let accounts = AllowlistOf::<T>::truncate_from(accounts);
 			let len = accounts.len() as u32;
-			let deposit = Self::task_deposit(info.spec.rounds, len)?;
+			let deposit = Self::task_deposit(info.spec.rounds, len, Self::scaled(task))?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			info.allowlist_len = len;
 			if accounts.is_empty() {
@@ -1185,6 +1200,47 @@ pub mod pallet {
 			}
 			Tasks::<T>::insert(task, info);
 			Self::deposit_event(Event::AllowlistSet { task, accounts: len, deposit });
+			Ok(())
+		}
+
+		/// Fixes the feature scaling of a task that has not started a round: each feature `x`
+		/// of every trainer's data and of the validation set becomes `(x − mean) / deviation`
+		/// (millionths; a deviation of 0 makes the feature 0), one entry per input feature of
+		/// the model; an empty list removes it. One scaling for the whole task, not each
+		/// dataset's own, so that owners whose data differ stay different; a task owner pools
+		/// the datasets' stated statistics into one with `cohort_primitives::scaling::pool`
+		/// (`cohort-worker task scaling` does it from the chain). A round starts only once
+		/// enough participants joined, so the owner sends it right after the task. Participants
+		/// read it before they join. The deposit follows its size. Only the owner.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::set_feature_scaling(scaling.len() as u32))]
+		pub fn set_feature_scaling(
+			origin: OriginFor<T>,
+			task: TaskId,
+			scaling: FeatureScaling,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
+			ensure!(
+				info.next_round == 0 && !Rounds::<T>::contains_key(task, 0),
+				Error::<T>::RoundsStarted
+			);
+			let features = scaling.len() as u32;
+			ensure!(
+				features == 0 || features == info.spec.model.input_features(),
+				Error::<T>::ScalingMismatch
+			);
+			let deposit = Self::task_deposit(info.spec.rounds, info.allowlist_len, features)?;
+			Self::adjust_deposit(&mut info, deposit)?;
+			if scaling.is_empty() {
+				FeatureScalings::<T>::remove(task);
+			} else {
+				FeatureScalings::<T>::insert(task, scaling);
+			}
+			Tasks::<T>::insert(task, info);
+			Self::deposit_event(Event::FeatureScalingSet { task, features, deposit });
 			Ok(())
 		}
 
@@ -1297,6 +1353,11 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// How many features the task's scaling covers (0: none).
+		pub(crate) fn scaled(task: TaskId) -> u32 {
+			FeatureScalings::<T>::decode_len(task).unwrap_or(0) as u32
+		}
+
 		/// The task's round under way, if there is one.
 		pub(crate) fn open_round(task: TaskId, info: &TaskOf<T>) -> Option<RoundOf<T>> {
 			Rounds::<T>::get(task, info.next_round).filter(|r| !r.phase.is_closed())

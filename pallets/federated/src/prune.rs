@@ -2,7 +2,7 @@
 //! (with their deposit and bonds released) after a retention period.
 
 use crate::{
-	Allowlists, Config, Error, Event, HoldReason, Pallet, Participants, RoundOf, RoundSummaries,
+	Allowlists, Config, Error, Event, FeatureScalings, HoldReason, Pallet, Participants, RoundOf, RoundSummaries,
 	RoundSummaryOf, Rounds, Tasks,
 };
 use cohort_primitives::{RoundIndex, RoundMetrics, TaskId};
@@ -65,6 +65,7 @@ impl<T: Config> Pallet<T> {
 		let _ = Rounds::<T>::clear_prefix(task, u32::MAX, None);
 		let rounds = RoundSummaries::<T>::clear_prefix(task, u32::MAX, None).unique;
 		Allowlists::<T>::remove(task);
+		FeatureScalings::<T>::remove(task);
 		let deposit = T::Currency::release(
 			&HoldReason::TaskDeposit.into(),
 			&info.owner,

@@ -54,6 +54,7 @@ pub trait WeightInfo {
 	fn commit_aggregate(a: u32, ) -> Weight;
 	fn reveal_aggregate(t: u32, a: u32, l: u32, ) -> Weight;
 	fn set_allowlist(n: u32, ) -> Weight;
+	fn set_feature_scaling(f: u32, ) -> Weight;
 	fn prune_task(p: u32, r: u32, ) -> Weight;
 	fn on_initialize_idle(n: u32, ) -> Weight;
 	fn start_round(p: u32, ) -> Weight;
@@ -387,6 +388,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	fn set_feature_scaling(f: u32, ) -> Weight {
+		Weight::from_parts(700_000_000, 20_000)
+			.saturating_add(Weight::from_parts(5_000_000, 16).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:81 w:80)
@@ -635,6 +642,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(8_508_496, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn set_feature_scaling(f: u32, ) -> Weight {
+		Weight::from_parts(700_000_000, 20_000)
+			.saturating_add(Weight::from_parts(5_000_000, 16).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn prune_task(p: u32, r: u32, ) -> Weight {
 		Weight::from_parts(10_697_647_000, 23521)

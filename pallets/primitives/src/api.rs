@@ -9,6 +9,7 @@ use sp_core::H256;
 use crate::{
 	compute::{ComputeDuty, Lease, LeaseId, Offer},
 	dataset::{DatasetTask, RoundLineage},
+	scaling::FeatureStats,
 	traits::Role,
 	DatasetId, DatasetInfo, PayloadRef, RoundIndex, RoundSummary, TaskId, TaskInfo,
 };
@@ -108,6 +109,9 @@ sp_api::decl_runtime_apis! {
 		/// accepted, the new model's validation metrics, and what the round paid in rewards
 		/// and in royalties.
 		fn round_history(task: TaskId) -> Vec<(RoundIndex, RoundSummary<Balance, BlockNumber>)>;
+		/// The feature scaling every participant of a task applies to its data and to the
+		/// validation set before the model sees them (`None`: features are used as they are).
+		fn feature_scaling(task: TaskId) -> Option<Vec<FeatureStats>>;
 	}
 
 	/// The data market: datasets, and the lineage that traces a model to its data.
@@ -121,6 +125,9 @@ sp_api::decl_runtime_apis! {
 		fn dataset(dataset: DatasetId) -> Option<DatasetInfo<AccountId, Balance, BlockNumber>>;
 		/// The datasets `owner` has listed (and not yet gone), by id.
 		fn datasets_of(owner: AccountId) -> Vec<(DatasetId, DatasetInfo<AccountId, Balance, BlockNumber>)>;
+		/// The per-feature statistics a dataset's owner stated (what task owners pool into a
+		/// task's feature scaling), if any.
+		fn feature_stats(dataset: DatasetId) -> Option<Vec<FeatureStats>>;
 		/// Which datasets, owners and trainers trained each finalized round of a task's model,
 		/// oldest round first, with the royalty each was paid.
 		fn task_lineage(task: TaskId) -> Vec<RoundLineage<AccountId, Balance>>;

@@ -21,6 +21,7 @@ pub mod model;
 pub mod payload;
 pub mod payout;
 pub mod round;
+pub mod scaling;
 pub mod task;
 pub mod traits;
 

@@ -31,6 +31,17 @@ pub enum ModelSpec {
 }
 
 impl ModelSpec {
+	/// The numbers one sample gives the model: an MLP's `input`, a CNN's `side² × channels`
+	/// (saturating).
+	pub fn input_features(&self) -> u32 {
+		match self {
+			ModelSpec::Mlp { input, .. } => *input,
+			ModelSpec::Cnn { side, channels, .. } => {
+				side.saturating_mul(*side).saturating_mul(*channels)
+			},
+		}
+	}
+
 	/// The number of trainable parameters (weights and biases), or `None` if the description
 	/// is degenerate (a zero size, or an image pooled away) or the count overflows.
 	pub fn parameter_count(&self) -> Option<u64> {

@@ -208,6 +208,12 @@ macro_rules! impl_runtime_apis_with_cohort {
 				) -> alloc::vec::Vec<(cohort_primitives::RoundIndex, pallet_federated::RoundSummaryOf<Runtime>)> {
 					Federated::round_history(task)
 				}
+
+				fn feature_scaling(
+					task: cohort_primitives::TaskId,
+				) -> Option<alloc::vec::Vec<cohort_primitives::scaling::FeatureStats>> {
+					Federated::feature_scaling(task)
+				}
 			}
 
 			impl cohort_primitives::api::DataMarketApi<Block, AccountId, Balance, BlockNumber> for Runtime {
@@ -221,6 +227,12 @@ macro_rules! impl_runtime_apis_with_cohort {
 					owner: AccountId,
 				) -> alloc::vec::Vec<(cohort_primitives::DatasetId, pallet_data_market::DatasetInfoOf<Runtime>)> {
 					DataMarket::datasets_of(owner)
+				}
+
+				fn feature_stats(
+					dataset: cohort_primitives::DatasetId,
+				) -> Option<alloc::vec::Vec<cohort_primitives::scaling::FeatureStats>> {
+					DataMarket::feature_stats(dataset)
 				}
 
 				fn task_lineage(

@@ -4,6 +4,7 @@
 mod access;
 mod listing;
 mod market;
+mod stats;
 
 use crate::{mock::*, Event, ListingOf};
 use cohort_primitives::{

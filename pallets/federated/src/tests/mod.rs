@@ -34,6 +34,7 @@ mod datasets;
 mod enlarge;
 mod incentives;
 mod independence;
+mod scaling;
 mod squatting;
 mod storage;
 
@@ -200,7 +201,7 @@ fn held_deposit(who: AccountId) -> Balance {
 
 /// The deposit of a task of `rounds` rounds without an allowlist.
 fn deposit(rounds: RoundIndex) -> Balance {
-	Federated::task_deposit(rounds, 0).unwrap()
+	Federated::task_deposit(rounds, 0, 0).unwrap()
 }
 
 fn create(spec: TaskSpec<Balance, u64>) -> TaskId {

@@ -134,7 +134,7 @@ fn the_allowlist_limits_joining_and_its_deposit_follows_its_length() {
 		);
 		// Duplicates count once.
 		assert_ok!(Federated::set_allowlist(origin(OWNER), task, list(vec![21, 11, 11])));
-		let with_two = Federated::task_deposit(2, 2).unwrap();
+		let with_two = Federated::task_deposit(2, 2, 0).unwrap();
 		assert_eq!(with_two, deposit(2) + 2 * 8, "eight bytes per account here");
 		assert_eq!(held_deposit(OWNER), with_two);
 		assert_eq!(Allowlists::<Test>::get(task).unwrap().to_vec(), vec![11, 21]);
