@@ -11,7 +11,8 @@ use cohort_ml::{
 	dataset::Dataset,
 	opencl::Aggregator,
 	simulate::{
-		colluding_count, parse_rule, rule_name, Simulation, Split, RECOMMENDED_GATE, ROUND_HEADER,
+		colluding_count, parse_rule, rule_name, Scaling, Simulation, Split, RECOMMENDED_GATE,
+		ROUND_HEADER,
 	},
 	train::TrainingConfig,
 };
@@ -44,6 +45,14 @@ pub struct SimulateCmd {
 	/// `dirichlet:<alpha>` or `iid`.
 	#[arg(long, default_value = "label-skew:2", value_parser = clap::value_parser!(Split))]
 	pub split: Split,
+
+	/// How the owners' features are scaled before training: `pooled` (one scaling for the task,
+	/// from every owner's statistics: what a task fixes with `federated.set_feature_scaling`),
+	/// `own` (each owner standardizes with its own statistics: to measure why Cohort does not),
+	/// or `none`. Default: `none` for the bundled `digits` and `iris` (their features share one
+	/// unit already), `pooled` otherwise.
+	#[arg(long, value_parser = clap::value_parser!(Scaling))]
+	pub scaling: Option<Scaling>,
 
 	/// The aggregation rule: `fedavg` (weighted by samples), `median`, `trimmed-mean:<trim>`,
 	/// `multi-krum:<f>:<m>`.
@@ -233,6 +242,7 @@ impl SimulateCmd {
 			validation_percent: self.validation_percent,
 			owners: self.owners,
 			split: self.split,
+			scaling: self.scaling.unwrap_or(Scaling::default_for(&self.dataset)),
 			rule: self.rule,
 			rounds: self.rounds,
 			training: TrainingConfig {

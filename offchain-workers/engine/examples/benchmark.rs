@@ -17,7 +17,7 @@ use cohort_ml::{
 	evaluate::Validation,
 	model::Architecture,
 	opencl::{Aggregator, OpenCl},
-	simulate::{Simulation, Split, RECOMMENDED_GATE},
+	simulate::{Scaling, Simulation, Split, RECOMMENDED_GATE},
 	train::{train, TrainingConfig},
 	Device,
 };
@@ -213,6 +213,7 @@ fn main() {
 		model: ModelSpec::Mlp { input: 64, hidden: layers(&[32]), classes: 10 },
 		owners,
 		split: Split::LabelSkew(2),
+		scaling: Scaling::None,
 		rule: AggregationRule::WeightedMean,
 		rounds: 30,
 		training: config(0),

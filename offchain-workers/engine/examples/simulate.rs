@@ -6,7 +6,7 @@
 //! ```
 //!
 //! It takes a subset of `cohort-node simulate`'s flags (same names, same defaults): `--dataset`,
-//! `--owners`, `--split`, `--rule`, `--rounds`, `--epochs`, `--batch-size`, `--learning-rate`,
+//! `--owners`, `--split`, `--scaling`, `--rule`, `--rounds`, `--epochs`, `--batch-size`, `--learning-rate`,
 //! `--fedprox-mu`, `--dp`, `--attack` (repeatable), `--attackers`, `--no-gate`, the gate's
 //! `--accept-within`, `--accept-spread-percent`, `--slash-beyond`, `--slash-spread-percent`,
 //! `--min-score`, `--clip-norm-percent`,
@@ -18,7 +18,9 @@ use cohort_ml::{
 	attack::Attack,
 	dataset::Dataset,
 	opencl::Aggregator,
-	simulate::{colluding_count, parse_rule, Simulation, Split, RECOMMENDED_GATE, ROUND_HEADER},
+	simulate::{
+		colluding_count, parse_rule, Scaling, Simulation, Split, RECOMMENDED_GATE, ROUND_HEADER,
+	},
 	train::TrainingConfig,
 };
 use cohort_primitives::{task::Optimizer, AggregationRule, ModelSpec};
@@ -32,6 +34,7 @@ fn main() -> Result<(), String> {
 		model: ModelSpec::Mlp { input: 64, hidden: vec![32].try_into().unwrap(), classes: 10 },
 		owners: 10,
 		split: Split::LabelSkew(2),
+		scaling: Scaling::None,
 		rule: AggregationRule::WeightedMean,
 		rounds: 30,
 		training: TrainingConfig {
@@ -57,6 +60,7 @@ fn main() -> Result<(), String> {
 	let mut no_gate = false;
 	let mut checkpoints = Vec::<usize>::new();
 	let mut colluding = 0.0f64;
+	let mut scaling: Option<Scaling> = None;
 	let number = |v: Option<String>| -> Result<f64, String> {
 		v.ok_or("a flag needs a value")?.parse::<f64>().map_err(|e| e.to_string())
 	};
@@ -65,6 +69,7 @@ fn main() -> Result<(), String> {
 			"--dataset" => dataset = args.next().ok_or("--dataset needs a value")?,
 			"--owners" => simulation.owners = number(args.next())? as usize,
 			"--split" => simulation.split = args.next().ok_or("--split needs a value")?.parse()?,
+			"--scaling" => scaling = Some(args.next().ok_or("--scaling needs a value")?.parse()?),
 			"--rule" => simulation.rule = parse_rule(&args.next().ok_or("--rule needs a value")?)?,
 			"--rounds" => simulation.rounds = number(args.next())? as u32,
 			"--epochs" => simulation.training.epochs = number(args.next())? as u16,
@@ -112,6 +117,7 @@ fn main() -> Result<(), String> {
 			.or_else(|_| Dataset::load(std::path::Path::new(&dataset)))
 			.map_err(|e| e.to_string())?;
 	}
+	simulation.scaling = scaling.unwrap_or(Scaling::default_for(&dataset));
 	simulation.model = ModelSpec::Mlp {
 		input: simulation.data.feature_count as u32,
 		hidden: hidden_sizes.unwrap_or(vec![32]).try_into().map_err(|_| "at most 8 layers")?,

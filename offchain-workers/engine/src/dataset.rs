@@ -11,7 +11,10 @@
 //! BLAKE2-256 of this encoding ([`Dataset::hash`]), and a dataset listed on the data market by
 //! the same hash or by the Merkle root of its shards' hashes ([`Dataset::commitment`]).
 
-use cohort_primitives::dataset::{merkle_root, ContentCommitment};
+use cohort_primitives::{
+	dataset::{merkle_root, ContentCommitment},
+	scaling::{FeatureStats, STATS_UNIT},
+};
 use rand::{seq::SliceRandom, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sp_core::H256;
@@ -47,6 +50,8 @@ pub enum DatasetError {
 	Io(String),
 	#[error("{what} is {value}, more than the binary format holds ({max})")]
 	TooLarge { what: &'static str, value: usize, max: usize },
+	#[error("the task's feature scaling has {scaling} entries, the dataset {features} features")]
+	Scaling { scaling: usize, features: usize },
 	#[error("cannot cut {samples} samples into {shards} shards (1 to one per sample)")]
 	Shards { shards: usize, samples: usize },
 }
@@ -262,8 +267,8 @@ impl Dataset {
 
 	/// A dataset bundled with `smartcore`: `digits` (8×8 images, 10 classes, pixels scaled from
 	/// 0..16 to 0..1), `iris` (4 features, 3 classes) or `breast_cancer` (30 features, 2 classes,
-	/// standardized: raw, its features run from 0.001 to 4,254 and a model trained by SGD on
-	/// them learns nothing).
+	/// raw: its features run from 0.001 to 4,254, and a model trained by SGD on them learns
+	/// nothing until a task's feature scaling ([`Self::scaled`]) brings them to one range).
 	pub fn bundled(name: &str) -> Result<Self, DatasetError> {
 		use smartcore::dataset;
 		let (features, feature_count, labels, scale) = match name {
@@ -284,25 +289,49 @@ impl Dataset {
 		};
 		let classes = labels.iter().max().map_or(0, |m| *m as usize + 1);
 		let features = features.iter().map(|x| x * scale).collect();
-		let data = Self::new(features, labels, feature_count, classes)?;
-		Ok(if name == "breast_cancer" { data.standardized() } else { data })
+		Self::new(features, labels, feature_count, classes)
 	}
 
-	/// Every feature shifted and scaled to mean 0 and standard deviation 1 over the samples
-	/// (a feature that never varies becomes 0).
-	pub fn standardized(&self) -> Self {
+	/// Each feature's mean and standard deviation over the samples, in the chain's integer form
+	/// (millionths, rounded to nearest): what a data owner states with its listing.
+	pub fn feature_stats(&self) -> Vec<FeatureStats> {
 		let n = self.len().max(1) as f64;
-		let mut data = self.clone();
-		for f in 0..self.feature_count {
-			let column = || (0..self.len()).map(|i| self.sample(i)[f] as f64);
-			let mean = column().sum::<f64>() / n;
-			let deviation = (column().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
-			for i in 0..self.len() {
-				let x = &mut data.features[i * self.feature_count + f];
-				*x = if deviation > 0.0 { ((*x as f64 - mean) / deviation) as f32 } else { 0.0 };
-			}
+		let unit = STATS_UNIT as f64;
+		(0..self.feature_count)
+			.map(|f| {
+				let column = || (0..self.len()).map(|i| self.sample(i)[f] as f64);
+				let mean = column().sum::<f64>() / n;
+				let deviation = (column().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+				// `as` saturates: a feature beyond ±9.2 × 10¹² states the bound.
+				FeatureStats { mean: (mean * unit).round() as i64, deviation: (deviation * unit).round() as u64 }
+			})
+			.collect()
+	}
+
+	/// The dataset in a task's feature scaling: each feature `x` becomes
+	/// `(x − mean) / deviation` (a deviation of 0 makes it 0). What every trainer does to its data
+	/// and every aggregator to the validation set, so that all see one feature space.
+	pub fn scaled(&self, scaling: &[FeatureStats]) -> Result<Self, DatasetError> {
+		if scaling.len() != self.feature_count {
+			return Err(DatasetError::Scaling { scaling: scaling.len(), features: self.feature_count });
 		}
-		data
+		let unit = STATS_UNIT as f64;
+		let mut data = self.clone();
+		for (i, x) in data.features.iter_mut().enumerate() {
+			let FeatureStats { mean, deviation } = scaling[i % self.feature_count];
+			*x = if deviation == 0 {
+				0.0
+			} else {
+				((*x as f64 - mean as f64 / unit) / (deviation as f64 / unit)) as f32
+			};
+		}
+		Ok(data)
+	}
+
+	/// Every feature standardized with the dataset's own statistics ([`Self::feature_stats`]
+	/// pooled from this one dataset).
+	pub fn standardized(&self) -> Self {
+		self.scaled(&self.feature_stats()).expect("a scaling of this dataset's own features")
 	}
 }
 
@@ -416,8 +445,27 @@ mod tests {
 		assert!(mean.abs() < 1e-6 && (sq - 1.0).abs() < 1e-5, "{:?}", column(0));
 		assert_eq!(column(1), vec![0.0; 3], "a constant feature becomes 0");
 		let cancer = Dataset::bundled("breast_cancer").unwrap();
-		let largest = cancer.features.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-		assert!(largest < 15.0, "standardized: {largest}");
+		let largest = |d: &Dataset| d.features.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+		assert!(largest(&cancer) > 4_000.0, "bundled raw: {}", largest(&cancer));
+		assert!(largest(&cancer.standardized()) < 15.0, "{}", largest(&cancer.standardized()));
+	}
+
+	#[test]
+	fn stated_statistics_are_millionths_and_a_task_scaling_applies_them() {
+		let d = Dataset::new(vec![1.0, 5.0, 3.0, 5.0, 5.0, 5.0], vec![0, 1, 0], 2, 2).unwrap();
+		let stats = d.feature_stats();
+		// Feature 0: 1, 3, 5 → mean 3, deviation √(8/3) = 1.632993.
+		assert_eq!(stats[0], FeatureStats { mean: 3_000_000, deviation: 1_632_993 });
+		assert_eq!(stats[1], FeatureStats { mean: 5_000_000, deviation: 0 });
+		// Another dataset scaled with these: the task's one scaling, not its own.
+		let other = Dataset::new(vec![3.0, 7.0, 6.0, 5.0], vec![0, 1], 2, 2).unwrap();
+		let scaled = other.scaled(&stats).unwrap();
+		assert!((scaled.sample(1)[0] - 3.0 / 1.632993).abs() < 1e-5, "{:?}", scaled.sample(1));
+		assert_eq!(scaled.sample(0), &[0.0, 0.0], "centred on the task's mean; constant is 0");
+		assert_eq!(
+			other.scaled(&stats[..1]),
+			Err(DatasetError::Scaling { scaling: 1, features: 2 })
+		);
 	}
 
 	#[test]

@@ -36,6 +36,7 @@ use cohort_primitives::{
 	judgement::Verdict,
 	payout::proportional_shares,
 	round::MAX_SCORE,
+	scaling::{pool, FeatureStats},
 	task::{AggregationRule, ScoreGate},
 	ModelSpec, Score,
 };
@@ -46,7 +47,7 @@ use crate::{
 	aggregate::Update,
 	attack::{with_orthogonal, Attack},
 	codec::{dequantize, quantize, CodecError},
-	dataset::Dataset,
+	dataset::{Dataset, DatasetError},
 	evaluate::{Aggregated, Evaluation, ScoreError, Validation},
 	model::{Architecture, ModelError},
 	opencl::Aggregator,
@@ -90,6 +91,75 @@ pub enum Split {
 	LabelSkew(usize),
 	/// Per label, owner shares drawn from a symmetric Dirichlet(α) ([`dirichlet`]).
 	Dirichlet(f64),
+}
+
+/// How the owners' features are scaled before training, and the validation set before it
+/// scores and evaluates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scaling {
+	/// Features as they are.
+	None,
+	/// One scaling for the task, pooled from every owner's statistics
+	/// ([`cohort_primitives::scaling::pool`]): what a task owner fixes on chain with
+	/// `federated.set_feature_scaling`, and the worker applies.
+	Pooled,
+	/// Each owner standardizes with its own statistics (the validation set with the pooled
+	/// ones). Not what Cohort does: here to measure why not.
+	Own,
+}
+
+impl Scaling {
+	/// What a dataset is simulated with unless told: as they are for the bundled `digits` and
+	/// `iris` (their features share one unit already), pooled for anything else (the bundled
+	/// `breast-cancer`'s features run from 0.001 to 4,254).
+	pub fn default_for(dataset: &str) -> Self {
+		match dataset.replace('-', "_").as_str() {
+			"digits" | "iris" => Scaling::None,
+			_ => Scaling::Pooled,
+		}
+	}
+
+	/// The owners' shards and the validation set in this scaling.
+	pub fn apply(
+		self,
+		shards: Vec<Dataset>,
+		validation: Dataset,
+	) -> Result<(Vec<Dataset>, Dataset), DatasetError> {
+		if self == Scaling::None {
+			return Ok((shards, validation));
+		}
+		let stats: Vec<Vec<FeatureStats>> = shards.iter().map(Dataset::feature_stats).collect();
+		let stated: Vec<&[FeatureStats]> = stats.iter().map(Vec::as_slice).collect();
+		let pooled = pool(&stated).ok_or(DatasetError::Empty)?;
+		let shards = match self {
+			Scaling::Own => shards.iter().map(Dataset::standardized).collect(),
+			_ => shards.iter().map(|d| d.scaled(&pooled)).collect::<Result<_, _>>()?,
+		};
+		Ok((shards, validation.scaled(&pooled)?))
+	}
+}
+
+impl fmt::Display for Scaling {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		f.write_str(match self {
+			Scaling::None => "none",
+			Scaling::Pooled => "pooled",
+			Scaling::Own => "own",
+		})
+	}
+}
+
+impl FromStr for Scaling {
+	type Err = String;
+
+	fn from_str(s: &str) -> Result<Self, Self::Err> {
+		match s {
+			"none" => Ok(Scaling::None),
+			"pooled" => Ok(Scaling::Pooled),
+			"own" => Ok(Scaling::Own),
+			other => Err(format!("unknown scaling {other:?} (there are: none, pooled, own)")),
+		}
+	}
 }
 
 /// `iid`, `label-skew:<labels per owner>`, `dirichlet:<alpha>`: the form `FromStr` reads.
@@ -163,6 +233,8 @@ pub struct Simulation {
 	pub owners: usize,
 	/// How the training data is cut among them.
 	pub split: Split,
+	/// How the owners' features are scaled.
+	pub scaling: Scaling,
 	/// The task's aggregation rule.
 	pub rule: AggregationRule,
 	/// How many rounds to run.
@@ -269,6 +341,8 @@ pub enum SimulationError {
 	Codec(#[from] CodecError),
 	#[error(transparent)]
 	Score(#[from] ScoreError),
+	#[error(transparent)]
+	Dataset(#[from] DatasetError),
 }
 
 /// A seed for `who` in `round`, well mixed from the simulation's (SplitMix64's finalizer), so
@@ -346,15 +420,15 @@ impl Simulation {
 				"owner {owner} has no samples: use fewer owners or a larger Dirichlet alpha"
 			));
 		}
-		let datasets: Vec<Dataset> = parts
-			.iter()
+		let shards: Vec<Dataset> = parts.iter().map(|p| train_set.subset(p)).collect();
+		// Scaled as the worker does: the task's scaling first, then a poisoner's own changes.
+		let (shards, validation) = self.scaling.apply(shards, validation)?;
+		let datasets: Vec<Dataset> = shards
+			.into_iter()
 			.enumerate()
-			.map(|(i, p)| {
-				let data = train_set.subset(p);
-				match self.attackers.get(i) {
-					Some(attack) => attack.poison_data(&data),
-					None => data,
-				}
+			.map(|(i, data)| match self.attackers.get(i) {
+				Some(attack) => attack.poison_data(&data),
+				None => data,
 			})
 			.collect();
 
@@ -718,6 +792,7 @@ mod tests {
 			model: mlp(),
 			owners: 4,
 			split: Split::LabelSkew(3),
+			scaling: Scaling::None,
 			rule: AggregationRule::WeightedMean,
 			rounds: 3,
 			training: TrainingConfig {
@@ -772,6 +847,54 @@ mod tests {
 		assert_eq!((t.colluders_strayed, t.honest_aggregators_strayed), (3, 0), "{bought}");
 	}
 
+	/// Breast cancer as it is bundled (raw features up to 4,254), five owners each holding
+	/// one class, behind the recommended gate: with the task's pooled scaling the model learns
+	/// and no honest owner is penalised; raw, or with each owner's own standardization (which
+	/// moves every one-class owner's features to mean 0, so the classes look alike), it does
+	/// much worse.
+	#[test]
+	fn one_scaling_per_task_makes_raw_features_learnable_where_each_owners_own_does_not() {
+		let run = |scaling| {
+			let cancer = Dataset::bundled("breast_cancer").unwrap();
+			Simulation {
+				model: ModelSpec::Mlp { input: 30, hidden: Default::default(), classes: 2 },
+				data: cancer,
+				validation_percent: 20,
+				owners: 5,
+				split: Split::LabelSkew(1),
+				scaling,
+				rule: AggregationRule::WeightedMean,
+				rounds: 5,
+				training: TrainingConfig {
+					epochs: 2,
+					batch_size: 32,
+					optimizer: Optimizer::Sgd,
+					learning_rate: 0.1,
+					fedprox_mu: 0.0,
+					dp: None,
+					seed: 0,
+				},
+				scale: 1 << 16,
+				attackers: Vec::new(),
+				gate: Some(RECOMMENDED_GATE),
+				aggregators: 3,
+				colluding_aggregators: 0,
+				reward: 1_000_000,
+				seed: 3,
+			}
+			.run(&Aggregator::cpu(), &Device::flex(), |_| {})
+			.unwrap()
+		};
+		let accuracy = |o: &Outcome| o.rounds.last().unwrap().quality.accuracy;
+		let (pooled, own, raw) = (run(Scaling::Pooled), run(Scaling::Own), run(Scaling::None));
+		eprintln!("pooled {pooled}\nown {own}\nraw {raw}");
+		assert!(accuracy(&pooled) > 0.85, "{pooled}");
+		assert_eq!(pooled.tally(5).honest_slashes, 0, "{pooled}");
+		for worse in [&own, &raw] {
+			assert!(accuracy(worse) < accuracy(&pooled) - 0.1, "{worse}");
+		}
+	}
+
 	#[test]
 	fn bad_configurations_are_refused() {
 		let base = Simulation {
@@ -780,6 +903,7 @@ mod tests {
 			model: ModelSpec::Mlp { input: 4, hidden: Default::default(), classes: 3 },
 			owners: 2,
 			split: Split::Iid,
+			scaling: Scaling::None,
 			rule: AggregationRule::WeightedMean,
 			rounds: 1,
 			training: TrainingConfig {
