@@ -34,6 +34,7 @@ use cohort_primitives::{
 		ContentCommitment, DatasetDescription, DatasetName, Licence, Modality,
 		MAX_DATASET_DESCRIPTION, MAX_DATASET_NAME,
 	},
+	scaling::MAX_SCALED_FEATURES,
 	DatasetListing, DatasetSchema, Epsilon,
 };
 use cohort_runtime::{Balance, BlockNumber};
@@ -144,6 +145,12 @@ pub struct InspectCmd {
 	/// Write the `list_dataset` call's argument here as JSON (for `@polkadot/api`).
 	#[arg(long, value_name = "FILE.json")]
 	pub args_out: Option<PathBuf>,
+
+	/// Write the dataset's per-feature statistics here as JSON: the `stats` argument of
+	/// `dataMarket.stateFeatureStats` (each feature's mean and standard deviation, in
+	/// millionths), what task owners pool into a task's feature scaling.
+	#[arg(long, value_name = "FILE.json")]
+	pub stats_out: Option<PathBuf>,
 }
 
 /// What a file holds, as a listing states it.
@@ -175,6 +182,18 @@ impl InspectCmd {
 				.map_err(|e| format!("cannot write JSON: {e}"))?;
 			std::fs::write(out, text + "\n").map_err(|e| format!("{}: {e}", out.display()))?;
 			println!("list_dataset argument: {}", out.display());
+		}
+		if let Some(out) = &self.stats_out {
+			let stats = inspected.data.feature_stats();
+			if stats.len() > MAX_SCALED_FEATURES as usize {
+				return Err(format!(
+					"{} features: the chain keeps the statistics of at most {MAX_SCALED_FEATURES}",
+					stats.len()
+				));
+			}
+			let text = serde_json::to_string(&stats).map_err(|e| format!("cannot write JSON: {e}"))?;
+			std::fs::write(out, text + "\n").map_err(|e| format!("{}: {e}", out.display()))?;
+			println!("state_feature_stats argument: {}", out.display());
 		}
 		Ok(())
 	}
@@ -503,6 +522,22 @@ mod tests {
 			royalty: balance(&v["royalty"]),
 			privacy_budget: v["privacyBudget"].as_u64().map(|e| e as u32),
 		}
+	}
+
+	#[test]
+	fn the_stats_argument_is_each_features_mean_and_deviation_in_millionths() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = csv_file(dir.path());
+		let out = dir.path().join("stats.json");
+		let cmd = parse(&[path.to_str().unwrap(), "--stats-out", out.to_str().unwrap()]).unwrap();
+		cmd.run().unwrap();
+		let stated: Vec<cohort_primitives::scaling::FeatureStats> =
+			serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+		let data = inspect(&path, None, None).unwrap().data;
+		assert_eq!(stated, data.feature_stats());
+		assert_eq!(stated.len(), data.feature_count);
+		let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+		assert!(v[0]["mean"].is_i64() && v[0]["deviation"].is_u64(), "{v}");
 	}
 
 	#[test]

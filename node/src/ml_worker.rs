@@ -6,6 +6,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use codec::{Decode, Encode};
 use cohort_primitives::{
 	api::{ComputeLeaseApi, FederatedApi, Membership},
+	scaling::FeatureStats,
 	RoundIndex, TaskId,
 };
 use cohort_runtime::{
@@ -188,6 +189,10 @@ impl Chain for NodeChain {
 
 	fn task(&self, task: TaskId) -> Result<Option<Task>, ChainError> {
 		self.client.runtime_api().task(self.best(), task).map_err(err)
+	}
+
+	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
+		self.client.runtime_api().feature_scaling(self.best(), task).map_err(err)
 	}
 
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {

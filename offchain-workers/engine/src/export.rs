@@ -24,6 +24,8 @@ use std::collections::HashMap;
 
 use safetensors::tensor::{Dtype, SafeTensorError, TensorView};
 
+use cohort_primitives::scaling::{FeatureStats, STATS_UNIT};
+
 use crate::model::{Architecture, ModelError, Slot};
 
 /// Why a model could not be exported.
@@ -119,6 +121,19 @@ pub fn state_dict(arch: &Architecture, parameters: &[f32]) -> Result<Vec<StateTe
 		});
 	}
 	Ok(state)
+}
+
+/// A task's feature scaling as the exported file's metadata states it (`cohort.feature_scaling`):
+/// `{"mean":[…],"deviation":[…]}` in the features' own units, so that a user feeds the model
+/// `(x − mean) / deviation` (0 where the deviation is 0), as the trainers did.
+pub fn scaling_metadata(scaling: &[FeatureStats]) -> String {
+	let unit = STATS_UNIT as f64;
+	let list = |values: Vec<f64>| values.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+	format!(
+		"{{\"mean\":[{}],\"deviation\":[{}]}}",
+		list(scaling.iter().map(|s| s.mean as f64 / unit).collect()),
+		list(scaling.iter().map(|s| s.deviation as f64 / unit).collect()),
+	)
 }
 
 /// `arch`'s model with `parameters` as a safetensors file (`f32`, little-endian), with
@@ -251,6 +266,18 @@ mod tests {
 		// Flat `[inputs = 12, outputs = 4]`; exported `[4, 12]`.
 		assert_eq!(state[4].values[12 + 5], flat[5 * 4 + 1], "row = output 1, column = input 5");
 		assert_eq!(state[5].values, parameters[dense_at + 48..]);
+	}
+
+	#[test]
+	fn the_scaling_is_stated_in_the_features_units() {
+		let scaling = [
+			FeatureStats { mean: 3_500_000, deviation: 250_000 },
+			FeatureStats { mean: -2, deviation: 0 },
+		];
+		assert_eq!(
+			scaling_metadata(&scaling),
+			r#"{"mean":[3.5,-0.000002],"deviation":[0.25,0]}"#
+		);
 	}
 
 	#[test]

@@ -2,16 +2,13 @@
 //! finalized), as of the chain's finalized head, read from the block body that carries it and written as a safetensors file that PyTorch loads
 //! (`cohort_ml::export`: keys and layouts of a `torch.nn.Sequential`). Reading needs no key.
 
-use std::{collections::HashMap, path::PathBuf, time::Duration};
+use std::{collections::HashMap, path::PathBuf};
 
 use cohort_ml::{codec, export, model::Architecture};
 use cohort_primitives::{payload::PayloadKind, round::Phase, RoundIndex, TaskId};
 use cohort_worker::Chain;
 
-use crate::{
-	keys::WorkerKeystore,
-	rpc::{Connection, RpcChain},
-};
+use crate::rpc::{at_finalized, RpcChain};
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
@@ -37,25 +34,17 @@ pub struct Exported {
 	pub block: u32,
 	/// The PyTorch module that loads the file.
 	pub module: String,
+	/// Whether the task has a feature scaling (in the file's `cohort.feature_scaling`) that
+	/// inputs need before the model sees them.
+	pub scaled: bool,
 }
 
 /// Writes task `args.task`'s global model to `args.out`.
 pub fn export(args: &ExportArgs) -> Result<Exported, String> {
-	let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-	let connection = runtime.block_on(Connection::open(&args.node))?;
-	let (hash, number) = runtime
-		.block_on(async {
-			let hash = connection.rpc.chain_get_finalized_head().await?;
-			let header = connection.rpc.chain_get_header(Some(hash)).await?;
-			Ok::<_, subxt::rpcs::Error>((hash, header.map(|h| h.number)))
-		})
-		.map_err(|e| format!("{}: {e}", args.node))?;
-	let number = number.ok_or("the node has no header for its finalized head")? as u32;
-	// Read-only: no key signs anything here.
-	let keystore = WorkerKeystore::empty();
-	let chain =
-		RpcChain::at(runtime.handle(), &connection, &keystore, hash, number, Duration::ZERO)
-			.map_err(|e| e.to_string())?;
+	at_finalized(&args.node, |chain, number| export_at(chain, number, args))
+}
+
+fn export_at(chain: &RpcChain<'_>, number: u32, args: &ExportArgs) -> Result<Exported, String> {
 	let task = args.task;
 	let info = chain.task(task).map_err(|e| e.to_string())?.ok_or(format!("no task {task}"))?;
 	let at = match args.round {
@@ -92,7 +81,8 @@ pub fn export(args: &ExportArgs) -> Result<Exported, String> {
 	}
 	let arch = Architecture::of(&info.spec.model).map_err(|e| e.to_string())?;
 	let parameters = codec::dequantize(&values, header.scale);
-	let metadata = HashMap::from([
+	let scaling = chain.feature_scaling(task).map_err(|e| e.to_string())?;
+	let mut metadata = HashMap::from([
 		("format".to_string(), "pt".to_string()),
 		("cohort.task".to_string(), task.to_string()),
 		("cohort.round".to_string(), header.round.to_string()),
@@ -100,6 +90,9 @@ pub fn export(args: &ExportArgs) -> Result<Exported, String> {
 		("cohort.aggregate".to_string(), format!("{:?}", at.payload_hash)),
 		("cohort.scale".to_string(), header.scale.to_string()),
 	]);
+	if let Some(scaling) = &scaling {
+		metadata.insert("cohort.feature_scaling".into(), export::scaling_metadata(scaling));
+	}
 	let file = export::to_safetensors(&arch, &parameters, metadata).map_err(|e| e.to_string())?;
 	cohort_worker::durable::write(&args.out, &file)
 		.map_err(|e| format!("{}: {e}", args.out.display()))?;
@@ -108,5 +101,6 @@ pub fn export(args: &ExportArgs) -> Result<Exported, String> {
 		parameters: parameters.len(),
 		block: number,
 		module: export::torch_module(&arch),
+		scaled: scaling.is_some(),
 	})
 }

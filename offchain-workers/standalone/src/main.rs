@@ -16,6 +16,7 @@ mod follow;
 mod keys;
 mod polkadot_js;
 mod rpc;
+mod scaling;
 
 use std::{
 	io::BufRead,
@@ -49,6 +50,16 @@ enum Command {
 	/// Trained models: export.
 	#[command(subcommand)]
 	Model(ModelCommand),
+	/// A task owner's tools: the feature scaling to fix on a new task.
+	#[command(subcommand)]
+	Task(TaskCommand),
+}
+
+#[derive(Subcommand)]
+enum TaskCommand {
+	/// Pools the per-feature statistics that datasets' owners stated on chain into one
+	/// feature scaling, and writes it as the argument of `federated.setFeatureScaling`.
+	Scaling(scaling::ScalingArgs),
 }
 
 #[derive(Subcommand)]
@@ -122,6 +133,7 @@ fn main() {
 	let result = match cli.command {
 		Some(Command::Key(command)) => key(command),
 		Some(Command::Model(ModelCommand::Export(args))) => model_export(&args),
+		Some(Command::Task(TaskCommand::Scaling(args))) => task_scaling(&args),
 		None => run(cli.run),
 	};
 	if let Err(e) = result {
@@ -170,6 +182,24 @@ fn key(command: KeyCommand) -> Result<(), String> {
 	Ok(())
 }
 
+fn task_scaling(args: &scaling::ScalingArgs) -> Result<(), String> {
+	let done = scaling::scaling(args)?;
+	println!(
+		"Pooled the statistics of {} datasets ({} features, {} cut from each end of every \
+		 feature's values, as of finalized block #{}) into {}",
+		args.datasets.len(),
+		done.features,
+		done.cut,
+		done.block,
+		args.out.display()
+	);
+	println!(
+		"Fix it on the task before its first round: federated.setFeatureScaling(task, <that \
+		 file's array>)"
+	);
+	Ok(())
+}
+
 fn model_export(args: &export::ExportArgs) -> Result<(), String> {
 	let done = export::export(args)?;
 	println!(
@@ -188,6 +218,16 @@ fn model_export(args: &export::ExportArgs) -> Result<(), String> {
 		"  model.load_state_dict(safetensors.torch.load_file({:?}))",
 		args.out.display().to_string()
 	);
+	if done.scaled {
+		println!(
+			"The task scales its features: feed the model (x - mean) / deviation (0 where the \
+			 deviation is 0), with mean and deviation from the file's metadata:"
+		);
+		println!(
+			"  s = json.loads(safetensors.safe_open({:?}, \"pt\").metadata()[\"cohort.feature_scaling\"])",
+			args.out.display().to_string()
+		);
+	}
 	Ok(())
 }
 

@@ -9,7 +9,7 @@
 use std::{sync::Arc, time::Duration};
 
 use codec::{Decode, DecodeAll, Encode};
-use cohort_primitives::{api::Membership, RoundIndex, TaskId};
+use cohort_primitives::{api::Membership, scaling::FeatureStats, DatasetId, RoundIndex, TaskId};
 use cohort_worker::{
 	call::payload_of_call,
 	chain::{
@@ -116,6 +116,11 @@ impl<'a> RpcChain<'a> {
 		self.call("FederatedApi_round", (task, round))
 	}
 
+	/// The per-feature statistics a dataset's owner stated, if any.
+	pub fn feature_stats(&self, dataset: DatasetId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
+		self.call("DataMarketApi_feature_stats", dataset)
+	}
+
 	/// Calls runtime API function `function` (`FederatedApi_duties`, say) with `args`.
 	fn call<R: Decode>(&self, function: &str, args: impl Encode) -> Result<R, ChainError> {
 		let args = args.encode();
@@ -187,6 +192,10 @@ impl Chain for RpcChain<'_> {
 
 	fn task(&self, task: TaskId) -> Result<Option<Task>, ChainError> {
 		self.call("FederatedApi_task", task)
+	}
+
+	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
+		self.call("FederatedApi_feature_scaling", task)
 	}
 
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
@@ -291,4 +300,27 @@ impl Chain for RpcChain<'_> {
 				.collect(),
 		))
 	}
+}
+
+/// Runs `read` against `node`'s chain as of its finalized head (block number given), for the
+/// commands that only read (no key signs anything).
+pub fn at_finalized<R>(
+	node: &str,
+	read: impl FnOnce(&RpcChain<'_>, BlockNumber) -> Result<R, String>,
+) -> Result<R, String> {
+	let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+	let connection = runtime.block_on(Connection::open(node))?;
+	let (hash, number) = runtime
+		.block_on(async {
+			let hash = connection.rpc.chain_get_finalized_head().await?;
+			let header = connection.rpc.chain_get_header(Some(hash)).await?;
+			Ok::<_, subxt::rpcs::Error>((hash, header.map(|h| h.number)))
+		})
+		.map_err(|e| format!("{node}: {e}"))?;
+	let number = number.ok_or("the node has no header for its finalized head")? as BlockNumber;
+	let keystore = WorkerKeystore::empty();
+	let chain =
+		RpcChain::at(runtime.handle(), &connection, &keystore, hash, number, Duration::ZERO)
+			.map_err(|e| e.to_string())?;
+	read(&chain, number)
 }

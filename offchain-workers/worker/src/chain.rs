@@ -6,6 +6,7 @@ use std::time::Duration;
 use cohort_primitives::{
 	api::{Duty, Membership},
 	compute::{ChallengeId, ComputeDuty, Hardware, Offer, OfferTerms},
+	scaling::FeatureStats,
 	DatasetId, PayloadRef, RoundIndex, RoundMetrics, Score, TaskId, TaskInfo, TaskSpec,
 };
 use sp_core::{sr25519, H256};
@@ -188,6 +189,9 @@ pub trait Chain {
 	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError>;
 	/// A task, or `None` past the last one (or once it is pruned).
 	fn task(&self, task: TaskId) -> Result<Option<Task>, ChainError>;
+	/// The feature scaling a task's owner fixed, if any: trainers apply it to their data and
+	/// aggregators to the validation set.
+	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError>;
 	/// A round of a task, while the chain keeps its full record.
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError>;
 	/// The bytes of a payload, read from the block body it names and checked against its hash.

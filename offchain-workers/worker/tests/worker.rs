@@ -16,6 +16,7 @@ use cohort_primitives::{
 	api::{AcceptedUpdate, Duty, Membership},
 	commitment::{aggregate_commitment, score_commitment, update_commitment},
 	compute::{challenge_commitment, Backends, ComputeDuty, Hardware, Offer, OfferStatus},
+	scaling::FeatureStats,
 	task::{DpParams, Optimizer, PhaseLengths, TrainingParams},
 	traits::Role,
 	AggregationRule, ModelSpec, PayloadKind, PayloadRef, RoundIndex, RoundMetrics, ScoreGate,
@@ -42,6 +43,7 @@ struct FakeChain {
 	offers: HashMap<AccountId, ComputeOffer>,
 	memberships: HashMap<AccountId, Vec<Membership>>,
 	tasks: HashMap<TaskId, Task>,
+	scalings: HashMap<TaskId, Vec<FeatureStats>>,
 	rounds: HashMap<(TaskId, RoundIndex), RoundView>,
 	payloads: HashMap<H256, Vec<u8>>,
 	/// What was submitted since the test last looked, with the extrinsic hash handed out.
@@ -61,6 +63,7 @@ impl FakeChain {
 			offers: HashMap::new(),
 			memberships: HashMap::new(),
 			tasks: [(0, task)].into(),
+			scalings: HashMap::new(),
 			rounds: HashMap::new(),
 			payloads: HashMap::new(),
 			submitted: RefCell::new(Vec::new()),
@@ -101,6 +104,9 @@ impl Chain for FakeChain {
 	}
 	fn task(&self, task: TaskId) -> Result<Option<Task>, ChainError> {
 		Ok(self.tasks.get(&task).cloned())
+	}
+	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
+		Ok(self.scalings.get(&task).cloned())
 	}
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
 		Ok(self.rounds.get(&(task, round)).cloned())
@@ -691,6 +697,38 @@ fn a_task_whose_stated_epsilon_does_not_cover_its_noise_is_not_trained_for() {
 	assert_eq!(lines.len(), 1, "{lines:?}");
 	assert!(chain.take().is_empty(), "nothing committed");
 	assert!(w.journal().is_empty(), "nothing trained, nothing sealed");
+}
+
+/// A task's feature scaling is read from the chain and applied to the trainer's data: one that
+/// fits the data trains and commits; one that does not (a task owner's mistake) is refused
+/// with the reason, before any work.
+#[test]
+fn a_trainer_trains_in_the_tasks_feature_scaling_and_refuses_one_that_does_not_fit() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	let features = 64;
+	let fits = vec![FeatureStats { mean: 500_000, deviation: 250_000 }; features];
+	chain.scalings.insert(0, fits);
+	chain.duties.insert(key("//Charlie").into(), vec![train(0, 0, 1, 100)]);
+	let mut w = worker(dir.path(), participants("scaled", &["//Charlie"]));
+	w.on_block(&chain);
+	let actions = chain.take();
+	assert!(matches!(actions[..], [(_, Action::Commit { task: 0, round: 0, .. }, _)]), "{actions:?}");
+
+	let (dir, mut chain) = setup(10);
+	chain.scalings.insert(0, vec![FeatureStats { mean: 0, deviation: 1 }; features - 1]);
+	chain.duties.insert(key("//Charlie").into(), vec![train(0, 0, 1, 100)]);
+	let mut w = worker(dir.path(), participants("misfit", &["//Charlie"]));
+	for _ in 0..3 {
+		w.on_block(&chain);
+		chain.now += 1;
+	}
+	let lines = logged(
+		log::Level::Warn,
+		&["misfit //Charlie: task 0 round 0", "feature scaling", "63 entries", "64 features"],
+	);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+	assert!(chain.take().is_empty(), "nothing committed");
 }
 
 #[test]

@@ -27,6 +27,7 @@ use ::codec::Encode;
 use cohort_ml::{
 	aggregate::Update,
 	codec::{self, dequantize, quantize},
+	dataset::Dataset,
 	evaluate::{Aggregated, Validation},
 	model::Architecture,
 	train::{train, Trained, TrainingConfig},
@@ -35,6 +36,7 @@ use cohort_ml::{
 use cohort_primitives::{
 	api::{AcceptedUpdate, Duty},
 	judgement::judge,
+	scaling::FeatureStats,
 	task::InitialModel,
 	DatasetId, PayloadKind, RoundIndex, Score, TaskId,
 };
@@ -291,7 +293,8 @@ impl Worker {
 		let arch = Architecture::of(&info.spec.model).map_err(fail)?;
 		let global = self.global(chain, task, &info, global_model)?;
 		// Read now, so that the training itself only borrows it.
-		self.data.dataset(dataset).map_err(fail)?;
+		let data = self.data.dataset(dataset).map_err(fail)?;
+		let scaled = in_scaling(data, chain.feature_scaling(task).map_err(fail)?)?;
 		Ok(Some(TrainingJob {
 			p: p.clone(),
 			task,
@@ -302,6 +305,7 @@ impl Worker {
 			config,
 			arch,
 			global,
+			scaled,
 		}))
 	}
 
@@ -442,9 +446,11 @@ impl Worker {
 		let reference = TrainingConfig::reference(&spec.training, seed);
 		let change = self.last_change(chain, task, round, &info, &global);
 		let history: Vec<&[i32]> = change.iter().map(Vec::as_slice).collect();
+		let scaling = chain.feature_scaling(task).map_err(fail)?;
 		let validation = self.data.validation(spec.validation_set).map_err(fail)?;
-		let check =
-			Validation { arch: &arch, scale: spec.scale, data: validation, device: &self.device };
+		let scaled = in_scaling(validation, scaling)?;
+		let data = scaled.as_ref().unwrap_or(validation);
+		let check = Validation { arch: &arch, scale: spec.scale, data, device: &self.device };
 		let scores =
 			check.score(&global, &inputs, &history, &reference, &spec.gate).map_err(fail)?;
 		if scores.len() != updates.len() {
@@ -519,9 +525,11 @@ impl Worker {
 			.zip(updates)
 			.map(|(v, u)| Update { values: v, weight: u.samples as u64 })
 			.collect();
+		let scaling = chain.feature_scaling(task).map_err(fail)?;
 		let validation = self.data.validation(spec.validation_set).map_err(fail)?;
-		let check =
-			Validation { arch: &arch, scale: spec.scale, data: validation, device: &self.device };
+		let scaled = in_scaling(validation, scaling)?;
+		let data = scaled.as_ref().unwrap_or(validation);
+		let check = Validation { arch: &arch, scale: spec.scale, data, device: &self.device };
 		let Aggregated { model, quality } = check
 			.aggregate(&self.aggregator, &spec.aggregation, Some(&spec.gate), &global, &inputs)
 			.map_err(fail)?;
@@ -714,6 +722,8 @@ pub(super) struct TrainingJob {
 	config: TrainingConfig,
 	arch: Architecture,
 	global: Vec<i32>,
+	/// The dataset in the task's feature scaling (`None`: the task has none).
+	scaled: Option<Dataset>,
 }
 
 /// The fields of a `Duty::Train`.
@@ -727,8 +737,22 @@ pub(super) struct TrainDuty {
 
 /// Trains `job`'s update on its dataset (read by [`Worker::prepare_training`]), poisoned first
 /// where the key is a dev poisoner. Reads nothing mutable: several run at once.
+/// `data` in a task's feature scaling (`None` without one): what every trainer trains on and
+/// every aggregator scores and evaluates on, so that all see one feature space. A scaling
+/// that does not fit the data is refused with the reason.
+fn in_scaling(
+	data: &Dataset,
+	scaling: Option<Vec<FeatureStats>>,
+) -> Result<Option<Dataset>, DutyError> {
+	scaling
+		.map(|s| data.scaled(&s))
+		.transpose()
+		.map_err(|e| fail(format!("the task's feature scaling: {e}")))
+}
+
 fn run_training(data: &DataDir, device: &Device, job: &TrainingJob) -> Result<Trained, DutyError> {
 	let data = data.loaded(job.dataset).ok_or_else(|| fail("the dataset was not read"))?;
+	let data = job.scaled.as_ref().unwrap_or(data);
 	let poisoned = match &job.p.behaviour {
 		Behaviour::Poisoner(attack) => Some(attack.poison_data(data)),
 		_ => None,
