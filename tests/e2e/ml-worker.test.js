@@ -28,6 +28,12 @@
 // - a second task trains with differential privacy (clip 3, noise multiplier 0.1) on the honest
 //   owners' datasets: its rounds finalize, are public, no honest owner is slashed, the chain
 //   accepts what the judgement of each round's scores accepts, and the model still improves;
+// - a third task has a feature scaling: the honest owners state their datasets' statistics
+//   (`cohort-node dataset inspect --stats-out`, `dataMarket.stateFeatureStats`), the task owner
+//   pools them with `cohort-worker task scaling` (checked against the pooling written again
+//   here) and fixes them with the task; its rounds train and score in that scaling (the
+//   aggregators' accuracy is the model's on the scaled validation set), finalize, slash no
+//   honest owner, the model improves, and the exported file carries the scaling;
 // - the task owner exports the last global model with `cohort-worker model export`: a safetensors
 //   file whose tensors are the chain's aggregate in PyTorch's layout, with the module to load it;
 // - `cohort-node rounds` prints the task's rounds and draws their chart.
@@ -157,6 +163,17 @@ const honestOwners = () => new Set(OWNERS.map((u) => addressOf[u]));
 
 const finalizedRound = (round, timeoutMs) => waitForDecidedRound(api, task, round, timeoutMs);
 
+/** Waits until the finalized head reaches the best block of now (what the commands read). */
+async function untilFinalized() {
+  const best = (await api.query.system.number()).toNumber();
+  for (const deadline = Date.now() + 60_000; ;) {
+    const head = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
+    if (head.number.toNumber() >= best) return;
+    assert.ok(Date.now() < deadline, `the chain finalizes block #${best}`);
+    await new Promise((ok) => setTimeout(ok, 500));
+  }
+}
+
 /** The global model a round of `of` (the first test's task by default) finalized, from the block body, dequantized. */
 async function globalModel(round, record, of = task) {
   const aggregate = record.phase.asFinalized.aggregate;
@@ -251,13 +268,7 @@ test('the task owner takes the trained model away: `cohort-worker model export` 
   assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
   const last = rounds[ROUNDS - 1];
   // The export reads the finalized head: wait until it holds the last round's decision.
-  const decidedAt = (await api.query.system.number()).toNumber();
-  for (const deadline = Date.now() + 60_000; ;) {
-    const head = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
-    if (head.number.toNumber() >= decidedAt) break;
-    assert.ok(Date.now() < deadline, 'the chain finalizes the decided rounds');
-    await new Promise((ok) => setTimeout(ok, 500));
-  }
+  await untilFinalized();
   const out = join(dir, 'model.safetensors');
   const run = await runWorker(['model', 'export', '--node', node.url, '--task', `${task}`, '--out', out]);
   assert.equal(run.code, 0, run.stderr);
@@ -736,6 +747,137 @@ test('a task with differential privacy runs behind the gate: rounds finalize, no
   for (const [who, count] of paidRounds) assert.ok(count * 2 > ROUNDS, `${name(who)} was paid in ${count} of ${ROUNDS} DP rounds`);
   console.log(`validation accuracy of the DP task's global model, by round: ${accuracies.map((a) => (100 * a).toFixed(1) + '%').join(', ')}`);
   assert.ok(accuracies[ROUNDS - 1] > accuracies[0], `the noisy rounds still improved the model: ${accuracies}`);
+});
+
+/**
+ * `cohort_primitives::scaling::pool`, written again from its docs: per feature, the mean of the
+ * datasets' means with a quarter (at least one of three) cut from each end, and the root
+ * (rounded down) of the same trimmed mean of each dataset's deviation² + (mean − centre)².
+ */
+function poolStats(datasets) {
+  const n = datasets.length;
+  const cut = n >= 3 ? Math.max(1, Math.floor(n / 4)) : 0;
+  const trimmedMean = (values) => {
+    const kept = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(cut, n - cut);
+    return kept.reduce((s, v) => s + v, 0n) / BigInt(kept.length);
+  };
+  const isqrt = (v) => {
+    if (v < 2n) return v;
+    let x = v;
+    let y = (x + 1n) / 2n;
+    while (y < x) { x = y; y = (x + v / x) / 2n; }
+    return x;
+  };
+  return datasets[0].map((_, f) => {
+    const centre = trimmedMean(datasets.map((d) => BigInt(d[f].mean)));
+    const squares = datasets.map((d) => BigInt(d[f].deviation) ** 2n + (BigInt(d[f].mean) - centre) ** 2n);
+    return { mean: centre, deviation: isqrt(trimmedMean(squares)) };
+  });
+}
+
+test('a task with a feature scaling: owners state their datasets\' statistics, the task owner pools them with `cohort-worker task scaling` and fixes them before the first round; the rounds train and score in it, finalize, slash no honest owner, and the model improves', async () => {
+  assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
+  const keyring = new Keyring({ type: 'sr25519' });
+  const alice = keyring.addFromUri('//Alice');
+  const datasets = OWNERS.map((_, i) => i + 1); // the honest owners' dev datasets, in order
+  // Each owner states its dataset's statistics, as `cohort-node dataset inspect` computes them
+  // from the file its worker trains on.
+  const stated = [];
+  for (const [i, dataset] of datasets.entries()) {
+    const out = join(dir, `stats-${dataset}.json`);
+    execFileSync(nodeBinary(), ['dataset', 'inspect', join(dir, 'ml', 'datasets', `${dataset}.cohd`), '--stats-out', out]);
+    const stats = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(stats.length, MODEL.input);
+    const result = await sendAndWait(api, api.tx.dataMarket.stateFeatureStats(dataset, stats), keyring.addFromUri(OWNERS[i]));
+    assert.equal(result.error, null, `${OWNERS[i]} states dataset ${dataset}'s statistics`);
+    const kept = (await api.call.dataMarketApi.featureStats(dataset)).unwrap();
+    assert.deepEqual(kept.map((s) => ({ mean: s.mean.toBigInt(), deviation: s.deviation.toBigInt() })), stats.map((s) => ({ mean: BigInt(s.mean), deviation: BigInt(s.deviation) })));
+    stated.push(stats);
+  }
+  // Stating them again, or someone else's, is refused.
+  const again = await sendAndWait(api, api.tx.dataMarket.stateFeatureStats(1, stated[0]), keyring.addFromUri(OWNERS[0]));
+  assert.deepEqual(again.error, { section: 'dataMarket', name: 'StatsAlreadyStated' });
+
+  // The task owner pools them from the chain (its finalized head).
+  await untilFinalized();
+  const scalingFile = join(dir, 'scaling.json');
+  const pooled = await runWorker(['task', 'scaling', '--node', node.url, ...datasets.flatMap((d) => ['--dataset', `${d}`]), '--out', scalingFile]);
+  assert.equal(pooled.code, 0, pooled.stderr);
+  assert.match(pooled.stdout, /Pooled the statistics of 4 datasets \(64 features, 1 cut from each end/);
+  const scaling = JSON.parse(readFileSync(scalingFile, 'utf8'));
+  assert.deepEqual(scaling.map((s) => ({ mean: BigInt(s.mean), deviation: BigInt(s.deviation) })), poolStats(stated), 'the pooling is the documented one');
+
+  const spec = {
+    model: { Mlp: MODEL },
+    initialModel: { Seed: 13 },
+    training: { epochs: 5, batchSize: 16, optimizer: 'Sgd', learningRateMicros: 100_000, fedproxMuMicros: null, dp: null },
+    scale: SCALE,
+    aggregation: 'WeightedMean',
+    gate: GATE,
+    maxSamples: MAX_SAMPLES,
+    rounds: ROUNDS,
+    minTrainers: OWNERS.length,
+    maxTrainers: OWNERS.length,
+    ...(cheaters
+      ? { aggregators: 5, quorum: 3, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 3, aggregate: 20, aggregateReveal: 3 } }
+      : { aggregators: 3, quorum: 2, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 10, aggregate: 20, aggregateReveal: 10 } }),
+    maxPayloadBytes: 64 * 1024,
+    rewardPerRound: 100n * UNIT,
+    aggregatorShare: 200_000_000,
+    penalty: 100_000_000,
+    validationSet: validation.hash,
+    datasets: { maxRoyalty: ROYALTY, minReputation: 0, allowlist: datasets },
+  };
+  // The scaling goes with the next nonce, so that it is in before any round can start.
+  const scaled = (await api.query.federated.nextTaskId()).toNumber();
+  const nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  const recording = recordBlocks(api);
+  const [created, set] = await Promise.all([
+    sendAndWait(api, api.tx.federated.createTask(spec), alice, 120_000, nonce),
+    sendAndWait(api, api.tx.federated.setFeatureScaling(scaled, scaling), alice, 120_000, nonce + 1),
+  ]);
+  assert.equal(created.error, null);
+  assert.equal(set.error, null, 'the scaling is fixed before the first round');
+  assert.equal(created.events.find(({ event }) => event.method === 'TaskCreated').event.data.task.toNumber(), scaled);
+  const onChain = (await api.call.federatedApi.featureScaling(scaled)).unwrap();
+  assert.deepEqual(onChain.map((s) => ({ mean: s.mean.toBigInt(), deviation: s.deviation.toBigInt() })), poolStats(stated));
+
+  // Evaluated here the way the aggregators do: on the validation set in the task's scaling.
+  const unit = 1e6;
+  const scaledValidation = {
+    ...validation,
+    x: validation.x.map((row) => row.map((v, f) => (scaling[f].deviation === 0 ? 0 : (v - scaling[f].mean / unit) / (scaling[f].deviation / unit)))),
+  };
+  const accuracies = [];
+  const records = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const record = await waitForDecidedRound(api, scaled, round);
+    assert.ok(record.phase.isFinalized, `scaled round ${round} finalized (not ${record.phase.toString()})`);
+    records.push(record);
+    const model = await globalModel(round, record, scaled);
+    accuracies.push(evaluateMlp(MODEL, model, scaledValidation).accuracy);
+    // The aggregators' reported accuracy is the model's on the scaled validation set.
+    const summary = (await api.call.federatedApi.roundSummary(scaled, round)).unwrap();
+    const reported = summary.metrics.unwrap().accuracyMicros.toNumber() / 1e6;
+    assert.ok(Math.abs(reported - accuracies[round]) < 0.01, `round ${round}: reported ${reported}, evaluated ${accuracies[round]}`);
+  }
+  const blocks = await recording.stop();
+  const slashed = eventsIn(blocks, 'federated', 'Slashed').filter(({ data }) => data.task.toNumber() === scaled).map(({ data }) => data.who.toString());
+  assert.deepEqual(slashed.filter((who) => honestOwners().has(who)).map(name), [], 'no honest owner is slashed in the scaled task');
+  console.log(`validation accuracy of the scaled task's global model, by round: ${accuracies.map((a) => (100 * a).toFixed(1) + '%').join(', ')}`);
+  assert.ok(accuracies[ROUNDS - 1] > accuracies[0] && accuracies[ROUNDS - 1] > 0.5, `the scaled task's model improved: ${accuracies}`);
+
+  // The exported model carries the scaling its inputs need.
+  const out = join(dir, 'scaled.safetensors');
+  await untilFinalized();
+  const exported = await runWorker(['model', 'export', '--node', node.url, '--task', `${scaled}`, '--out', out]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.match(exported.stdout, /The task scales its features/);
+  const file = readFileSync(out);
+  const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString('utf8'));
+  const written = JSON.parse(header.__metadata__['cohort.feature_scaling']);
+  assert.deepEqual(written.mean, scaling.map((s) => s.mean / unit));
+  assert.deepEqual(written.deviation, scaling.map((s) => s.deviation / unit));
 });
 
 test('`cohort-node rounds` prints the task\'s rounds and draws them as an SVG chart', async (t) => {

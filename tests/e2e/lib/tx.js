@@ -24,13 +24,13 @@ function subscribeUntil(start, onValue, timeoutMs, what) {
 }
 
 /**
- * Signs and sends `tx`, resolving when it is in a block with its events, block hash and, if it
- * failed, the decoded runtime error (`{ section, name }` for a module error, `{ token }` for a
+ * Signs and sends `tx` (with `nonce`, or the next one the node knows of), resolving when it is
+ * in a block with its events, block hash and, if it failed, the decoded runtime error (`{ section, name }` for a module error, `{ token }` for a
  * token error). Rejects if the pool refuses it.
  */
-export function sendAndWait(api, tx, signer, timeoutMs = 120_000) {
+export function sendAndWait(api, tx, signer, timeoutMs = 120_000, nonce = -1) {
   return subscribeUntil(
-    (cb) => tx.signAndSend(signer, { nonce: -1 }, cb),
+    (cb) => tx.signAndSend(signer, { nonce }, cb),
     ({ status, events, dispatchError }, ok, fail) => {
       if (status.isInvalid || status.isDropped || status.isUsurped) {
         fail(new Error(`transaction ${status.type}`));
