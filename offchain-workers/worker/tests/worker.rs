@@ -231,6 +231,7 @@ fn task(validation: H256) -> Task {
 		failed_in_a_row: 0,
 		ended: None,
 		allowlist_len: 0,
+		scaled_features: 0,
 	}
 }
 

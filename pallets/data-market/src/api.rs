@@ -107,11 +107,19 @@ impl<T: Config> Pallet<T> {
 		}
 		for (id, stats) in FeatureStatsOf::<T>::iter() {
 			ensure!(
-				Datasets::<T>::get(id)
-					.is_some_and(|i| i.listing.schema.features == stats.len() as u32),
-				"stated statistics give one entry per feature of a dataset not gone"
+				Datasets::<T>::get(id).is_some_and(|i| {
+					i.listing.schema.features == stats.len() as u32
+						&& i.stated_features == stats.len() as u32
+				}),
+				"stated statistics give one entry per feature of a dataset not gone, as it counts"
 			);
 		}
+		ensure!(
+			Datasets::<T>::iter()
+				.filter(|(_, i)| i.stated_features > 0)
+				.all(|(id, _)| FeatureStatsOf::<T>::contains_key(id)),
+			"a dataset that counts stated features has them"
+		);
 		for (owner, list) in OwnerDatasets::<T>::iter() {
 			for d in list.iter() {
 				ensure!(

@@ -430,7 +430,7 @@ pub mod pallet {
 			info.listing.licence = licence;
 			info.listing.royalty = royalty;
 			Self::check_listing(&info.listing)?;
-			let deposit = Self::listing_deposit(&info.listing, info.delegates, Self::stated(dataset))?;
+			let deposit = Self::listing_deposit(&info.listing, info.delegates, info.stated_features)?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			Datasets::<T>::insert(dataset, info);
 			Self::deposit_event(Event::DatasetUpdated { dataset, royalty, deposit });
@@ -494,7 +494,7 @@ pub mod pallet {
 			ensure!(!Delegates::<T>::contains_key(dataset, &worker), Error::<T>::AlreadyDelegate);
 			ensure!(info.delegates < T::MaxDelegates::get(), Error::<T>::TooManyDelegates);
 			info.delegates.saturating_inc();
-			let deposit = Self::listing_deposit(&info.listing, info.delegates, Self::stated(dataset))?;
+			let deposit = Self::listing_deposit(&info.listing, info.delegates, info.stated_features)?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			Delegates::<T>::insert(dataset, &worker, ());
 			Datasets::<T>::insert(dataset, info);
@@ -515,7 +515,7 @@ pub mod pallet {
 			let mut info = Self::owned(&who, dataset)?;
 			ensure!(Delegates::<T>::contains_key(dataset, &worker), Error::<T>::NotDelegate);
 			info.delegates.saturating_dec();
-			let deposit = Self::listing_deposit(&info.listing, info.delegates, Self::stated(dataset))?;
+			let deposit = Self::listing_deposit(&info.listing, info.delegates, info.stated_features)?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			Delegates::<T>::remove(dataset, &worker);
 			Datasets::<T>::insert(dataset, info);
@@ -596,11 +596,12 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::owned(&who, dataset)?;
 			ensure!(info.status != DatasetStatus::Delisted, Error::<T>::Delisted);
-			ensure!(!FeatureStatsOf::<T>::contains_key(dataset), Error::<T>::StatsAlreadyStated);
+			ensure!(info.stated_features == 0, Error::<T>::StatsAlreadyStated);
 			let features = stats.len() as u32;
 			ensure!(features == info.listing.schema.features, Error::<T>::StatsMismatch);
 			let deposit = Self::listing_deposit(&info.listing, info.delegates, features)?;
 			Self::adjust_deposit(&mut info, deposit)?;
+			info.stated_features = features;
 			FeatureStatsOf::<T>::insert(dataset, stats);
 			Datasets::<T>::insert(dataset, info);
 			Self::deposit_event(Event::FeatureStatsStated { dataset, features, deposit });
@@ -610,11 +611,6 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// The dataset, if `who` owns it.
-		/// How many features' statistics the owner stated for `dataset` (0: none).
-		pub(crate) fn stated(dataset: DatasetId) -> u32 {
-			FeatureStatsOf::<T>::decode_len(dataset).unwrap_or(0) as u32
-		}
-
 		pub(crate) fn owned(
 			who: &T::AccountId,
 			dataset: DatasetId,
@@ -681,6 +677,7 @@ pub mod pallet {
 					status: DatasetStatus::Listed,
 					deposit,
 					delegates: 0,
+					stated_features: 0,
 					tasks: 0,
 					privacy_spent: 0,
 					reputation: None,

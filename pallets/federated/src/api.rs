@@ -258,10 +258,11 @@ impl<T: Config> Pallet<T> {
 				Allowlists::<T>::get(task).map_or(0, |l| l.len() as u32) == info.allowlist_len,
 				"the allowlist length matches the allowlist"
 			);
+			let scaled = FeatureScalings::<T>::decode_len(task).unwrap_or(0) as u32;
 			ensure!(
-				FeatureScalings::<T>::decode_len(task)
-					.is_none_or(|n| n as u32 == info.spec.model.input_features()),
-				"a task's scaling gives one entry per input feature of its model"
+				scaled == info.scaled_features
+					&& (scaled == 0 || scaled == info.spec.model.input_features()),
+				"a task's scaling gives one entry per input feature of its model, as it counts"
 			);
 
 			if let Some(round) = Rounds::<T>::get(task, info.next_round) {

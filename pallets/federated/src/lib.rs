@@ -767,6 +767,7 @@ pub mod pallet {
 					failed_in_a_row: 0,
 					ended: None,
 					allowlist_len: 0,
+					scaled_features: 0,
 				},
 			);
 			Self::deposit_event(Event::TaskCreated { task, owner, budget, deposit });
@@ -1190,7 +1191,7 @@ pub mod pallet {
 			accounts.dedup();
 			let accounts = AllowlistOf::<T>::truncate_from(accounts);
 			let len = accounts.len() as u32;
-			let deposit = Self::task_deposit(info.spec.rounds, len, Self::scaled(task))?;
+			let deposit = Self::task_deposit(info.spec.rounds, len, info.scaled_features)?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			info.allowlist_len = len;
 			if accounts.is_empty() {
@@ -1234,6 +1235,7 @@ pub mod pallet {
 			);
 			let deposit = Self::task_deposit(info.spec.rounds, info.allowlist_len, features)?;
 			Self::adjust_deposit(&mut info, deposit)?;
+			info.scaled_features = features;
 			if scaling.is_empty() {
 				FeatureScalings::<T>::remove(task);
 			} else {
@@ -1353,11 +1355,6 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// How many features the task's scaling covers (0: none).
-		pub(crate) fn scaled(task: TaskId) -> u32 {
-			FeatureScalings::<T>::decode_len(task).unwrap_or(0) as u32
-		}
-
 		/// The task's round under way, if there is one.
 		pub(crate) fn open_round(task: TaskId, info: &TaskOf<T>) -> Option<RoundOf<T>> {
 			Rounds::<T>::get(task, info.next_round).filter(|r| !r.phase.is_closed())

@@ -237,6 +237,8 @@ pub struct DatasetInfo<AccountId, Balance, BlockNumber> {
 	pub deposit: Balance,
 	/// Workers the owner authorised to train on it.
 	pub delegates: u32,
+	/// Features whose statistics the owner stated (0: none stated).
+	pub stated_features: u32,
 	/// Tasks it is in now (joined and not left).
 	pub tasks: u32,
 	/// The ε spent so far (at most the budget).

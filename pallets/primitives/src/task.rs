@@ -362,6 +362,8 @@ pub struct TaskInfo<AccountId, Balance, BlockNumber> {
 	pub ended: Option<BlockNumber>,
 	/// How many accounts the owner's allowlist holds; 0: anyone may join.
 	pub allowlist_len: u32,
+	/// How many features its feature scaling covers (0: none).
+	pub scaled_features: u32,
 }
 
 /// The fewest aggregators a public task's committee may have: fewer, and one party (the owner

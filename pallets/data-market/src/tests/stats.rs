@@ -26,7 +26,9 @@ fn the_owner_states_its_statistics_once_and_pays_for_them() {
 		let id = list(OWNER, digits());
 		let before = held(OWNER);
 		assert_ok!(DataMarket::state_feature_stats(RuntimeOrigin::signed(OWNER), id, stats(64)));
-		let deposit = Datasets::<Test>::get(id).unwrap().deposit;
+		let info = Datasets::<Test>::get(id).unwrap();
+		let deposit = info.deposit;
+		assert_eq!(info.stated_features, 64);
 		assert_eq!(deposit - before, 64 * 16, "one unit per byte: 64 features of 16 bytes");
 		assert_eq!(held(OWNER), deposit);
 		assert_eq!(DataMarket::feature_stats(id), Some(stats(64).into_inner()));

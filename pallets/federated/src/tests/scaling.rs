@@ -19,6 +19,7 @@ fn the_owner_fixes_a_scaling_before_the_first_round_and_pays_for_it() {
 		assert_eq!(deposit - super::deposit(2), 2 * 16, "one unit per byte: two entries of 16");
 		assert_eq!(held_deposit(OWNER), deposit);
 		assert_eq!(Federated::feature_scaling(task), Some(scaling(2).into_inner()));
+		assert_eq!(Tasks::<Test>::get(task).unwrap().scaled_features, 2);
 		assert_eq!(
 			events().last(),
 			Some(&Event::FeatureScalingSet { task, features: 2, deposit })
@@ -29,6 +30,7 @@ fn the_owner_fixes_a_scaling_before_the_first_round_and_pays_for_it() {
 		// An empty list removes it, and its deposit.
 		assert_ok!(Federated::set_feature_scaling(origin(OWNER), task, scaling(0)));
 		assert!(!FeatureScalings::<Test>::contains_key(task));
+		assert_eq!(Tasks::<Test>::get(task).unwrap().scaled_features, 0);
 		assert_eq!(held_deposit(OWNER), super::deposit(2));
 	});
 }
