@@ -64,51 +64,51 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:0 w:1)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	fn list_dataset() -> Weight {
-		//  Measured:  `1377`
+		//  Measured:  `1410`
 		//  Estimated: `4027`
-		// Minimum execution time: 2_398_998_000 picoseconds.
-		Weight::from_parts(2_614_282_000, 4027)
+		// Minimum execution time: 889_188_000 picoseconds.
+		Weight::from_parts(991_199_000, 4027)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn update_dataset() -> Weight {
-		//  Measured:  `1572`
-		//  Estimated: `4259`
-		// Minimum execution time: 1_918_608_000 picoseconds.
-		Weight::from_parts(2_117_661_000, 4259)
+		//  Measured:  `1609`
+		//  Estimated: `4263`
+		// Minimum execution time: 718_525_000 picoseconds.
+		Weight::from_parts(784_072_000, 4263)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	fn pause_dataset() -> Weight {
-		//  Measured:  `1045`
-		//  Estimated: `4259`
-		// Minimum execution time: 543_369_000 picoseconds.
-		Weight::from_parts(620_744_000, 4259)
+		//  Measured:  `1049`
+		//  Estimated: `4263`
+		// Minimum execution time: 241_198_000 picoseconds.
+		Weight::from_parts(259_004_000, 4263)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	fn resume_dataset() -> Weight {
-		//  Measured:  `1045`
-		//  Estimated: `4259`
-		// Minimum execution time: 533_069_000 picoseconds.
-		Weight::from_parts(620_784_000, 4259)
+		//  Measured:  `1049`
+		//  Estimated: `4263`
+		// Minimum execution time: 241_018_000 picoseconds.
+		Weight::from_parts(255_369_000, 4263)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Delegates` (r:16 w:16)
 	/// Proof: `DataMarket::Delegates` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::OwnerDatasets` (r:1 w:1)
@@ -117,22 +117,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::FeatureStatsOf` (r:0 w:1)
+	/// Proof: `DataMarket::FeatureStatsOf` (`max_values`: None, `max_size`: Some(16410), added: 18885, mode: `MaxEncodedLen`)
 	/// The range of component `d` is `[0, 16]`.
 	fn delist_dataset(d: u32, ) -> Weight {
-		//  Measured:  `1853 + d * (55 ±0)`
-		//  Estimated: `4259 + d * (2547 ±0)`
-		// Minimum execution time: 2_204_403_000 picoseconds.
-		Weight::from_parts(2_738_451_536, 4259)
-			// Standard Error: 1_357_395
-			.saturating_add(Weight::from_parts(32_679_831, 0).saturating_mul(d.into()))
+		//  Measured:  `1890 + d * (55 ±0)`
+		//  Estimated: `4263 + d * (2547 ±0)`
+		// Minimum execution time: 860_716_000 picoseconds.
+		Weight::from_parts(944_039_883, 4263)
+			// Standard Error: 257_410
+			.saturating_add(Weight::from_parts(12_813_265, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(d.into())))
 			.saturating_add(Weight::from_parts(0, 2547).saturating_mul(d.into()))
 	}
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Delegates` (r:1 w:1)
 	/// Proof: `DataMarket::Delegates` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -140,15 +142,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn add_delegate() -> Weight {
-		//  Measured:  `1817`
-		//  Estimated: `4259`
-		// Minimum execution time: 2_410_470_000 picoseconds.
-		Weight::from_parts(2_739_727_000, 4259)
+		//  Measured:  `1854`
+		//  Estimated: `4263`
+		// Minimum execution time: 867_336_000 picoseconds.
+		Weight::from_parts(935_196_000, 4263)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Delegates` (r:1 w:1)
 	/// Proof: `DataMarket::Delegates` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -156,24 +158,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn remove_delegate() -> Weight {
-		//  Measured:  `1941`
-		//  Estimated: `4259`
-		// Minimum execution time: 2_165_370_000 picoseconds.
-		Weight::from_parts(2_373_440_000, 4259)
+		//  Measured:  `1978`
+		//  Estimated: `4263`
+		// Minimum execution time: 806_846_000 picoseconds.
+		Weight::from_parts(862_829_000, 4263)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `DataMarket::Datasets` (r:1 w:0)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::AccessGrants` (r:1 w:1)
 	/// Proof: `DataMarket::AccessGrants` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	fn buy_access() -> Weight {
-		//  Measured:  `1386`
+		//  Measured:  `1390`
 		//  Estimated: `6196`
-		// Minimum execution time: 2_349_315_000 picoseconds.
-		Weight::from_parts(2_504_045_000, 6196)
+		// Minimum execution time: 818_834_000 picoseconds.
+		Weight::from_parts(849_949_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -182,15 +184,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_grant() -> Weight {
 		//  Measured:  `200`
 		//  Estimated: `3541`
-		// Minimum execution time: 535_193_000 picoseconds.
-		Weight::from_parts(597_961_000, 3541)
+		// Minimum execution time: 223_722_000 picoseconds.
+		Weight::from_parts(235_529_000, 3541)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `DataMarket::Datasets` (r:1 w:1)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `DataMarket::FeatureStatsOf` (r:0 w:1)
+	/// Proof: `DataMarket::FeatureStatsOf` (`max_values`: None, `max_size`: Some(16410), added: 18885, mode: `MaxEncodedLen`)
+	/// The range of component `f` is `[1, 1024]`.
 	fn state_feature_stats(f: u32, ) -> Weight {
-		Weight::from_parts(2_700_000_000, 20_000)
-			.saturating_add(Weight::from_parts(5_000_000, 16).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		//  Measured:  `1576`
+		//  Estimated: `4263`
+		// Minimum execution time: 797_022_000 picoseconds.
+		Weight::from_parts(835_318_416, 4263)
+			// Standard Error: 2_019
+			.saturating_add(Weight::from_parts(34_514, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 }
@@ -198,58 +213,58 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same weights with ParityDB's database costs.
 impl WeightInfo for () {
 	fn list_dataset() -> Weight {
-		Weight::from_parts(2_614_282_000, 4027)
+		Weight::from_parts(991_199_000, 4027)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn update_dataset() -> Weight {
-		Weight::from_parts(2_117_661_000, 4259)
+		Weight::from_parts(784_072_000, 4263)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn pause_dataset() -> Weight {
-		Weight::from_parts(620_744_000, 4259)
+		Weight::from_parts(259_004_000, 4263)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_dataset() -> Weight {
-		Weight::from_parts(620_784_000, 4259)
+		Weight::from_parts(255_369_000, 4263)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn delist_dataset(d: u32, ) -> Weight {
-		Weight::from_parts(2_738_451_536, 4259)
-			.saturating_add(Weight::from_parts(32_679_831, 0).saturating_mul(d.into()))
+		Weight::from_parts(944_039_883, 4263)
+			.saturating_add(Weight::from_parts(12_813_265, 0).saturating_mul(d.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(d.into())))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(d.into())))
 			.saturating_add(Weight::from_parts(0, 2547).saturating_mul(d.into()))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(2_739_727_000, 4259)
+		Weight::from_parts(935_196_000, 4263)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_delegate() -> Weight {
-		Weight::from_parts(2_373_440_000, 4259)
+		Weight::from_parts(862_829_000, 4263)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn buy_access() -> Weight {
-		Weight::from_parts(2_504_045_000, 6196)
+		Weight::from_parts(849_949_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_grant() -> Weight {
-		Weight::from_parts(597_961_000, 3541)
+		Weight::from_parts(235_529_000, 3541)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn state_feature_stats(f: u32, ) -> Weight {
-		Weight::from_parts(2_700_000_000, 20_000)
-			.saturating_add(Weight::from_parts(5_000_000, 16).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(835_318_416, 4263)
+			.saturating_add(Weight::from_parts(34_514, 0).saturating_mul(f.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 }
