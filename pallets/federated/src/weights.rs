@@ -388,9 +388,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	/// Written from a `benchmark pallet` run's min-squares model (5 steps × 2 repeats, the debug
+	/// node, this file's machine): its regeneration stopped at `close_phase` (a regression that
+	/// failed for `min_squares_iqr`), so this one function is copied by hand, its proof size the
+	/// sum of the bounds of what it reads (`Tasks` 3,098, `Rounds` 7,551, `System::Account`
+	/// 2,603, `Balances::Holds` 2,614 bytes).
 	fn set_feature_scaling(f: u32, ) -> Weight {
-		Weight::from_parts(700_000_000, 20_000)
-			.saturating_add(Weight::from_parts(5_000_000, 16).saturating_mul(f.into()))
+		Weight::from_parts(890_300_000, 15_866)
+			.saturating_add(Weight::from_parts(31_000, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -644,8 +649,8 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_feature_scaling(f: u32, ) -> Weight {
-		Weight::from_parts(700_000_000, 20_000)
-			.saturating_add(Weight::from_parts(5_000_000, 16).saturating_mul(f.into()))
+		Weight::from_parts(890_300_000, 15_866)
+			.saturating_add(Weight::from_parts(31_000, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
