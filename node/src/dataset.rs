@@ -191,7 +191,8 @@ impl InspectCmd {
 					stats.len()
 				));
 			}
-			let text = serde_json::to_string(&stats).map_err(|e| format!("cannot write JSON: {e}"))?;
+			let text =
+				serde_json::to_string(&stats).map_err(|e| format!("cannot write JSON: {e}"))?;
 			std::fs::write(out, text + "\n").map_err(|e| format!("{}: {e}", out.display()))?;
 			println!("state_feature_stats argument: {}", out.display());
 		}

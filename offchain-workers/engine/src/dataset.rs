@@ -303,7 +303,10 @@ impl Dataset {
 				let mean = column().sum::<f64>() / n;
 				let deviation = (column().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
 				// `as` saturates: a feature beyond ±9.2 × 10¹² states the bound.
-				FeatureStats { mean: (mean * unit).round() as i64, deviation: (deviation * unit).round() as u64 }
+				FeatureStats {
+					mean: (mean * unit).round() as i64,
+					deviation: (deviation * unit).round() as u64,
+				}
 			})
 			.collect()
 	}
@@ -313,7 +316,10 @@ impl Dataset {
 	/// and every aggregator to the validation set, so that all see one feature space.
 	pub fn scaled(&self, scaling: &[FeatureStats]) -> Result<Self, DatasetError> {
 		if scaling.len() != self.feature_count {
-			return Err(DatasetError::Scaling { scaling: scaling.len(), features: self.feature_count });
+			return Err(DatasetError::Scaling {
+				scaling: scaling.len(),
+				features: self.feature_count,
+			});
 		}
 		let unit = STATS_UNIT as f64;
 		let mut data = self.clone();

@@ -274,10 +274,7 @@ mod tests {
 			FeatureStats { mean: 3_500_000, deviation: 250_000 },
 			FeatureStats { mean: -2, deviation: 0 },
 		];
-		assert_eq!(
-			scaling_metadata(&scaling),
-			r#"{"mean":[3.5,-0.000002],"deviation":[0.25,0]}"#
-		);
+		assert_eq!(scaling_metadata(&scaling), r#"{"mean":[3.5,-0.000002],"deviation":[0.25,0]}"#);
 	}
 
 	#[test]

@@ -117,7 +117,10 @@ impl<'a> RpcChain<'a> {
 	}
 
 	/// The per-feature statistics a dataset's owner stated, if any.
-	pub fn feature_stats(&self, dataset: DatasetId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
+	pub fn feature_stats(
+		&self,
+		dataset: DatasetId,
+	) -> Result<Option<Vec<FeatureStats>>, ChainError> {
 		self.call("DataMarketApi_feature_stats", dataset)
 	}
 

@@ -714,7 +714,10 @@ fn a_trainer_trains_in_the_tasks_feature_scaling_and_refuses_one_that_does_not_f
 	let mut w = worker(dir.path(), participants("scaled", &["//Charlie"]));
 	w.on_block(&chain);
 	let actions = chain.take();
-	assert!(matches!(actions[..], [(_, Action::Commit { task: 0, round: 0, .. }, _)]), "{actions:?}");
+	assert!(
+		matches!(actions[..], [(_, Action::Commit { task: 0, round: 0, .. }, _)]),
+		"{actions:?}"
+	);
 
 	let (dir, mut chain) = setup(10);
 	chain.scalings.insert(0, vec![FeatureStats { mean: 0, deviation: 1 }; features - 1]);

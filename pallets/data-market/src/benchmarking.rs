@@ -212,10 +212,11 @@ mod benchmarks {
 			listing::<T>(f, 10, 1_000),
 		)
 		.expect("a benchmark listing is valid");
-		let stats = FeatureScaling::truncate_from(vec![
-			FeatureStats { mean: i64::MIN, deviation: u64::MAX };
-			f as usize
-		]);
+		let stats =
+			FeatureScaling::truncate_from(vec![
+				FeatureStats { mean: i64::MIN, deviation: u64::MAX };
+				f as usize
+			]);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, stats);
 		assert_eq!(FeatureStatsOf::<T>::decode_len(id), Some(f as usize));

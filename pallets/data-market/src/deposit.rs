@@ -25,9 +25,7 @@ impl<T: Config> Pallet<T> {
 		let bytes = (record as u64)
 			.saturating_add(DatasetId::max_encoded_len() as u64)
 			.saturating_add((delegates as u64).saturating_mul(delegate as u64))
-			.saturating_add(
-				(stated as u64).saturating_mul(FeatureStats::max_encoded_len() as u64),
-			);
+			.saturating_add((stated as u64).saturating_mul(FeatureStats::max_encoded_len() as u64));
 		T::DepositPerByte::get()
 			.checked_mul(&BalanceOf::<T>::unique_saturated_from(bytes))
 			.and_then(|d| d.checked_add(&T::DepositBase::get()))

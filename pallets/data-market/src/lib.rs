@@ -430,7 +430,8 @@ pub mod pallet {
 			info.listing.licence = licence;
 			info.listing.royalty = royalty;
 			Self::check_listing(&info.listing)?;
-			let deposit = Self::listing_deposit(&info.listing, info.delegates, info.stated_features)?;
+			let deposit =
+				Self::listing_deposit(&info.listing, info.delegates, info.stated_features)?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			Datasets::<T>::insert(dataset, info);
 			Self::deposit_event(Event::DatasetUpdated { dataset, royalty, deposit });
@@ -494,7 +495,8 @@ pub mod pallet {
 			ensure!(!Delegates::<T>::contains_key(dataset, &worker), Error::<T>::AlreadyDelegate);
 			ensure!(info.delegates < T::MaxDelegates::get(), Error::<T>::TooManyDelegates);
 			info.delegates.saturating_inc();
-			let deposit = Self::listing_deposit(&info.listing, info.delegates, info.stated_features)?;
+			let deposit =
+				Self::listing_deposit(&info.listing, info.delegates, info.stated_features)?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			Delegates::<T>::insert(dataset, &worker, ());
 			Datasets::<T>::insert(dataset, info);
@@ -515,7 +517,8 @@ pub mod pallet {
 			let mut info = Self::owned(&who, dataset)?;
 			ensure!(Delegates::<T>::contains_key(dataset, &worker), Error::<T>::NotDelegate);
 			info.delegates.saturating_dec();
-			let deposit = Self::listing_deposit(&info.listing, info.delegates, info.stated_features)?;
+			let deposit =
+				Self::listing_deposit(&info.listing, info.delegates, info.stated_features)?;
 			Self::adjust_deposit(&mut info, deposit)?;
 			Delegates::<T>::remove(dataset, &worker);
 			Datasets::<T>::insert(dataset, info);

@@ -631,10 +631,11 @@ mod benchmarks {
 			info.as_mut().expect("just created").spec.model =
 				ModelSpec::Mlp { input: f, hidden: BoundedVec::new(), classes: 2 }
 		});
-		let scaling = FeatureScaling::truncate_from(vec![
-			FeatureStats { mean: i64::MIN, deviation: u64::MAX };
-			f as usize
-		]);
+		let scaling =
+			FeatureScaling::truncate_from(vec![
+				FeatureStats { mean: i64::MIN, deviation: u64::MAX };
+				f as usize
+			]);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), task, scaling);

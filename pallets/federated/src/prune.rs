@@ -2,8 +2,8 @@
 //! (with their deposit and bonds released) after a retention period.
 
 use crate::{
-	Allowlists, Config, Error, Event, FeatureScalings, HoldReason, Pallet, Participants, RoundOf, RoundSummaries,
-	RoundSummaryOf, Rounds, Tasks,
+	Allowlists, Config, Error, Event, FeatureScalings, HoldReason, Pallet, Participants, RoundOf,
+	RoundSummaries, RoundSummaryOf, Rounds, Tasks,
 };
 use cohort_primitives::{RoundIndex, RoundMetrics, TaskId};
 use frame_support::{

@@ -7,7 +7,10 @@ use cohort_primitives::scaling::{FeatureScaling, FeatureStats};
 
 /// A scaling for `features` inputs (the test spec's model takes 2).
 fn scaling(features: usize) -> FeatureScaling {
-	FeatureScaling::truncate_from(vec![FeatureStats { mean: 1_000_000, deviation: 250_000 }; features])
+	FeatureScaling::truncate_from(vec![
+		FeatureStats { mean: 1_000_000, deviation: 250_000 };
+		features
+	])
 }
 
 #[test]
@@ -20,10 +23,7 @@ fn the_owner_fixes_a_scaling_before_the_first_round_and_pays_for_it() {
 		assert_eq!(held_deposit(OWNER), deposit);
 		assert_eq!(Federated::feature_scaling(task), Some(scaling(2).into_inner()));
 		assert_eq!(Tasks::<Test>::get(task).unwrap().scaled_features, 2);
-		assert_eq!(
-			events().last(),
-			Some(&Event::FeatureScalingSet { task, features: 2, deposit })
-		);
+		assert_eq!(events().last(), Some(&Event::FeatureScalingSet { task, features: 2, deposit }));
 		// An allowlist set afterwards keeps paying for the scaling.
 		assert_ok!(Federated::set_allowlist(origin(OWNER), task, BoundedVec::new()));
 		assert_eq!(held_deposit(OWNER), deposit);
