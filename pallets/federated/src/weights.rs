@@ -76,37 +76,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:0 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	fn create_task() -> Weight {
 		//  Measured:  `611`
 		//  Estimated: `3604`
-		// Minimum execution time: 1_218_537_000 picoseconds.
-		Weight::from_parts(1_336_121_000, 3604)
+		// Minimum execution time: 1_195_692_000 picoseconds.
+		Weight::from_parts(1_309_582_000, 3604)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	fn pause_task() -> Weight {
-		//  Measured:  `485`
-		//  Estimated: `4084`
-		// Minimum execution time: 218_724_000 picoseconds.
-		Weight::from_parts(299_063_000, 4084)
+		//  Measured:  `489`
+		//  Estimated: `4088`
+		// Minimum execution time: 216_290_000 picoseconds.
+		Weight::from_parts(229_430_000, 4088)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	fn resume_task() -> Weight {
-		//  Measured:  `485`
-		//  Estimated: `4084`
-		// Minimum execution time: 219_135_000 picoseconds.
-		Weight::from_parts(253_806_000, 4084)
+		//  Measured:  `489`
+		//  Estimated: `4088`
+		// Minimum execution time: 216_621_000 picoseconds.
+		Weight::from_parts(228_669_000, 4088)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:16 w:0)
@@ -126,7 +126,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DataMarket::DatasetTasks` (r:16 w:16)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeLease::LeasesOf` (r:16 w:0)
 	/// Proof: `ComputeLease::LeasesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
@@ -139,12 +139,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	fn cancel_task(t: u32, ) -> Weight {
-		//  Measured:  `3093 + t * (1224 ±0)`
+		//  Measured:  `3097 + t * (1228 ±0)`
 		//  Estimated: `8541 + t * (5104 ±0)`
-		// Minimum execution time: 2_626_294_000 picoseconds.
-		Weight::from_parts(1_771_612_049, 8541)
-			// Standard Error: 21_786_156
-			.saturating_add(Weight::from_parts(1_361_830_369, 0).saturating_mul(t.into()))
+		// Minimum execution time: 2_579_504_000 picoseconds.
+		Weight::from_parts(1_514_818_199, 8541)
+			// Standard Error: 7_048_368
+			.saturating_add(Weight::from_parts(1_340_995_632, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -152,13 +152,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 5104).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Allowlists` (r:1 w:0)
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::DatasetTasks` (r:1 w:1)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Ledgers` (r:1 w:1)
@@ -169,17 +169,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn join(n: u32, ) -> Weight {
-		//  Measured:  `2848 + n * (32 ±0)`
+		//  Measured:  `2856 + n * (32 ±0)`
 		//  Estimated: `5535`
-		// Minimum execution time: 1_318_534_000 picoseconds.
-		Weight::from_parts(1_409_001_691, 5535)
-			// Standard Error: 64_502
-			.saturating_add(Weight::from_parts(710_926, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_285_836_000 picoseconds.
+		Weight::from_parts(1_384_172_492, 5535)
+			// Standard Error: 66_248
+			.saturating_add(Weight::from_parts(758_407, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:0)
@@ -189,17 +189,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DataMarket::DatasetTasks` (r:1 w:1)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:1 w:1)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	fn leave() -> Weight {
-		//  Measured:  `5015`
+		//  Measured:  `5023`
 		//  Estimated: `8541`
-		// Minimum execution time: 873_855_000 picoseconds.
-		Weight::from_parts(982_717_000, 8541)
+		// Minimum execution time: 821_668_000 picoseconds.
+		Weight::from_parts(917_420_000, 8541)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:0)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:1)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Ledgers` (r:1 w:1)
@@ -209,30 +209,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		//  Measured:  `2136`
-		//  Estimated: `4084`
-		// Minimum execution time: 1_189_283_000 picoseconds.
-		Weight::from_parts(1_359_896_000, 4084)
+		//  Measured:  `2140`
+		//  Estimated: `4088`
+		// Minimum execution time: 1_148_793_000 picoseconds.
+		Weight::from_parts(1_236_323_000, 4088)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	fn commit_update(t: u32, ) -> Weight {
-		//  Measured:  `608 + t * (96 ±0)`
+		//  Measured:  `612 + t * (96 ±0)`
 		//  Estimated: `8541`
-		// Minimum execution time: 390_449_000 picoseconds.
-		Weight::from_parts(458_266_826, 8541)
-			// Standard Error: 791_918
-			.saturating_add(Weight::from_parts(7_173_732, 0).saturating_mul(t.into()))
+		// Minimum execution time: 366_082_000 picoseconds.
+		Weight::from_parts(403_314_440, 8541)
+			// Standard Error: 560_883
+			.saturating_add(Weight::from_parts(7_863_685, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:1 w:0)
@@ -240,38 +240,38 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[41, 1048576]`.
 	/// The range of component `t` is `[1, 16]`.
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		//  Measured:  `748 + t * (164 ±0)`
+		//  Measured:  `752 + t * (164 ±0)`
 		//  Estimated: `8541`
-		// Minimum execution time: 646_007_000 picoseconds.
-		Weight::from_parts(756_570_596, 8541)
-			// Standard Error: 139
-			.saturating_add(Weight::from_parts(1_994, 0).saturating_mul(l.into()))
-			// Standard Error: 9_488_459
-			.saturating_add(Weight::from_parts(8_129_844, 0).saturating_mul(t.into()))
+		// Minimum execution time: 573_060_000 picoseconds.
+		Weight::from_parts(617_965_778, 8541)
+			// Standard Error: 134
+			.saturating_add(Weight::from_parts(1_817, 0).saturating_mul(l.into()))
+			// Standard Error: 9_122_352
+			.saturating_add(Weight::from_parts(10_271_708, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[1, 10]`.
 	fn commit_scores(a: u32, ) -> Weight {
-		//  Measured:  `696 + a * (84 ±0)`
+		//  Measured:  `700 + a * (84 ±0)`
 		//  Estimated: `8541`
-		// Minimum execution time: 408_185_000 picoseconds.
-		Weight::from_parts(631_382_440, 8541)
-			// Standard Error: 1_379_452
-			.saturating_add(Weight::from_parts(8_767_443, 0).saturating_mul(a.into()))
+		// Minimum execution time: 364_320_000 picoseconds.
+		Weight::from_parts(452_621_410, 8541)
+			// Standard Error: 803_561
+			.saturating_add(Weight::from_parts(7_532_678, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Reputation` (r:32 w:32)
 	/// Proof: `Incentives::Reputation` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:15 w:15)
@@ -285,14 +285,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 10]`.
 	fn reveal_scores(t: u32, a: u32, ) -> Weight {
-		//  Measured:  `210 + a * (216 ±0) + t * (1416 ±0)`
-		//  Estimated: `9645 + t * (5072 ±0)`
-		// Minimum execution time: 793_266_000 picoseconds.
-		Weight::from_parts(853_866_000, 9645)
-			// Standard Error: 30_585_161
-			.saturating_add(Weight::from_parts(830_989_030, 0).saturating_mul(t.into()))
-			// Standard Error: 49_075_236
-			.saturating_add(Weight::from_parts(53_236_751, 0).saturating_mul(a.into()))
+		//  Measured:  `214 + a * (216 ±0) + t * (1420 ±0)`
+		//  Estimated: `9645 + t * (5072 ±45)`
+		// Minimum execution time: 723_573_000 picoseconds.
+		Weight::from_parts(757_994_000, 9645)
+			// Standard Error: 15_633_835
+			.saturating_add(Weight::from_parts(811_715_882, 0).saturating_mul(t.into()))
+			// Standard Error: 25_088_810
+			.saturating_add(Weight::from_parts(26_561_160, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
@@ -302,22 +302,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[1, 10]`.
 	fn commit_aggregate(a: u32, ) -> Weight {
-		//  Measured:  `700 + a * (121 ±0)`
+		//  Measured:  `704 + a * (121 ±0)`
 		//  Estimated: `8541`
-		// Minimum execution time: 388_897_000 picoseconds.
-		Weight::from_parts(445_497_210, 8541)
-			// Standard Error: 1_692_630
-			.saturating_add(Weight::from_parts(13_600_112, 0).saturating_mul(a.into()))
+		// Minimum execution time: 370_149_000 picoseconds.
+		Weight::from_parts(424_179_453, 8541)
+			// Standard Error: 594_405
+			.saturating_add(Weight::from_parts(8_976_555, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:1)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:17 w:1)
@@ -341,7 +341,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DataMarket::DatasetTasks` (r:16 w:16)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeLease::LeasesOf` (r:25 w:0)
 	/// Proof: `ComputeLease::LeasesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:0 w:1)
@@ -352,25 +352,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[1, 10]`.
 	/// The range of component `l` is `[41, 1048576]`.
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		//  Measured:  `1846 + a * (381 ±0) + t * (1281 ±0)`
-		//  Estimated: `29062 + a * (2771 ±56) + t * (4479 ±0)`
-		// Minimum execution time: 11_156_347_000 picoseconds.
-		Weight::from_parts(11_156_347_000, 29062)
-			// Standard Error: 150_622_959
-			.saturating_add(Weight::from_parts(1_478_838_795, 0).saturating_mul(t.into()))
-			// Standard Error: 244_760_923
-			.saturating_add(Weight::from_parts(578_600_790, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(56_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(45_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(t.into())))
+		//  Measured:  `1995 + a * (367 ±0) + t * (1285 ±0)`
+		//  Estimated: `10449 + a * (2296 ±81) + t * (5067 ±48)`
+		// Minimum execution time: 10_981_549_000 picoseconds.
+		Weight::from_parts(5_178_789_140, 10449)
+			// Standard Error: 29_597_922
+			.saturating_add(Weight::from_parts(1_336_661_689, 0).saturating_mul(t.into()))
+			// Standard Error: 49_346_590
+			.saturating_add(Weight::from_parts(657_428_425, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(16_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 4479).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(0, 2296).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 5067).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -379,28 +379,38 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn set_allowlist(n: u32, ) -> Weight {
-		//  Measured:  `1031`
-		//  Estimated: `4084`
-		// Minimum execution time: 257_411_000 picoseconds.
-		Weight::from_parts(562_540_048, 4084)
-			// Standard Error: 429_162
-			.saturating_add(Weight::from_parts(8_508_496, 0).saturating_mul(n.into()))
+		//  Measured:  `1035`
+		//  Estimated: `4088`
+		// Minimum execution time: 248_569_000 picoseconds.
+		Weight::from_parts(484_528_256, 4088)
+			// Standard Error: 283_711
+			.saturating_add(Weight::from_parts(7_237_205, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Written from a `benchmark pallet` run's min-squares model (5 steps × 2 repeats, the debug
-	/// node, this file's machine): its regeneration stopped at `close_phase` (a regression that
-	/// failed for `min_squares_iqr`), so this one function is copied by hand, its proof size the
-	/// sum of the bounds of what it reads (`Tasks` 3,098, `Rounds` 7,551, `System::Account`
-	/// 2,603, `Balances::Holds` 2,614 bytes).
+	/// Storage: `Federated::Tasks` (r:1 w:1)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
+	/// Storage: `Federated::Rounds` (r:1 w:0)
+	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Federated::FeatureScalings` (r:0 w:1)
+	/// Proof: `Federated::FeatureScalings` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
+	/// The range of component `f` is `[1, 1024]`.
 	fn set_feature_scaling(f: u32, ) -> Weight {
-		Weight::from_parts(890_300_000, 15_866)
-			.saturating_add(Weight::from_parts(31_000, 0).saturating_mul(f.into()))
+		//  Measured:  `1035`
+		//  Estimated: `8541`
+		// Minimum execution time: 822_409_000 picoseconds.
+		Weight::from_parts(858_464_066, 8541)
+			// Standard Error: 1_975
+			.saturating_add(Weight::from_parts(28_798, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:81 w:80)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Incentives::Ledgers` (r:80 w:80)
@@ -408,7 +418,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DataMarket::DatasetTasks` (r:64 w:64)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:64 w:64)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:1000 w:1000)
 	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -417,21 +427,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Allowlists` (r:0 w:1)
 	/// Proof: `Federated::Allowlists` (`max_values`: None, `max_size`: Some(2070), added: 4545, mode: `MaxEncodedLen`)
+	/// Storage: `Federated::FeatureScalings` (r:0 w:1)
+	/// Proof: `Federated::FeatureScalings` (`max_values`: None, `max_size`: Some(16406), added: 18881, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[0, 80]`.
 	/// The range of component `r` is `[0, 1000]`.
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		//  Measured:  `5343 + p * (901 ±0) + r * (47 ±0)`
-		//  Estimated: `23521 + p * (2885 ±234) + r * (2593 ±13)`
-		// Minimum execution time: 10_697_647_000 picoseconds.
-		Weight::from_parts(10_697_647_000, 23521)
-			// Standard Error: 66_475_226
-			.saturating_add(Weight::from_parts(406_859_138, 0).saturating_mul(p.into()))
-			// Standard Error: 5_318_018
-			.saturating_add(Weight::from_parts(14_542_246, 0).saturating_mul(r.into()))
+		//  Measured:  `5363 + p * (904 ±0) + r * (47 ±0)`
+		//  Estimated: `23549 + p * (2885 ±181) + r * (2593 ±10)`
+		// Minimum execution time: 10_082_206_000 picoseconds.
+		Weight::from_parts(10_082_206_000, 23549)
+			// Standard Error: 35_354_629
+			.saturating_add(Weight::from_parts(398_983_711, 0).saturating_mul(p.into()))
+			// Standard Error: 2_828_370
+			.saturating_add(Weight::from_parts(4_360_156, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 2885).saturating_mul(p.into()))
@@ -440,17 +452,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Federated::ActiveTasks` (r:1 w:0)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:32 w:0)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:32 w:0)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		//  Measured:  `264 + n * (452 ±0)`
+		//  Measured:  `264 + n * (456 ±0)`
 		//  Estimated: `1614 + n * (7551 ±0)`
-		// Minimum execution time: 58_106_000 picoseconds.
-		Weight::from_parts(76_377_025, 1614)
-			// Standard Error: 4_444_264
-			.saturating_add(Weight::from_parts(129_360_100, 0).saturating_mul(n.into()))
+		// Minimum execution time: 57_726_000 picoseconds.
+		Weight::from_parts(98_495_600, 1614)
+			// Standard Error: 4_454_876
+			.saturating_add(Weight::from_parts(124_721_868, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7551).saturating_mul(n.into()))
@@ -458,7 +470,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Federated::Participants` (r:81 w:0)
 	/// Proof: `Federated::Participants` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:64 w:16)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeLease::LeasesOf` (r:10 w:0)
@@ -467,12 +479,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[2, 80]`.
 	fn start_round(p: u32, ) -> Weight {
-		//  Measured:  `0 + p * (903 ±0)`
-		//  Estimated: `12801 + p * (2621 ±86)`
-		// Minimum execution time: 725_716_000 picoseconds.
-		Weight::from_parts(447_168_619, 12801)
-			// Standard Error: 4_995_241
-			.saturating_add(Weight::from_parts(167_594_265, 0).saturating_mul(p.into()))
+		//  Measured:  `0 + p * (907 ±0)`
+		//  Estimated: `12801 + p * (2621 ±68)`
+		// Minimum execution time: 678_937_000 picoseconds.
+		Weight::from_parts(239_466_971, 12801)
+			// Standard Error: 2_797_034
+			.saturating_add(Weight::from_parts(163_208_195, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -499,39 +511,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DataMarket::DatasetTasks` (r:16 w:16)
 	/// Proof: `DataMarket::DatasetTasks` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Datasets` (r:16 w:16)
-	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(794), added: 3269, mode: `MaxEncodedLen`)
+	/// Proof: `DataMarket::Datasets` (`max_values`: None, `max_size`: Some(798), added: 3273, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeLease::LeasesOf` (r:25 w:0)
 	/// Proof: `ComputeLease::LeasesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::RoundSummaries` (r:0 w:1)
 	/// Proof: `Federated::RoundSummaries` (`max_values`: None, `max_size`: Some(118), added: 2593, mode: `MaxEncodedLen`)
 	/// Storage: `DataMarket::Lineage` (r:0 w:1)
 	/// Proof: `DataMarket::Lineage` (`max_values`: None, `max_size`: Some(1497), added: 3972, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 10]`.
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		//  Measured:  `2073 + a * (161 ±0) + t * (1097 ±0)`
-		//  Estimated: `29062 + a * (3548 ±426) + t * (4162 ±265)`
-		// Minimum execution time: 2_602_658_000 picoseconds.
-		Weight::from_parts(2_622_047_000, 29062)
-			// Standard Error: 165_591_776
-			.saturating_add(Weight::from_parts(1_208_337_347, 0).saturating_mul(t.into()))
-			// Standard Error: 265_758_539
-			.saturating_add(Weight::from_parts(1_017_546_477, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(23_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(t.into())))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 3548).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 4162).saturating_mul(t.into()))
+		//  Measured:  `2228 + a * (146 ±0) + t * (1101 ±0)`
+		//  Estimated: `10040 + a * (2282 ±99) + t * (5059 ±0)`
+		// Minimum execution time: 8_506_890_000 picoseconds.
+		Weight::from_parts(2_041_767_493, 10040)
+			// Standard Error: 65_595_848
+			.saturating_add(Weight::from_parts(1_362_743_515, 0).saturating_mul(t.into()))
+			// Standard Error: 109_574_788
+			.saturating_add(Weight::from_parts(594_375_262, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(t.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 2282).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 5059).saturating_mul(t.into()))
 	}
 	/// Storage: `Federated::ActiveTasks` (r:1 w:1)
 	/// Proof: `Federated::ActiveTasks` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Tasks` (r:1 w:1)
-	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(619), added: 3094, mode: `MaxEncodedLen`)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Rounds` (r:1 w:0)
 	/// Proof: `Federated::Rounds` (`max_values`: None, `max_size`: Some(5076), added: 7551, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::LiveTasksOf` (r:1 w:1)
@@ -541,10 +551,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn expire_task() -> Weight {
-		//  Measured:  `1072`
+		//  Measured:  `1076`
 		//  Estimated: `8541`
-		// Minimum execution time: 764_744_000 picoseconds.
-		Weight::from_parts(893_174_000, 8541)
+		// Minimum execution time: 748_349_000 picoseconds.
+		Weight::from_parts(780_587_000, 8541)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -553,23 +563,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same weights with ParityDB's database costs.
 impl WeightInfo for () {
 	fn create_task() -> Weight {
-		Weight::from_parts(1_336_121_000, 3604)
+		Weight::from_parts(1_309_582_000, 3604)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn pause_task() -> Weight {
-		Weight::from_parts(299_063_000, 4084)
+		Weight::from_parts(229_430_000, 4088)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_task() -> Weight {
-		Weight::from_parts(253_806_000, 4084)
+		Weight::from_parts(228_669_000, 4088)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn cancel_task(t: u32, ) -> Weight {
-		Weight::from_parts(1_771_612_049, 8541)
-			.saturating_add(Weight::from_parts(1_361_830_369, 0).saturating_mul(t.into()))
+		Weight::from_parts(1_514_818_199, 8541)
+			.saturating_add(Weight::from_parts(1_340_995_632, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -577,44 +587,44 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5104).saturating_mul(t.into()))
 	}
 	fn join(n: u32, ) -> Weight {
-		Weight::from_parts(1_409_001_691, 5535)
-			.saturating_add(Weight::from_parts(710_926, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_384_172_492, 5535)
+			.saturating_add(Weight::from_parts(758_407, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn leave() -> Weight {
-		Weight::from_parts(982_717_000, 8541)
+		Weight::from_parts(917_420_000, 8541)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(1_359_896_000, 4084)
+		Weight::from_parts(1_236_323_000, 4088)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn commit_update(t: u32, ) -> Weight {
-		Weight::from_parts(458_266_826, 8541)
-			.saturating_add(Weight::from_parts(7_173_732, 0).saturating_mul(t.into()))
+		Weight::from_parts(403_314_440, 8541)
+			.saturating_add(Weight::from_parts(7_863_685, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		Weight::from_parts(756_570_596, 8541)
-			.saturating_add(Weight::from_parts(1_994, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(8_129_844, 0).saturating_mul(t.into()))
+		Weight::from_parts(617_965_778, 8541)
+			.saturating_add(Weight::from_parts(1_817, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(10_271_708, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn commit_scores(a: u32, ) -> Weight {
-		Weight::from_parts(631_382_440, 8541)
-			.saturating_add(Weight::from_parts(8_767_443, 0).saturating_mul(a.into()))
+		Weight::from_parts(452_621_410, 8541)
+			.saturating_add(Weight::from_parts(7_532_678, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_scores(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(853_866_000, 9645)
-			.saturating_add(Weight::from_parts(830_989_030, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(53_236_751, 0).saturating_mul(a.into()))
+		Weight::from_parts(757_994_000, 9645)
+			.saturating_add(Weight::from_parts(811_715_882, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(26_561_160, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
@@ -624,79 +634,79 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(t.into()))
 	}
 	fn commit_aggregate(a: u32, ) -> Weight {
-		Weight::from_parts(445_497_210, 8541)
-			.saturating_add(Weight::from_parts(13_600_112, 0).saturating_mul(a.into()))
+		Weight::from_parts(424_179_453, 8541)
+			.saturating_add(Weight::from_parts(8_976_555, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		Weight::from_parts(11_156_347_000, 29062)
-			.saturating_add(Weight::from_parts(1_478_838_795, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(578_600_790, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(56_u64))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(a.into())))
-			.saturating_add(ParityDbWeight::get().writes(45_u64))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(t.into())))
+		Weight::from_parts(5_178_789_140, 10449)
+			.saturating_add(Weight::from_parts(1_336_661_689, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(657_428_425, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(16_u64))
+			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().writes(15_u64))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 4479).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(0, 2296).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 5067).saturating_mul(t.into()))
 	}
 	fn set_allowlist(n: u32, ) -> Weight {
-		Weight::from_parts(562_540_048, 4084)
-			.saturating_add(Weight::from_parts(8_508_496, 0).saturating_mul(n.into()))
+		Weight::from_parts(484_528_256, 4088)
+			.saturating_add(Weight::from_parts(7_237_205, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_feature_scaling(f: u32, ) -> Weight {
-		Weight::from_parts(890_300_000, 15_866)
-			.saturating_add(Weight::from_parts(31_000, 0).saturating_mul(f.into()))
+		Weight::from_parts(858_464_066, 8541)
+			.saturating_add(Weight::from_parts(28_798, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		Weight::from_parts(10_697_647_000, 23521)
-			.saturating_add(Weight::from_parts(406_859_138, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(14_542_246, 0).saturating_mul(r.into()))
+		Weight::from_parts(10_082_206_000, 23549)
+			.saturating_add(Weight::from_parts(398_983_711, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(4_360_156, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 2885).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 2593).saturating_mul(r.into()))
 	}
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		Weight::from_parts(76_377_025, 1614)
-			.saturating_add(Weight::from_parts(129_360_100, 0).saturating_mul(n.into()))
+		Weight::from_parts(98_495_600, 1614)
+			.saturating_add(Weight::from_parts(124_721_868, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7551).saturating_mul(n.into()))
 	}
 	fn start_round(p: u32, ) -> Weight {
-		Weight::from_parts(447_168_619, 12801)
-			.saturating_add(Weight::from_parts(167_594_265, 0).saturating_mul(p.into()))
+		Weight::from_parts(239_466_971, 12801)
+			.saturating_add(Weight::from_parts(163_208_195, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
 	}
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(2_622_047_000, 29062)
-			.saturating_add(Weight::from_parts(1_208_337_347, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(1_017_546_477, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(23_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(a.into())))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(t.into())))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 3548).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 4162).saturating_mul(t.into()))
+		Weight::from_parts(2_041_767_493, 10040)
+			.saturating_add(Weight::from_parts(1_362_743_515, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(594_375_262, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(13_u64))
+			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().writes(12_u64))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(t.into())))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 2282).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 5059).saturating_mul(t.into()))
 	}
 	fn expire_task() -> Weight {
-		Weight::from_parts(893_174_000, 8541)
+		Weight::from_parts(780_587_000, 8541)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
