@@ -735,8 +735,6 @@ pub(super) struct TrainDuty {
 	pub commit_by: BlockNumber,
 }
 
-/// Trains `job`'s update on its dataset (read by [`Worker::prepare_training`]), poisoned first
-/// where the key is a dev poisoner. Reads nothing mutable: several run at once.
 /// `data` in a task's feature scaling (`None` without one): what every trainer trains on and
 /// every aggregator scores and evaluates on, so that all see one feature space. A scaling
 /// that does not fit the data is refused with the reason.
@@ -750,6 +748,9 @@ fn in_scaling(
 		.map_err(|e| fail(format!("the task's feature scaling: {e}")))
 }
 
+/// Trains `job`'s update on its dataset (read by [`Worker::prepare_training`]) in the task's
+/// feature scaling, poisoned first where the key is a dev poisoner. Reads nothing mutable:
+/// several run at once.
 fn run_training(data: &DataDir, device: &Device, job: &TrainingJob) -> Result<Trained, DutyError> {
 	let data = data.loaded(job.dataset).ok_or_else(|| fail("the dataset was not read"))?;
 	let data = job.scaled.as_ref().unwrap_or(data);
