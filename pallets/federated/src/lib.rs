@@ -822,9 +822,7 @@ pub mod pallet {
 			.saturating_add(Pallet::<T>::independence_weight()))]
 		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
-			ensure!(info.owner == who, Error::<T>::NotOwner);
-			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
+			let mut info = Self::live_task_of(&who, task)?;
 			if let Some(mut round) = Self::open_round(task, &info) {
 				let index = info.next_round;
 				let royalties = Self::pay_revealed_work(task, index, &mut info, &mut round);
@@ -1183,9 +1181,7 @@ pub mod pallet {
 			accounts: AllowlistOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
-			ensure!(info.owner == who, Error::<T>::NotOwner);
-			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
+			let mut info = Self::live_task_of(&who, task)?;
 			let mut accounts = accounts.into_inner();
 			accounts.sort();
 			accounts.dedup();
@@ -1221,9 +1217,7 @@ pub mod pallet {
 			scaling: FeatureScaling,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
-			ensure!(info.owner == who, Error::<T>::NotOwner);
-			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
+			let mut info = Self::live_task_of(&who, task)?;
 			ensure!(
 				info.next_round == 0 && !Rounds::<T>::contains_key(task, 0),
 				Error::<T>::RoundsStarted
@@ -1355,6 +1349,14 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// `task`, if it exists, `who` owns it and it has not ended.
+		fn live_task_of(who: &T::AccountId, task: TaskId) -> Result<TaskOf<T>, DispatchError> {
+			let info = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+			ensure!(info.owner == *who, Error::<T>::NotOwner);
+			ensure!(info.status.is_live(), Error::<T>::TaskEnded);
+			Ok(info)
+		}
+
 		/// The task's round under way, if there is one.
 		pub(crate) fn open_round(task: TaskId, info: &TaskOf<T>) -> Option<RoundOf<T>> {
 			Rounds::<T>::get(task, info.next_round).filter(|r| !r.phase.is_closed())
