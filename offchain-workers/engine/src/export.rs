@@ -45,34 +45,33 @@ pub struct StateTensor {
 	pub values: Vec<f32>,
 }
 
-/// The modules of `arch`'s `torch.nn.Sequential`, in order, as Python code; the ones with
-/// parameters carry their (weight, bias) tensors of the flat layout.
-fn modules(arch: &Architecture) -> Vec<(String, Option<(Slot, Slot)>)> {
+/// The modules of `arch`'s `torch.nn.Sequential`, in order, as Python code, each with whether
+/// it holds parameters (the next layer of the flat layout, [`Architecture::layers`]).
+fn modules(arch: &Architecture) -> Vec<(String, bool)> {
 	let mut modules = Vec::new();
 	if let Some((channels, side)) = arch.image {
-		modules.push((format!("torch.nn.Unflatten(1, ({channels}, {side}, {side}))"), None));
+		modules.push((format!("torch.nn.Unflatten(1, ({channels}, {side}, {side}))"), false));
 	}
 	let slots = arch.slots();
 	let dense = slots.iter().filter(|s| matches!(s, Slot::DenseWeight(_))).count();
 	let mut seen = 0;
 	for pair in slots.chunks_exact(2) {
-		let tensors = Some((pair[0], pair[1]));
 		match pair[0] {
 			Slot::ConvWeight([filters, channels, kernel, _]) => {
 				let conv =
 					format!("torch.nn.Conv2d({channels}, {filters}, {kernel}, padding=\"same\")");
-				modules.push((conv, tensors));
-				modules.push(("torch.nn.ReLU()".into(), None));
-				modules.push(("torch.nn.MaxPool2d(2)".into(), None));
+				modules.push((conv, true));
+				modules.push(("torch.nn.ReLU()".into(), false));
+				modules.push(("torch.nn.MaxPool2d(2)".into(), false));
 			},
 			Slot::DenseWeight([inputs, outputs]) => {
 				if seen == 0 && arch.image.is_some() {
-					modules.push(("torch.nn.Flatten()".into(), None));
+					modules.push(("torch.nn.Flatten()".into(), false));
 				}
 				seen += 1;
-				modules.push((format!("torch.nn.Linear({inputs}, {outputs})"), tensors));
+				modules.push((format!("torch.nn.Linear({inputs}, {outputs})"), true));
 				if seen < dense {
-					modules.push(("torch.nn.ReLU()".into(), None));
+					modules.push(("torch.nn.ReLU()".into(), false));
 				}
 			},
 			Slot::Bias(_) => unreachable!("tensors come in (weight, bias) pairs"),
@@ -89,25 +88,18 @@ pub fn torch_module(arch: &Architecture) -> String {
 
 /// The state dict of [`torch_module`] holding `parameters` (the flat layout).
 pub fn state_dict(arch: &Architecture, parameters: &[f32]) -> Result<Vec<StateTensor>, ModelError> {
-	let expected = arch.parameter_count();
-	if parameters.len() != expected {
-		return Err(ModelError::WrongParameterCount { expected, found: parameters.len() });
-	}
-	let mut rest = parameters;
-	let mut take = |n: usize| {
-		let (head, tail) = rest.split_at(n);
-		rest = tail;
-		head.to_vec()
-	};
+	let mut layers = arch.layers(parameters)?.into_iter();
 	let mut state = Vec::new();
-	for (index, (_, tensors)) in modules(arch).into_iter().enumerate() {
-		let Some((weight, bias)) = tensors else { continue };
-		let (shape, values) = match weight {
-			Slot::ConvWeight(shape) => (shape.to_vec(), take(weight.len())),
+	for (index, (_, holds_parameters)) in modules(arch).into_iter().enumerate() {
+		if !holds_parameters {
+			continue;
+		}
+		let (slot, weight, bias) = layers.next().expect("a module with tensors per layer");
+		let (shape, values) = match slot {
+			Slot::ConvWeight(shape) => (shape.to_vec(), weight.to_vec()),
 			Slot::DenseWeight([inputs, outputs]) => {
-				let flat = take(inputs * outputs);
 				let transposed = (0..outputs)
-					.flat_map(|o| flat.iter().skip(o).step_by(outputs).copied())
+					.flat_map(|o| weight.iter().skip(o).step_by(outputs).copied())
 					.collect();
 				(vec![outputs, inputs], transposed)
 			},
@@ -117,7 +109,7 @@ pub fn state_dict(arch: &Architecture, parameters: &[f32]) -> Result<Vec<StateTe
 		state.push(StateTensor {
 			key: format!("{index}.bias"),
 			shape: vec![bias.len()],
-			values: take(bias.len()),
+			values: bias.to_vec(),
 		});
 	}
 	Ok(state)

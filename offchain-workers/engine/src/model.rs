@@ -125,43 +125,48 @@ impl Architecture {
 		self.tensors.iter().map(Slot::len).sum()
 	}
 
-	/// Builds the network from flat parameters on `device`.
-	pub fn network(&self, parameters: &[f32], device: &Device) -> Result<Network, ModelError> {
+	/// Flat parameters cut into the layers, in the flat layout's order: each layer's weight
+	/// slot, its weight's values and its bias's; refused unless the count is the layout's.
+	pub(crate) fn layers<'p>(
+		&self,
+		parameters: &'p [f32],
+	) -> Result<Vec<(Slot, &'p [f32], &'p [f32])>, ModelError> {
 		let expected = self.parameter_count();
 		if parameters.len() != expected {
 			return Err(ModelError::WrongParameterCount { expected, found: parameters.len() });
 		}
 		let mut rest = parameters;
-		let mut take = |n: usize| {
-			let (head, tail) = rest.split_at(n);
-			rest = tail;
-			head.to_vec()
-		};
+		Ok(self
+			.tensors
+			.chunks_exact(2)
+			.map(|pair| {
+				let (weight, tail) = rest.split_at(pair[0].len());
+				let (bias, tail) = tail.split_at(pair[1].len());
+				rest = tail;
+				(pair[0], weight, bias)
+			})
+			.collect())
+	}
+
+	/// Builds the network from flat parameters on `device`.
+	pub fn network(&self, parameters: &[f32], device: &Device) -> Result<Network, ModelError> {
 		let (mut convs, mut dense) = (Vec::new(), Vec::new());
-		for pair in self.tensors.chunks_exact(2) {
-			let bias_len = pair[1].len();
-			match pair[0] {
-				Slot::ConvWeight(shape) => {
-					let weight = take(shape.iter().product());
-					let bias = take(bias_len);
-					convs.push(Conv2d {
-						weight: Param::from_data(TensorData::new(weight, shape), device),
-						bias: Some(Param::from_data(TensorData::new(bias, [bias_len]), device)),
-						stride: [1, 1],
-						kernel_size: [shape[2], shape[3]],
-						dilation: [1, 1],
-						groups: 1,
-						padding: PaddingConfig2d::Same,
-					});
-				},
-				Slot::DenseWeight(shape) => {
-					let weight = take(shape.iter().product());
-					let bias = take(bias_len);
-					dense.push(Linear {
-						weight: Param::from_data(TensorData::new(weight, shape), device),
-						bias: Some(Param::from_data(TensorData::new(bias, [bias_len]), device)),
-					});
-				},
+		for (slot, weight, bias) in self.layers(parameters)? {
+			let bias = Some(Param::from_data(TensorData::new(bias.to_vec(), [bias.len()]), device));
+			match slot {
+				Slot::ConvWeight(shape) => convs.push(Conv2d {
+					weight: Param::from_data(TensorData::new(weight.to_vec(), shape), device),
+					bias,
+					stride: [1, 1],
+					kernel_size: [shape[2], shape[3]],
+					dilation: [1, 1],
+					groups: 1,
+					padding: PaddingConfig2d::Same,
+				}),
+				Slot::DenseWeight(shape) => dense.push(Linear {
+					weight: Param::from_data(TensorData::new(weight.to_vec(), shape), device),
+					bias,
+				}),
 				Slot::Bias(_) => unreachable!("tensors come in (weight, bias) pairs"),
 			}
 		}
