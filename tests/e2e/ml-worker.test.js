@@ -688,17 +688,16 @@ test('the economy over the rounds\' eras: emission grows the issuance by exactly
 // no honest owner is slashed for it (a fixed cosine gate slashed them all), and the model still
 // learns. The task admits the four honest owners' datasets only (its dataset allowlist: a
 // public task still), so the dev poisoners cannot join it.
-test('a task with differential privacy runs behind the gate: rounds finalize, no honest owner is slashed, accuracy rises', async () => {
-  assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
-  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
-  const owners = OWNERS.map((_, i) => i + 1); // the honest owners' dev datasets
-  const spec = {
+/**
+ * A task on the honest owners' datasets only (their dev datasets 1..=4, allowlisted), with the
+ * first task's model, gate and committee, the initial model of `seed`, and client-level DP
+ * `dp` (`null`: none).
+ */
+function honestOwnersTask(seed, dp = null) {
+  return {
     model: { Mlp: MODEL },
-    initialModel: { Seed: 11 },
-    training: {
-      epochs: 5, batchSize: 16, optimizer: 'Sgd', learningRateMicros: 100_000, fedproxMuMicros: null,
-      dp: { clipNormMicros: 3_000_000, noiseMultiplierMicros: 100_000, epsilonMicros: 120_000_000 },
-    },
+    initialModel: { Seed: seed },
+    training: { epochs: 5, batchSize: 16, optimizer: 'Sgd', learningRateMicros: 100_000, fedproxMuMicros: null, dp },
     scale: SCALE,
     aggregation: 'WeightedMean',
     gate: GATE,
@@ -714,8 +713,14 @@ test('a task with differential privacy runs behind the gate: rounds finalize, no
     aggregatorShare: 200_000_000,
     penalty: 100_000_000,
     validationSet: validation.hash,
-    datasets: { maxRoyalty: ROYALTY, minReputation: 0, allowlist: owners },
+    datasets: { maxRoyalty: ROYALTY, minReputation: 0, allowlist: OWNERS.map((_, i) => i + 1) },
   };
+}
+
+test('a task with differential privacy runs behind the gate: rounds finalize, no honest owner is slashed, accuracy rises', async () => {
+  assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  const spec = honestOwnersTask(11, { clipNormMicros: 3_000_000, noiseMultiplierMicros: 100_000, epsilonMicros: 120_000_000 });
   const recording = recordBlocks(api);
   const created = await sendAndWait(api, api.tx.federated.createTask(spec), alice);
   assert.equal(created.error, null);
@@ -807,27 +812,7 @@ test('a task with a feature scaling: owners state their datasets\' statistics, t
   const scaling = JSON.parse(readFileSync(scalingFile, 'utf8'));
   assert.deepEqual(scaling.map((s) => ({ mean: BigInt(s.mean), deviation: BigInt(s.deviation) })), poolStats(stated), 'the pooling is the documented one');
 
-  const spec = {
-    model: { Mlp: MODEL },
-    initialModel: { Seed: 13 },
-    training: { epochs: 5, batchSize: 16, optimizer: 'Sgd', learningRateMicros: 100_000, fedproxMuMicros: null, dp: null },
-    scale: SCALE,
-    aggregation: 'WeightedMean',
-    gate: GATE,
-    maxSamples: MAX_SAMPLES,
-    rounds: ROUNDS,
-    minTrainers: OWNERS.length,
-    maxTrainers: OWNERS.length,
-    ...(cheaters
-      ? { aggregators: 5, quorum: 3, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 3, aggregate: 20, aggregateReveal: 3 } }
-      : { aggregators: 3, quorum: 2, phases: { commit: 20, reveal: 10, score: 20, scoreReveal: 10, aggregate: 20, aggregateReveal: 10 } }),
-    maxPayloadBytes: 64 * 1024,
-    rewardPerRound: 100n * UNIT,
-    aggregatorShare: 200_000_000,
-    penalty: 100_000_000,
-    validationSet: validation.hash,
-    datasets: { maxRoyalty: ROYALTY, minReputation: 0, allowlist: datasets },
-  };
+  const spec = honestOwnersTask(13);
   // The scaling goes with the next nonce, so that it is in before any round can start.
   const scaled = (await api.query.federated.nextTaskId()).toNumber();
   const nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
