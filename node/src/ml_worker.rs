@@ -223,6 +223,9 @@ impl Chain for NodeChain {
 				payload: Some(payload),
 				..
 			}) => payload.into_inner(),
+			RuntimeCall::Federated(FederatedCall::publish_initial_model { model, .. }) => {
+				model.into_inner()
+			},
 			_ => return Err(err("the extrinsic carries no payload")),
 		};
 		if cohort_ml::codec::payload_hash(&bytes) != at.payload_hash {

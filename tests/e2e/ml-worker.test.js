@@ -36,6 +36,10 @@
 //   honest owner, the model improves, and the exported file carries the scaling;
 // - the task owner exports the last global model with `cohort-worker model export`: a safetensors
 //   file whose tensors are the chain's aggregate in PyTorch's layout, with the module to load it;
+// - `cohort-worker model import` turns that file back into the same parameters as an initial
+//   model; a task naming its hash starts no round until its owner publishes it
+//   (`federated.publishInitialModel`, another model refused), and its first round trains from it
+//   and begins at its accuracy;
 // - `cohort-node rounds` prints the task's rounds and draws their chart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,7 +54,7 @@ import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { startNode, connect, nodeBinary } from './lib/node.js';
 import { sendAndWait } from './lib/tx.js';
 import { eventsIn, failuresIn, recordBlocks } from './lib/blocks.js';
-import { AGGREGATE, decodePayload, dequantize, payloadAt } from './lib/payload.js';
+import { AGGREGATE, INITIAL, decodePayload, dequantize, payloadAt } from './lib/payload.js';
 import { evaluateMlp, parseCohd } from './lib/model.js';
 import { waitForDecidedRound } from './lib/rounds.js';
 import { runWorker } from './lib/worker.js';
@@ -331,6 +335,59 @@ test('the task owner takes the trained model away: `cohort-worker model export` 
   const gone = await runWorker(['model', 'export', '--node', node.url, '--task', `${task}`, '--round', '99', '--out', join(dir, 'none.safetensors')]);
   assert.notEqual(gone.code, 0);
   assert.match(gone.stderr, /round 99 of task \d+ is not kept/);
+});
+
+test('a task starts from a model brought in: `cohort-worker model import` turns the exported file back into the chain\'s model; no round starts before the owner publishes it, only that model is taken, and the first round begins at its accuracy', async () => {
+  assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
+  const exported = join(dir, 'model.safetensors');
+  assert.ok(existsSync(exported), 'the export test wrote the last global model');
+  const out = join(dir, 'initial.cohp');
+  const run = await runWorker(['model', 'import', '--file', exported, '--out', out]);
+  assert.equal(run.code, 0, run.stderr);
+  const bytes = new Uint8Array(readFileSync(out));
+  const hash = u8aToHex(blake2AsU8a(bytes, 256));
+  assert.ok(run.stdout.includes('model: {"Mlp":{"input":64,"hidden":[32],"classes":10}}'), run.stdout);
+  assert.ok(run.stdout.includes(`initialModel: {"Hash":"${hash}"}`), run.stdout);
+  // Through PyTorch's layout and back: exactly the chain's last aggregate, as an initial model.
+  const { record: last } = rounds[ROUNDS - 1];
+  const aggregate = decodePayload(await payloadAt(api, last.aggregates.find((a) => a.payloadHash.eq(last.phase.asFinalized.aggregate))));
+  const initial = decodePayload(bytes);
+  assert.deepEqual({ ...initial, values: undefined }, { kind: INITIAL, task: 0, round: 0, scale: SCALE, samples: 0, values: undefined });
+  assert.deepEqual(initial.values, aggregate.values, 'the imported parameters are the aggregate\'s, bit for bit');
+  const startAccuracy = evaluateMlp(MODEL, dequantize(initial.values, SCALE), validation).accuracy;
+
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  const created = await sendAndWait(api, api.tx.federated.createTask({ ...honestOwnersTask(0), initialModel: { Hash: hash }, rounds: 1 }), alice);
+  assert.equal(created.error, null);
+  const imported = created.events.find(({ event }) => event.method === 'TaskCreated').event.data.task.toNumber();
+  // Everyone joins; still no round: there is no model to train from yet.
+  for (const deadline = Date.now() + 120_000; ;) {
+    const info = (await api.query.federated.tasks(imported)).unwrap();
+    if (info.trainers.toNumber() >= OWNERS.length && info.aggregators.toNumber() >= info.spec.aggregators.toNumber()) break;
+    assert.ok(Date.now() < deadline, 'the dev owners and aggregators join the task');
+    await new Promise((ok) => setTimeout(ok, 1000));
+  }
+  await new Promise((ok) => setTimeout(ok, 3000));
+  assert.ok((await api.query.federated.rounds(imported, 0)).isNone, 'no round starts before the model is published');
+
+  // Another model than the spec names is refused; the named one is taken.
+  const other = Uint8Array.from(bytes);
+  other[bytes.length - 1] ^= 1;
+  const refused = await sendAndWait(api, api.tx.federated.publishInitialModel(imported, u8aToHex(other)), alice);
+  assert.deepEqual(refused.error, { section: 'federated', name: 'InitialModelMismatch' });
+  const published = await sendAndWait(api, api.tx.federated.publishInitialModel(imported, u8aToHex(bytes)), alice);
+  assert.equal(published.error, null);
+  const at = published.events.find(({ event }) => event.method === 'InitialModelPublished').event.data.model;
+  assert.equal(at.payloadHash.toHex(), hash);
+  assert.deepEqual(decodePayload(await payloadAt(api, at)).values, initial.values, 'the block body holds the model');
+
+  const record = await waitForDecidedRound(api, imported, 0);
+  assert.ok(record.phase.isFinalized, `the first round from the imported model finalized (not ${record.phase.toString()})`);
+  assert.equal(record.globalModel.unwrap().payloadHash.toHex(), hash, 'its trainers started from the published model');
+  const firstAccuracy = evaluateMlp(MODEL, await globalModel(0, record, imported), validation).accuracy;
+  const seededAccuracy = evaluateMlp(MODEL, await globalModel(0, rounds[0].record), validation).accuracy;
+  console.log(`imported model ${(100 * startAccuracy).toFixed(1)}%; the first round from it ${(100 * firstAccuracy).toFixed(1)}% (the seeded task's first round: ${(100 * seededAccuracy).toFixed(1)}%)`);
+  assert.ok(firstAccuracy >= startAccuracy - 0.05, `the first round begins at the imported model's accuracy: ${firstAccuracy} vs ${startAccuracy}`);
 });
 
 test('the poisoner\'s updates never enter the model: scored low, never accepted nor aggregated, never paid, slashed as the round\'s judgement says; the honest owners are paid', async (t) => {

@@ -94,7 +94,7 @@ pub fn decode_expecting(bytes: &[u8], expected: PayloadHeader) -> Result<Vec<i32
 	let (found, values) = decode(bytes)?;
 	let comparable = match expected.kind {
 		PayloadKind::Update => PayloadHeader { samples: expected.samples, ..found },
-		PayloadKind::Aggregate => found,
+		PayloadKind::Aggregate | PayloadKind::Initial => found,
 	};
 	if comparable != expected {
 		return Err(CodecError::UnexpectedHeader { expected, found });

@@ -9,7 +9,8 @@
 //!   aggregate the accepted ones); [`score`]: trust scores against a reference update trained
 //!   on the validation set (FLTrust); [`privacy`]: the ε a round of DP training costs (an RDP
 //!   accountant of the sampled Gaussian mechanism), checked before training.
-//! - [`export`]: a trained model as a safetensors file that PyTorch loads.
+//! - [`export`]: a trained model as a safetensors file that PyTorch loads; [`import`]: such a
+//!   file (PyTorch's own, too) back as a model description and parameters, to start a task from.
 //! - [`codec`]: parameters ⇄ payloads. Training runs in `f32`; what is committed on chain is the
 //!   quantized payload (fixed-point `i32` with the task's scale), so every later step is exact.
 //! - [`aggregate`]: weighted mean (FedAvg), trimmed mean, coordinate-wise median and multi-Krum
@@ -28,6 +29,7 @@ pub mod codec;
 pub mod dataset;
 pub mod evaluate;
 pub mod export;
+pub mod import;
 pub mod model;
 pub mod opencl;
 pub mod partition;

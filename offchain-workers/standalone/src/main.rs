@@ -9,10 +9,12 @@
 //! cohort-worker key generate --base-path ~/cohort-worker        # or: key import --suri / --json
 //! cohort-worker --node wss://rpc.example:443 --base-path ~/cohort-worker
 //! cohort-worker model export --node wss://rpc.example:443 --task 0 --out model.safetensors
+//! cohort-worker model import --file pretrained.safetensors --out initial.cohp
 //! ```
 
 mod export;
 mod follow;
+mod import;
 mod keys;
 mod polkadot_js;
 mod rpc;
@@ -47,7 +49,7 @@ enum Command {
 	/// The worker's keys: generate, import, list.
 	#[command(subcommand)]
 	Key(KeyCommand),
-	/// Trained models: export.
+	/// Models: export a task's, import one to start a task from.
 	#[command(subcommand)]
 	Model(ModelCommand),
 	/// A task owner's tools: the feature scaling to fix on a new task.
@@ -67,6 +69,9 @@ enum ModelCommand {
 	/// Writes a task's global model, as of the finalized head, as a safetensors file that
 	/// PyTorch loads, and prints the module to load it into.
 	Export(export::ExportArgs),
+	/// Turns a safetensors model (PyTorch's layout) into the initial-model payload a task
+	/// starts from, and prints the spec's model and initial model for it.
+	Import(import::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -133,6 +138,7 @@ fn main() {
 	let result = match cli.command {
 		Some(Command::Key(command)) => key(command),
 		Some(Command::Model(ModelCommand::Export(args))) => model_export(&args),
+		Some(Command::Model(ModelCommand::Import(args))) => model_import(&args),
 		Some(Command::Task(TaskCommand::Scaling(args))) => task_scaling(&args),
 		None => run(cli.run),
 	};
@@ -228,6 +234,28 @@ fn model_export(args: &export::ExportArgs) -> Result<(), String> {
 			args.out.display().to_string()
 		);
 	}
+	Ok(())
+}
+
+fn model_import(args: &import::ImportArgs) -> Result<(), String> {
+	let done = import::import(args)?;
+	println!(
+		"Imported {} ({} parameters at scale {}) as an initial model of {} bytes in {}",
+		args.file.display(),
+		done.parameters,
+		args.scale,
+		done.bytes,
+		args.out.display()
+	);
+	println!("Start a task from it with, in its spec:");
+	println!("  model: {}", import::spec_json(&done.spec));
+	println!("  scale: {}", args.scale);
+	println!("  initialModel: {{\"Hash\":\"{:?}\"}}", done.hash);
+	println!(
+		"then publish it, before the first round: federated.publishInitialModel(task, <the bytes \
+		 of {}>)",
+		args.out.display()
+	);
 	Ok(())
 }
 

@@ -78,7 +78,7 @@ impl Action {
 
 /// The payload a call carries, from its pallet's and call's names and its argument bytes: the
 /// update of `Federated::reveal_update`, the model of a `Federated::reveal_aggregate` that
-/// carries one. (The caller checks it against the hash the chain recorded.)
+/// carries one, the model of `Federated::publish_initial_model`. (The caller checks it against the hash the chain recorded.)
 pub fn payload_of_call(pallet: &str, call: &str, args: &[u8]) -> Result<Vec<u8>, ChainError> {
 	let bad = |e: codec::Error| ChainError(format!("{pallet}::{call}: {e}"));
 	match (pallet, call) {
@@ -86,6 +86,10 @@ pub fn payload_of_call(pallet: &str, call: &str, args: &[u8]) -> Result<Vec<u8>,
 			let (_task, _round, update, _salt) =
 				<(TaskId, RoundIndex, Vec<u8>, [u8; 32])>::decode(&mut &args[..]).map_err(bad)?;
 			Ok(update)
+		},
+		(FEDERATED, "publish_initial_model") => {
+			let (_task, model) = <(TaskId, Vec<u8>)>::decode(&mut &args[..]).map_err(bad)?;
+			Ok(model)
 		},
 		(FEDERATED, "reveal_aggregate") => {
 			type Args = (TaskId, RoundIndex, H256, RoundMetrics, [u8; 32], Option<Vec<u8>>);
@@ -124,6 +128,11 @@ mod tests {
 		assert_eq!(payload_of_call(with.pallet, with.call, &with.args).unwrap(), vec![9; 40]);
 		let without = reveal(None).encode_call();
 		assert!(payload_of_call(without.pallet, without.call, &without.args).is_err());
+		let initial = (7 as TaskId, vec![5u8; 30]).encode();
+		assert_eq!(
+			payload_of_call("Federated", "publish_initial_model", &initial).unwrap(),
+			vec![5; 30]
+		);
 		let heartbeat = Action::Heartbeat.encode_call();
 		assert!(payload_of_call(heartbeat.pallet, heartbeat.call, &heartbeat.args).is_err());
 	}

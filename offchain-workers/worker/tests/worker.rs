@@ -735,6 +735,53 @@ fn a_trainer_trains_in_the_tasks_feature_scaling_and_refuses_one_that_does_not_f
 	assert!(chain.take().is_empty(), "nothing committed");
 }
 
+/// A task that starts from a published model (`InitialModel::Hash`): its trainers train from
+/// the payload the chain points at when it is the model the spec names; a payload that is not
+/// (another model, or a model of another size) is refused with the reason, before any work.
+#[test]
+fn a_trainer_starts_from_the_published_initial_model_and_only_from_the_one_the_spec_names() {
+	capture_logs();
+	let (dir, mut chain) = setup(10);
+	let model = initial_model(&chain);
+	let published = codec::encode(PayloadKind::Initial, 0, 0, 1 << 16, 0, &model).unwrap();
+	let at = payload_ref(&published, 3);
+	let spec = &mut chain.tasks.get_mut(&0).unwrap().spec;
+	spec.initial_model = cohort_primitives::task::InitialModel::Hash(at.payload_hash);
+	chain.payloads.insert(at.payload_hash, published);
+	let duty = |at: &Payload| Duty::Train {
+		task: 0,
+		round: 0,
+		dataset: 1,
+		global_model: Some(at.clone()),
+		commit_by: 100,
+	};
+	chain.duties.insert(key("//Charlie").into(), vec![duty(&at)]);
+	let mut w = worker(dir.path(), participants("imported", &["//Charlie"]));
+	w.on_block(&chain);
+	let actions = chain.take();
+	assert!(
+		matches!(actions[..], [(_, Action::Commit { task: 0, round: 0, .. }, _)]),
+		"{actions:?}"
+	);
+
+	let (dir, mut chain) = setup(10);
+	let other = codec::encode(PayloadKind::Initial, 0, 0, 1 << 16, 0, &model[1..]).unwrap();
+	let named = codec::payload_hash(&other);
+	let other_at = payload_ref(&other, 3);
+	chain.tasks.get_mut(&0).unwrap().spec.initial_model =
+		cohort_primitives::task::InitialModel::Hash(named);
+	chain.payloads.insert(other_at.payload_hash, other);
+	chain.duties.insert(key("//Charlie").into(), vec![duty(&other_at)]);
+	let mut w = worker(dir.path(), participants("unfit", &["//Charlie"]));
+	for _ in 0..3 {
+		w.on_block(&chain);
+		chain.now += 1;
+	}
+	let lines = logged(log::Level::Warn, &["unfit //Charlie: task 0 round 0", "global model"]);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+	assert!(chain.take().is_empty(), "nothing committed");
+}
+
 #[test]
 fn no_work_starts_that_cannot_meet_its_deadline() {
 	capture_logs();

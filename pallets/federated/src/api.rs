@@ -182,6 +182,7 @@ impl<T: Config> Pallet<T> {
 	/// - exactly the trainers have a dataset, whose royalty is at most the task's maximum;
 	/// - no round is open past the end of its phase (the hook of block `now` has run);
 	/// - a round never holds more trainers or aggregators than its task allows;
+	/// - a task that starts from a published model has one once it has started a round;
 	/// - every revealed score list has one score per revealed update; once a round is past its
 	///   score phases, every revealed update has a score, exactly those at or above the task's
 	///   gate are accepted, and only revealed updates are;
@@ -191,7 +192,10 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state(now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 		use crate::{Allowlists, BalanceOf, HoldReason};
 		use alloc::collections::btree_map::BTreeMap;
-		use cohort_primitives::traits::{Role, Stake};
+		use cohort_primitives::{
+			task::InitialModel,
+			traits::{Role, Stake},
+		};
 		use frame_support::{
 			ensure,
 			traits::{fungible::InspectHold, Get},
@@ -220,6 +224,12 @@ impl<T: Config> Pallet<T> {
 				"the active list holds exactly the running and paused tasks, once each"
 			);
 			ensure!(running || info.budget.is_zero(), "an ended task holds no budget");
+			ensure!(
+				(info.next_round == 0 && Rounds::<T>::iter_key_prefix(task).next().is_none())
+					|| info.global_model.is_some()
+					|| matches!(info.spec.initial_model, InitialModel::Seed(_)),
+				"a task that starts from a published model started no round before publishing it"
+			);
 			ensure!(running != info.ended.is_some(), "exactly the ended tasks have an end");
 			*budgets.entry(info.owner.clone()).or_default() += info.budget;
 			*deposits.entry(info.owner.clone()).or_default() += info.deposit;

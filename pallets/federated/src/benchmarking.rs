@@ -645,6 +645,29 @@ mod benchmarks {
 		assert_eq!(FeatureScalings::<T>::decode_len(task), Some(f as usize));
 	}
 
+	/// Publishing an initial model of `l` bytes (hashed whole, its header checked).
+	#[benchmark]
+	fn publish_initial_model(
+		l: Linear<
+			{ PAYLOAD_HEADER_LEN as u32 + 4 * MIN_PARAMETERS },
+			{ T::MaxPayloadBytes::get().min(T::BlockPayloadBytes::get()) },
+		>,
+	) {
+		let parameters = parameters_in(l);
+		let (task, owner) = create_with::<T>(0, 0, parameters);
+		let model = payload(PayloadKind::Initial, 0, 0, parameters, 3);
+		Tasks::<T>::mutate(task, |info| {
+			info.as_mut().expect("just created").spec.initial_model =
+				InitialModel::Hash(hash(&model))
+		});
+		let model = BoundedVec::try_from(model).expect("within the payload limit");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), task, model);
+
+		assert!(Tasks::<T>::get(task).unwrap().global_model.is_some());
+	}
+
 	/// Pruning an ended task with `p` participants left and `r` round summaries.
 	#[benchmark]
 	fn prune_task(

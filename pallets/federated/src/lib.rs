@@ -151,6 +151,7 @@ pub mod pallet {
 		payload::PayloadRef,
 		round::{AggregateSubmission, FailReason, Phase, RoundMetrics, MAX_ACCURACY, MAX_SCORE},
 		scaling::FeatureScaling,
+		task::InitialModel,
 		traits::{ComputeAccess, Contributions, DataMarket, DatasetRequest, Role, Stake},
 		DatasetId, PayloadKind, RoundIndex, Score, TaskId, TaskStatus,
 	};
@@ -460,6 +461,9 @@ pub mod pallet {
 		/// The owner fixed a task's feature scaling (`features: 0`: removed it) before its
 		/// first round; the deposit is now `deposit`.
 		FeatureScalingSet { task: TaskId, features: u32, deposit: BalanceOf<T> },
+		/// The owner published the model the task starts from; its bytes are in this block's
+		/// body at `model`, and the first round may start.
+		InitialModelPublished { task: TaskId, model: PayloadRef<BlockNumberFor<T>> },
 		/// An account joined a task, with `bond` held.
 		Joined { task: TaskId, who: T::AccountId, role: Role, bond: BalanceOf<T> },
 		/// An account left a task (or the task was pruned) and got `bond` back.
@@ -612,6 +616,12 @@ pub mod pallet {
 		RoundsStarted,
 		/// The scaling does not give one entry per input feature of the task's model.
 		ScalingMismatch,
+		/// The task starts from a seed: it takes no initial model.
+		SeededTask,
+		/// The task's initial model is already published.
+		InitialModelAlreadyPublished,
+		/// The model does not hash to the initial model the task's spec names.
+		InitialModelMismatch,
 		/// The task has not ended, or ended too recently to be pruned.
 		NotPrunable,
 		/// The account has already joined this task.
@@ -1237,6 +1247,37 @@ pub mod pallet {
 			}
 			Tasks::<T>::insert(task, info);
 			Self::deposit_event(Event::FeatureScalingSet { task, features, deposit });
+			Ok(())
+		}
+
+		/// Publishes the model a task starts from (`InitialModel::Hash`): `model` must hash
+		/// (BLAKE2-256) to the spec's hash and be an initial-model payload (kind 2, task and round
+		/// 0, no samples) with the task's parameter count and scale, at most
+		/// `max_payload_bytes`. Its bytes stay in this block's body; the task's global model is
+		/// now this payload, which every worker reads as it reads an aggregate, and the first
+		/// round may start. Until it is published no round starts (and the task expires after
+		/// [`Config::TaskExpiry`]). `cohort-worker model import` turns a PyTorch safetensors
+		/// file into such a payload. Only the owner, once, before the first round.
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::publish_initial_model(model.len() as u32))]
+		pub fn publish_initial_model(
+			origin: OriginFor<T>,
+			task: TaskId,
+			model: BoundedVec<u8, T::MaxPayloadBytes>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Self::live_task_of(&who, task)?;
+			let InitialModel::Hash(expected) = info.spec.initial_model else {
+				return Err(Error::<T>::SeededTask.into());
+			};
+			// The first round needs it, so a task that has one has not started a round.
+			ensure!(info.global_model.is_none(), Error::<T>::InitialModelAlreadyPublished);
+			let payload_ref = Self::payload_ref(&model);
+			ensure!(payload_ref.payload_hash == expected, Error::<T>::InitialModelMismatch);
+			Self::check_payload(&info, 0, 0, PayloadKind::Initial, 0..=0, &model)?;
+			info.global_model = Some(payload_ref.clone());
+			Tasks::<T>::insert(task, info);
+			Self::deposit_event(Event::InitialModelPublished { task, model: payload_ref });
 			Ok(())
 		}
 

@@ -23,7 +23,7 @@ use cohort_primitives::{
 	independence::is_independent,
 	payout,
 	round::{FailReason, Phase, MAX_SCORE},
-	task::PUBLIC_COMMITTEE,
+	task::{InitialModel, PUBLIC_COMMITTEE},
 	traits::{ComputeAccess, Contributions, DataMarket, Role},
 	RoundIndex, TaskId, TaskStatus,
 };
@@ -164,12 +164,15 @@ impl<T: Config> Pallet<T> {
 		used
 	}
 
-	/// Whether a task without an open round may start one: it is active and has its minimum
-	/// trainers and its aggregators.
+	/// Whether a task without an open round may start one: it is active, has its minimum
+	/// trainers and its aggregators, and a model to start from (its seed, or the initial model
+	/// its owner published).
 	fn ready_for_round(info: &TaskOf<T>) -> bool {
 		info.status == TaskStatus::Active
 			&& info.trainers >= info.spec.min_trainers
 			&& info.aggregators >= info.spec.aggregators
+			&& (info.global_model.is_some()
+				|| matches!(info.spec.initial_model, InitialModel::Seed(_)))
 	}
 
 	/// The most [`Self::start_round`] can weigh: every participant a task may have, and the

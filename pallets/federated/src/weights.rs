@@ -55,6 +55,7 @@ pub trait WeightInfo {
 	fn reveal_aggregate(t: u32, a: u32, l: u32, ) -> Weight;
 	fn set_allowlist(n: u32, ) -> Weight;
 	fn set_feature_scaling(f: u32, ) -> Weight;
+	fn publish_initial_model(l: u32, ) -> Weight;
 	fn prune_task(p: u32, r: u32, ) -> Weight;
 	fn on_initialize_idle(n: u32, ) -> Weight;
 	fn start_round(p: u32, ) -> Weight;
@@ -409,6 +410,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	fn publish_initial_model(l: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 3098)
+			.saturating_add(Weight::from_parts(10_000, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 	/// Storage: `Federated::Tasks` (r:1 w:1)
 	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
 	/// Storage: `Federated::Participants` (r:81 w:80)
@@ -663,6 +670,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(28_798, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn publish_initial_model(l: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 3098)
+			.saturating_add(Weight::from_parts(10_000, 0).saturating_mul(l.into()))
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn prune_task(p: u32, r: u32, ) -> Weight {
 		Weight::from_parts(10_082_206_000, 23549)

@@ -1,14 +1,14 @@
-//! The payloads that travel in block bodies — model updates and aggregates — and where to find
-//! them. State keeps only a payload's hash, length and position (DESIGN.md, decision 5).
+//! The payloads that travel in block bodies — model updates, aggregates and initial models — and
+//! where to find them. State keeps only a payload's hash, length and position (DESIGN.md, decision 5).
 //!
 //! A payload is a fixed header followed by the model's parameters as fixed-point integers:
 //!
 //! | bytes | field |
 //! | --- | --- |
 //! | 0..4 | magic `COHP` |
-//! | 4 | kind: 0 = a trainer's update, 1 = an aggregate (the next global model) |
-//! | 5..9 | task id, u32 little-endian |
-//! | 9..13 | round, u32 little-endian |
+//! | 4 | kind: 0 = a trainer's update, 1 = an aggregate (the next global model), 2 = an initial model |
+//! | 5..9 | task id, u32 little-endian (0 in an initial model) |
+//! | 9..13 | round, u32 little-endian (0 in an initial model) |
 //! | 13..17 | parameter count `n`, u32 little-endian |
 //! | 17..21 | fixed-point scale `s`, u32 little-endian (a parameter `p` is `round(p * s)`) |
 //! | 21..25 | samples trained on, u32 little-endian (an update's weight in FedAvg; 0 in an aggregate) |
@@ -34,6 +34,10 @@ pub enum PayloadKind {
 	Update = 0,
 	/// An aggregator's result for one round: the global model for the next round.
 	Aggregate = 1,
+	/// A model a task starts from (`InitialModel::Hash`), brought in by its owner. It names no
+	/// task or round (both 0): the task's spec names its hash before the task has an id, and
+	/// one file may start many tasks.
+	Initial = 2,
 }
 
 /// The header at the front of every payload.
@@ -56,7 +60,7 @@ pub enum PayloadError {
 	TooShort,
 	/// The magic bytes are not `COHP`.
 	BadMagic,
-	/// The kind byte is neither 0 nor 1.
+	/// The kind byte is not 0, 1 or 2.
 	BadKind,
 	/// The length is not the header plus four bytes per declared parameter.
 	LengthMismatch,
@@ -88,6 +92,7 @@ impl PayloadHeader {
 		let kind = match payload[4] {
 			0 => PayloadKind::Update,
 			1 => PayloadKind::Aggregate,
+			2 => PayloadKind::Initial,
 			_ => return Err(PayloadError::BadKind),
 		};
 		let word = |at: usize| u32::from_le_bytes(payload[at..at + 4].try_into().expect("4 bytes"));
@@ -154,6 +159,8 @@ mod tests {
 		assert_eq!(PayloadHeader::parse(&bytes), Ok(HEADER));
 		let agg = PayloadHeader { kind: PayloadKind::Aggregate, samples: 0, ..HEADER };
 		assert_eq!(PayloadHeader::parse(&payload(agg, &[0, 0])), Ok(agg));
+		let initial = PayloadHeader { kind: PayloadKind::Initial, task: 0, round: 0, ..agg };
+		assert_eq!(PayloadHeader::parse(&payload(initial, &[5, 6])), Ok(initial));
 		assert_eq!(PayloadHeader::payload_len(2), Some(bytes.len() as u64));
 	}
 

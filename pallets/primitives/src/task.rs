@@ -27,7 +27,10 @@ use crate::{
 pub enum InitialModel {
 	/// Every worker builds the same initial model from this seed.
 	Seed(u64),
-	/// A model the owner distributes off chain; workers check its payload's BLAKE2-256 hash.
+	/// A model the owner brings in: the BLAKE2-256 hash of an initial-model payload
+	/// (`PayloadKind::Initial`, the task's parameter count and scale). No round starts until the
+	/// owner has published the payload with `federated.publish_initial_model`; its bytes then
+	/// stay in that block's body, and workers read it like any global model.
 	Hash(H256),
 }
 
@@ -345,8 +348,9 @@ pub struct TaskInfo<AccountId, Balance, BlockNumber> {
 	pub parameter_count: u32,
 	/// The round under way, or the next one to start.
 	pub next_round: RoundIndex,
-	/// The current global model: the aggregate of the last finalized round (`None`: the
-	/// initial model).
+	/// The current global model: the aggregate of the last finalized round, or, before one,
+	/// the initial model its owner published (`None`: none yet; a seeded task's workers build
+	/// theirs from the seed).
 	pub global_model: Option<crate::PayloadRef<BlockNumber>>,
 	/// Trainers and aggregators who have joined (and not left).
 	pub trainers: u32,

@@ -2,8 +2,8 @@
 // the model's parameters as fixed-point i32 little-endian.
 //
 //   0..4    "COHP"
-//   4       kind: 0 an update, 1 an aggregate
-//   5..9    task u32 LE          9..13   round u32 LE
+//   4       kind: 0 an update, 1 an aggregate, 2 an initial model
+//   5..9    task u32 LE          9..13   round u32 LE (both 0 in an initial model)
 //   13..17  parameter count u32 LE
 //   17..21  fixed-point scale u32 LE (a parameter p travels as round(p * scale))
 //   21..25  samples trained on u32 LE (an update's weight: 1..=maxSamples; an aggregate: 0)
@@ -15,6 +15,7 @@ import { u8aToHex } from '@polkadot/util';
 export const HEADER_LEN = 25;
 export const UPDATE = 0;
 export const AGGREGATE = 1;
+export const INITIAL = 2;
 
 /** The bytes of a payload of `kind` carrying the integer `values`. */
 export function encodePayload({ kind, task, round, scale, samples = 0 }, values) {
@@ -53,7 +54,8 @@ export const dequantize = (values, scale) => values.map((v) => v / scale);
 
 /**
  * The payload a `PayloadRef` points at, read from the block body (the argument of the
- * `revealUpdate` or `revealAggregate` extrinsic at `extrinsicIndex` in block `block`), checked
+ * `revealUpdate`, `revealAggregate` or `publishInitialModel` extrinsic at `extrinsicIndex` in
+ * block `block`), checked
  * against the hash and length the chain keeps.
  */
 export async function payloadAt(api, ref) {
@@ -66,6 +68,7 @@ export async function payloadAt(api, ref) {
   let bytes;
   if (method === 'revealUpdate') bytes = args[2].toU8a(true);
   else if (method === 'revealAggregate') bytes = args[5].unwrap().toU8a(true);
+  else if (method === 'publishInitialModel') bytes = args[1].toU8a(true);
   else assert.fail(`a payload is in federated.${method}`);
   assert.equal(u8aToHex(blake2AsU8a(bytes, 256)), ref.payloadHash.toHex(), 'the payload matches its hash');
   assert.equal(bytes.length, ref.len.toNumber(), 'the payload has its length');

@@ -1,7 +1,7 @@
 //! What an honest key does for each duty.
 //!
-//! - `Train`: build the global model (the task's seeded initial model, or the last aggregate
-//!   read from its block), train on the key's dataset, quantize and frame the update with the
+//! - `Train`: build the global model (the task's seeded initial model, the one its owner
+//!   published, or the last aggregate read from its block), train on the key's dataset, quantize and frame the update with the
 //!   samples it was trained on (at most the task's `max_samples`), draw a salt, seal update,
 //!   salt and commitment on disk, and submit `commit_update`.
 //! - `Reveal`: submit `reveal_update` with the sealed update and salt.
@@ -686,18 +686,25 @@ impl Worker {
 					let arch = Architecture::of(&spec.model).map_err(fail)?;
 					quantize(&arch.initial_parameters(seed), spec.scale).map_err(fail)?
 				},
+				// The chain starts no round of such a task before its model is published.
 				InitialModel::Hash(_) => {
-					return Err(fail(
-						"the task starts from a model given by hash; this worker only builds \
-						 seeded initial models",
-					))
+					return Err(fail("the task's initial model has not been published"))
 				},
 			},
 			Some(at) => {
 				let bytes = chain.payload(at).map_err(fail)?;
 				let (header, values) = codec::decode(&bytes).map_err(fail)?;
-				if header.kind != PayloadKind::Aggregate
-					|| header.task != task
+				// An aggregate of this task, or the initial model its spec names (which names no
+				// task: one file may start many).
+				let whose = match header.kind {
+					PayloadKind::Aggregate => header.task == task,
+					PayloadKind::Initial => {
+						spec.initial_model == InitialModel::Hash(at.payload_hash)
+							&& (header.task, header.round) == (0, 0)
+					},
+					PayloadKind::Update => false,
+				};
+				if !whose
 					|| header.parameter_count != info.parameter_count
 					|| header.scale != spec.scale
 				{

@@ -34,6 +34,7 @@ mod datasets;
 mod enlarge;
 mod incentives;
 mod independence;
+mod initial_model;
 mod scaling;
 mod squatting;
 mod storage;
