@@ -2,8 +2,9 @@
 # Installs what building and testing Cohort needs on a fresh Debian machine:
 # the Rust toolchain of rust-toolchain.toml (with its WASM target), the mold linker,
 # protoc, Node.js with npm for the end-to-end tests, and OpenCL (the ICD loader to link against,
-# and PoCL, the CPU driver the OpenCL aggregation tests run on), and libclang (bindgen, for the
-# omni-node's RocksDB). Safe to run again: it skips what is there. (`scripts/gpu-check.sh` adds
+# and PoCL, the CPU driver the OpenCL aggregation tests run on), libclang (bindgen, for the
+# omni-node's RocksDB), and Python with the end-to-end tests' packages in tests/e2e/.venv (an
+# exported model read by safetensors and NumPy). Safe to run again: it skips what is there. (`scripts/gpu-check.sh` adds
 # Vulkan for burn's wgpu backend.)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -14,6 +15,8 @@ command -v cc >/dev/null || need_apt+=(build-essential)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 [ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so ] || [ -e /usr/lib/aarch64-linux-gnu/libOpenCL.so ] ||
 	need_apt+=(ocl-icd-opencl-dev)
 [ -n "$(ls /etc/OpenCL/vendors/pocl*.icd 2>/dev/null)" ] || need_apt+=(pocl-opencl-icd)
@@ -43,3 +46,9 @@ fi
 log "Rust toolchain from rust-toolchain.toml (with the wasm32v1-none target)"
 rustup toolchain install >/dev/null
 rustc --version
+
+log "Python packages of the end-to-end tests (tests/e2e/python/requirements.txt)"
+venv="$ROOT/tests/e2e/.venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tests/e2e/python/requirements.txt"
+"$venv/bin/python" -c 'import numpy, safetensors; print("numpy", numpy.__version__, "safetensors", safetensors.__version__)'

@@ -36,6 +36,8 @@
 //   honest owner, the model improves, and the exported file carries the scaling;
 // - the task owner exports the last global model with `cohort-worker model export`: a safetensors
 //   file whose tensors are the chain's aggregate in PyTorch's layout, with the module to load it;
+//   read by Hugging Face's safetensors and run with NumPy (python/evaluate.py), it gives the
+//   validation accuracy the chain recorded;
 // - `cohort-worker model import` turns that file back into the same parameters as an initial
 //   model; a task naming its hash starts no round until its owner publishes it
 //   (`federated.publishInitialModel`, another model refused), and its first round trains from it
@@ -46,7 +48,8 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
@@ -60,6 +63,7 @@ import { waitForDecidedRound } from './lib/rounds.js';
 import { runWorker } from './lib/worker.js';
 import { RECOMMENDED_GATE, judge } from './lib/gate.js';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const UNIT = 10n ** 12n;
 const SCALE = 1 << 16;
 // Three rounds: the model improves visibly in fewer than that, and with the cheaters every
@@ -321,6 +325,17 @@ test('the task owner takes the trained model away: `cohort-worker model export` 
   };
   await assertExported(out, ROUNDS - 1);
 
+  // Read and run by libraries no one here wrote (python/evaluate.py: Hugging Face's safetensors
+  // and NumPy, the module built from the file's own `torch.module` code), the model classifies
+  // the validation set exactly as the aggregators did: the accuracy the chain recorded.
+  const python = process.env.COHORT_PYTHON ?? join(here, '.venv', 'bin', 'python');
+  assert.ok(existsSync(python), `${python}: scripts/setup.sh installs python/requirements.txt there`);
+  const evaluated = JSON.parse(execFileSync(python, [join(here, 'python', 'evaluate.py'), out, join(dir, 'validation.cohd')], { encoding: 'utf8' }));
+  const recorded = last.summary.metrics.unwrap().accuracyMicros.toNumber() / 1e6;
+  console.log(`NumPy on the exported model: ${(100 * evaluated.accuracy).toFixed(2)}% of ${evaluated.samples}; the chain recorded ${(100 * recorded).toFixed(2)}%`);
+  assert.equal(evaluated.samples, validation.x.length);
+  assert.ok(Math.abs(evaluated.accuracy - recorded) <= 0.001, `to 0.1 point: ${evaluated.accuracy} vs ${recorded}`);
+
   // A past round's model, while the chain keeps the round's record.
   const first = join(dir, 'round-0.safetensors');
   const past = await runWorker(['model', 'export', '--node', node.url, '--task', `${task}`, '--round', '0', '--out', first]);
@@ -335,59 +350,6 @@ test('the task owner takes the trained model away: `cohort-worker model export` 
   const gone = await runWorker(['model', 'export', '--node', node.url, '--task', `${task}`, '--round', '99', '--out', join(dir, 'none.safetensors')]);
   assert.notEqual(gone.code, 0);
   assert.match(gone.stderr, /round 99 of task \d+ is not kept/);
-});
-
-test('a task starts from a model brought in: `cohort-worker model import` turns the exported file back into the chain\'s model; no round starts before the owner publishes it, only that model is taken, and the first round begins at its accuracy', async () => {
-  assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
-  const exported = join(dir, 'model.safetensors');
-  assert.ok(existsSync(exported), 'the export test wrote the last global model');
-  const out = join(dir, 'initial.cohp');
-  const run = await runWorker(['model', 'import', '--file', exported, '--out', out]);
-  assert.equal(run.code, 0, run.stderr);
-  const bytes = new Uint8Array(readFileSync(out));
-  const hash = u8aToHex(blake2AsU8a(bytes, 256));
-  assert.ok(run.stdout.includes('model: {"Mlp":{"input":64,"hidden":[32],"classes":10}}'), run.stdout);
-  assert.ok(run.stdout.includes(`initialModel: {"Hash":"${hash}"}`), run.stdout);
-  // Through PyTorch's layout and back: exactly the chain's last aggregate, as an initial model.
-  const { record: last } = rounds[ROUNDS - 1];
-  const aggregate = decodePayload(await payloadAt(api, last.aggregates.find((a) => a.payloadHash.eq(last.phase.asFinalized.aggregate))));
-  const initial = decodePayload(bytes);
-  assert.deepEqual({ ...initial, values: undefined }, { kind: INITIAL, task: 0, round: 0, scale: SCALE, samples: 0, values: undefined });
-  assert.deepEqual(initial.values, aggregate.values, 'the imported parameters are the aggregate\'s, bit for bit');
-  const startAccuracy = evaluateMlp(MODEL, dequantize(initial.values, SCALE), validation).accuracy;
-
-  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
-  const created = await sendAndWait(api, api.tx.federated.createTask({ ...honestOwnersTask(0), initialModel: { Hash: hash }, rounds: 1 }), alice);
-  assert.equal(created.error, null);
-  const imported = created.events.find(({ event }) => event.method === 'TaskCreated').event.data.task.toNumber();
-  // Everyone joins; still no round: there is no model to train from yet.
-  for (const deadline = Date.now() + 120_000; ;) {
-    const info = (await api.query.federated.tasks(imported)).unwrap();
-    if (info.trainers.toNumber() >= OWNERS.length && info.aggregators.toNumber() >= info.spec.aggregators.toNumber()) break;
-    assert.ok(Date.now() < deadline, 'the dev owners and aggregators join the task');
-    await new Promise((ok) => setTimeout(ok, 1000));
-  }
-  await new Promise((ok) => setTimeout(ok, 3000));
-  assert.ok((await api.query.federated.rounds(imported, 0)).isNone, 'no round starts before the model is published');
-
-  // Another model than the spec names is refused; the named one is taken.
-  const other = Uint8Array.from(bytes);
-  other[bytes.length - 1] ^= 1;
-  const refused = await sendAndWait(api, api.tx.federated.publishInitialModel(imported, u8aToHex(other)), alice);
-  assert.deepEqual(refused.error, { section: 'federated', name: 'InitialModelMismatch' });
-  const published = await sendAndWait(api, api.tx.federated.publishInitialModel(imported, u8aToHex(bytes)), alice);
-  assert.equal(published.error, null);
-  const at = published.events.find(({ event }) => event.method === 'InitialModelPublished').event.data.model;
-  assert.equal(at.payloadHash.toHex(), hash);
-  assert.deepEqual(decodePayload(await payloadAt(api, at)).values, initial.values, 'the block body holds the model');
-
-  const record = await waitForDecidedRound(api, imported, 0);
-  assert.ok(record.phase.isFinalized, `the first round from the imported model finalized (not ${record.phase.toString()})`);
-  assert.equal(record.globalModel.unwrap().payloadHash.toHex(), hash, 'its trainers started from the published model');
-  const firstAccuracy = evaluateMlp(MODEL, await globalModel(0, record, imported), validation).accuracy;
-  const seededAccuracy = evaluateMlp(MODEL, await globalModel(0, rounds[0].record), validation).accuracy;
-  console.log(`imported model ${(100 * startAccuracy).toFixed(1)}%; the first round from it ${(100 * firstAccuracy).toFixed(1)}% (the seeded task's first round: ${(100 * seededAccuracy).toFixed(1)}%)`);
-  assert.ok(firstAccuracy >= startAccuracy - 0.05, `the first round begins at the imported model's accuracy: ${firstAccuracy} vs ${startAccuracy}`);
 });
 
 test('the poisoner\'s updates never enter the model: scored low, never accepted nor aggregated, never paid, slashed as the round\'s judgement says; the honest owners are paid', async (t) => {
@@ -737,6 +699,59 @@ test('the economy over the rounds\' eras: emission grows the issuance by exactly
   console.log(`the treasury received ${slashes} in ${allSlashed.length} slashes and ${treasuryFees} of ${sum(paidFees, ({ data }) => data.actualFee.toBigInt())} in ${paidFees.length} fees`);
   assert.equal(deposited, slashes + treasuryFees, 'the deposits into the treasury are the slashes and its part of the fees');
   assert.equal(rose, slashes + treasuryFees, 'the treasury\'s free balance rose by exactly the slashes and its part of the fees');
+});
+
+test('a task starts from a model brought in: `cohort-worker model import` turns the exported file back into the chain\'s model; no round starts before the owner publishes it, only that model is taken, and the first round begins at its accuracy', async () => {
+  assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
+  const exported = join(dir, 'model.safetensors');
+  assert.ok(existsSync(exported), 'the export test wrote the last global model');
+  const out = join(dir, 'initial.cohp');
+  const run = await runWorker(['model', 'import', '--file', exported, '--out', out]);
+  assert.equal(run.code, 0, run.stderr);
+  const bytes = new Uint8Array(readFileSync(out));
+  const hash = u8aToHex(blake2AsU8a(bytes, 256));
+  assert.ok(run.stdout.includes('model: {"Mlp":{"input":64,"hidden":[32],"classes":10}}'), run.stdout);
+  assert.ok(run.stdout.includes(`initialModel: {"Hash":"${hash}"}`), run.stdout);
+  // Through PyTorch's layout and back: exactly the chain's last aggregate, as an initial model.
+  const { record: last } = rounds[ROUNDS - 1];
+  const aggregate = decodePayload(await payloadAt(api, last.aggregates.find((a) => a.payloadHash.eq(last.phase.asFinalized.aggregate))));
+  const initial = decodePayload(bytes);
+  assert.deepEqual({ ...initial, values: undefined }, { kind: INITIAL, task: 0, round: 0, scale: SCALE, samples: 0, values: undefined });
+  assert.deepEqual(initial.values, aggregate.values, 'the imported parameters are the aggregate\'s, bit for bit');
+  const startAccuracy = evaluateMlp(MODEL, dequantize(initial.values, SCALE), validation).accuracy;
+
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  const created = await sendAndWait(api, api.tx.federated.createTask({ ...honestOwnersTask(0), initialModel: { Hash: hash }, rounds: 1 }), alice);
+  assert.equal(created.error, null);
+  const imported = created.events.find(({ event }) => event.method === 'TaskCreated').event.data.task.toNumber();
+  // Everyone joins; still no round: there is no model to train from yet.
+  for (const deadline = Date.now() + 120_000; ;) {
+    const info = (await api.query.federated.tasks(imported)).unwrap();
+    if (info.trainers.toNumber() >= OWNERS.length && info.aggregators.toNumber() >= info.spec.aggregators.toNumber()) break;
+    assert.ok(Date.now() < deadline, 'the dev owners and aggregators join the task');
+    await new Promise((ok) => setTimeout(ok, 1000));
+  }
+  await new Promise((ok) => setTimeout(ok, 3000));
+  assert.ok((await api.query.federated.rounds(imported, 0)).isNone, 'no round starts before the model is published');
+
+  // Another model than the spec names is refused; the named one is taken.
+  const other = Uint8Array.from(bytes);
+  other[bytes.length - 1] ^= 1;
+  const refused = await sendAndWait(api, api.tx.federated.publishInitialModel(imported, u8aToHex(other)), alice);
+  assert.deepEqual(refused.error, { section: 'federated', name: 'InitialModelMismatch' });
+  const published = await sendAndWait(api, api.tx.federated.publishInitialModel(imported, u8aToHex(bytes)), alice);
+  assert.equal(published.error, null);
+  const at = published.events.find(({ event }) => event.method === 'InitialModelPublished').event.data.model;
+  assert.equal(at.payloadHash.toHex(), hash);
+  assert.deepEqual(decodePayload(await payloadAt(api, at)).values, initial.values, 'the block body holds the model');
+
+  const record = await waitForDecidedRound(api, imported, 0);
+  assert.ok(record.phase.isFinalized, `the first round from the imported model finalized (not ${record.phase.toString()})`);
+  assert.equal(record.globalModel.unwrap().payloadHash.toHex(), hash, 'its trainers started from the published model');
+  const firstAccuracy = evaluateMlp(MODEL, await globalModel(0, record, imported), validation).accuracy;
+  const seededAccuracy = evaluateMlp(MODEL, await globalModel(0, rounds[0].record), validation).accuracy;
+  console.log(`imported model ${(100 * startAccuracy).toFixed(1)}%; the first round from it ${(100 * firstAccuracy).toFixed(1)}% (the seeded task's first round: ${(100 * seededAccuracy).toFixed(1)}%)`);
+  assert.ok(firstAccuracy >= startAccuracy - 0.05, `the first round begins at the imported model's accuracy: ${firstAccuracy} vs ${startAccuracy}`);
 });
 
 // Differential privacy behind the gate: each owner clips its update to norm 3 and adds Gaussian

@@ -115,7 +115,11 @@ pub mod pallet {
 	/// Blocks after a lease's term searched for room in the queue of ending leases.
 	pub const EXPIRY_SEARCH: u32 = 8;
 
+	/// The in-code storage version: a layout change bumps it, with a migration.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
