@@ -81,8 +81,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_task() -> Weight {
 		//  Measured:  `611`
 		//  Estimated: `3604`
-		// Minimum execution time: 1_195_692_000 picoseconds.
-		Weight::from_parts(1_309_582_000, 3604)
+		// Minimum execution time: 1_213_479_000 picoseconds.
+		Weight::from_parts(1_304_513_000, 3604)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn pause_task() -> Weight {
 		//  Measured:  `489`
 		//  Estimated: `4088`
-		// Minimum execution time: 216_290_000 picoseconds.
-		Weight::from_parts(229_430_000, 4088)
+		// Minimum execution time: 217_523_000 picoseconds.
+		Weight::from_parts(227_717_000, 4088)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -101,8 +101,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn resume_task() -> Weight {
 		//  Measured:  `489`
 		//  Estimated: `4088`
-		// Minimum execution time: 216_621_000 picoseconds.
-		Weight::from_parts(228_669_000, 4088)
+		// Minimum execution time: 219_546_000 picoseconds.
+		Weight::from_parts(238_183_000, 4088)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -142,10 +142,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel_task(t: u32, ) -> Weight {
 		//  Measured:  `3097 + t * (1228 ±0)`
 		//  Estimated: `8541 + t * (5104 ±0)`
-		// Minimum execution time: 2_579_504_000 picoseconds.
-		Weight::from_parts(1_514_818_199, 8541)
-			// Standard Error: 7_048_368
-			.saturating_add(Weight::from_parts(1_340_995_632, 0).saturating_mul(t.into()))
+		// Minimum execution time: 2_596_859_000 picoseconds.
+		Weight::from_parts(1_585_800_446, 8541)
+			// Standard Error: 31_631_049
+			.saturating_add(Weight::from_parts(1_486_482_265, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -172,10 +172,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn join(n: u32, ) -> Weight {
 		//  Measured:  `2856 + n * (32 ±0)`
 		//  Estimated: `5535`
-		// Minimum execution time: 1_285_836_000 picoseconds.
-		Weight::from_parts(1_384_172_492, 5535)
-			// Standard Error: 66_248
-			.saturating_add(Weight::from_parts(758_407, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_302_180_000 picoseconds.
+		Weight::from_parts(1_415_425_762, 5535)
+			// Standard Error: 73_121
+			.saturating_add(Weight::from_parts(846_781, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -194,8 +194,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn leave() -> Weight {
 		//  Measured:  `5023`
 		//  Estimated: `8541`
-		// Minimum execution time: 821_668_000 picoseconds.
-		Weight::from_parts(917_420_000, 8541)
+		// Minimum execution time: 826_786_000 picoseconds.
+		Weight::from_parts(900_625_000, 8541)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -212,8 +212,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn bond_extra() -> Weight {
 		//  Measured:  `2140`
 		//  Estimated: `4088`
-		// Minimum execution time: 1_148_793_000 picoseconds.
-		Weight::from_parts(1_236_323_000, 4088)
+		// Minimum execution time: 1_173_539_000 picoseconds.
+		Weight::from_parts(1_262_221_000, 4088)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -225,10 +225,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn commit_update(t: u32, ) -> Weight {
 		//  Measured:  `612 + t * (96 ±0)`
 		//  Estimated: `8541`
-		// Minimum execution time: 366_082_000 picoseconds.
-		Weight::from_parts(403_314_440, 8541)
-			// Standard Error: 560_883
-			.saturating_add(Weight::from_parts(7_863_685, 0).saturating_mul(t.into()))
+		// Minimum execution time: 358_862_000 picoseconds.
+		Weight::from_parts(408_659_459, 8541)
+			// Standard Error: 414_809
+			.saturating_add(Weight::from_parts(5_744_475, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -243,12 +243,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
 		//  Measured:  `752 + t * (164 ±0)`
 		//  Estimated: `8541`
-		// Minimum execution time: 573_060_000 picoseconds.
-		Weight::from_parts(617_965_778, 8541)
-			// Standard Error: 134
-			.saturating_add(Weight::from_parts(1_817, 0).saturating_mul(l.into()))
-			// Standard Error: 9_122_352
-			.saturating_add(Weight::from_parts(10_271_708, 0).saturating_mul(t.into()))
+		// Minimum execution time: 607_020_000 picoseconds.
+		Weight::from_parts(496_755_845, 8541)
+			// Standard Error: 152
+			.saturating_add(Weight::from_parts(1_785, 0).saturating_mul(l.into()))
+			// Standard Error: 10_379_335
+			.saturating_add(Weight::from_parts(14_737_811, 0).saturating_mul(t.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -260,10 +260,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn commit_scores(a: u32, ) -> Weight {
 		//  Measured:  `700 + a * (84 ±0)`
 		//  Estimated: `8541`
-		// Minimum execution time: 364_320_000 picoseconds.
-		Weight::from_parts(452_621_410, 8541)
-			// Standard Error: 803_561
-			.saturating_add(Weight::from_parts(7_532_678, 0).saturating_mul(a.into()))
+		// Minimum execution time: 364_971_000 picoseconds.
+		Weight::from_parts(392_296_655, 8541)
+			// Standard Error: 364_328
+			.saturating_add(Weight::from_parts(5_269_873, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -288,12 +288,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn reveal_scores(t: u32, a: u32, ) -> Weight {
 		//  Measured:  `214 + a * (216 ±0) + t * (1420 ±0)`
 		//  Estimated: `9645 + t * (5072 ±45)`
-		// Minimum execution time: 723_573_000 picoseconds.
-		Weight::from_parts(757_994_000, 9645)
-			// Standard Error: 15_633_835
-			.saturating_add(Weight::from_parts(811_715_882, 0).saturating_mul(t.into()))
-			// Standard Error: 25_088_810
-			.saturating_add(Weight::from_parts(26_561_160, 0).saturating_mul(a.into()))
+		// Minimum execution time: 725_315_000 picoseconds.
+		Weight::from_parts(770_552_000, 9645)
+			// Standard Error: 14_864_234
+			.saturating_add(Weight::from_parts(804_238_152, 0).saturating_mul(t.into()))
+			// Standard Error: 23_853_772
+			.saturating_add(Weight::from_parts(23_354_525, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
@@ -310,10 +310,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn commit_aggregate(a: u32, ) -> Weight {
 		//  Measured:  `704 + a * (121 ±0)`
 		//  Estimated: `8541`
-		// Minimum execution time: 370_149_000 picoseconds.
-		Weight::from_parts(424_179_453, 8541)
-			// Standard Error: 594_405
-			.saturating_add(Weight::from_parts(8_976_555, 0).saturating_mul(a.into()))
+		// Minimum execution time: 371_781_000 picoseconds.
+		Weight::from_parts(387_904_861, 8541)
+			// Standard Error: 280_698
+			.saturating_add(Weight::from_parts(9_371_558, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -352,15 +352,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `t` is `[1, 16]`.
 	/// The range of component `a` is `[1, 10]`.
 	/// The range of component `l` is `[41, 1048576]`.
-	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
+	fn reveal_aggregate(t: u32, a: u32, l: u32, ) -> Weight {
 		//  Measured:  `1995 + a * (367 ±0) + t * (1285 ±0)`
-		//  Estimated: `10449 + a * (2296 ±81) + t * (5067 ±48)`
-		// Minimum execution time: 10_981_549_000 picoseconds.
-		Weight::from_parts(5_178_789_140, 10449)
-			// Standard Error: 29_597_922
-			.saturating_add(Weight::from_parts(1_336_661_689, 0).saturating_mul(t.into()))
-			// Standard Error: 49_346_590
-			.saturating_add(Weight::from_parts(657_428_425, 0).saturating_mul(a.into()))
+		//  Estimated: `10449 + a * (2296 ±78) + t * (5067 ±0)`
+		// Minimum execution time: 10_848_582_000 picoseconds.
+		Weight::from_parts(1_705_495_760, 10449)
+			// Standard Error: 76_936_648
+			.saturating_add(Weight::from_parts(1_469_120_316, 0).saturating_mul(t.into()))
+			// Standard Error: 128_271_206
+			.saturating_add(Weight::from_parts(661_545_676, 0).saturating_mul(a.into()))
+			// Standard Error: 1_131
+			.saturating_add(Weight::from_parts(1_169, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
@@ -382,10 +384,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_allowlist(n: u32, ) -> Weight {
 		//  Measured:  `1035`
 		//  Estimated: `4088`
-		// Minimum execution time: 248_569_000 picoseconds.
-		Weight::from_parts(484_528_256, 4088)
-			// Standard Error: 283_711
-			.saturating_add(Weight::from_parts(7_237_205, 0).saturating_mul(n.into()))
+		// Minimum execution time: 256_450_000 picoseconds.
+		Weight::from_parts(507_530_526, 4088)
+			// Standard Error: 301_205
+			.saturating_add(Weight::from_parts(7_647_516, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -403,16 +405,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_feature_scaling(f: u32, ) -> Weight {
 		//  Measured:  `1035`
 		//  Estimated: `8541`
-		// Minimum execution time: 822_409_000 picoseconds.
-		Weight::from_parts(858_464_066, 8541)
-			// Standard Error: 1_975
-			.saturating_add(Weight::from_parts(28_798, 0).saturating_mul(f.into()))
+		// Minimum execution time: 854_086_000 picoseconds.
+		Weight::from_parts(1_172_742_214, 8541)
+			// Standard Error: 26_461
+			.saturating_add(Weight::from_parts(30_933, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// Storage: `Federated::Tasks` (r:1 w:1)
+	/// Proof: `Federated::Tasks` (`max_values`: None, `max_size`: Some(623), added: 3098, mode: `MaxEncodedLen`)
+	/// The range of component `l` is `[41, 1048576]`.
 	fn publish_initial_model(l: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 3098)
-			.saturating_add(Weight::from_parts(10_000, 0).saturating_mul(l.into()))
+		//  Measured:  `513`
+		//  Estimated: `4088`
+		// Minimum execution time: 261_167_000 picoseconds.
+		Weight::from_parts(366_111_613, 4088)
+			// Standard Error: 32
+			.saturating_add(Weight::from_parts(1_846, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -440,13 +449,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `r` is `[0, 1000]`.
 	fn prune_task(p: u32, r: u32, ) -> Weight {
 		//  Measured:  `5363 + p * (904 ±0) + r * (47 ±0)`
-		//  Estimated: `23549 + p * (2885 ±181) + r * (2593 ±10)`
-		// Minimum execution time: 10_082_206_000 picoseconds.
-		Weight::from_parts(10_082_206_000, 23549)
-			// Standard Error: 35_354_629
-			.saturating_add(Weight::from_parts(398_983_711, 0).saturating_mul(p.into()))
-			// Standard Error: 2_828_370
-			.saturating_add(Weight::from_parts(4_360_156, 0).saturating_mul(r.into()))
+		//  Estimated: `23549 + p * (2885 ±0) + r * (2593 ±13)`
+		// Minimum execution time: 10_634_715_000 picoseconds.
+		Weight::from_parts(10_634_715_000, 23549)
+			// Standard Error: 15_349_765
+			.saturating_add(Weight::from_parts(355_755_631, 0).saturating_mul(p.into()))
+			// Standard Error: 1_227_981
+			.saturating_add(Weight::from_parts(4_430_083, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -466,10 +475,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_idle(n: u32, ) -> Weight {
 		//  Measured:  `264 + n * (456 ±0)`
 		//  Estimated: `1614 + n * (7551 ±0)`
-		// Minimum execution time: 57_726_000 picoseconds.
-		Weight::from_parts(98_495_600, 1614)
-			// Standard Error: 4_454_876
-			.saturating_add(Weight::from_parts(124_721_868, 0).saturating_mul(n.into()))
+		// Minimum execution time: 56_424_000 picoseconds.
+		Weight::from_parts(92_596_700, 1614)
+			// Standard Error: 485_080
+			.saturating_add(Weight::from_parts(108_802_442, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7551).saturating_mul(n.into()))
@@ -487,11 +496,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[2, 80]`.
 	fn start_round(p: u32, ) -> Weight {
 		//  Measured:  `0 + p * (907 ±0)`
-		//  Estimated: `12801 + p * (2621 ±68)`
-		// Minimum execution time: 678_937_000 picoseconds.
-		Weight::from_parts(239_466_971, 12801)
-			// Standard Error: 2_797_034
-			.saturating_add(Weight::from_parts(163_208_195, 0).saturating_mul(p.into()))
+		//  Estimated: `12801 + p * (2621 ±108)`
+		// Minimum execution time: 657_515_000 picoseconds.
+		Weight::from_parts(210_940_923, 12801)
+			// Standard Error: 1_696_346
+			.saturating_add(Weight::from_parts(156_432_441, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -529,13 +538,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[1, 10]`.
 	fn close_phase(t: u32, a: u32, ) -> Weight {
 		//  Measured:  `2228 + a * (146 ±0) + t * (1101 ±0)`
-		//  Estimated: `10040 + a * (2282 ±99) + t * (5059 ±0)`
-		// Minimum execution time: 8_506_890_000 picoseconds.
-		Weight::from_parts(2_041_767_493, 10040)
-			// Standard Error: 65_595_848
-			.saturating_add(Weight::from_parts(1_362_743_515, 0).saturating_mul(t.into()))
-			// Standard Error: 109_574_788
-			.saturating_add(Weight::from_parts(594_375_262, 0).saturating_mul(a.into()))
+		//  Estimated: `10040 + a * (2282 ±97) + t * (5059 ±58)`
+		// Minimum execution time: 8_608_721_000 picoseconds.
+		Weight::from_parts(1_505_858_979, 10040)
+			// Standard Error: 12_861_762
+			.saturating_add(Weight::from_parts(1_334_429_764, 0).saturating_mul(t.into()))
+			// Standard Error: 21_484_970
+			.saturating_add(Weight::from_parts(604_296_446, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
@@ -560,8 +569,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn expire_task() -> Weight {
 		//  Measured:  `1076`
 		//  Estimated: `8541`
-		// Minimum execution time: 748_349_000 picoseconds.
-		Weight::from_parts(780_587_000, 8541)
+		// Minimum execution time: 756_000_000 picoseconds.
+		Weight::from_parts(791_674_000, 8541)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -570,23 +579,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: the same weights with ParityDB's database costs.
 impl WeightInfo for () {
 	fn create_task() -> Weight {
-		Weight::from_parts(1_309_582_000, 3604)
+		Weight::from_parts(1_304_513_000, 3604)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn pause_task() -> Weight {
-		Weight::from_parts(229_430_000, 4088)
+		Weight::from_parts(227_717_000, 4088)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_task() -> Weight {
-		Weight::from_parts(228_669_000, 4088)
+		Weight::from_parts(238_183_000, 4088)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn cancel_task(t: u32, ) -> Weight {
-		Weight::from_parts(1_514_818_199, 8541)
-			.saturating_add(Weight::from_parts(1_340_995_632, 0).saturating_mul(t.into()))
+		Weight::from_parts(1_585_800_446, 8541)
+			.saturating_add(Weight::from_parts(1_486_482_265, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -594,44 +603,44 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5104).saturating_mul(t.into()))
 	}
 	fn join(n: u32, ) -> Weight {
-		Weight::from_parts(1_384_172_492, 5535)
-			.saturating_add(Weight::from_parts(758_407, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_415_425_762, 5535)
+			.saturating_add(Weight::from_parts(846_781, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn leave() -> Weight {
-		Weight::from_parts(917_420_000, 8541)
+		Weight::from_parts(900_625_000, 8541)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(1_236_323_000, 4088)
+		Weight::from_parts(1_262_221_000, 4088)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn commit_update(t: u32, ) -> Weight {
-		Weight::from_parts(403_314_440, 8541)
-			.saturating_add(Weight::from_parts(7_863_685, 0).saturating_mul(t.into()))
+		Weight::from_parts(408_659_459, 8541)
+			.saturating_add(Weight::from_parts(5_744_475, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_update(l: u32, t: u32, ) -> Weight {
-		Weight::from_parts(617_965_778, 8541)
-			.saturating_add(Weight::from_parts(1_817, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(10_271_708, 0).saturating_mul(t.into()))
+		Weight::from_parts(496_755_845, 8541)
+			.saturating_add(Weight::from_parts(1_785, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(14_737_811, 0).saturating_mul(t.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn commit_scores(a: u32, ) -> Weight {
-		Weight::from_parts(452_621_410, 8541)
-			.saturating_add(Weight::from_parts(7_532_678, 0).saturating_mul(a.into()))
+		Weight::from_parts(392_296_655, 8541)
+			.saturating_add(Weight::from_parts(5_269_873, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reveal_scores(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(757_994_000, 9645)
-			.saturating_add(Weight::from_parts(811_715_882, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(26_561_160, 0).saturating_mul(a.into()))
+		Weight::from_parts(770_552_000, 9645)
+			.saturating_add(Weight::from_parts(804_238_152, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(23_354_525, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
@@ -641,15 +650,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(t.into()))
 	}
 	fn commit_aggregate(a: u32, ) -> Weight {
-		Weight::from_parts(424_179_453, 8541)
-			.saturating_add(Weight::from_parts(8_976_555, 0).saturating_mul(a.into()))
+		Weight::from_parts(387_904_861, 8541)
+			.saturating_add(Weight::from_parts(9_371_558, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
-	fn reveal_aggregate(t: u32, a: u32, _l: u32, ) -> Weight {
-		Weight::from_parts(5_178_789_140, 10449)
-			.saturating_add(Weight::from_parts(1_336_661_689, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(657_428_425, 0).saturating_mul(a.into()))
+	fn reveal_aggregate(t: u32, a: u32, l: u32, ) -> Weight {
+		Weight::from_parts(1_705_495_760, 10449)
+			.saturating_add(Weight::from_parts(1_469_120_316, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(661_545_676, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(1_169, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(16_u64))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
@@ -660,27 +670,27 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5067).saturating_mul(t.into()))
 	}
 	fn set_allowlist(n: u32, ) -> Weight {
-		Weight::from_parts(484_528_256, 4088)
-			.saturating_add(Weight::from_parts(7_237_205, 0).saturating_mul(n.into()))
+		Weight::from_parts(507_530_526, 4088)
+			.saturating_add(Weight::from_parts(7_647_516, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_feature_scaling(f: u32, ) -> Weight {
-		Weight::from_parts(858_464_066, 8541)
-			.saturating_add(Weight::from_parts(28_798, 0).saturating_mul(f.into()))
+		Weight::from_parts(1_172_742_214, 8541)
+			.saturating_add(Weight::from_parts(30_933, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn publish_initial_model(l: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 3098)
-			.saturating_add(Weight::from_parts(10_000, 0).saturating_mul(l.into()))
+		Weight::from_parts(366_111_613, 4088)
+			.saturating_add(Weight::from_parts(1_846, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn prune_task(p: u32, r: u32, ) -> Weight {
-		Weight::from_parts(10_082_206_000, 23549)
-			.saturating_add(Weight::from_parts(398_983_711, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(4_360_156, 0).saturating_mul(r.into()))
+		Weight::from_parts(10_634_715_000, 23549)
+			.saturating_add(Weight::from_parts(355_755_631, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(4_430_083, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -691,24 +701,24 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2593).saturating_mul(r.into()))
 	}
 	fn on_initialize_idle(n: u32, ) -> Weight {
-		Weight::from_parts(98_495_600, 1614)
-			.saturating_add(Weight::from_parts(124_721_868, 0).saturating_mul(n.into()))
+		Weight::from_parts(92_596_700, 1614)
+			.saturating_add(Weight::from_parts(108_802_442, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 7551).saturating_mul(n.into()))
 	}
 	fn start_round(p: u32, ) -> Weight {
-		Weight::from_parts(239_466_971, 12801)
-			.saturating_add(Weight::from_parts(163_208_195, 0).saturating_mul(p.into()))
+		Weight::from_parts(210_940_923, 12801)
+			.saturating_add(Weight::from_parts(156_432_441, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 2621).saturating_mul(p.into()))
 	}
 	fn close_phase(t: u32, a: u32, ) -> Weight {
-		Weight::from_parts(2_041_767_493, 10040)
-			.saturating_add(Weight::from_parts(1_362_743_515, 0).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(594_375_262, 0).saturating_mul(a.into()))
+		Weight::from_parts(1_505_858_979, 10040)
+			.saturating_add(Weight::from_parts(1_334_429_764, 0).saturating_mul(t.into()))
+			.saturating_add(Weight::from_parts(604_296_446, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(t.into())))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
@@ -719,7 +729,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5059).saturating_mul(t.into()))
 	}
 	fn expire_task() -> Weight {
-		Weight::from_parts(780_587_000, 8541)
+		Weight::from_parts(791_674_000, 8541)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
