@@ -106,6 +106,12 @@ pub struct MlWorkerParams {
 	/// model, and the chain slashes it. The demo task selects every trainer.
 	#[arg(long, value_name = "ATTACKS", value_delimiter = ',', requires = "ml_worker")]
 	pub ml_dev_poisoners: Vec<cohort_ml::attack::Attack>,
+
+	/// With `--ml-worker`: claim each key's emission rewards once their era closed this many
+	/// eras ago (0: as soon as it closes). By default once half of the claim window has passed,
+	/// so that the claims come in batches, long before rewards expire.
+	#[arg(long, value_name = "ERAS", requires = "ml_worker")]
+	pub ml_claim_after_eras: Option<u32>,
 }
 
 /// The node's command line.

@@ -229,6 +229,10 @@ pub fn run() -> sc_cli::Result<()> {
 					demo_task: ml.ml_demo_task,
 					cheaters: ml.ml_dev_cheaters,
 					poisoners: ml.ml_dev_poisoners.clone(),
+					claim_after: ml.ml_claim_after_eras.map_or(
+						cohort_worker::ClaimAfter::HalfWindow,
+						cohort_worker::ClaimAfter::Eras,
+					),
 				});
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<

@@ -5,7 +5,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use codec::{Decode, Encode};
 use cohort_primitives::{
-	api::{ComputeLeaseApi, FederatedApi, Membership},
+	api::{ComputeLeaseApi, FederatedApi, IncentivesApi, Membership, Rewards},
 	scaling::FeatureStats,
 	RoundIndex, TaskId,
 };
@@ -21,6 +21,7 @@ use cohort_worker::{
 use futures::{FutureExt, StreamExt};
 use pallet_compute_lease::Call as ComputeLeaseCall;
 use pallet_federated::{Call as FederatedCall, JoinAs};
+use pallet_incentives::Call as IncentivesCall;
 use sc_client_api::{BlockBackend, BlockchainEvents, StorageProvider};
 use sc_transaction_pool_api::{InPoolTransaction, TransactionPool, TransactionSource};
 use sp_api::ProvideRuntimeApi;
@@ -48,6 +49,8 @@ pub struct MlWorkerOptions {
 	pub cheaters: bool,
 	/// Add one poisoning data owner per attack (`--ml-dev-poisoners`, with `--dev` only).
 	pub poisoners: Vec<cohort_ml::attack::Attack>,
+	/// When the keys' rewards are claimed (`--ml-claim-after-eras`).
+	pub claim_after: cohort_worker::ClaimAfter,
 }
 
 type Pool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
@@ -159,6 +162,7 @@ fn runtime_call(action: Action) -> Result<RuntimeCall, ChainError> {
 		Action::RevealChallenge { id, answer, salt } => {
 			ComputeLeaseCall::reveal_challenge { challenge: id, answer, salt }.into()
 		},
+		Action::Claim { who, era, role } => IncentivesCall::claim { who, era, role }.into(),
 	})
 }
 
@@ -193,6 +197,10 @@ impl Chain for NodeChain {
 
 	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
 		self.client.runtime_api().feature_scaling(self.best(), task).map_err(err)
+	}
+
+	fn pending_rewards(&self, who: &AccountId) -> Result<Rewards<u128>, ChainError> {
+		self.client.runtime_api().pending_rewards(self.best(), who.clone()).map_err(err)
 	}
 
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
@@ -319,7 +327,7 @@ pub fn spawn(
 		keystore.sr25519_public_keys(WORKER_KEY_TYPE),
 	)?;
 	let aggregator = cohort_ml::opencl::Aggregator::detect();
-	let mut worker = Worker::new(participants, data, aggregator)?;
+	let mut worker = Worker::new(participants, data, aggregator)?.with_claims(options.claim_after);
 	let slot =
 		sc_consensus_aura::slot_duration::<sp_consensus_aura::sr25519::AuthorityId, _, _>(&*client)
 			.map_err(|e| format!("the Aura slot duration: {e}"))?;
@@ -448,6 +456,11 @@ mod tests {
 			Action::Heartbeat,
 			Action::CommitChallenge { id: 14, commitment: H256::repeat_byte(15) },
 			Action::RevealChallenge { id: 14, answer: H256::repeat_byte(16), salt: [17; 32] },
+			Action::Claim {
+				who: AccountId::new([18; 32]),
+				era: 19,
+				role: cohort_primitives::traits::Role::DataOwner,
+			},
 		];
 		for action in actions {
 			let by_name = action.encode_call();

@@ -12,11 +12,10 @@ use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClientBuilder};
 use sp_core::Bytes;
 
 use crate::chart;
+use cohort_worker::amount::coh;
 
 /// The runtime API method `state_call` names.
 pub const ROUND_HISTORY: &str = "FederatedApi_round_history";
-/// COH's decimals: 1 COH is 10¹² of the chain's smallest unit.
-const DECIMALS: u32 = 12;
 
 /// A task's finished rounds, oldest first, as the runtime returns them.
 pub type History = Vec<(RoundIndex, RoundSummary<u128, u32>)>;
@@ -75,12 +74,6 @@ pub async fn fetch(url: &str, task: TaskId) -> Result<History, String> {
 pub fn decode(bytes: &[u8]) -> Result<History, String> {
 	History::decode_all(&mut &bytes[..])
 		.map_err(|e| format!("the node's round history does not decode ({e}): another runtime?"))
-}
-
-/// An amount of the smallest unit in COH, with all 12 decimals.
-pub fn coh(amount: u128) -> String {
-	let unit = 10u128.pow(DECIMALS);
-	format!("{}.{:0width$}", amount / unit, amount % unit, width = DECIMALS as usize)
 }
 
 fn outcome(phase: &Phase) -> String {
@@ -242,14 +235,6 @@ mod tests {
 			 in royalties"
 		);
 		assert!(super::table(9, &History::new()).contains("no finished rounds"));
-	}
-
-	#[test]
-	fn coh_keeps_every_decimal() {
-		assert_eq!(coh(0), "0.000000000000");
-		assert_eq!(coh(1), "0.000000000001");
-		assert_eq!(coh(123 * 10u128.pow(12) + 45), "123.000000000045");
-		assert_eq!(coh(u128::MAX), "340282366920938463463374607.431768211455");
 	}
 
 	#[test]

@@ -10,7 +10,10 @@
 // - the owners' node stops: their workers move to the next node and the next round finalizes;
 // - a worker whose node goes away never moves to a node of another chain (another genesis);
 // - the worker's own keystore: keys generated, imported from a secret URI and from a polkadot.js
-//   JSON export (made here with @polkadot/keyring), a wrong password refused.
+//   JSON export (made here with @polkadot/keyring), a wrong password refused;
+// - the workers claim their keys' emission rewards themselves (owners B as soon as an era closes),
+//   each paying what the era's record says; `cohort-worker rewards` lists what owners A's keys can
+//   claim, exactly as the chain computes it, and `--claim` claims it all, once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -40,6 +43,12 @@ const workers = {};
 const addressOf = {};
 
 const devKeys = (uris) => uris.flatMap((uri) => ['--dev-key', uri]);
+// The owners' workers: B claims its keys' rewards as soon as their era closes; A leaves them
+// (not before 100,000 eras) for `cohort-worker rewards` to claim.
+const OWNER_ARGS = {
+  'owners-a': [...devKeys(OWNERS_A), '--claim-after-eras', '100000'],
+  'owners-b': [...devKeys(OWNERS_B), '--claim-after-eras', '0'],
+};
 
 before(async () => {
   await cryptoWaitReady();
@@ -58,8 +67,8 @@ before(async () => {
     workers[name] = startWorker({ name, nodes, basePath, args });
   };
   start('aggregators', [authoring.url], [...devKeys(AGGREGATORS), '--demo-task']);
-  start('owners-a', [full.url, authoring.url], devKeys(OWNERS_A));
-  start('owners-b', [full.url, authoring.url], devKeys(OWNERS_B));
+  start('owners-a', [full.url, authoring.url], OWNER_ARGS['owners-a']);
+  start('owners-b', [full.url, authoring.url], OWNER_ARGS['owners-b']);
 });
 
 after(async () => {
@@ -103,7 +112,7 @@ test('a worker killed after committing and restarted on its folder reveals what 
   await roundWhen(round, (r) => r.trainers.some((t) => t.who.toString() === charlie && t.commitment.isSome));
   const killed = await workers['owners-a'].kill();
   assert.equal(killed.signal, 'SIGKILL');
-  const restarted = startWorker({ name: 'owners-a', nodes: [full.url, authoring.url], basePath: workers['owners-a'].basePath, args: devKeys(OWNERS_A) });
+  const restarted = startWorker({ name: 'owners-a', nodes: [full.url, authoring.url], basePath: workers['owners-a'].basePath, args: OWNER_ARGS['owners-a'] });
   workers['owners-a'] = restarted;
   await restarted.waitForLog(/ML worker with 2 key\(s\)/);
   const record = await decidedRound(round);
@@ -190,5 +199,74 @@ test('a worker never moves to a node of another chain', async () => {
   } finally {
     await worker.stop();
     if (otherUp) await other.stop();
+  }
+});
+
+/** What a claim of `who`'s points as `role` in `era` pays at block `hash`: payout × points / role points. */
+async function owed(hash, who, era, role) {
+  const at = await api.at(hash);
+  const field = { Trainer: 'trainers', Aggregator: 'aggregators', DataOwner: 'dataOwners', ComputeProvider: 'computeProviders' }[role];
+  const record = (await at.query.incentives.eras(era)).unwrap();
+  const points = (await at.query.incentives.points(era, [who, role])).unwrap().toBigInt();
+  return { points, amount: (record.payout[field].toBigInt() * points) / record.points[field].toBigInt() };
+}
+
+test('the workers claim their keys\' rewards themselves; `cohort-worker rewards` lists what is left, as the chain computes it, and claims it once', async () => {
+  // Owners B's worker claims for //Eve and //Ferdie as eras close, each paid what its points
+  // are worth just before its claim.
+  const claimedBy = (uri) => eventsIn(recorder.blocks, 'incentives', 'Claimed').filter((e) => e.data.who.toString() === addressOf[uri]);
+  for (const deadline = Date.now() + 120_000; !OWNERS_B.every((uri) => claimedBy(uri).length > 0);) {
+    assert.ok(Date.now() < deadline, 'owners B\'s worker claims its keys\' rewards');
+    await new Promise((ok) => setTimeout(ok, 1000));
+  }
+  for (const uri of OWNERS_B) {
+    for (const { data, block } of claimedBy(uri)) {
+      const parent = recorder.blocks.find((b) => b.number === block - 1).hash;
+      const { amount } = await owed(parent, data.who.toString(), data.era.toNumber(), data.role.type);
+      assert.equal(data.amount.toBigInt(), amount, `${uri}'s claim of era ${data.era} as ${data.role.type}`);
+      const signer = recorder.blocks.find((b) => b.number === block).extrinsics.find((x) => x.section === 'incentives' && x.method === 'claim').signer;
+      assert.ok(OWNERS_B.map((u) => addressOf[u]).includes(signer), 'the key claims (and pays for) its own reward');
+    }
+    console.log(`${uri}: ${claimedBy(uri).length} rewards claimed by its worker`);
+  }
+  for (const uri of OWNERS_A) assert.deepEqual(claimedBy(uri), [], `${uri}'s worker leaves its rewards`);
+
+  // Owners A's rewards, listed and claimed with the command, from a keystore holding //Charlie.
+  const dir = workerDir('rewards');
+  dirs.push(dir);
+  assert.equal((await runWorker(['key', 'import', '--base-path', dir, '--suri', '//Charlie'])).code, 0);
+  const charlie = addressOf['//Charlie'];
+  const listed = await runWorker(['rewards', '--node', authoring.url, '--base-path', dir, '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const pending = JSON.parse(listed.stdout);
+  assert.ok(pending.some((r) => r.role === 'Trainer') && pending.some((r) => r.role === 'DataOwner'), `//Charlie has trainer and data-owner rewards: ${listed.stdout}`);
+  const finalized = await api.rpc.chain.getFinalizedHead();
+  for (const r of pending) {
+    assert.equal(r.who, charlie);
+    const { points, amount } = await owed(finalized, charlie, r.era, r.role);
+    assert.deepEqual([BigInt(r.points), BigInt(r.amount)], [points, amount], `era ${r.era} ${r.role}: as the chain computes it`);
+  }
+  const human = await runWorker(['rewards', '--node', authoring.url, '--base-path', dir]);
+  assert.match(human.stdout, new RegExp(`^${charlie}: \\d+ rewards, [0-9.]+ COH$`, 'm'));
+
+  const claimed = await runWorker(['rewards', '--node', authoring.url, '--base-path', dir, '--claim', '--json']);
+  assert.equal(claimed.code, 0, claimed.stderr);
+  const results = JSON.parse(claimed.stdout);
+  assert.ok(results.length >= pending.length);
+  results.forEach((r) => assert.equal(r.claimed, true, `era ${r.era} ${r.role}: ${r.claimed}`));
+  await recorder.stop();
+  const events = eventsIn(recorder.blocks, 'incentives', 'Claimed').filter((e) => e.data.who.toString() === charlie);
+  assert.deepEqual(
+    events.map(({ data }) => `${data.era}/${data.role.type}/${data.amount.toBigInt()}`).sort(),
+    results.map((r) => `${r.era}/${r.role}/${r.amount}`).sort(),
+    'each listed reward was paid once, what the listing said',
+  );
+  // The command reads the finalized head: once it holds the claims, they are no longer listed.
+  const done = new Set(results.map((r) => `${r.era}/${r.role}`));
+  for (const deadline = Date.now() + 60_000; ;) {
+    const after = JSON.parse((await runWorker(['rewards', '--node', authoring.url, '--base-path', dir, '--json'])).stdout);
+    if (after.every((r) => !done.has(`${r.era}/${r.role}`))) break;
+    assert.ok(Date.now() < deadline, `claimed rewards are no longer listed once finalized: ${JSON.stringify(after)}`);
+    await new Promise((ok) => setTimeout(ok, 1000));
   }
 });

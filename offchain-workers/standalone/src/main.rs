@@ -10,6 +10,7 @@
 //! cohort-worker --node wss://rpc.example:443 --base-path ~/cohort-worker
 //! cohort-worker model export --node wss://rpc.example:443 --task 0 --out model.safetensors
 //! cohort-worker model import --file pretrained.safetensors --out initial.cohp
+//! cohort-worker rewards --node wss://rpc.example:443 --base-path ~/cohort-worker --claim
 //! ```
 
 mod export;
@@ -17,6 +18,7 @@ mod follow;
 mod import;
 mod keys;
 mod polkadot_js;
+mod rewards;
 mod rpc;
 mod scaling;
 
@@ -26,7 +28,7 @@ use std::{
 };
 
 use clap::{Args, Parser, Subcommand};
-use cohort_worker::{data::DataDir, setup::DevOptions, Worker};
+use cohort_worker::{data::DataDir, setup::DevOptions, ClaimAfter, Worker};
 use keys::WorkerKeystore;
 
 #[derive(Parser)]
@@ -55,6 +57,9 @@ enum Command {
 	/// A task owner's tools: the feature scaling to fix on a new task.
 	#[command(subcommand)]
 	Task(TaskCommand),
+	/// The emission rewards the keystore's keys can claim, per era and role; `--claim` claims
+	/// them.
+	Rewards(rewards::RewardsArgs),
 }
 
 #[derive(Subcommand)]
@@ -128,6 +133,11 @@ struct RunArgs {
 	/// Create the demo task (owned by `//Ferdie//stash`) if the chain has no task yet.
 	#[arg(long)]
 	demo_task: bool,
+	/// Claim each key's emission rewards once their era closed this many eras ago (0: as soon
+	/// as it closes). By default once half of the claim window has passed, so that the claims
+	/// come in batches, long before rewards expire.
+	#[arg(long, value_name = "ERAS")]
+	claim_after_eras: Option<u32>,
 	/// Log filter, as a node's `--log` takes it (`info`, `cohort-worker=debug`).
 	#[arg(long, short = 'l', value_name = "FILTER", default_value = "info")]
 	log: String,
@@ -140,6 +150,7 @@ fn main() {
 		Some(Command::Model(ModelCommand::Export(args))) => model_export(&args),
 		Some(Command::Model(ModelCommand::Import(args))) => model_import(&args),
 		Some(Command::Task(TaskCommand::Scaling(args))) => task_scaling(&args),
+		Some(Command::Rewards(args)) => rewards::rewards(&args),
 		None => run(cli.run),
 	};
 	if let Err(e) = result {
@@ -288,7 +299,8 @@ fn run(args: RunArgs) -> Result<(), String> {
 		stored,
 	)?;
 	let aggregator = cohort_ml::opencl::Aggregator::detect();
-	let worker = Worker::new(served.participants, data, aggregator)?;
+	let claims = args.claim_after_eras.map_or(ClaimAfter::HalfWindow, ClaimAfter::Eras);
+	let worker = Worker::new(served.participants, data, aggregator)?.with_claims(claims);
 
 	let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	let (stop_tx, stop) = tokio::sync::watch::channel(false);

@@ -9,7 +9,11 @@
 use std::{sync::Arc, time::Duration};
 
 use codec::{Decode, DecodeAll, Encode};
-use cohort_primitives::{api::Membership, scaling::FeatureStats, DatasetId, RoundIndex, TaskId};
+use cohort_primitives::{
+	api::{Membership, Rewards},
+	scaling::FeatureStats,
+	DatasetId, RoundIndex, TaskId,
+};
 use cohort_worker::{
 	call::payload_of_call,
 	chain::{
@@ -201,6 +205,10 @@ impl Chain for RpcChain<'_> {
 		self.call("FederatedApi_feature_scaling", task)
 	}
 
+	fn pending_rewards(&self, who: &AccountId) -> Result<Rewards<u128>, ChainError> {
+		self.call("IncentivesApi_pending_rewards", who)
+	}
+
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
 		Ok(self.round_record(task, round)?.map(RoundView::from))
 	}
@@ -311,6 +319,15 @@ pub fn at_finalized<R>(
 	node: &str,
 	read: impl FnOnce(&RpcChain<'_>, BlockNumber) -> Result<R, String>,
 ) -> Result<R, String> {
+	at_finalized_with(node, &WorkerKeystore::empty(), read)
+}
+
+/// [`at_finalized`], with `keystore`'s keys to sign what `act` submits.
+pub fn at_finalized_with<R>(
+	node: &str,
+	keystore: &WorkerKeystore,
+	act: impl FnOnce(&RpcChain<'_>, BlockNumber) -> Result<R, String>,
+) -> Result<R, String> {
 	let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	let connection = runtime.block_on(Connection::open(node))?;
 	let (hash, number) = runtime
@@ -321,9 +338,7 @@ pub fn at_finalized<R>(
 		})
 		.map_err(|e| format!("{node}: {e}"))?;
 	let number = number.ok_or("the node has no header for its finalized head")? as BlockNumber;
-	let keystore = WorkerKeystore::empty();
-	let chain =
-		RpcChain::at(runtime.handle(), &connection, &keystore, hash, number, Duration::ZERO)
-			.map_err(|e| e.to_string())?;
-	read(&chain, number)
+	let chain = RpcChain::at(runtime.handle(), &connection, keystore, hash, number, Duration::ZERO)
+		.map_err(|e| e.to_string())?;
+	act(&chain, number)
 }

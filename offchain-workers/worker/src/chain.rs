@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use cohort_primitives::{
-	api::{Duty, Membership},
+	api::{Duty, Membership, Rewards},
 	compute::{ChallengeId, ComputeDuty, Hardware, Offer, OfferTerms},
 	scaling::FeatureStats,
+	traits::Role,
 	DatasetId, PayloadRef, RoundIndex, RoundMetrics, Score, TaskId, TaskInfo, TaskSpec,
 };
 use sp_core::{sr25519, H256};
@@ -50,6 +51,8 @@ pub enum Action {
 		salt: [u8; 32],
 		payload: Option<Vec<u8>>,
 	},
+	/// `Incentives::claim`: `who`'s reward for `role` in closed `era`.
+	Claim { who: AccountId, era: u32, role: Role },
 	/// `ComputeLease::register_offer`: the worker's detected hardware, its own benchmark
 	/// score, and the terms it offers.
 	RegisterOffer { hardware: Hardware, claimed_score: u32, terms: Terms },
@@ -192,6 +195,8 @@ pub trait Chain {
 	/// The feature scaling a task's owner fixed, if any: trainers apply it to their data and
 	/// aggregators to the validation set.
 	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError>;
+	/// What `who` can claim from the incentives pallet, and the era under way.
+	fn pending_rewards(&self, who: &AccountId) -> Result<Rewards<Balance>, ChainError>;
 	/// A round of a task, while the chain keeps its full record.
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError>;
 	/// The bytes of a payload, read from the block body it names and checked against its hash.

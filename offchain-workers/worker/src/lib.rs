@@ -10,7 +10,7 @@
 //!   metadata;
 //! - [`setup`]: which keys a worker serves (dev keys and its keystore's);
 //! - [`worker`]: what to do for each duty (federated, and compute: offers, heartbeats,
-//!   challenges, leases), and the progress log;
+//!   challenges, leases), claiming the keys' rewards, and the progress log;
 //! - [`journal`]: what was submitted and what became of it, on disk, so a restart neither loses
 //!   nor repeats work; [`sealed`]: the opening of each commitment, in a file of its own;
 //!   [`answers`]: the compute challenges' answers committed to, until revealed;
@@ -18,8 +18,10 @@
 //! - [`data`]: the data directory (trainers' datasets, validation sets);
 //! - [`dev`]: simulated data owners (and cheaters, and poisoners) on the bundled digits dataset
 //!   for `--dev`;
-//! - [`cache`], [`log_once`]: a bounded cache of global models; failure lines logged once.
+//! - [`cache`], [`log_once`]: a bounded cache of global models; failure lines logged once;
+//!   [`amount`]: amounts in COH.
 
+pub mod amount;
 pub mod answers;
 pub mod cache;
 pub mod call;
@@ -38,4 +40,4 @@ pub use chain::{Action, Chain, ChainError, Outcome, RoundView};
 /// The keystore key type of worker keys: `cohort-node key insert --key-type cohw --scheme sr25519`
 /// for the node-hosted worker, `cohort-worker key ...` for the standalone one.
 pub const WORKER_KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"cohw");
-pub use worker::{AutoJoin, Behaviour, Participant, Worker};
+pub use worker::{AutoJoin, Behaviour, ClaimAfter, Participant, Worker};

@@ -9,6 +9,7 @@
 mod cheat;
 mod compute;
 mod duties;
+mod rewards;
 
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -30,6 +31,7 @@ use crate::{
 pub use compute::RESEND_BLOCKS as COMPUTE_RESEND_BLOCKS;
 use duties::TrainDuty;
 pub use duties::{can_meet, claimed_samples, reference_seed};
+pub use rewards::{ClaimAfter, REWARDS_EVERY};
 
 const LOG: &str = "cohort-worker";
 
@@ -176,6 +178,11 @@ pub struct Worker {
 	/// Offers, heartbeats, challenge answers and leases ([`compute`]).
 	compute: compute::Compute,
 	pruned_at: BlockNumber,
+	/// When rewards are claimed ([`rewards`]), when they were last looked for, and the claims
+	/// sent (by key, era and role) with when.
+	claim_after: ClaimAfter,
+	rewards_checked: BlockNumber,
+	claims_sent: HashMap<rewards::ClaimKey, BlockNumber>,
 	once: LogOnce,
 }
 
@@ -217,8 +224,18 @@ impl Worker {
 			watched: HashMap::new(),
 			compute,
 			pruned_at: 0,
+			claim_after: ClaimAfter::default(),
+			rewards_checked: 0,
+			claims_sent: HashMap::new(),
 			once: LogOnce::default(),
 		})
+	}
+
+	/// Claims the keys' rewards when `after` says (by default once half the claim window has
+	/// passed).
+	pub fn with_claims(mut self, after: ClaimAfter) -> Self {
+		self.claim_after = after;
+		self
 	}
 
 	/// Keeps at most `capacity` journal entries (tests use small journals).
@@ -242,6 +259,7 @@ impl Worker {
 		}
 		self.auto_join(chain, now);
 		self.serve_compute(chain, now);
+		self.claim_rewards(chain, now);
 		// Training duties first, the keys' trainings side by side; then the rest in order.
 		let mut training = Vec::new();
 		let mut others = Vec::new();

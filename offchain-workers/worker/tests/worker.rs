@@ -13,7 +13,7 @@ use std::{
 
 use cohort_ml::codec;
 use cohort_primitives::{
-	api::{AcceptedUpdate, Duty, Membership},
+	api::{AcceptedUpdate, Duty, Membership, PendingReward, Rewards},
 	commitment::{aggregate_commitment, score_commitment, update_commitment},
 	compute::{challenge_commitment, Backends, ComputeDuty, Hardware, Offer, OfferStatus},
 	scaling::FeatureStats,
@@ -29,7 +29,7 @@ use cohort_worker::{
 	},
 	data::DataDir,
 	journal::{Journal, Key, Kind, Status, RETRY_BLOCKS},
-	worker::COMPUTE_RESEND_BLOCKS,
+	worker::{COMPUTE_RESEND_BLOCKS, REWARDS_EVERY},
 	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
 };
 use sp_core::{sr25519, Pair, H256};
@@ -46,6 +46,7 @@ struct FakeChain {
 	scalings: HashMap<TaskId, Vec<FeatureStats>>,
 	rounds: HashMap<(TaskId, RoundIndex), RoundView>,
 	payloads: HashMap<H256, Vec<u8>>,
+	rewards: HashMap<AccountId, Rewards<u128>>,
 	/// What was submitted since the test last looked, with the extrinsic hash handed out.
 	submitted: RefCell<Vec<(sr25519::Public, Action, H256)>>,
 	/// Each block's outcomes, as the test decides them.
@@ -66,6 +67,7 @@ impl FakeChain {
 			scalings: HashMap::new(),
 			rounds: HashMap::new(),
 			payloads: HashMap::new(),
+			rewards: HashMap::new(),
 			submitted: RefCell::new(Vec::new()),
 			blocks: HashMap::new(),
 			sent: Cell::new(0),
@@ -107,6 +109,9 @@ impl Chain for FakeChain {
 	}
 	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
 		Ok(self.scalings.get(&task).cloned())
+	}
+	fn pending_rewards(&self, who: &AccountId) -> Result<Rewards<u128>, ChainError> {
+		Ok(self.rewards.get(who).cloned().unwrap_or(Rewards { current_era: 0, pending: vec![] }))
 	}
 	fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
 		Ok(self.rounds.get(&(task, round)).cloned())
@@ -780,6 +785,76 @@ fn a_trainer_starts_from_the_published_initial_model_and_only_from_the_one_the_s
 	let lines = logged(log::Level::Warn, &["unfit //Charlie: task 0 round 0", "global model"]);
 	assert_eq!(lines.len(), 1, "{lines:?}");
 	assert!(chain.take().is_empty(), "nothing committed");
+}
+
+/// Each key's rewards are claimed by the key itself, once: by default when half of their claim
+/// window has passed (a person who claims sooner is not raced), or as soon as their era is old
+/// enough when told so; a claim no block carried is sent again.
+#[test]
+fn rewards_are_claimed_once_when_half_their_window_has_passed_or_when_told() {
+	capture_logs();
+	let (dir, mut chain) = setup(100);
+	let charlie = key("//Charlie");
+	let reward = |era, role| PendingReward {
+		era,
+		role,
+		points: 10,
+		role_points: 40,
+		amount: 2_500_000_000_000,
+		claimable_until: era + 84,
+	};
+	chain.rewards.insert(
+		charlie.into(),
+		Rewards {
+			current_era: 45,
+			pending: vec![
+				reward(2, Role::Trainer),
+				reward(2, Role::DataOwner),
+				reward(3, Role::Trainer),
+			],
+		},
+	);
+	let claims = |actions: Vec<(sr25519::Public, Action, H256)>| -> Vec<(u32, Role)> {
+		actions
+			.into_iter()
+			.filter_map(|(signer, action, _)| match action {
+				Action::Claim { who, era, role } => {
+					assert_eq!((signer, who), (charlie, charlie.into()), "the key claims its own");
+					Some((era, role))
+				},
+				_ => None,
+			})
+			.collect()
+	};
+	let mut w = worker(dir.path(), participants("claims", &["//Charlie"]));
+	w.on_block(&chain);
+	// Era 2 closed 42 eras ago (half of 84): due; era 3 is not yet.
+	assert_eq!(claims(chain.take()), [(2, Role::Trainer), (2, Role::DataOwner)]);
+	for _ in 1..REWARDS_EVERY {
+		chain.now += 1;
+		w.on_block(&chain);
+	}
+	assert_eq!(claims(chain.take()), [], "not every block");
+	// No block carried them within RETRY_BLOCKS: they go again at the next look.
+	assert!(RETRY_BLOCKS <= REWARDS_EVERY);
+	chain.now += 1;
+	w.on_block(&chain);
+	assert_eq!(claims(chain.take()), [(2, Role::Trainer), (2, Role::DataOwner)]);
+	// Carried (gone from the list); era 3 is due an era later.
+	chain.rewards.get_mut(&charlie.into()).unwrap().current_era = 46;
+	chain.rewards.get_mut(&charlie.into()).unwrap().pending.drain(..2);
+	chain.now += REWARDS_EVERY;
+	w.on_block(&chain);
+	assert_eq!(claims(chain.take()), [(3, Role::Trainer)]);
+
+	// Told to claim as soon as an era closes: era 44's reward goes at era 45.
+	let (dir, mut chain) = setup(100);
+	let recent = Rewards { current_era: 45, pending: vec![reward(44, Role::Aggregator)] };
+	chain.rewards.insert(charlie.into(), recent);
+	let mut w = worker(dir.path(), participants("eager", &["//Charlie"]))
+		.with_claims(cohort_worker::ClaimAfter::Eras(0));
+	w.on_block(&chain);
+	assert_eq!(claims(chain.take()), [(44, Role::Aggregator)]);
 }
 
 #[test]

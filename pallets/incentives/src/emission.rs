@@ -169,7 +169,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `payout × points / total`, rounded down: the rounding stays in the pot.
-	fn share_of(payout: BalanceOf<T>, points: BalanceOf<T>, total: BalanceOf<T>) -> BalanceOf<T> {
+	pub(crate) fn share_of(
+		payout: BalanceOf<T>,
+		points: BalanceOf<T>,
+		total: BalanceOf<T>,
+	) -> BalanceOf<T> {
 		let (payout, points, total): (u128, u128, u128) = (
 			payout.unique_saturated_into(),
 			points.unique_saturated_into(),

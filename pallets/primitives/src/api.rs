@@ -83,6 +83,30 @@ pub struct Membership {
 	pub selected_in: Option<RoundIndex>,
 }
 
+/// A reward an account can claim from the incentives pallet: its points in a role in a closed
+/// era, and what they pay.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct PendingReward<Balance> {
+	pub era: u32,
+	pub role: Role,
+	/// The account's points in the role in that era.
+	pub points: Balance,
+	/// Every account's points in the role in that era.
+	pub role_points: Balance,
+	/// What a claim pays: the role's payout × points / role points, rounded down.
+	pub amount: Balance,
+	/// The reward expires when this era closes (it can be claimed while it is under way).
+	pub claimable_until: u32,
+}
+
+/// What an account can claim now, and the era under way.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct Rewards<Balance> {
+	pub current_era: u32,
+	/// Oldest era first, roles in `Role::ALL`'s order.
+	pub pending: Vec<PendingReward<Balance>>,
+}
+
 sp_api::decl_runtime_apis! {
 	/// Federated-learning tasks and rounds, as workers and clients need them.
 	///
@@ -133,6 +157,17 @@ sp_api::decl_runtime_apis! {
 		fn task_lineage(task: TaskId) -> Vec<RoundLineage<AccountId, Balance>>;
 		/// Every task a dataset has joined, with the rounds it trained and what it earned.
 		fn dataset_tasks(dataset: DatasetId) -> Vec<DatasetTask<Balance>>;
+	}
+
+	/// Emission rewards.
+	pub trait IncentivesApi<AccountId, Balance>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+	{
+		/// What `who` can claim now (`incentives.claim(who, era, role)` for each), and the era
+		/// under way.
+		fn pending_rewards(who: AccountId) -> Rewards<Balance>;
 	}
 
 	/// Compute leases: offers, leases, and what a worker must do for them.

@@ -22,6 +22,7 @@ use crate::{
 	PartialEq,
 	Eq,
 	PartialOrd,
+	Hash,
 	Ord,
 	Debug,
 	scale_info::TypeInfo,

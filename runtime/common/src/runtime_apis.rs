@@ -7,7 +7,7 @@
 /// Expands `sp_api::impl_runtime_apis!` with the given runtime-specific implementations and
 /// the shared ones: `Core`, `Metadata`, view functions, `BlockBuilder`, the transaction queue,
 /// off-chain workers, `AuraApi`, session keys, account nonces, transaction payment, the Cohort
-/// APIs (`FederatedApi`, `DataMarketApi`, `ComputeLeaseApi`), `GenesisBuilder` and, with
+/// APIs (`FederatedApi`, `DataMarketApi`, `IncentivesApi`, `ComputeLeaseApi`), `GenesisBuilder` and, with
 /// `try-runtime`, `TryRuntime`.
 ///
 /// In scope where it is expanded: `Runtime`, `Block`, `Executive`, `InherentDataExt`,
@@ -245,6 +245,12 @@ macro_rules! impl_runtime_apis_with_cohort {
 					dataset: cohort_primitives::DatasetId,
 				) -> alloc::vec::Vec<cohort_primitives::dataset::DatasetTask<Balance>> {
 					DataMarket::dataset_tasks(dataset)
+				}
+			}
+
+			impl cohort_primitives::api::IncentivesApi<Block, AccountId, Balance> for Runtime {
+				fn pending_rewards(who: AccountId) -> cohort_primitives::api::Rewards<Balance> {
+					Incentives::pending_rewards(&who)
 				}
 			}
 

@@ -134,6 +134,46 @@ fn claims_refuse_what_they_must() {
 	});
 }
 
+/// The runtime API lists exactly what a claim would pay, era by era and role by role, until it
+/// is claimed or expires; nothing for an account that did nothing.
+#[test]
+fn pending_rewards_are_what_claims_pay_until_claimed_or_expired() {
+	test(|| {
+		contribute(ALICE, Role::Trainer, 10);
+		contribute(BOB, Role::Trainer, 30);
+		contribute(ALICE, Role::DataOwner, 5);
+		assert!(Incentives::pending_rewards(&ALICE).pending.is_empty(), "the era is open");
+		run_to(era_start(1));
+		contribute(ALICE, Role::Trainer, 7);
+		run_to(era_start(2));
+
+		let rewards = Incentives::pending_rewards(&ALICE);
+		assert_eq!(rewards.current_era, 2);
+		let listed: Vec<_> = rewards.pending.iter().map(|r| (r.era, r.role, r.points)).collect();
+		assert_eq!(
+			listed,
+			[(0, Role::Trainer, 10), (0, Role::DataOwner, 5), (1, Role::Trainer, 7)]
+		);
+		let era0 = Eras::<Test>::get(0).unwrap();
+		assert_eq!(rewards.pending[0].role_points, 40);
+		assert_eq!(rewards.pending[0].amount, era0.payout.trainers * 10 / 40);
+		assert_eq!(rewards.pending[0].claimable_until, HISTORY);
+		assert!(Incentives::pending_rewards(&MALLORY).pending.is_empty());
+		for reward in &rewards.pending {
+			let before = Balances::free_balance(ALICE);
+			assert_ok!(claim(ALICE, reward.era, reward.role));
+			assert_eq!(Balances::free_balance(ALICE) - before, reward.amount, "{reward:?}");
+		}
+		assert!(Incentives::pending_rewards(&ALICE).pending.is_empty(), "claimed");
+
+		// Bob's reward of era 0 is listed until it expires, when era HISTORY closes.
+		run_to(era_start(HISTORY as u64));
+		assert_eq!(Incentives::pending_rewards(&BOB).pending.len(), 1);
+		run_to(era_start(HISTORY as u64 + 1));
+		assert!(Incentives::pending_rewards(&BOB).pending.is_empty());
+	});
+}
+
 #[test]
 fn unclaimed_rewards_return_to_the_pot_and_their_records_go() {
 	test(|| {

@@ -1,0 +1,37 @@
+//! What the `IncentivesApi` runtime API answers.
+
+use crate::{BalanceOf, Config, CurrentEra, Eras, Pallet, Points};
+use alloc::vec::Vec;
+use cohort_primitives::{
+	api::{PendingReward, Rewards},
+	traits::Role,
+};
+use frame_support::traits::Get;
+
+impl<T: Config> Pallet<T> {
+	/// What `who` can claim now: its points in each role in each closed era still in the claim
+	/// window, each with what [`Pallet::claim`] would pay, oldest era first.
+	pub fn pending_rewards(who: &T::AccountId) -> Rewards<BalanceOf<T>> {
+		let current = CurrentEra::<T>::get();
+		let depth = T::HistoryDepth::get();
+		let mut pending = Vec::new();
+		// Era `e` expires when era `e + depth` closes: the closed eras from `current - depth` on
+		// are still in the window.
+		for era in current.saturating_sub(depth)..current {
+			let Some(rewards) = Eras::<T>::get(era) else { continue };
+			for role in Role::ALL {
+				let Some(points) = Points::<T>::get(era, (who.clone(), role)) else { continue };
+				let role_points = *rewards.points.get(role);
+				pending.push(PendingReward {
+					era,
+					role,
+					points,
+					role_points,
+					amount: Self::share_of(*rewards.payout.get(role), points, role_points),
+					claimable_until: era.saturating_add(depth),
+				});
+			}
+		}
+		Rewards { current_era: current, pending }
+	}
+}
