@@ -23,7 +23,7 @@ let watching = null;
 // Who runs where: the aggregators (and the demo task's owner) on alice's node, the data owners
 // on bob's and charlie's; each worker names further nodes to move to when its node goes away.
 const WORKERS = {
-  aggregators: { nodes: ['alice', 'dave'], args: ['--dev-key', '//Alice//stash', '--dev-key', '//Bob//stash', '--demo-task'] },
+  aggregators: { nodes: ['alice', 'dave'], args: ['--dev-key', '//Alice//stash', '--dev-key', '//Bob//stash', '--dev-key', '//Charlie//stash', '--demo-task'] },
   'owners-a': { nodes: ['bob', 'charlie'], args: ['--dev-key', '//Charlie', '--dev-key', '//Dave'] },
   'owners-b': { nodes: ['charlie', 'dave'], args: ['--dev-key', '//Eve', '--dev-key', '//Ferdie'] },
 };

@@ -30,7 +30,7 @@ const UNIT = 10n ** 12n;
 const GATE = RECOMMENDED_GATE;
 // The dev keys of offchain-workers/worker/src/dev.rs: owners of datasets 1 to 4, aggregators.
 const OWNERS = ['//Charlie', '//Dave', '//Eve', '//Ferdie'];
-const AGGREGATORS = ['//Alice//stash', '//Bob//stash'];
+const AGGREGATORS = ['//Alice//stash', '//Bob//stash', '//Charlie//stash'];
 const DEMO_TASK = 0;
 
 let node;

@@ -31,7 +31,7 @@ const PEER_ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
 // The dev keys of offchain-workers/worker/src/dev.rs: owners of datasets 1 to 4, aggregators.
 const OWNERS_A = ['//Charlie', '//Dave'];
 const OWNERS_B = ['//Eve', '//Ferdie'];
-const AGGREGATORS = ['//Alice//stash', '//Bob//stash'];
+const AGGREGATORS = ['//Alice//stash', '//Bob//stash', '//Charlie//stash'];
 const TASK = 0;
 
 let authoring;
@@ -96,7 +96,7 @@ const participants = { owners: [...OWNERS_A, ...OWNERS_B], aggregators: AGGREGAT
 const assertFullRound = (round, record) => assertRound(round, record, participants);
 
 test('owners and aggregators as separate processes on different nodes finish rounds of the demo task', async () => {
-  await workers.aggregators.waitForLog(/ML worker with 2 key\(s\): aggregator \/\/Alice\/\/stash, aggregator \/\/Bob\/\/stash/);
+  await workers.aggregators.waitForLog(/ML worker with 3 key\(s\): aggregator \/\/Alice\/\/stash, aggregator \/\/Bob\/\/stash, aggregator \/\/Charlie\/\/stash/);
   await workers.aggregators.waitForLog(new RegExp(`connected to ${authoring.url}`));
   for (const name of ['owners-a', 'owners-b']) await workers[name].waitForLog(new RegExp(`connected to ${full.url}`));
   await workers.aggregators.waitForLog(/creating the demo task/);

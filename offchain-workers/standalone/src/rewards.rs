@@ -60,9 +60,11 @@ pub fn rewards(args: &RewardsArgs) -> Result<(), String> {
 		for who in &keys {
 			let rewards = chain.pending_rewards(&(*who).into()).map_err(|e| e.to_string())?;
 			era = rewards.current_era;
-			rows.extend(
-				rewards.pending.into_iter().map(|reward| Row { who: *who, reward, claimed: None }),
-			);
+			rows.extend(rewards.pending.into_iter().map(|reward| Row {
+				who: *who,
+				reward,
+				claimed: None,
+			}));
 		}
 		if args.claim {
 			claim(chain, number, &mut rows)?;

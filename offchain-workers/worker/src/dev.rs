@@ -224,8 +224,9 @@ pub const DEMO_MAX_SAMPLES: u32 = 2_000;
 /// weighted by samples behind [`DEMO_GATE`].
 ///
 /// Every trainer is selected in every round: the four owners, the copier (`cheaters`) and the
-/// `poisoners`; the four honest owners suffice. Without cheaters, two of the three aggregators
-/// are selected and both must agree. With them: all five, of whom three must agree (the lazy
+/// `poisoners`; the four honest owners suffice. Without cheaters, all three aggregators are
+/// selected and two must agree: a public task (a committee of at least three), whose work earns
+/// emission. With them: all five, of whom three must agree (the lazy
 /// one never does validly; the colluder's scores stray, its aggregate may agree). Every honest
 /// participant finishes every round.
 pub fn demo_task(
@@ -234,7 +235,7 @@ pub fn demo_task(
 	poisoners: usize,
 ) -> TaskSpec<Balance, BlockNumber> {
 	let max_trainers = OWNERS as u32 + cheaters as u32 + poisoners as u32;
-	let (aggregators, quorum) = if cheaters { (5, 3) } else { (2, 2) };
+	let (aggregators, quorum) = if cheaters { (5, 3) } else { (3, 2) };
 	TaskSpec {
 		model: ModelSpec::Mlp {
 			input: 64,
@@ -289,7 +290,7 @@ mod tests {
 	fn the_demo_task_leaves_room_for_the_cheaters_only_when_they_are_on() {
 		let honest = demo_task(H256::zero(), false, 0);
 		assert_eq!((honest.min_trainers, honest.max_trainers), (4, 4));
-		assert_eq!((honest.aggregators, honest.quorum), (2, 2));
+		assert_eq!((honest.aggregators, honest.quorum), (3, 2));
 		assert!(honest.gate.is_valid());
 		let with = demo_task(H256::zero(), true, 0);
 		let honest_aggregators = participants()

@@ -277,6 +277,18 @@ fn train(task: TaskId, round: RoundIndex, dataset: u64, commit_by: BlockNumber) 
 	Duty::Train { task, round, dataset, global_model: None, commit_by }
 }
 
+/// Runs the worker for three blocks, then checks that it warned once with `parts` and sent
+/// nothing: a duty refused before any work.
+fn refused_before_work(w: &mut Worker, chain: &mut FakeChain, parts: &[&str]) {
+	for _ in 0..3 {
+		w.on_block(&*chain);
+		chain.now += 1;
+	}
+	let lines = logged(log::Level::Warn, parts);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+	assert!(chain.take().is_empty(), "nothing committed");
+}
+
 fn commitment_of(actions: &[(sr25519::Public, Action, H256)], who: sr25519::Public) -> H256 {
 	match actions.iter().find(|(s, ..)| *s == who).map(|(_, a, _)| a) {
 		Some(Action::Commit { commitment, .. }) => *commitment,
@@ -695,13 +707,7 @@ fn a_task_whose_stated_epsilon_does_not_cover_its_noise_is_not_trained_for() {
 	dp.epsilon_micros -= 1;
 	chain.duties.insert(key("//Charlie").into(), vec![train(0, 0, 1, 100)]);
 	let mut w = worker(dir.path(), participants("dp", &["//Charlie"]));
-	for _ in 0..3 {
-		w.on_block(&chain);
-		chain.now += 1;
-	}
-	let lines = logged(log::Level::Warn, &["dp //Charlie: task 0 round 0", "refusing to train"]);
-	assert_eq!(lines.len(), 1, "{lines:?}");
-	assert!(chain.take().is_empty(), "nothing committed");
+	refused_before_work(&mut w, &mut chain, &["dp //Charlie: task 0 round 0", "refusing to train"]);
 	assert!(w.journal().is_empty(), "nothing trained, nothing sealed");
 }
 
@@ -728,16 +734,9 @@ fn a_trainer_trains_in_the_tasks_feature_scaling_and_refuses_one_that_does_not_f
 	chain.scalings.insert(0, vec![FeatureStats { mean: 0, deviation: 1 }; features - 1]);
 	chain.duties.insert(key("//Charlie").into(), vec![train(0, 0, 1, 100)]);
 	let mut w = worker(dir.path(), participants("misfit", &["//Charlie"]));
-	for _ in 0..3 {
-		w.on_block(&chain);
-		chain.now += 1;
-	}
-	let lines = logged(
-		log::Level::Warn,
-		&["misfit //Charlie: task 0 round 0", "feature scaling", "63 entries", "64 features"],
-	);
-	assert_eq!(lines.len(), 1, "{lines:?}");
-	assert!(chain.take().is_empty(), "nothing committed");
+	let warning =
+		["misfit //Charlie: task 0 round 0", "feature scaling", "63 entries", "64 features"];
+	refused_before_work(&mut w, &mut chain, &warning);
 }
 
 /// A task that starts from a published model (`InitialModel::Hash`): its trainers train from
@@ -778,13 +777,7 @@ fn a_trainer_starts_from_the_published_initial_model_and_only_from_the_one_the_s
 	chain.payloads.insert(other_at.payload_hash, other);
 	chain.duties.insert(key("//Charlie").into(), vec![duty(&other_at)]);
 	let mut w = worker(dir.path(), participants("unfit", &["//Charlie"]));
-	for _ in 0..3 {
-		w.on_block(&chain);
-		chain.now += 1;
-	}
-	let lines = logged(log::Level::Warn, &["unfit //Charlie: task 0 round 0", "global model"]);
-	assert_eq!(lines.len(), 1, "{lines:?}");
-	assert!(chain.take().is_empty(), "nothing committed");
+	refused_before_work(&mut w, &mut chain, &["unfit //Charlie: task 0 round 0", "global model"]);
 }
 
 /// Each key's rewards are claimed by the key itself, once: by default when half of their claim
