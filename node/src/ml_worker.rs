@@ -5,15 +5,15 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use codec::{Decode, Encode};
 use cohort_primitives::{
-	api::{ComputeLeaseApi, FederatedApi, IncentivesApi, Membership, Rewards},
+	api::{ComputeLeaseApi, DataMarketApi, FederatedApi, IncentivesApi, Membership, Rewards},
 	scaling::FeatureStats,
-	RoundIndex, TaskId,
+	DatasetId, RoundIndex, TaskId,
 };
 use cohort_runtime::{
 	opaque::Block, AccountId, Hash, RuntimeCall, RuntimeError, RuntimeEvent, UncheckedExtrinsic,
 };
 use cohort_worker::{
-	chain::{BlockNumber, ComputeOffer, ComputeWorkerDuty, Payload, Task, WorkerDuty},
+	chain::{BlockNumber, ComputeOffer, ComputeWorkerDuty, DatasetView, Payload, Task, WorkerDuty},
 	data::DataDir,
 	setup::{DevOptions, Served},
 	Action, Chain, ChainError, Outcome, RoundView, Worker, WORKER_KEY_TYPE,
@@ -162,6 +162,7 @@ fn runtime_call(action: Action) -> Result<RuntimeCall, ChainError> {
 		Action::RevealChallenge { id, answer, salt } => {
 			ComputeLeaseCall::reveal_challenge { challenge: id, answer, salt }.into()
 		},
+		Action::Leave { task } => FederatedCall::leave { task }.into(),
 		Action::Claim { who, era, role } => IncentivesCall::claim { who, era, role }.into(),
 	})
 }
@@ -197,6 +198,10 @@ impl Chain for NodeChain {
 
 	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
 		self.client.runtime_api().feature_scaling(self.best(), task).map_err(err)
+	}
+
+	fn dataset(&self, id: DatasetId) -> Result<Option<DatasetView>, ChainError> {
+		self.client.runtime_api().dataset(self.best(), id).map_err(err)
 	}
 
 	fn pending_rewards(&self, who: &AccountId) -> Result<Rewards<u128>, ChainError> {
@@ -456,6 +461,7 @@ mod tests {
 			Action::Heartbeat,
 			Action::CommitChallenge { id: 14, commitment: H256::repeat_byte(15) },
 			Action::RevealChallenge { id: 14, answer: H256::repeat_byte(16), salt: [17; 32] },
+			Action::Leave { task: 20 },
 			Action::Claim {
 				who: AccountId::new([18; 32]),
 				era: 19,

@@ -17,8 +17,8 @@ use cohort_primitives::{
 use cohort_worker::{
 	call::payload_of_call,
 	chain::{
-		AccountId, BlockNumber, ComputeOffer, ComputeWorkerDuty, Payload, RoundRecord, Task,
-		WorkerDuty,
+		AccountId, BlockNumber, ComputeOffer, ComputeWorkerDuty, DatasetView, Payload, RoundRecord,
+		Task, WorkerDuty,
 	},
 	Action, Chain, ChainError, Outcome, RoundView,
 };
@@ -203,6 +203,10 @@ impl Chain for RpcChain<'_> {
 
 	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
 		self.call("FederatedApi_feature_scaling", task)
+	}
+
+	fn dataset(&self, id: DatasetId) -> Result<Option<DatasetView>, ChainError> {
+		self.call("DataMarketApi_dataset", id)
 	}
 
 	fn pending_rewards(&self, who: &AccountId) -> Result<Rewards<u128>, ChainError> {

@@ -69,6 +69,7 @@ impl Action {
 			Action::CommitChallenge { id, commitment } => {
 				(COMPUTE_LEASE, "commit_challenge", (id, commitment).encode())
 			},
+			Action::Leave { task } => (FEDERATED, "leave", task.encode()),
 			Action::Claim { who, era, role } => (INCENTIVES, "claim", (who, era, role).encode()),
 			Action::RevealChallenge { id, answer, salt } => {
 				(COMPUTE_LEASE, "reveal_challenge", (id, answer, salt).encode())

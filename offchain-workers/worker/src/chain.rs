@@ -8,7 +8,8 @@ use cohort_primitives::{
 	compute::{ChallengeId, ComputeDuty, Hardware, Offer, OfferTerms},
 	scaling::FeatureStats,
 	traits::Role,
-	DatasetId, PayloadRef, RoundIndex, RoundMetrics, Score, TaskId, TaskInfo, TaskSpec,
+	DatasetId, DatasetInfo, PayloadRef, RoundIndex, RoundMetrics, Score, TaskId, TaskInfo,
+	TaskSpec,
 };
 use sp_core::{sr25519, H256};
 
@@ -18,6 +19,8 @@ pub type Balance = u128;
 pub type Task = TaskInfo<AccountId, Balance, BlockNumber>;
 pub type WorkerDuty = Duty<AccountId, BlockNumber>;
 pub type Payload = PayloadRef<BlockNumber>;
+/// A dataset's record in the data market.
+pub type DatasetView = DatasetInfo<AccountId, Balance, BlockNumber>;
 /// A compute duty of a worker key (`ComputeLeaseApi::compute_duties`).
 pub type ComputeWorkerDuty = ComputeDuty<AccountId, BlockNumber>;
 /// A worker's offer of compute, as the chain keeps it.
@@ -51,6 +54,8 @@ pub enum Action {
 		salt: [u8; 32],
 		payload: Option<Vec<u8>>,
 	},
+	/// `Federated::leave`.
+	Leave { task: TaskId },
 	/// `Incentives::claim`: `who`'s reward for `role` in closed `era`.
 	Claim { who: AccountId, era: u32, role: Role },
 	/// `ComputeLease::register_offer`: the worker's detected hardware, its own benchmark
@@ -195,6 +200,8 @@ pub trait Chain {
 	/// The feature scaling a task's owner fixed, if any: trainers apply it to their data and
 	/// aggregators to the validation set.
 	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError>;
+	/// A dataset as the data market keeps it (its listing says what its file commits to).
+	fn dataset(&self, id: DatasetId) -> Result<Option<DatasetView>, ChainError>;
 	/// What `who` can claim from the incentives pallet, and the era under way.
 	fn pending_rewards(&self, who: &AccountId) -> Result<Rewards<Balance>, ChainError>;
 	/// A round of a task, while the chain keeps its full record.

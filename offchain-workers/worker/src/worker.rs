@@ -8,6 +8,7 @@
 
 mod cheat;
 mod compute;
+mod data_check;
 mod duties;
 mod rewards;
 
@@ -17,7 +18,9 @@ use std::{
 };
 
 use cohort_ml::{model::Architecture, opencl::Aggregator, Device};
-use cohort_primitives::{api::Duty, DatasetId, RoundIndex, TaskId, TaskStatus};
+use cohort_primitives::{
+	api::Duty, dataset::ContentCommitment, DatasetId, RoundIndex, TaskId, TaskStatus,
+};
 use sp_core::{crypto::Ss58Codec, sr25519, H256};
 
 use crate::{
@@ -29,6 +32,7 @@ use crate::{
 };
 
 pub use compute::RESEND_BLOCKS as COMPUTE_RESEND_BLOCKS;
+pub use data_check::DATA_CHECK_EVERY;
 use duties::TrainDuty;
 pub use duties::{can_meet, claimed_samples, reference_seed};
 pub use rewards::{ClaimAfter, REWARDS_EVERY};
@@ -183,6 +187,11 @@ pub struct Worker {
 	claim_after: ClaimAfter,
 	rewards_checked: BlockNumber,
 	claims_sent: HashMap<rewards::ClaimKey, BlockNumber>,
+	/// What each dataset's file commits to, by id and shards, once computed ([`data_check`]);
+	/// when memberships were last checked; the leaves sent (by key and task) with when.
+	data_commitments: HashMap<(DatasetId, Option<u32>), ContentCommitment>,
+	data_checked: BlockNumber,
+	leaving: HashMap<([u8; 32], TaskId), BlockNumber>,
 	once: LogOnce,
 }
 
@@ -227,6 +236,9 @@ impl Worker {
 			claim_after: ClaimAfter::default(),
 			rewards_checked: 0,
 			claims_sent: HashMap::new(),
+			data_commitments: HashMap::new(),
+			data_checked: 0,
+			leaving: HashMap::new(),
 			once: LogOnce::default(),
 		})
 	}
@@ -257,6 +269,7 @@ impl Worker {
 		if now >= self.pruned_at.saturating_add(PRUNE_EVERY) {
 			self.prune(chain, now);
 		}
+		self.check_memberships(chain, now);
 		self.auto_join(chain, now);
 		self.serve_compute(chain, now);
 		self.claim_rewards(chain, now);
@@ -578,6 +591,10 @@ impl Worker {
 		// Tasks this participant cannot serve are passed over quietly: they are someone else's.
 		let (dataset, bond) = match plan {
 			AutoJoin::Trainer { dataset, bond } => {
+				if let Err(e) = self.check_data(chain, *dataset) {
+					self.once.warn(format!("{}: not joining task {task}: {e}", p.name));
+					return Ok(());
+				}
 				let data = self.data.dataset(*dataset).map_err(fail)?;
 				if data.feature_count != arch.inputs || data.class_count > arch.classes {
 					log::debug!(target: LOG, "{}: task {task} does not fit its data", p.name);

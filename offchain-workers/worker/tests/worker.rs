@@ -16,20 +16,21 @@ use cohort_primitives::{
 	api::{AcceptedUpdate, Duty, Membership, PendingReward, Rewards},
 	commitment::{aggregate_commitment, score_commitment, update_commitment},
 	compute::{challenge_commitment, Backends, ComputeDuty, Hardware, Offer, OfferStatus},
+	dataset::ContentCommitment,
 	scaling::FeatureStats,
 	task::{DpParams, Optimizer, PhaseLengths, TrainingParams},
 	traits::Role,
-	AggregationRule, ModelSpec, PayloadKind, PayloadRef, RoundIndex, RoundMetrics, ScoreGate,
-	TaskId, TaskInfo, TaskSpec, TaskStatus,
+	AggregationRule, DatasetId, DatasetInfo, ModelSpec, PayloadKind, PayloadRef, RoundIndex,
+	RoundMetrics, ScoreGate, TaskId, TaskInfo, TaskSpec, TaskStatus,
 };
 use cohort_worker::{
 	chain::{
-		AccountId, AggregatorView, BlockNumber, ComputeOffer, ComputeWorkerDuty, Payload, Task,
-		TrainerView, WorkerDuty,
+		AccountId, AggregatorView, BlockNumber, ComputeOffer, ComputeWorkerDuty, DatasetView,
+		Payload, Task, TrainerView, WorkerDuty,
 	},
 	data::DataDir,
 	journal::{Journal, Key, Kind, Status, RETRY_BLOCKS},
-	worker::{COMPUTE_RESEND_BLOCKS, REWARDS_EVERY},
+	worker::{COMPUTE_RESEND_BLOCKS, DATA_CHECK_EVERY, REWARDS_EVERY},
 	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
 };
 use sp_core::{sr25519, Pair, H256};
@@ -47,6 +48,8 @@ struct FakeChain {
 	rounds: HashMap<(TaskId, RoundIndex), RoundView>,
 	payloads: HashMap<H256, Vec<u8>>,
 	rewards: HashMap<AccountId, Rewards<u128>>,
+	/// The data market's datasets: the dev ones, listed with what their files commit to.
+	datasets: HashMap<DatasetId, DatasetView>,
 	/// What was submitted since the test last looked, with the extrinsic hash handed out.
 	submitted: RefCell<Vec<(sr25519::Public, Action, H256)>>,
 	/// Each block's outcomes, as the test decides them.
@@ -68,6 +71,10 @@ impl FakeChain {
 			rounds: HashMap::new(),
 			payloads: HashMap::new(),
 			rewards: HashMap::new(),
+			datasets: cohort_worker::dev::datasets()
+				.into_iter()
+				.map(|(id, data)| (id, listed(ContentCommitment::File(data.hash()))))
+				.collect(),
 			submitted: RefCell::new(Vec::new()),
 			blocks: HashMap::new(),
 			sent: Cell::new(0),
@@ -109,6 +116,9 @@ impl Chain for FakeChain {
 	}
 	fn feature_scaling(&self, task: TaskId) -> Result<Option<Vec<FeatureStats>>, ChainError> {
 		Ok(self.scalings.get(&task).cloned())
+	}
+	fn dataset(&self, id: DatasetId) -> Result<Option<DatasetView>, ChainError> {
+		Ok(self.datasets.get(&id).cloned())
 	}
 	fn pending_rewards(&self, who: &AccountId) -> Result<Rewards<u128>, ChainError> {
 		Ok(self.rewards.get(who).cloned().unwrap_or(Rewards { current_era: 0, pending: vec![] }))
@@ -162,6 +172,40 @@ fn logged(level: log::Level, parts: &[&str]) -> Vec<String> {
 		.filter(|(l, line)| *l == level && parts.iter().all(|p| line.contains(p)))
 		.map(|(_, line)| line.clone())
 		.collect()
+}
+
+/// A listed dataset of the digits' shape whose listing commits to `content`.
+fn listed(content: ContentCommitment) -> DatasetView {
+	use cohort_primitives::dataset::{
+		DatasetListing, DatasetSchema, DatasetStatus, Licence, Modality,
+	};
+	DatasetInfo {
+		owner: AccountId::new([0; 32]),
+		listing: DatasetListing {
+			name: Default::default(),
+			description: Default::default(),
+			schema: DatasetSchema {
+				features: 64,
+				classes: 10,
+				samples: 1,
+				modality: Modality::Tabular,
+			},
+			content,
+			licence: Licence::FederatedOnly,
+			royalty: 0,
+			privacy_budget: None,
+		},
+		status: DatasetStatus::Listed,
+		deposit: 0,
+		delegates: 0,
+		stated_features: 0,
+		tasks: 1,
+		privacy_spent: 0,
+		reputation: None,
+		rounds: 0,
+		royalties: 0,
+		listed: 1,
+	}
 }
 
 fn key(uri: &str) -> sr25519::Public {
@@ -848,6 +892,75 @@ fn rewards_are_claimed_once_when_half_their_window_has_passed_or_when_told() {
 		.with_claims(cohort_worker::ClaimAfter::Eras(0));
 	w.on_block(&chain);
 	assert_eq!(claims(chain.take()), [(44, Role::Aggregator)]);
+}
+
+/// A key whose task would draw it to train on data it does not hold — the file missing, or not
+/// what the listing commits to — leaves the task before a round draws it (no no-show slash);
+/// one already selected cannot, and is reported; drawn, it refuses to train on other data than
+/// listed and says why; a key with the listed data stays.
+#[test]
+fn a_trainer_without_its_listed_data_leaves_before_a_round_draws_it() {
+	capture_logs();
+	let (dir, mut chain) = setup(100);
+	let member =
+		|task, selected_in| Membership { task, role: Role::Trainer, dataset: Some(1), selected_in };
+	let leaves = |chain: &FakeChain| -> Vec<TaskId> {
+		chain
+			.take()
+			.into_iter()
+			.filter_map(|(_, action, _)| match action {
+				Action::Leave { task } => Some(task),
+				_ => None,
+			})
+			.collect()
+	};
+	chain.memberships.insert(key("//Charlie").into(), vec![member(0, None), member(1, Some(2))]);
+
+	// The listed file: it stays in both.
+	let mut w = worker(dir.path(), participants("listed", &["//Charlie"]));
+	w.on_block(&chain);
+	assert_eq!(leaves(&chain), Vec::<TaskId>::new());
+
+	// Another file than the listing commits to.
+	chain.datasets.insert(1, listed(ContentCommitment::File(H256::repeat_byte(9))));
+	let mut w = worker(dir.path(), participants("changed", &["//Charlie"]));
+	w.on_block(&chain);
+	assert_eq!(leaves(&chain), [0], "it leaves the task it is not selected in");
+	let lines =
+		logged(log::Level::Error, &["changed //Charlie: leaving task 0", "not the listed data"]);
+	assert_eq!(lines.len(), 1, "{lines:?}");
+	let selected = logged(log::Level::Warn, &["changed //Charlie: task 1 round 2", "cannot train"]);
+	assert_eq!(selected.len(), 1, "{selected:?}");
+	for _ in 0..DATA_CHECK_EVERY {
+		chain.now += 1;
+		w.on_block(&chain);
+	}
+	assert_eq!(leaves(&chain), [0], "sent again only once no block carried it");
+
+	// Drawn all the same (selected before its owner changed the file): it refuses to train on
+	// it, says why, and commits nothing.
+	chain.memberships.clear();
+	chain.duties.insert(key("//Charlie").into(), vec![train(0, 0, 1, 200)]);
+	let mut w = worker(dir.path(), participants("drawn", &["//Charlie"]));
+	refused_before_work(
+		&mut w,
+		&mut chain,
+		&["drawn //Charlie: task 0 round 0", "not the listed data"],
+	);
+	chain.duties.clear();
+
+	// No file at all (a fresh data directory without dataset 1).
+	chain.memberships.insert(key("//Charlie").into(), vec![member(0, None)]);
+	let empty = tempfile::tempdir().unwrap();
+	chain.datasets.insert(1, chain.datasets[&2].clone());
+	let mut w = worker(empty.path(), participants("missing", &["//Charlie"]));
+	w.on_block(&chain);
+	assert_eq!(leaves(&chain), [0]);
+	assert_eq!(
+		logged(log::Level::Error, &["missing //Charlie: leaving task 0", "no file for dataset 1"])
+			.len(),
+		1
+	);
 }
 
 #[test]

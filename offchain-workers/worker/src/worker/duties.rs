@@ -292,6 +292,8 @@ impl Worker {
 			TrainingConfig::from_params(&info.spec.training, rand::random()).map_err(fail)?;
 		let arch = Architecture::of(&info.spec.model).map_err(fail)?;
 		let global = self.global(chain, task, &info, global_model)?;
+		// Refused before any work when the file is not the data the listing commits to.
+		self.check_data(chain, dataset).map_err(fail)?;
 		// Read now, so that the training itself only borrows it.
 		let data = self.data.dataset(dataset).map_err(fail)?;
 		let scaled = in_scaling(data, chain.feature_scaling(task).map_err(fail)?)?;
