@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: the Rust unit and integration tests of the workspace (pallets, runtime,
-# node), then the end-to-end tests that start the real node and drive it with @polkadot/api,
-# then the zombienet test of a four-validator network (scripts/zombienet.sh).
+# Runs every test: the formatting check, the Rust unit and integration tests of the workspace
+# (pallets, runtime, node), then the end-to-end tests that start the real node and drive it with
+# @polkadot/api, then the zombienet test of a four-validator network (scripts/zombienet.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$ROOT/scripts/setup.sh"
 
 started=$SECONDS
+log "formatting (cargo fmt --check, rustfmt.toml)"
+cargo fmt --all --check
 log "Rust tests (features: $TEST_FEATURES)"
 # setup.sh installed PoCL: the OpenCL kernels must run here, not be skipped.
 export COHORT_REQUIRE_OPENCL=1
