@@ -32,6 +32,7 @@ use crate::{
 };
 
 pub use compute::RESEND_BLOCKS as COMPUTE_RESEND_BLOCKS;
+use data_check::DataCheck;
 pub use data_check::DATA_CHECK_EVERY;
 use duties::TrainDuty;
 pub use duties::{can_meet, claimed_samples, reference_seed};
@@ -591,9 +592,12 @@ impl Worker {
 		// Tasks this participant cannot serve are passed over quietly: they are someone else's.
 		let (dataset, bond) = match plan {
 			AutoJoin::Trainer { dataset, bond } => {
-				if let Err(e) = self.check_data(chain, *dataset) {
-					self.once.warn(format!("{}: not joining task {task}: {e}", p.name));
-					return Ok(());
+				match self.check_data(chain, *dataset) {
+					DataCheck::Fits => {},
+					DataCheck::Misfit(e) | DataCheck::Unknown(e) => {
+						self.once.warn(format!("{}: not joining task {task}: {e}", p.name));
+						return Ok(());
+					},
 				}
 				let data = self.data.dataset(*dataset).map_err(fail)?;
 				if data.feature_count != arch.inputs || data.class_count > arch.classes {

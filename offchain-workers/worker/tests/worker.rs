@@ -50,6 +50,8 @@ struct FakeChain {
 	rewards: HashMap<AccountId, Rewards<u128>>,
 	/// The data market's datasets: the dev ones, listed with what their files commit to.
 	datasets: HashMap<DatasetId, DatasetView>,
+	/// Whether reading a dataset fails (a node that does not answer).
+	datasets_unreadable: bool,
 	/// What was submitted since the test last looked, with the extrinsic hash handed out.
 	submitted: RefCell<Vec<(sr25519::Public, Action, H256)>>,
 	/// Each block's outcomes, as the test decides them.
@@ -75,6 +77,7 @@ impl FakeChain {
 				.into_iter()
 				.map(|(id, data)| (id, listed(ContentCommitment::File(data.hash()))))
 				.collect(),
+			datasets_unreadable: false,
 			submitted: RefCell::new(Vec::new()),
 			blocks: HashMap::new(),
 			sent: Cell::new(0),
@@ -118,6 +121,9 @@ impl Chain for FakeChain {
 		Ok(self.scalings.get(&task).cloned())
 	}
 	fn dataset(&self, id: DatasetId) -> Result<Option<DatasetView>, ChainError> {
+		if self.datasets_unreadable {
+			return Err(ChainError("the node did not answer".into()));
+		}
 		Ok(self.datasets.get(&id).cloned())
 	}
 	fn pending_rewards(&self, who: &AccountId) -> Result<Rewards<u128>, ChainError> {
@@ -897,7 +903,8 @@ fn rewards_are_claimed_once_when_half_their_window_has_passed_or_when_told() {
 /// A key whose task would draw it to train on data it does not hold — the file missing, or not
 /// what the listing commits to — leaves the task before a round draws it (no no-show slash);
 /// one already selected cannot, and is reported; drawn, it refuses to train on other data than
-/// listed and says why; a key with the listed data stays.
+/// listed and says why; a key with the listed data stays, and so does one whose node cannot say
+/// what the listing is.
 #[test]
 fn a_trainer_without_its_listed_data_leaves_before_a_round_draws_it() {
 	capture_logs();
@@ -920,6 +927,14 @@ fn a_trainer_without_its_listed_data_leaves_before_a_round_draws_it() {
 	let mut w = worker(dir.path(), participants("listed", &["//Charlie"]));
 	w.on_block(&chain);
 	assert_eq!(leaves(&chain), Vec::<TaskId>::new());
+
+	// A node that does not answer about the listing: nothing is known, nobody leaves.
+	chain.datasets_unreadable = true;
+	let mut w = worker(dir.path(), participants("unknown", &["//Charlie"]));
+	w.on_block(&chain);
+	assert_eq!(leaves(&chain), Vec::<TaskId>::new());
+	assert_eq!(logged(log::Level::Warn, &["unknown //Charlie: task 0", "did not answer"]).len(), 1);
+	chain.datasets_unreadable = false;
 
 	// Another file than the listing commits to.
 	chain.datasets.insert(1, listed(ContentCommitment::File(H256::repeat_byte(9))));

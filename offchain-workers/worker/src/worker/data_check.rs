@@ -18,15 +18,26 @@ use crate::{chain::BlockNumber, journal::RETRY_BLOCKS, Action, Chain};
 /// How often (in blocks) the worker checks its keys' trainer memberships.
 pub const DATA_CHECK_EVERY: BlockNumber = 10;
 
+/// What checking a dataset's file against its listing found.
+pub(super) enum DataCheck {
+	/// The file holds what the listing commits to.
+	Fits,
+	/// It does not, or there is no readable file: what is wrong.
+	Misfit(String),
+	/// The listing could not be read (the node did not answer): nothing is known.
+	Unknown(String),
+}
+
 impl Worker {
-	/// Whether dataset `id`'s file holds what its listing commits to; `Err` says what is wrong.
-	pub(super) fn check_data(&mut self, chain: &impl Chain, id: DatasetId) -> Result<(), String> {
-		let listed = chain
-			.dataset(id)
-			.map_err(|e| format!("cannot read the listing of dataset {id}: {e}"))?
-			.ok_or(format!("dataset {id} is not listed"))?
-			.listing
-			.content;
+	/// Whether dataset `id`'s file holds what its listing commits to.
+	pub(super) fn check_data(&mut self, chain: &impl Chain, id: DatasetId) -> DataCheck {
+		let listed = match chain.dataset(id) {
+			Ok(Some(info)) => info.listing.content,
+			Ok(None) => return DataCheck::Misfit(format!("dataset {id} is not listed")),
+			Err(e) => {
+				return DataCheck::Unknown(format!("cannot read the listing of dataset {id}: {e}"))
+			},
+		};
 		let shards = match listed {
 			ContentCommitment::File(_) => None,
 			ContentCommitment::Shards { shards, .. } => Some(shards),
@@ -34,20 +45,27 @@ impl Worker {
 		let held = match self.data_commitments.get(&(id, shards)) {
 			Some(held) => held.clone(),
 			None => {
-				let data = self.data.dataset(id).map_err(|e| e.to_string())?;
-				let held = data.commitment(shards).map_err(|e| format!("dataset {id}: {e}"))?;
-				self.data_commitments.insert((id, shards), held.clone());
-				held
+				let commitment =
+					self.data.dataset(id).map_err(|e| e.to_string()).and_then(|data| {
+						data.commitment(shards).map_err(|e| format!("dataset {id}: {e}"))
+					});
+				match commitment {
+					Ok(held) => {
+						self.data_commitments.insert((id, shards), held.clone());
+						held
+					},
+					Err(e) => return DataCheck::Misfit(e),
+				}
 			},
 		};
 		if held != listed {
-			return Err(format!(
+			return DataCheck::Misfit(format!(
 				"the file of dataset {id} in {} is not the listed data: it commits to {held:?}, \
 				 the listing to {listed:?}",
 				self.data.root().join("datasets").display()
 			));
 		}
-		Ok(())
+		DataCheck::Fits
 	}
 
 	/// Leaves every task in which a key would train on data it does not hold, while it can.
@@ -67,7 +85,15 @@ impl Worker {
 			};
 			for m in memberships {
 				let Some(id) = m.dataset else { continue };
-				let Err(why) = self.check_data(chain, id) else { continue };
+				let why = match self.check_data(chain, id) {
+					DataCheck::Fits => continue,
+					// Never leave for a node that did not answer.
+					DataCheck::Unknown(e) => {
+						self.once.warn(format!("{}: task {}: {e}", p.name, m.task));
+						continue;
+					},
+					DataCheck::Misfit(why) => why,
+				};
 				if let Some(round) = m.selected_in {
 					// Selected: it cannot leave before the round ends, and will be slashed.
 					self.once.warn(format!(

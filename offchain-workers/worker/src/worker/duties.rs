@@ -43,7 +43,7 @@ use cohort_primitives::{
 use rayon::prelude::*;
 use sp_core::{crypto::Ss58Codec, H256};
 
-use super::{fail, Behaviour, DutyError, Participant, Work, Worker, LOG};
+use super::{data_check::DataCheck, fail, Behaviour, DutyError, Participant, Work, Worker, LOG};
 use crate::{
 	chain::{AccountId, Action, BlockNumber, Chain, Payload, Task},
 	data::DataDir,
@@ -292,8 +292,12 @@ impl Worker {
 			TrainingConfig::from_params(&info.spec.training, rand::random()).map_err(fail)?;
 		let arch = Architecture::of(&info.spec.model).map_err(fail)?;
 		let global = self.global(chain, task, &info, global_model)?;
-		// Refused before any work when the file is not the data the listing commits to.
-		self.check_data(chain, dataset).map_err(fail)?;
+		// Refused before any work when the file is not the data the listing commits to (or
+		// that cannot be told now).
+		match self.check_data(chain, dataset) {
+			DataCheck::Fits => {},
+			DataCheck::Misfit(e) | DataCheck::Unknown(e) => return Err(fail(e)),
+		}
 		// Read now, so that the training itself only borrows it.
 		let data = self.data.dataset(dataset).map_err(fail)?;
 		let scaled = in_scaling(data, chain.feature_scaling(task).map_err(fail)?)?;
