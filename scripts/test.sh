@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test: the formatting check, the Rust unit and integration tests of the workspace
-# (pallets, runtime, node), then the end-to-end tests that start the real node and drive it with
-# @polkadot/api, then the zombienet test of a four-validator network (scripts/zombienet.sh).
+# Runs every test: the lints (scripts/lint.sh: rustfmt, clippy), the Rust unit and integration
+# tests of the workspace (pallets, runtime, node), then the end-to-end tests that start the real
+# node and drive it with @polkadot/api, then the zombienet test of a four-validator network (scripts/zombienet.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$ROOT/scripts/setup.sh"
 
 started=$SECONDS
-log "formatting (cargo fmt --check, rustfmt.toml)"
-cargo fmt --all --check
+"$ROOT/scripts/lint.sh"
 log "Rust tests (features: $TEST_FEATURES)"
 # setup.sh installed PoCL: the OpenCL kernels must run here, not be skipped.
 export COHORT_REQUIRE_OPENCL=1
@@ -30,4 +29,4 @@ e2e_done=$SECONDS
 log "zombienet: four validators, standalone workers, faults"
 "$ROOT/scripts/zombienet.sh" test
 
-log "timings: Rust build and tests $((rust_done - started)) s, end-to-end $((e2e_done - rust_done)) s, zombienet $((SECONDS - e2e_done)) s"
+log "timings: lints and Rust build and tests $((rust_done - started)) s, end-to-end $((e2e_done - rust_done)) s, zombienet $((SECONDS - e2e_done)) s"

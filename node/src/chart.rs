@@ -233,7 +233,7 @@ mod tests {
 			let self_closing = tag.ends_with('/');
 			let tag = tag.trim_end_matches('/');
 			let name = tag.split_whitespace().next().ok_or("empty tag")?;
-			if tag.matches('"').count() % 2 != 0 || tag.contains('<') {
+			if !tag.matches('"').count().is_multiple_of(2) || tag.contains('<') {
 				return Err(format!("bad attributes in <{tag}>"));
 			}
 			if !self_closing {

@@ -72,7 +72,7 @@ fn block_with_transfer_builds_and_imports() {
 	params.body = Some(block.extrinsics.clone());
 	params.state_action = StateAction::Execute;
 	params.fork_choice = Some(ForkChoiceStrategy::LongestChain);
-	let result = runtime.block_on((&*client).import_block(params)).unwrap();
+	let result = runtime.block_on(client.import_block(params)).unwrap();
 	assert!(matches!(result, ImportResult::Imported(_)), "imported: {result:?}");
 
 	let info = client.info();

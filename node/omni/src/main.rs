@@ -6,6 +6,9 @@
 //! (no relay chain: it mocks the relay chain's inherent data). Building it here shares the
 //! node's already-compiled Substrate crates; see docs/howto-deploy-parachain.md and docs/ci.md.
 
+// `sc_cli::Error` is large; it is what every node's `main` returns.
+#![allow(clippy::result_large_err)]
+
 use polkadot_omni_node_lib::{
 	chain_spec::DiskChainSpecLoader, runtime::DefaultRuntimeResolver, CliConfig, RunConfig,
 	NODE_VERSION,

@@ -107,11 +107,13 @@ pub fn from_safetensors(bytes: &[u8], side: Option<u32>) -> Result<Imported, Imp
 	Ok(Imported { spec, parameters })
 }
 
+/// A layer's tensors as they are found: the weight's shape and values, the bias's values.
+type Found = (Option<(Vec<usize>, Vec<f32>)>, Option<Vec<f32>>);
+
 /// The file's layers in index order, each weight with its bias.
 fn layers(file: &SafeTensors) -> Result<Vec<Layer>, ImportError> {
 	let mut prefix: Option<String> = None;
-	let mut found: BTreeMap<u64, (Option<(Vec<usize>, Vec<f32>)>, Option<Vec<f32>>)> =
-		BTreeMap::new();
+	let mut found: BTreeMap<u64, Found> = BTreeMap::new();
 	for (key, view) in file.tensors() {
 		let bad_key = || ImportError::Key { key: key.clone() };
 		let (module, is_weight) = match (key.strip_suffix(".weight"), key.strip_suffix(".bias")) {

@@ -34,6 +34,9 @@ pub enum ModelError {
 	WrongClassCount { model: usize, data: usize },
 }
 
+/// One layer of flat parameters: its weight's slot, its weight's values and its bias's.
+pub(crate) type Layer<'p> = (Slot, &'p [f32], &'p [f32]);
+
 /// One parameter tensor of the flat layout, by shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Slot {
@@ -127,10 +130,7 @@ impl Architecture {
 
 	/// Flat parameters cut into the layers, in the flat layout's order: each layer's weight
 	/// slot, its weight's values and its bias's; refused unless the count is the layout's.
-	pub(crate) fn layers<'p>(
-		&self,
-		parameters: &'p [f32],
-	) -> Result<Vec<(Slot, &'p [f32], &'p [f32])>, ModelError> {
+	pub(crate) fn layers<'p>(&self, parameters: &'p [f32]) -> Result<Vec<Layer<'p>>, ModelError> {
 		let expected = self.parameter_count();
 		if parameters.len() != expected {
 			return Err(ModelError::WrongParameterCount { expected, found: parameters.len() });

@@ -139,7 +139,7 @@ pub fn cone_scores(references: &[Vec<f32>], updates: &[&[i32]]) -> Vec<Score> {
 				return NEUTRAL_SCORE;
 			}
 			let uu: f64 = u.iter().map(|x| (*x as f64).powi(2)).sum();
-			if !(uu > 0.0) {
+			if uu.is_nan() || uu <= 0.0 {
 				return NEUTRAL_SCORE;
 			}
 			let b: Vec<f64> = references

@@ -67,7 +67,7 @@ impl Follower {
 					log::warn!(target: LOG, "cannot connect to {url}: {e}");
 					failures += 1;
 					// Once round the whole list without success, wait a little longer each time.
-					if failures as usize % self.nodes.len() == 0 {
+					if (failures as usize).is_multiple_of(self.nodes.len()) {
 						let rounds = failures / self.nodes.len() as u32;
 						self.pause(Duration::from_millis(500 << rounds.min(5)).min(MAX_BACKOFF));
 					}

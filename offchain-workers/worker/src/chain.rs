@@ -29,6 +29,9 @@ pub type ComputeOffer = Offer<Balance, BlockNumber>;
 pub type Terms = OfferTerms<Balance, BlockNumber>;
 
 /// An extrinsic the worker wants signed by one of its keys and submitted.
+// A task spec is large and the other actions small; actions are made one at a time and sent at
+// once, never kept in bulk, so boxing the spec would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
 	/// `Federated::create_task` (the dev demo task).

@@ -98,7 +98,7 @@ pub mod pallet {
 		/// Whether `millis` can be a block time: even (the timestamp's minimum period is half of
 		/// it) and at least [`Config::MinMillis`].
 		pub fn allowed(millis: u64) -> bool {
-			millis >= T::MinMillis::get() && millis % 2 == 0
+			millis >= T::MinMillis::get() && millis.is_multiple_of(2)
 		}
 	}
 }

@@ -22,6 +22,12 @@ use crate::{
 };
 use cohort_primitives::{compute::OfferStatus, draw::weighted_sample};
 
+/// A challenge's drawn verifiers, each with its answer once committed.
+type VerifiersOf<T> = BoundedVec<
+	(<T as frame_system::Config>::AccountId, Option<Answer<BlockNumberFor<T>>>),
+	<T as Config>::MaxVerifiers,
+>;
+
 /// A verdict's quality, in millionths, for the worker's reputation.
 const AGREED: Score = 1_000_000;
 
@@ -112,10 +118,7 @@ impl<T: Config> Pallet<T> {
 	/// ([`Pallet::min_offer_bond`]), so a majority of the verifiers costs a majority of the
 	/// offers, whatever one of them bonds. Offers being withdrawn, and workers whose last
 	/// challenge failed, are passed over.
-	pub(crate) fn draw_verifiers(
-		worker: &T::AccountId,
-		id: ChallengeId,
-	) -> BoundedVec<(T::AccountId, Option<Answer<BlockNumberFor<T>>>), T::MaxVerifiers> {
+	pub(crate) fn draw_verifiers(worker: &T::AccountId, id: ChallengeId) -> VerifiersOf<T> {
 		let max = T::MaxVerifiers::get() as usize;
 		let candidates: Vec<(T::AccountId, u128)> =
 			Workers::<T>::get().into_iter().filter(|w| w != worker).map(|w| (w, 1)).collect();

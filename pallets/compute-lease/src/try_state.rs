@@ -59,7 +59,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(
-			verifying.keys().all(|v| Offers::<T>::contains_key(v)),
+			verifying.keys().all(Offers::<T>::contains_key),
 			"a drawn verifier's offer is gone before its challenge is decided"
 		);
 		// Offers: listed once, their bond is their committed stake, their slots what leases take.

@@ -155,7 +155,7 @@ fn create_with<T: Config>(
 ) -> (TaskId, T::AccountId) {
 	// An owner per task: one owner may only have `MaxActiveTasksPerOwner` live tasks.
 	let task = NextTaskId::<T>::get();
-	let owner = funded::<T>("owner", task as u32);
+	let owner = funded::<T>("owner", task);
 	Federated::<T>::create_task(
 		RawOrigin::Signed(owner.clone()).into(),
 		spec::<T>(

@@ -747,7 +747,7 @@ impl<T: Config> Pallet<T> {
 		if paid == 0 {
 			return Zero::zero();
 		}
-		let royalties = Self::settle_royalties(task, index, info, record, &earns);
+		let royalties = Self::settle_royalties(task, index, info, record, earns);
 		let reward: u128 = info.spec.reward_per_round.min(info.budget).unique_saturated_into();
 		let aggregator_pool = info.spec.aggregator_share * reward;
 		let trainer_pool = reward.saturating_sub(aggregator_pool);
@@ -759,8 +759,7 @@ impl<T: Config> Pallet<T> {
 		// Aggregators whose scores are on chain did the round's scoring: cancelling does not
 		// get that for free either. Their part is shared equally.
 		let scorers = record.aggregators.iter().filter(|a| a.scores.is_some()).count() as u128;
-		if scorers > 0 {
-			let share = aggregator_pool / scorers;
+		if let Some(share) = aggregator_pool.checked_div(scorers) {
 			for slot in record.aggregators.iter_mut().filter(|a| a.scores.is_some()) {
 				let counts = Self::counts(task, info, public, &slot.who, Role::Aggregator);
 				slot.reward =

@@ -160,7 +160,7 @@ mod tests {
 		assert_eq!(d.strayed, alloc::vec![false; 3]);
 		let mut farther = honest(0);
 		farther[0] = 600_000;
-		assert_eq!(decided(&[honest(0), farther, honest(10_000)]).strayed[1], true);
+		assert!(decided(&[honest(0), farther, honest(10_000)]).strayed[1]);
 	}
 
 	#[test]

@@ -121,7 +121,7 @@ mod tests {
 			kernel: 3,
 			classes: 10,
 		};
-		let conv1 = 4 * (1 * 9) + 4;
+		let conv1 = 4 * 9 + 4; // 4 filters of 1 channel × 3 × 3, and their biases
 		let conv2 = 8 * (4 * 9) + 8;
 		let dense = (8 * 2 * 2) * 10 + 10;
 		assert_eq!(spec.parameter_count(), Some(conv1 + conv2 + dense));

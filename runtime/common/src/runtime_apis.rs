@@ -15,6 +15,8 @@
 /// `BlockNumber`, `Nonce` and the pallets `System`, `Aura`, `TransactionPayment`, `Federated`,
 /// `DataMarket`, `ComputeLease`; the runtime has `crate::genesis_config_presets::{get_preset,
 /// preset_names}` and `crate::configs::RuntimeBlockWeights`.
+// `crate::…` names the runtime that expands the macro (its presets and weights), on purpose.
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! impl_runtime_apis_with_cohort {
 	($($runtime_specific:tt)*) => {

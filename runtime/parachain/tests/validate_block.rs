@@ -93,10 +93,12 @@ fn build_block_one(transactions: impl FnOnce(H256) -> Vec<UncheckedExtrinsic>) -
 
 	// The relay chain's state at the relay parent, as the collator proves it: the slot, the
 	// parachain's included head (genesis) and the relay chain's configuration.
-	let mut relay_state = RelayStateSproofBuilder::default();
-	relay_state.para_id = DEFAULT_PARA_ID;
-	relay_state.current_slot = Slot::from(RELAY_SLOT);
-	relay_state.included_para_head = Some(HeadData(parent_head.encode()));
+	let relay_state = RelayStateSproofBuilder {
+		para_id: DEFAULT_PARA_ID,
+		current_slot: Slot::from(RELAY_SLOT),
+		included_para_head: Some(HeadData(parent_head.encode())),
+		..Default::default()
+	};
 	let (relay_parent_storage_root, relay_chain_state) = relay_state.into_state_root_and_proof();
 
 	let mut inherents = InherentData::new();

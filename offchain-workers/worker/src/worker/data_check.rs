@@ -43,7 +43,7 @@ impl Worker {
 			ContentCommitment::Shards { shards, .. } => Some(shards),
 		};
 		let held = match self.data_commitments.get(&(id, shards)) {
-			Some(held) => held.clone(),
+			Some(held) => *held,
 			None => {
 				let commitment =
 					self.data.dataset(id).map_err(|e| e.to_string()).and_then(|data| {
@@ -51,7 +51,7 @@ impl Worker {
 					});
 				match commitment {
 					Ok(held) => {
-						self.data_commitments.insert((id, shards), held.clone());
+						self.data_commitments.insert((id, shards), held);
 						held
 					},
 					Err(e) => return DataCheck::Misfit(e),

@@ -359,10 +359,13 @@ fn create_task_holds_the_budget() {
 	});
 }
 
+/// A change that spoils a spec, and the error it earns.
+type SpecCase = (Box<dyn Fn(&mut TaskSpec<Balance, u64>)>, DispatchError);
+
 #[test]
 fn create_task_refuses_bad_specs() {
 	test(|| {
-		let cases: Vec<(Box<dyn Fn(&mut TaskSpec<Balance, u64>)>, DispatchError)> = vec![
+		let cases: Vec<SpecCase> = vec![
 			(
 				Box::new(|s| {
 					s.model = ModelSpec::Mlp { input: 0, hidden: BoundedVec::new(), classes: 2 }
@@ -1126,7 +1129,9 @@ fn reveal_aggregate_refuses_what_it_must() {
 		// Behind a matching commitment, each bad result is refused for what is wrong with it.
 		let with_samples = payload_with(PayloadKind::Aggregate, task, 0, 1, &[5; 6]);
 		let too_accurate = RoundMetrics { accuracy_micros: 1_000_001, ..ok };
-		let cases: Vec<(H256, RoundMetrics, Option<Vec<u8>>, Error<Test>)> = vec![
+		// The hash revealed, the metrics, the payload carried, and the error.
+		type Case = (H256, RoundMetrics, Option<Vec<u8>>, Error<Test>);
+		let cases: Vec<Case> = vec![
 			(h, too_accurate, Some(agg.clone()), Error::<Test>::MetricsOutOfRange),
 			(h, ok, None, Error::<Test>::AggregatePayloadMissing),
 			(H256::zero(), ok, Some(agg.clone()), Error::<Test>::AggregateHashMismatch),
