@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the lints (scripts/lint.sh: rustfmt, clippy), the Rust unit and integration
 # tests of the workspace (pallets, runtime, node), then the end-to-end tests that start the real
-# node and drive it with @polkadot/api, then the zombienet test of a four-validator network (scripts/zombienet.sh).
+# node and drive it with @polkadot/api, then the zombienet test of a four-validator network
+# (scripts/zombienet.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$ROOT/scripts/setup.sh"
 
