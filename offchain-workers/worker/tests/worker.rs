@@ -327,6 +327,17 @@ fn train(task: TaskId, round: RoundIndex, dataset: u64, commit_by: BlockNumber) 
 	Duty::Train { task, round, dataset, global_model: None, commit_by }
 }
 
+/// Runs the worker for one block, then checks that it committed to an update for round 0 of
+/// task 0 and sent nothing else: the duty was served.
+fn commits_round_0(w: &mut Worker, chain: &FakeChain) {
+	w.on_block(chain);
+	let actions = chain.take();
+	assert!(
+		matches!(actions[..], [(_, Action::Commit { task: 0, round: 0, .. }, _)]),
+		"{actions:?}"
+	);
+}
+
 /// Runs the worker for three blocks, then checks that it warned once with `parts` and sent
 /// nothing: a duty refused before any work.
 fn refused_before_work(w: &mut Worker, chain: &mut FakeChain, parts: &[&str]) {
@@ -773,12 +784,7 @@ fn a_trainer_trains_in_the_tasks_feature_scaling_and_refuses_one_that_does_not_f
 	chain.scalings.insert(0, fits);
 	chain.duties.insert(key("//Charlie").into(), vec![train(0, 0, 1, 100)]);
 	let mut w = worker(dir.path(), participants("scaled", &["//Charlie"]));
-	w.on_block(&chain);
-	let actions = chain.take();
-	assert!(
-		matches!(actions[..], [(_, Action::Commit { task: 0, round: 0, .. }, _)]),
-		"{actions:?}"
-	);
+	commits_round_0(&mut w, &chain);
 
 	let (dir, mut chain) = setup(10);
 	chain.scalings.insert(0, vec![FeatureStats { mean: 0, deviation: 1 }; features - 1]);
@@ -811,12 +817,7 @@ fn a_trainer_starts_from_the_published_initial_model_and_only_from_the_one_the_s
 	};
 	chain.duties.insert(key("//Charlie").into(), vec![duty(&at)]);
 	let mut w = worker(dir.path(), participants("imported", &["//Charlie"]));
-	w.on_block(&chain);
-	let actions = chain.take();
-	assert!(
-		matches!(actions[..], [(_, Action::Commit { task: 0, round: 0, .. }, _)]),
-		"{actions:?}"
-	);
+	commits_round_0(&mut w, &chain);
 
 	let (dir, mut chain) = setup(10);
 	let other = codec::encode(PayloadKind::Initial, 0, 0, 1 << 16, 0, &model[1..]).unwrap();
