@@ -56,19 +56,7 @@ pub fn import(args: &ImportArgs) -> Result<Imported, String> {
 
 /// A model description as polkadot.js takes it for a task spec's `model`.
 pub fn spec_json(spec: &ModelSpec) -> String {
-	let list = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-	match spec {
-		ModelSpec::Mlp { input, hidden, classes } => {
-			format!(
-				r#"{{"Mlp":{{"input":{input},"hidden":[{}],"classes":{classes}}}}}"#,
-				list(hidden)
-			)
-		},
-		ModelSpec::Cnn { side, channels, filters, kernel, classes } => format!(
-			r#"{{"Cnn":{{"side":{side},"channels":{channels},"filters":[{}],"kernel":{kernel},"classes":{classes}}}}}"#,
-			list(filters)
-		),
-	}
+	serde_json::to_string(spec).expect("a model description serializes")
 }
 
 #[cfg(test)]

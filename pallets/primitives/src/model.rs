@@ -10,9 +10,20 @@ use scale_info::TypeInfo;
 /// At most this many hidden layers (MLP) or convolution layers (CNN).
 pub const MAX_LAYERS: u32 = 8;
 
-/// A model architecture and its sizes.
+/// A model architecture and its sizes. In JSON (serde) it reads as polkadot.js writes it:
+/// `{"Mlp":{"input":64,"hidden":[32],"classes":10}}`.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 pub enum ModelSpec {
 	/// A multi-layer perceptron: `input` features, fully connected hidden layers of the given
