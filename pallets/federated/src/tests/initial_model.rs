@@ -52,7 +52,8 @@ fn a_task_from_a_published_model_starts_once_its_owner_publishes_it_and_trains_f
 }
 
 /// The owner cannot switch the model under participants who joined on the spec's hash, nor
-/// bring one whose header does not fit the task; a stranger publishes nothing.
+/// bring one whose header or size does not fit the task (too large, empty); a stranger
+/// publishes nothing, and a replay of the published bytes is refused.
 #[test]
 fn a_stranger_another_model_or_a_second_publication_changes_nothing() {
 	test(|| {
@@ -73,7 +74,22 @@ fn a_stranger_another_model_or_a_second_publication_changes_nothing() {
 		let wrong_size = create(spec_from(&short));
 		assert_noop!(publish(wrong_size, &short), Error::<Test>::PayloadHeaderMismatch);
 
+		// Too large for the task (the spec may name it; the task's payload bound still holds),
+		// and empty: the two tasks above, naming these instead (the chain keeps few tasks).
+		let huge = payload(PayloadKind::Initial, 0, 0, &[9; 300]);
+		for (id, model, error) in [
+			(wrong_kind, huge, Error::<Test>::PayloadTooLarge),
+			(wrong_size, Vec::new(), Error::<Test>::MalformedPayload),
+		] {
+			Tasks::<Test>::mutate(id, |info| {
+				info.as_mut().unwrap().spec.initial_model = InitialModel::Hash(hash(&model))
+			});
+			assert_noop!(publish(id, &model), error);
+		}
+		assert_noop!(publish(task, &[]), Error::<Test>::InitialModelMismatch);
+
 		assert_ok!(publish(task, &model));
+		// Published once: the same bytes again (a replay) or any other change nothing.
 		assert_noop!(publish(task, &model), Error::<Test>::InitialModelAlreadyPublished);
 
 		let seeded = crate::NextTaskId::<Test>::get();
@@ -95,6 +111,10 @@ fn a_task_whose_model_never_comes_expires_and_returns_its_budget() {
 		run_to_block(TASK_EXPIRY + 2);
 		assert!(events().contains(&Event::TaskExpired { task, refund: 2 * REWARD }));
 		assert_eq!(held_budget(OWNER), 0);
+		// The participants who waited for it lose nothing.
+		for who in TRAINERS.into_iter().chain(AGGREGATORS) {
+			assert_eq!(slashed(who), [], "{who} is not slashed");
+		}
 		assert_noop!(publish(task, &model), Error::<Test>::TaskEnded);
 	});
 }
