@@ -4,7 +4,7 @@
 use crate::{
 	BalanceOf, Config, Error, HoldReason, Pallet, RoundOf, RoundSummaryOf, TaskOf, TaskSpecOf,
 };
-use cohort_primitives::{scaling::FeatureStats, RoundIndex};
+use cohort_primitives::{api::TaskQuote, scaling::FeatureStats, PayloadHeader, RoundIndex};
 use frame_support::{pallet_prelude::MaxEncodedLen, traits::Get};
 use sp_runtime::{
 	traits::{CheckedAdd, CheckedMul, UniqueSaturatedFrom, UniqueSaturatedInto},
@@ -12,6 +12,25 @@ use sp_runtime::{
 };
 
 impl<T: Config> Pallet<T> {
+	/// What `create_task(spec)` holds and asks, or the error it fails with: the spec checked
+	/// ([`Self::validate_spec`]), its budget, deposit and minimum bonds. `create_task` holds
+	/// exactly this; clients show it before anything is signed (`FederatedApi::quote_task`).
+	pub fn quote_task(spec: &TaskSpecOf<T>) -> Result<TaskQuote<BalanceOf<T>>, DispatchError> {
+		let parameter_count = Self::validate_spec(spec)?;
+		let payload_bytes = PayloadHeader::payload_len(parameter_count.into())
+			.and_then(|n| u32::try_from(n).ok())
+			.ok_or(Error::<T>::InvalidModel)?;
+		let (min_trainer_bond, min_aggregator_bond) = Self::min_bonds(spec)?;
+		Ok(TaskQuote {
+			parameter_count,
+			payload_bytes,
+			budget: Self::task_budget(spec)?,
+			deposit: Self::task_deposit(spec.rounds, 0, 0)?,
+			min_trainer_bond,
+			min_aggregator_bond,
+		})
+	}
+
 	/// The budget held for a task: `rounds * (reward_per_round + max_trainers *
 	/// datasets.max_royalty)`. A round pays at most its reward and one royalty of at most
 	/// `max_royalty` per update it pays for (the accepted ones, or when the owner cancels, the

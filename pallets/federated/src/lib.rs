@@ -103,7 +103,10 @@ mod validate;
 pub mod weights;
 pub use weights::WeightInfo;
 
-use cohort_primitives::round::{AggregatorSlot, RoundInfo, RoundSummary, TrainerSlot};
+use cohort_primitives::{
+	api::TaskQuote,
+	round::{AggregatorSlot, RoundInfo, RoundSummary, TrainerSlot},
+};
 use frame_support::traits::fungible;
 use frame_system::pallet_prelude::BlockNumberFor;
 
@@ -741,10 +744,14 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::create_task())]
 		pub fn create_task(origin: OriginFor<T>, spec: TaskSpecOf<T>) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
-			let parameter_count = Self::validate_spec(&spec)?;
-			let budget = Self::task_budget(&spec)?;
-			let (min_trainer_bond, min_aggregator_bond) = Self::min_bonds(&spec)?;
-			let deposit = Self::task_deposit(spec.rounds, 0, 0)?;
+			let TaskQuote {
+				parameter_count,
+				budget,
+				deposit,
+				min_trainer_bond,
+				min_aggregator_bond,
+				..
+			} = Self::quote_task(&spec)?;
 
 			let task = NextTaskId::<T>::get();
 			ActiveTasks::<T>::try_append(task).map_err(|_| Error::<T>::TooManyActiveTasks)?;

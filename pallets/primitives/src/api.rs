@@ -11,8 +11,9 @@ use crate::{
 	dataset::{DatasetTask, RoundLineage},
 	scaling::FeatureStats,
 	traits::Role,
-	DatasetId, DatasetInfo, PayloadRef, RoundIndex, RoundSummary, TaskId, TaskInfo,
+	DatasetId, DatasetInfo, PayloadRef, RoundIndex, RoundSummary, TaskId, TaskInfo, TaskSpec,
 };
+use sp_runtime::DispatchError;
 
 /// One thing an account must do now.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
@@ -99,6 +100,26 @@ pub struct PendingReward<Balance> {
 	pub claimable_until: u32,
 }
 
+/// What creating a task with a given spec holds from its owner and asks of its participants,
+/// as the chain computes it (`FederatedApi::quote_task`): a client shows it before anything is
+/// signed, and `create_task` holds exactly this.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct TaskQuote<Balance> {
+	/// Parameters of the model the spec names.
+	pub parameter_count: u32,
+	/// Bytes of one update or aggregate payload (header included).
+	pub payload_bytes: u32,
+	/// Held for rewards: every round's reward and the most royalties its updates can earn.
+	/// What rounds do not spend goes back when the task ends.
+	pub budget: Balance,
+	/// Held for the task's storage until it is pruned.
+	pub deposit: Balance,
+	/// The smallest bond a trainer may join with.
+	pub min_trainer_bond: Balance,
+	/// The smallest bond an aggregator may join with.
+	pub min_aggregator_bond: Balance,
+}
+
 /// What an account can claim now, and the era under way.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
 pub struct Rewards<Balance> {
@@ -136,6 +157,9 @@ sp_api::decl_runtime_apis! {
 		/// The feature scaling every participant of a task applies to its data and to the
 		/// validation set before the model sees them (`None`: features are used as they are).
 		fn feature_scaling(task: TaskId) -> Option<Vec<FeatureStats>>;
+		/// What `create_task(spec)` would hold and ask, or the error it would fail with (the
+		/// spec checked by the chain's own rules); nothing is created.
+		fn quote_task(spec: TaskSpec<Balance, BlockNumber>) -> Result<TaskQuote<Balance>, DispatchError>;
 	}
 
 	/// The data market: datasets, and the lineage that traces a model to its data.

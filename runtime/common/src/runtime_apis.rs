@@ -191,6 +191,12 @@ macro_rules! impl_runtime_apis_with_cohort {
 					Federated::task(task)
 				}
 
+				fn quote_task(
+					spec: pallet_federated::TaskSpecOf<Runtime>,
+				) -> Result<cohort_primitives::api::TaskQuote<Balance>, sp_runtime::DispatchError> {
+					Federated::quote_task(&spec)
+				}
+
 				fn round(
 					task: cohort_primitives::TaskId,
 					round: cohort_primitives::RoundIndex,

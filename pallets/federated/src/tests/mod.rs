@@ -330,8 +330,19 @@ fn slashed(who: AccountId) -> Vec<Offence> {
 #[test]
 fn create_task_holds_the_budget() {
 	test(|| {
+		let quote = Federated::quote_task(&spec()).unwrap();
 		let task = create(spec());
 		let info = Tasks::<Test>::get(task).unwrap();
+		// What the quote said is what was held and asked.
+		assert_eq!(
+			(quote.budget, quote.deposit, quote.min_trainer_bond, quote.min_aggregator_bond),
+			(info.budget, info.deposit, info.min_trainer_bond, info.min_aggregator_bond)
+		);
+		assert_eq!(quote.parameter_count, info.parameter_count);
+		assert_eq!(
+			quote.payload_bytes as u64,
+			cohort_primitives::PayloadHeader::payload_len(PARAMS.into()).unwrap()
+		);
 		assert_eq!(info.owner, OWNER);
 		assert_eq!(info.status, TaskStatus::Active);
 		assert_eq!(info.budget, 2 * REWARD);
@@ -466,6 +477,14 @@ fn create_task_refuses_bad_specs() {
 			let mut s = spec();
 			break_it(&mut s);
 			let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
+			// The quote a client shows first names the same error, unless the spec is fine
+			// and only the owner's funds are short (a quote knows no caller).
+			let quoted = Federated::quote_task(&s);
+			if matches!(error, DispatchError::Token(_)) {
+				assert!(quoted.is_ok(), "case {i}: {quoted:?}");
+			} else {
+				assert_eq!(quoted, Err(error), "case {i}: the quote");
+			}
 			assert_eq!(Federated::create_task(origin(OWNER), s), Err(error), "case {i}");
 			assert_eq!(
 				sp_io::storage::root(sp_runtime::StateVersion::V1),
