@@ -33,6 +33,7 @@ pub mod journal;
 pub mod log_once;
 pub mod sealed;
 pub mod setup;
+pub mod spec_file;
 pub mod worker;
 
 pub use chain::{Action, Chain, ChainError, Outcome, RoundView};

@@ -1,0 +1,442 @@
+//! A task's specification as its owner writes it: a TOML file in the units people use — COH,
+//! percent, seconds, learning rates as decimals — turned into the chain's `TaskSpec` (plancks,
+//! `Perbill`, blocks, millionths) by [`SpecFile::to_spec`]. Whether the spec is acceptable, and
+//! what it holds, is the chain's to say (`FederatedApi::quote_task`); this only converts, and
+//! refuses what cannot be converted (an unknown field, a share above 100 %, an amount finer than
+//! a planck).
+//!
+//! ```toml
+//! rounds = 10
+//! validation_set = "0x…"          # BLAKE2-256 of the validation set
+//! initial_model = { seed = 7 }    # or { hash = "0x…" }: a model its owner publishes
+//! max_samples = 2000
+//! aggregation = "fedavg"          # median, trimmed-mean:<trim>, multi-krum:<f>:<m>
+//!
+//! [model.Mlp]
+//! input = 64
+//! hidden = [32]
+//! classes = 10
+//!
+//! [training]
+//! epochs = 5
+//! batch_size = 16
+//! optimizer = "sgd"               # or "adam"
+//! learning_rate = 0.1
+//!
+//! [participants]
+//! min_trainers = 4
+//! max_trainers = 4
+//! aggregators = 3
+//! quorum = 2
+//!
+//! [phases]                        # seconds, rounded up to whole blocks
+//! commit = 120
+//! reveal = 60
+//! score = 120
+//! score_reveal = 60
+//! aggregate = 120
+//! aggregate_reveal = 60
+//!
+//! [pay]
+//! reward_per_round = "10"         # COH
+//! aggregator_share = 20           # percent of each round's reward
+//! penalty = 10                    # percent of a bond
+//! max_royalty = "0.5"             # COH per accepted update
+//! ```
+//!
+//! Optional: `scale` (default 65,536), `max_payload_bytes` (default: the model's payload),
+//! `training.fedprox_mu`, `[training.privacy]` (`clip_norm`, `noise_multiplier`, `epsilon`),
+//! `[gate]` (any field of the score gate, in the chain's own units; the rest as
+//! `docs/scoring.md` recommends), `[datasets]` (`min_reputation`, `allowlist`).
+
+use std::time::Duration;
+
+use cohort_ml::simulate::{parse_rule, RECOMMENDED_GATE};
+use cohort_primitives::{
+	dataset::DatasetRules,
+	task::{DpParams, InitialModel, Optimizer, PhaseLengths, TrainingParams},
+	DatasetId, ModelSpec, PayloadHeader, ScoreGate, TaskSpec,
+};
+use serde::Deserialize;
+use sp_core::H256;
+use sp_runtime::Perbill;
+
+use crate::{
+	amount::parse_coh,
+	chain::{Balance, BlockNumber},
+};
+
+/// Why a spec file cannot become a `TaskSpec`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecFileError {
+	/// Not TOML, or not the fields a spec has (the parser's message says where).
+	#[error("{0}")]
+	Parse(String),
+	/// A value that has no counterpart on chain.
+	#[error("{field}: {reason}")]
+	Value { field: &'static str, reason: String },
+}
+
+fn bad(field: &'static str, reason: impl Into<String>) -> SpecFileError {
+	SpecFileError::Value { field, reason: reason.into() }
+}
+
+/// A spec file (module docs).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+	pub rounds: u32,
+	pub validation_set: H256,
+	pub initial_model: StartFile,
+	#[serde(default = "default_scale")]
+	pub scale: u32,
+	pub max_samples: u32,
+	#[serde(default)]
+	pub max_payload_bytes: Option<u32>,
+	#[serde(default = "default_rule")]
+	pub aggregation: String,
+	pub model: ModelSpec,
+	pub training: TrainingFile,
+	pub participants: ParticipantsFile,
+	pub phases: PhasesFile,
+	pub pay: PayFile,
+	#[serde(default)]
+	pub gate: GateFile,
+	#[serde(default)]
+	pub datasets: DatasetsFile,
+}
+
+fn default_scale() -> u32 {
+	1 << 16
+}
+
+fn default_rule() -> String {
+	"fedavg".into()
+}
+
+/// Where the model starts: a seed every worker builds the same model from, or the hash of a
+/// model its owner publishes (`federated.publish_initial_model`).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum StartFile {
+	Seed(u64),
+	Hash(H256),
+}
+
+/// How each trainer trains in a round.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingFile {
+	pub epochs: u16,
+	pub batch_size: u16,
+	/// `sgd` or `adam`.
+	pub optimizer: String,
+	pub learning_rate: f64,
+	#[serde(default)]
+	pub fedprox_mu: Option<f64>,
+	#[serde(default)]
+	pub privacy: Option<PrivacyFile>,
+}
+
+/// Client-level differential privacy: each update clipped to `clip_norm` and noised with
+/// `noise_multiplier × clip_norm`; each round spends `epsilon` of each dataset's budget.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyFile {
+	pub clip_norm: f64,
+	pub noise_multiplier: f64,
+	pub epsilon: f64,
+}
+
+/// Who takes part in each round.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantsFile {
+	pub min_trainers: u32,
+	pub max_trainers: u32,
+	pub aggregators: u32,
+	pub quorum: u32,
+}
+
+/// The most each phase of a round may last, in seconds (phases close early once everyone has
+/// acted).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhasesFile {
+	pub commit: f64,
+	pub reveal: f64,
+	pub score: f64,
+	pub score_reveal: f64,
+	pub aggregate: f64,
+	pub aggregate_reveal: f64,
+}
+
+/// What the task pays and what it takes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayFile {
+	/// COH per finalized round.
+	pub reward_per_round: Coh,
+	/// Percent of each round's reward for the agreeing aggregators.
+	pub aggregator_share: f64,
+	/// Percent of a bond lost for an offence.
+	pub penalty: f64,
+	/// The most royalty, in COH, an accepted update pays its dataset.
+	pub max_royalty: Coh,
+}
+
+/// An amount of COH: a string (`"0.5"`, exact to the planck) or a number.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Coh {
+	Text(String),
+	Integer(u64),
+	Number(f64),
+}
+
+impl Coh {
+	fn plancks(&self, field: &'static str) -> Result<Balance, SpecFileError> {
+		let text = match self {
+			Coh::Text(s) => s.clone(),
+			Coh::Integer(n) => n.to_string(),
+			// Rust prints the shortest decimal that reads back as the same float: `0.1`.
+			Coh::Number(x) => x.to_string(),
+		};
+		parse_coh(&text).map_err(|e| bad(field, e))
+	}
+}
+
+/// Any field of the score gate, in the chain's units (scores in millionths); the others as
+/// recommended.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateFile {
+	pub accept_within: Option<u32>,
+	pub accept_spread_percent: Option<u32>,
+	pub slash_beyond: Option<u32>,
+	pub slash_spread_percent: Option<u32>,
+	pub min_score: Option<u32>,
+	pub clip_norm_percent: Option<u32>,
+	pub max_weight_percent: Option<u32>,
+	pub copy_distance_micros: Option<u32>,
+	pub min_norm_percent: Option<u32>,
+	pub score_tolerance: Option<u32>,
+}
+
+/// What the datasets trainers join with must meet.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetsFile {
+	#[serde(default)]
+	pub min_reputation: u32,
+	#[serde(default)]
+	pub allowlist: Vec<DatasetId>,
+}
+
+/// `x` millionths, rounded to the nearest; refused when negative, not finite or too large.
+fn micros(field: &'static str, x: f64) -> Result<u32, SpecFileError> {
+	let m = (x * 1e6).round();
+	if !(0.0..=u32::MAX as f64).contains(&m) {
+		return Err(bad(field, format!("{x} is out of range")));
+	}
+	Ok(m as u32)
+}
+
+/// A percentage as a `Perbill`, rounded to the nearest part.
+fn percent(field: &'static str, x: f64) -> Result<Perbill, SpecFileError> {
+	if !(0.0..=100.0).contains(&x) {
+		return Err(bad(field, format!("{x} is not a percentage between 0 and 100")));
+	}
+	Ok(Perbill::from_parts((x * 1e7).round() as u32))
+}
+
+impl SpecFile {
+	/// Reads a spec file's text.
+	pub fn parse(text: &str) -> Result<Self, SpecFileError> {
+		toml::from_str(text).map_err(|e| SpecFileError::Parse(e.to_string()))
+	}
+
+	/// The chain's `TaskSpec`, with phases in blocks of `block_time` (each rounded up, at least
+	/// one block).
+	pub fn to_spec(
+		&self,
+		block_time: Duration,
+	) -> Result<TaskSpec<Balance, BlockNumber>, SpecFileError> {
+		let block = block_time.as_secs_f64();
+		if block <= 0.0 {
+			return Err(bad("phases", "the chain reports no block time"));
+		}
+		let blocks = |field: &'static str, seconds: f64| -> Result<BlockNumber, SpecFileError> {
+			if !seconds.is_finite() || seconds <= 0.0 {
+				return Err(bad(field, format!("{seconds} is not a positive number of seconds")));
+			}
+			let n = (seconds / block).ceil();
+			if n > BlockNumber::MAX as f64 {
+				return Err(bad(field, format!("{seconds} s is too long")));
+			}
+			Ok((n as BlockNumber).max(1))
+		};
+		let p = &self.phases;
+		let phases = PhaseLengths {
+			commit: blocks("phases.commit", p.commit)?,
+			reveal: blocks("phases.reveal", p.reveal)?,
+			score: blocks("phases.score", p.score)?,
+			score_reveal: blocks("phases.score_reveal", p.score_reveal)?,
+			aggregate: blocks("phases.aggregate", p.aggregate)?,
+			aggregate_reveal: blocks("phases.aggregate_reveal", p.aggregate_reveal)?,
+		};
+		let t = &self.training;
+		let optimizer = match t.optimizer.as_str() {
+			"sgd" => Optimizer::Sgd,
+			"adam" => Optimizer::Adam,
+			other => {
+				return Err(bad("training.optimizer", format!("{other:?} is not sgd or adam")))
+			},
+		};
+		let dp = match &t.privacy {
+			None => None,
+			Some(d) => Some(DpParams {
+				clip_norm_micros: micros("training.privacy.clip_norm", d.clip_norm)?,
+				noise_multiplier_micros: micros(
+					"training.privacy.noise_multiplier",
+					d.noise_multiplier,
+				)?,
+				epsilon_micros: micros("training.privacy.epsilon", d.epsilon)?.into(),
+			}),
+		};
+		let training = TrainingParams {
+			epochs: t.epochs,
+			batch_size: t.batch_size,
+			optimizer,
+			learning_rate_micros: micros("training.learning_rate", t.learning_rate)?,
+			fedprox_mu_micros: t
+				.fedprox_mu
+				.map(|mu| micros("training.fedprox_mu", mu))
+				.transpose()?,
+			dp,
+		};
+		let max_payload_bytes = match self.max_payload_bytes {
+			Some(n) => n,
+			None => self
+				.model
+				.parameter_count()
+				.and_then(PayloadHeader::payload_len)
+				.and_then(|n| u32::try_from(n).ok())
+				.ok_or_else(|| bad("model", "the model has no parameters, or too many"))?,
+		};
+		let g = &self.gate;
+		let r = RECOMMENDED_GATE;
+		let gate = ScoreGate {
+			accept_within: g.accept_within.unwrap_or(r.accept_within),
+			accept_spread_percent: g.accept_spread_percent.unwrap_or(r.accept_spread_percent),
+			slash_beyond: g.slash_beyond.unwrap_or(r.slash_beyond),
+			slash_spread_percent: g.slash_spread_percent.unwrap_or(r.slash_spread_percent),
+			min_score: g.min_score.unwrap_or(r.min_score),
+			clip_norm_percent: g.clip_norm_percent.unwrap_or(r.clip_norm_percent),
+			max_weight_percent: g.max_weight_percent.unwrap_or(r.max_weight_percent),
+			copy_distance_micros: g.copy_distance_micros.unwrap_or(r.copy_distance_micros),
+			min_norm_percent: g.min_norm_percent.unwrap_or(r.min_norm_percent),
+			score_tolerance: g.score_tolerance.unwrap_or(r.score_tolerance),
+		};
+		let allowlist = self.datasets.allowlist.clone().try_into().map_err(|v: Vec<_>| {
+			bad("datasets.allowlist", format!("{} datasets are more than a task may name", v.len()))
+		})?;
+		Ok(TaskSpec {
+			model: self.model.clone(),
+			initial_model: match self.initial_model {
+				StartFile::Seed(seed) => InitialModel::Seed(seed),
+				StartFile::Hash(hash) => InitialModel::Hash(hash),
+			},
+			training,
+			scale: self.scale,
+			aggregation: parse_rule(&self.aggregation).map_err(|e| bad("aggregation", e))?,
+			gate,
+			max_samples: self.max_samples,
+			rounds: self.rounds,
+			min_trainers: self.participants.min_trainers,
+			max_trainers: self.participants.max_trainers,
+			aggregators: self.participants.aggregators,
+			quorum: self.participants.quorum,
+			phases,
+			max_payload_bytes,
+			reward_per_round: self.pay.reward_per_round.plancks("pay.reward_per_round")?,
+			aggregator_share: percent("pay.aggregator_share", self.pay.aggregator_share)?,
+			penalty: percent("pay.penalty", self.pay.penalty)?,
+			validation_set: self.validation_set,
+			datasets: DatasetRules {
+				max_royalty: self.pay.max_royalty.plancks("pay.max_royalty")?,
+				min_reputation: self.datasets.min_reputation,
+				allowlist,
+			},
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::dev::{demo_task, DEMO_MAX_ROYALTY, DEMO_REWARD};
+
+	/// The demo task of the dev chain, as its owner would write it (the example
+	/// `docs/examples/task.toml` holds, with the digits validation set's hash).
+	const DEMO: &str = include_str!("../../../docs/examples/task.toml");
+
+	#[test]
+	fn the_example_file_is_the_dev_chains_demo_task() {
+		let file = SpecFile::parse(DEMO).unwrap();
+		// Six-second blocks: 120 s is 20 blocks, 60 s 10.
+		let spec = file.to_spec(Duration::from_secs(6)).unwrap();
+		assert_eq!(file.validation_set, crate::dev::validation_set().hash());
+		assert_eq!(spec, demo_task(file.validation_set, false, 0));
+		assert_eq!(
+			(spec.reward_per_round, spec.datasets.max_royalty),
+			(DEMO_REWARD, DEMO_MAX_ROYALTY)
+		);
+		// Two-second blocks: three times as many blocks per phase; a fraction rounds up.
+		let fast = file.to_spec(Duration::from_secs(2)).unwrap();
+		assert_eq!((fast.phases.commit, fast.phases.reveal), (60, 30));
+		let odd = file.to_spec(Duration::from_secs(7)).unwrap();
+		assert_eq!((odd.phases.commit, odd.phases.reveal), (18, 9));
+	}
+
+	#[test]
+	fn units_convert_exactly_and_what_has_no_counterpart_is_refused() {
+		let with = |edit: &str, with: &str| DEMO.replacen(edit, with, 1);
+		let six = Duration::from_secs(6);
+		let spec = |text: &str| SpecFile::parse(text).and_then(|f| f.to_spec(six));
+		// Amounts to the planck, as strings or numbers; percentages to the billionth.
+		let s =
+			spec(&with("reward_per_round = \"10\"", "reward_per_round = 0.000000000001")).unwrap();
+		assert_eq!(s.reward_per_round, 1);
+		let s = spec(&with("aggregator_share = 20", "aggregator_share = 12.5")).unwrap();
+		assert_eq!(s.aggregator_share, Perbill::from_parts(125_000_000));
+		// DP and FedProx in millionths.
+		let s = spec(&with(
+			"learning_rate = 0.1",
+			"learning_rate = 0.1\nfedprox_mu = 0.01\n\n[training.privacy]\nclip_norm = 1.0\n\
+			 noise_multiplier = 0.5\nepsilon = 8",
+		))
+		.unwrap();
+		assert_eq!(s.training.fedprox_mu_micros, Some(10_000));
+		let dp = s.training.dp.unwrap();
+		assert_eq!((dp.clip_norm_micros, dp.noise_multiplier_micros), (1_000_000, 500_000));
+		// A gate field overrides the recommended value; the others stay.
+		let s = spec(&format!("{DEMO}\n[gate]\naccept_within = 30000\n")).unwrap();
+		assert_eq!(s.gate, ScoreGate { accept_within: 30_000, ..RECOMMENDED_GATE });
+		// Refusals name the field.
+		let refused = |text: String, field: &str| {
+			let e = spec(&text).unwrap_err().to_string();
+			assert!(e.contains(field), "{e}");
+		};
+		refused(
+			with("reward_per_round = \"10\"", "reward_per_round = \"0.0000000000001\""),
+			"pay.reward_per_round",
+		);
+		refused(with("penalty = 10", "penalty = 120"), "pay.penalty");
+		refused(with("commit = 120", "commit = 0"), "phases.commit");
+		refused(with("optimizer = \"sgd\"", "optimizer = \"lion\""), "training.optimizer");
+		refused(with("aggregation = \"fedavg\"", "aggregation = \"mean\""), "aggregation");
+		refused(with("rounds = 10", "rounds = 10\nround = 3"), "unknown field");
+		refused(with("learning_rate = 0.1", "learning_rate = -0.1"), "training.learning_rate");
+	}
+}
