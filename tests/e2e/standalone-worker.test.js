@@ -13,11 +13,15 @@
 //   JSON export (made here with @polkadot/keyring), a wrong password refused;
 // - the workers claim their keys' emission rewards themselves (owners B as soon as an era closes),
 //   each paying what the era's record says; `cohort-worker rewards` lists what owners A's keys can
-//   claim, exactly as the chain computes it, and `--claim` claims it all, once.
+//   claim, exactly as the chain computes it, and `--claim` claims it all, once;
+// - a task owner creates the documented example task (docs/examples/task.toml) with `cohort-worker
+//   task new`: the dry run sends nothing and quotes what the chain then holds, phases in this
+//   chain's blocks; a spec the chain refuses is refused with the chain's error, nothing sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { startNode, connect } from './lib/node.js';
@@ -269,4 +273,47 @@ test('the workers claim their keys\' rewards themselves; `cohort-worker rewards`
     assert.ok(Date.now() < deadline, `claimed rewards are no longer listed once finalized: ${JSON.stringify(after)}`);
     await new Promise((ok) => setTimeout(ok, 1000));
   }
+});
+
+test('a task owner creates the documented example task from its spec file with `cohort-worker task new`: the dry run sends nothing and says what the chain then holds; a spec the chain refuses is refused with the chain\'s error', async () => {
+  const example = fileURLToPath(new URL('../../docs/examples/task.toml', import.meta.url));
+  const dir = workerDir('task-owner');
+  dirs.push(dir);
+  assert.equal((await runWorker(['key', 'import', '--base-path', dir, '--suri', '//Alice'])).code, 0);
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice').address;
+  const newTask = (spec, ...flags) => runWorker(['task', 'new', '--node', authoring.url, '--spec', spec, '--base-path', dir, '--json', ...flags]);
+
+  const nonce = (await api.rpc.system.accountNextIndex(alice)).toNumber();
+  const dry = await newTask(example, '--dry-run');
+  assert.equal(dry.code, 0, dry.stderr);
+  const quote = JSON.parse(dry.stdout);
+  assert.equal(quote.task, undefined, 'a dry run creates nothing');
+  // 10 rounds × (10 COH + 4 trainers × 0.5 COH of royalty), as the spec file says in COH.
+  assert.equal(BigInt(quote.budget), 120n * 10n ** 12n);
+  // Seconds in whole blocks of this chain: 120 s and 60 s, rounded up.
+  const blocks = (seconds) => Math.ceil((seconds * 1000) / quote.blockTimeMillis);
+  assert.deepEqual(quote.phases, [120, 60, 120, 60, 120, 60].map(blocks));
+  assert.ok(BigInt(quote.fee) > 0n && BigInt(quote.deposit) > 0n, dry.stdout);
+
+  // A quorum that is no majority: the chain's own check refuses it, and nothing is sent.
+  const bad = join(dir, 'bad.toml');
+  writeFileSync(bad, readFileSync(example, 'utf8').replace('quorum = 2', 'quorum = 1'));
+  const refused = await newTask(bad);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /the chain refuses this spec: Federated::InvalidQuorum/);
+  assert.equal((await api.rpc.system.accountNextIndex(alice)).toNumber(), nonce, 'neither the dry run nor the refused spec sent anything');
+
+  const created = await newTask(example);
+  assert.equal(created.code, 0, created.stderr);
+  const { task } = JSON.parse(created.stdout);
+  const info = (await api.query.federated.tasks(task)).unwrap();
+  assert.equal(info.owner.toString(), alice);
+  assert.deepEqual(
+    [info.budget, info.deposit, info.minTrainerBond, info.minAggregatorBond].map((b) => b.toString()),
+    [quote.budget, quote.deposit, quote.minTrainerBond, quote.minAggregatorBond],
+    'the chain holds what the dry run said',
+  );
+  assert.equal(info.spec.phases.commit.toNumber(), quote.phases[0]);
+  assert.equal(info.spec.rewardPerRound.toBigInt(), 10n * 10n ** 12n);
+  assert.equal(info.spec.validationSet.toHex(), readFileSync(example, 'utf8').match(/^validation_set = "(0x[0-9a-f]{64})"/m)[1]);
 });

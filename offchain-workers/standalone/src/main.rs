@@ -21,6 +21,7 @@ mod polkadot_js;
 mod rewards;
 mod rpc;
 mod scaling;
+mod task;
 
 use std::{
 	io::BufRead,
@@ -54,7 +55,7 @@ enum Command {
 	/// Models: export a task's, import one to start a task from.
 	#[command(subcommand)]
 	Model(ModelCommand),
-	/// A task owner's tools: the feature scaling to fix on a new task.
+	/// A task owner's tools: create a task from a spec file, the feature scaling to fix on it.
 	#[command(subcommand)]
 	Task(TaskCommand),
 	/// The emission rewards the keystore's keys can claim, per era and role; `--claim` claims
@@ -64,6 +65,10 @@ enum Command {
 
 #[derive(Subcommand)]
 enum TaskCommand {
+	/// Creates a task from a TOML spec file (COH, percent, seconds): the chain checks it and
+	/// says what it holds (budget, deposit) and asks (bonds) before the owner's key signs it;
+	/// `--dry-run` stops there.
+	New(task::NewArgs),
 	/// Pools the per-feature statistics that datasets' owners stated on chain into one
 	/// feature scaling, and writes it as the argument of `federated.setFeatureScaling`.
 	Scaling(scaling::ScalingArgs),
@@ -149,6 +154,7 @@ fn main() {
 		Some(Command::Key(command)) => key(command),
 		Some(Command::Model(ModelCommand::Export(args))) => model_export(&args),
 		Some(Command::Model(ModelCommand::Import(args))) => model_import(&args),
+		Some(Command::Task(TaskCommand::New(args))) => task::new(&args),
 		Some(Command::Task(TaskCommand::Scaling(args))) => task_scaling(&args),
 		Some(Command::Rewards(args)) => rewards::rewards(&args),
 		None => run(cli.run),

@@ -11,7 +11,7 @@ use cohort_worker::{amount::coh, Action, Chain};
 
 use crate::{
 	keys::{address, WorkerKeystore},
-	rpc::{at_finalized_with, RpcChain},
+	rpc::{at_finalized_with, wait_for_inclusion, RpcChain},
 };
 
 /// How long `--claim` waits for its claims to be in blocks.
@@ -82,37 +82,22 @@ pub fn rewards(args: &RewardsArgs) -> Result<(), String> {
 
 /// Submits a claim per row, then reads the blocks after `number` until each is in one.
 fn claim(chain: &RpcChain<'_>, number: u32, rows: &mut [Row]) -> Result<(), String> {
-	let mut waiting = std::collections::HashMap::new();
+	let mut sent = Vec::new();
 	for (at, row) in rows.iter_mut().enumerate() {
 		let action =
 			Action::Claim { who: row.who.into(), era: row.reward.era, role: row.reward.role };
 		match chain.submit(&row.who, action) {
-			Ok(hash) => {
-				waiting.insert(hash, at);
-			},
+			Ok(hash) => sent.push((hash, at)),
 			Err(e) => row.claimed = Some(Err(e.to_string())),
 		}
 	}
-	let deadline = std::time::Instant::now() + INCLUSION_TIMEOUT;
-	let mut next = number + 1;
-	while !waiting.is_empty() {
-		if std::time::Instant::now() > deadline {
-			for at in waiting.values() {
-				rows[*at].claimed = Some(Err("not in a block within two minutes".into()));
-			}
-			break;
-		}
-		match chain.outcomes(next).map_err(|e| e.to_string())? {
-			None => std::thread::sleep(Duration::from_millis(500)),
-			Some(outcomes) => {
-				for outcome in outcomes {
-					if let Some(at) = waiting.remove(&outcome.extrinsic) {
-						rows[at].claimed = Some(outcome.error.map_or(Ok(()), Err));
-					}
-				}
-				next += 1;
-			},
-		}
+	let hashes: Vec<_> = sent.iter().map(|(hash, _)| *hash).collect();
+	let mut included = wait_for_inclusion(chain, number, &hashes, INCLUSION_TIMEOUT)?;
+	for (hash, at) in sent {
+		rows[at].claimed = Some(match included.remove(&hash) {
+			Some((_, outcome)) => outcome,
+			None => Err("not in a block within two minutes".into()),
+		});
 	}
 	Ok(())
 }

@@ -10,9 +10,9 @@ use std::{sync::Arc, time::Duration};
 
 use codec::{Decode, DecodeAll, Encode};
 use cohort_primitives::{
-	api::{Membership, Rewards},
+	api::{Membership, Rewards, TaskQuote},
 	scaling::FeatureStats,
-	DatasetId, RoundIndex, TaskId,
+	DatasetId, RoundIndex, TaskId, TaskSpec,
 };
 use cohort_worker::{
 	call::payload_of_call,
@@ -130,7 +130,11 @@ impl<'a> RpcChain<'a> {
 
 	/// Calls runtime API function `function` (`FederatedApi_duties`, say) with `args`.
 	fn call<R: Decode>(&self, function: &str, args: impl Encode) -> Result<R, ChainError> {
-		let args = args.encode();
+		self.call_bytes(function, args.encode())
+	}
+
+	/// [`Self::call`] with the arguments already SCALE-encoded.
+	fn call_bytes<R: Decode>(&self, function: &str, args: Vec<u8>) -> Result<R, ChainError> {
 		let bytes = self
 			.runtime
 			.block_on(self.at.runtime_apis().call_raw(function, Some(&args)))
@@ -155,6 +159,111 @@ impl<'a> RpcChain<'a> {
 			.block_on(client.at_block_hash_and_number(hash, number.into()))
 			.map_err(err)?;
 		Ok(Some((hash, at)))
+	}
+
+	/// `action` as an extrinsic signed by `signer` with its next nonce, ready for the pool.
+	pub fn sign(&self, signer: &sr25519::Public, action: &Action) -> Result<Vec<u8>, ChainError> {
+		let encoded = action.encode_call();
+		let metadata = self.at.metadata_ref();
+		let pallet = metadata
+			.pallet_by_name(encoded.pallet)
+			.ok_or_else(|| err(format!("the chain has no pallet {}", encoded.pallet)))?;
+		let call = pallet.call_variant_by_name(encoded.call).ok_or_else(|| {
+			err(format!("the chain has no call {}::{}", encoded.pallet, encoded.call))
+		})?;
+		let mut call_data = vec![pallet.call_index(), call.index];
+		call_data.extend_from_slice(&encoded.args);
+		// Decoded against the chain's metadata: arguments that are not what this runtime's
+		// call takes are refused here, before anything is signed.
+		let tx = self.at.tx();
+		let payload = tx.from_call_data_bytes(&call_data).map_err(err)?;
+
+		let rpc = &self.connection.rpc;
+		// The next nonce past the pool's transactions of this account, as the node counts them:
+		// a key sends several extrinsics in one block.
+		let nonce = self
+			.runtime
+			.block_on(rpc.system_account_next_index(&subxt::utils::AccountId32(signer.0)))
+			.map_err(err)?;
+		let params = SubstrateExtrinsicParamsBuilder::<Config>::new()
+			.nonce(nonce)
+			.mortal_from_unchecked(MORTALITY, self.number.into(), self.at.block_hash())
+			.build();
+		let mut signable = tx.create_signable_offline(&payload, params).map_err(err)?;
+		let signature = self
+			.keystore
+			.sign(signer, &signable.signer_payload().map_err(err)?)
+			.map_err(err)?
+			.ok_or_else(|| err("the keystore has no such key"))?;
+		let signed = signable
+			.sign_with_account_and_signature(
+				&subxt::utils::AccountId32(signer.0),
+				&subxt::utils::MultiSignature::Sr25519(signature.0),
+			)
+			.map_err(err)?;
+		Ok(signed.encoded().to_vec())
+	}
+
+	/// What the chain charges for `extrinsic` (`TransactionPaymentApi::query_info`): its
+	/// partial fee, the whole fee but for any tip.
+	pub fn fee(&self, extrinsic: &[u8]) -> Result<u128, ChainError> {
+		/// `RuntimeDispatchInfo<Balance, Weight>` as the runtime encodes it.
+		#[derive(Decode)]
+		struct DispatchInfo {
+			_weight: (codec::Compact<u64>, codec::Compact<u64>),
+			_class: u8,
+			partial_fee: u128,
+		}
+		// The extrinsic as it is encoded (length-prefixed, as the pool takes it), then its length.
+		let mut args = extrinsic.to_vec();
+		(extrinsic.len() as u32).encode_to(&mut args);
+		let info: DispatchInfo = self.call_bytes("TransactionPaymentApi_query_info", args)?;
+		Ok(info.partial_fee)
+	}
+
+	/// What `federated.create_task(spec)` would hold and ask, or the runtime's name for the
+	/// error it would fail with.
+	pub fn quote_task(
+		&self,
+		spec: &TaskSpec<u128, BlockNumber>,
+	) -> Result<Result<TaskQuote<u128>, String>, ChainError> {
+		let quote: Result<TaskQuote<u128>, sp_runtime::DispatchError> =
+			self.call("FederatedApi_quote_task", spec)?;
+		Ok(quote.map_err(|e| self.error_name(&self.at, e)))
+	}
+
+	/// The fields, SCALE-encoded, of each `pallet.event` that the extrinsic `extrinsic` of block
+	/// `number` emitted.
+	pub fn events_of(
+		&self,
+		number: BlockNumber,
+		extrinsic: H256,
+		pallet: &str,
+		event: &str,
+	) -> Result<Vec<Vec<u8>>, ChainError> {
+		let Some((hash, block)) = self.block(number)? else { return Ok(Vec::new()) };
+		let body = self
+			.runtime
+			.block_on(self.connection.rpc.chain_get_block(Some(hash)))
+			.map_err(err)?
+			.ok_or_else(|| err(format!("block {number} has no body here (pruned?)")))?
+			.block
+			.extrinsics;
+		let Some(index) = body.iter().position(|b| BlakeTwo256::hash(&b.0) == extrinsic) else {
+			return Ok(Vec::new());
+		};
+		let events = self.runtime.block_on(block.events().fetch()).map_err(err)?;
+		let mut found = Vec::new();
+		for e in events.iter() {
+			let e = e.map_err(err)?;
+			if e.phase() == Phase::ApplyExtrinsic(index as u32)
+				&& e.pallet_name() == pallet
+				&& e.event_name() == event
+			{
+				found.push(e.field_bytes().to_vec());
+			}
+		}
+		Ok(found)
 	}
 
 	/// The runtime's name for a dispatch error, as the node-hosted worker names it
@@ -240,45 +349,8 @@ impl Chain for RpcChain<'_> {
 	}
 
 	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<H256, ChainError> {
-		let encoded = action.encode_call();
-		let metadata = self.at.metadata_ref();
-		let pallet = metadata
-			.pallet_by_name(encoded.pallet)
-			.ok_or_else(|| err(format!("the chain has no pallet {}", encoded.pallet)))?;
-		let call = pallet.call_variant_by_name(encoded.call).ok_or_else(|| {
-			err(format!("the chain has no call {}::{}", encoded.pallet, encoded.call))
-		})?;
-		let mut call_data = vec![pallet.call_index(), call.index];
-		call_data.extend_from_slice(&encoded.args);
-		// Decoded against the chain's metadata: arguments that are not what this runtime's
-		// call takes are refused here, before anything is signed.
-		let tx = self.at.tx();
-		let payload = tx.from_call_data_bytes(&call_data).map_err(err)?;
-
-		let rpc = &self.connection.rpc;
-		// The next nonce past the pool's transactions of this account, as the node counts them:
-		// a key sends several extrinsics in one block.
-		let nonce = self
-			.runtime
-			.block_on(rpc.system_account_next_index(&subxt::utils::AccountId32(signer.0)))
-			.map_err(err)?;
-		let params = SubstrateExtrinsicParamsBuilder::<Config>::new()
-			.nonce(nonce)
-			.mortal_from_unchecked(MORTALITY, self.number.into(), self.at.block_hash())
-			.build();
-		let mut signable = tx.create_signable_offline(&payload, params).map_err(err)?;
-		let signature = self
-			.keystore
-			.sign(signer, &signable.signer_payload().map_err(err)?)
-			.map_err(err)?
-			.ok_or_else(|| err("the keystore has no such key"))?;
-		let signed = signable
-			.sign_with_account_and_signature(
-				&subxt::utils::AccountId32(signer.0),
-				&subxt::utils::MultiSignature::Sr25519(signature.0),
-			)
-			.map_err(err)?;
-		self.runtime.block_on(rpc.author_submit_extrinsic(signed.encoded())).map_err(err)
+		let signed = self.sign(signer, &action)?;
+		self.runtime.block_on(self.connection.rpc.author_submit_extrinsic(&signed)).map_err(err)
 	}
 
 	fn outcomes(&self, number: BlockNumber) -> Result<Option<Vec<Outcome>>, ChainError> {
@@ -342,7 +414,40 @@ pub fn at_finalized_with<R>(
 		})
 		.map_err(|e| format!("{node}: {e}"))?;
 	let number = number.ok_or("the node has no header for its finalized head")? as BlockNumber;
-	let chain = RpcChain::at(runtime.handle(), &connection, keystore, hash, number, Duration::ZERO)
+	let block_time = runtime.block_on(connection.block_time(hash))?;
+	let chain = RpcChain::at(runtime.handle(), &connection, keystore, hash, number, block_time)
 		.map_err(|e| e.to_string())?;
 	act(&chain, number)
+}
+
+/// Where each extrinsic landed: its block, and its outcome (the runtime's error name if it
+/// failed).
+pub type Included = std::collections::HashMap<H256, (BlockNumber, Result<(), String>)>;
+
+/// Reads the blocks after `number` until each of `extrinsics` is in one (or `timeout` passes).
+pub fn wait_for_inclusion(
+	chain: &RpcChain<'_>,
+	number: BlockNumber,
+	extrinsics: &[H256],
+	timeout: Duration,
+) -> Result<Included, String> {
+	let mut waiting: std::collections::HashSet<H256> = extrinsics.iter().copied().collect();
+	let mut included = std::collections::HashMap::new();
+	let deadline = std::time::Instant::now() + timeout;
+	let mut next = number + 1;
+	while !waiting.is_empty() && std::time::Instant::now() < deadline {
+		match chain.outcomes(next).map_err(|e| e.to_string())? {
+			None => std::thread::sleep(Duration::from_millis(500)),
+			Some(outcomes) => {
+				for outcome in outcomes {
+					if waiting.remove(&outcome.extrinsic) {
+						included
+							.insert(outcome.extrinsic, (next, outcome.error.map_or(Ok(()), Err)));
+					}
+				}
+				next += 1;
+			},
+		}
+	}
+	Ok(included)
 }

@@ -301,7 +301,7 @@ impl SpecFile {
 					"training.privacy.noise_multiplier",
 					d.noise_multiplier,
 				)?,
-				epsilon_micros: micros("training.privacy.epsilon", d.epsilon)?.into(),
+				epsilon_micros: micros("training.privacy.epsilon", d.epsilon)?,
 			}),
 		};
 		let training = TrainingParams {

@@ -1,0 +1,200 @@
+//! `cohort-worker task new`: a task created from a spec file (`cohort_worker::spec_file`, TOML in
+//! COH, percent and seconds). The spec is converted at the chain's block time and checked by the
+//! chain itself (`FederatedApi::quote_task`), which says what creating it holds — budget and
+//! storage deposit — and what it asks of participants — the minimum bonds; the fee comes from the
+//! signed extrinsic (`TransactionPaymentApi::query_info`). With `--dry-run` nothing is sent;
+//! otherwise the owner's key signs `federated.create_task`, and the command waits for the block
+//! that holds it and prints the new task's id.
+
+use std::{path::PathBuf, time::Duration};
+
+use codec::Decode;
+use cohort_primitives::{api::TaskQuote, TaskId, TaskSpec};
+use cohort_worker::{amount::coh, chain::BlockNumber, spec_file::SpecFile, Action, Chain};
+use sp_core::sr25519;
+
+use crate::{
+	keys::{address, WorkerKeystore},
+	rpc::{at_finalized_with, wait_for_inclusion},
+};
+
+/// How long the command waits for its extrinsic to be in a block.
+const INCLUSION_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(clap::Args)]
+pub struct NewArgs {
+	/// A node's WebSocket RPC address.
+	#[arg(long, value_name = "URL", default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	/// The task's spec: a TOML file (`docs/examples/task.toml` is one).
+	#[arg(long, value_name = "FILE.toml")]
+	spec: PathBuf,
+	/// The folder whose keystore (`keystore/`) holds the owner's key.
+	#[arg(long, short = 'd', value_name = "DIR")]
+	base_path: PathBuf,
+	/// The key that creates and owns the task, by address; needed when the keystore holds
+	/// several.
+	#[arg(long, value_name = "ADDRESS")]
+	owner: Option<String>,
+	/// Check the spec and print what the task would cost, without sending anything.
+	#[arg(long)]
+	dry_run: bool,
+	/// Print one JSON object instead of lines.
+	#[arg(long)]
+	json: bool,
+}
+
+/// What the command found and did.
+struct Report {
+	owner: sr25519::Public,
+	block: BlockNumber,
+	block_time: Duration,
+	spec: TaskSpec<u128, BlockNumber>,
+	quote: TaskQuote<u128>,
+	fee: u128,
+	/// `None` on a dry run; the new task's id, in the block that holds it.
+	created: Option<(TaskId, BlockNumber)>,
+}
+
+/// Checks, quotes and (without `--dry-run`) creates the task.
+pub fn new(args: &NewArgs) -> Result<(), String> {
+	let text =
+		std::fs::read_to_string(&args.spec).map_err(|e| format!("{}: {e}", args.spec.display()))?;
+	let file = SpecFile::parse(&text).map_err(|e| format!("{}: {e}", args.spec.display()))?;
+	let keystore = WorkerKeystore::open(&args.base_path)?;
+	let owner = pick_key(&keystore, args.owner.as_deref(), &args.base_path)?;
+	let report = at_finalized_with(&args.node, &keystore, |chain, number| {
+		let block_time = chain.block_time();
+		let spec = file.to_spec(block_time).map_err(|e| format!("{}: {e}", args.spec.display()))?;
+		let quote = chain
+			.quote_task(&spec)
+			.map_err(|e| e.to_string())?
+			.map_err(|e| format!("the chain refuses this spec: {e}"))?;
+		let action = Action::CreateTask { spec: spec.clone() };
+		let fee = chain.fee(&chain.sign(&owner, &action).map_err(|e| e.to_string())?);
+		let fee = fee.map_err(|e| e.to_string())?;
+		let mut report =
+			Report { owner, block: number, block_time, spec, quote, fee, created: None };
+		if !args.dry_run {
+			let hash = chain.submit(&owner, action).map_err(|e| e.to_string())?;
+			let (block, outcome) = wait_for_inclusion(chain, number, &[hash], INCLUSION_TIMEOUT)?
+				.remove(&hash)
+				.ok_or("the task was not in a block within two minutes")?;
+			outcome.map_err(|e| format!("the chain refused the task: {e}"))?;
+			let fields = chain
+				.events_of(block, hash, "Federated", "TaskCreated")
+				.map_err(|e| e.to_string())?;
+			let task = fields
+				.first()
+				.and_then(|f| TaskId::decode(&mut &f[..]).ok())
+				.ok_or("the task's block has no TaskCreated event")?;
+			report.created = Some((task, block));
+		}
+		Ok(report)
+	})?;
+	if args.json {
+		println!("{}", json(&report));
+	} else {
+		print(&report);
+	}
+	Ok(())
+}
+
+/// The key named by `owner`, or the keystore's only key.
+fn pick_key(
+	keystore: &WorkerKeystore,
+	owner: Option<&str>,
+	base_path: &std::path::Path,
+) -> Result<sr25519::Public, String> {
+	let keys = keystore.list();
+	match owner {
+		Some(wanted) => keys
+			.into_iter()
+			.find(|k| address(k) == wanted)
+			.ok_or_else(|| format!("the keystore in {} has no key {wanted}", base_path.display())),
+		None => match keys.as_slice() {
+			[one] => Ok(*one),
+			[] => Err(format!(
+				"the keystore in {} has no keys (cohort-worker key import)",
+				base_path.display()
+			)),
+			_ => Err(format!(
+				"the keystore in {} holds {} keys: name the owner with --owner",
+				base_path.display(),
+				keys.len()
+			)),
+		},
+	}
+}
+
+fn print(r: &Report) {
+	let s = &r.spec;
+	let q = &r.quote;
+	match r.created {
+		Some((task, block)) => println!("Created task {task} in block #{block}."),
+		None => println!("Dry run as of finalized block #{}: nothing was sent.", r.block),
+	}
+	println!("Owner {}", address(&r.owner));
+	println!(
+		"Model: {} parameters, {} bytes a payload; {} rounds of {} to {} trainers, {} aggregators \
+		 ({} must agree)",
+		q.parameter_count,
+		q.payload_bytes,
+		s.rounds,
+		s.min_trainers,
+		s.max_trainers,
+		s.aggregators,
+		s.quorum
+	);
+	let p = &s.phases;
+	println!(
+		"Phases at {} s a block: commit {}, reveal {}, score {}, score reveal {}, aggregate {}, \
+		 aggregate reveal {} blocks",
+		r.block_time.as_secs_f64(),
+		p.commit,
+		p.reveal,
+		p.score,
+		p.score_reveal,
+		p.aggregate,
+		p.aggregate_reveal
+	);
+	println!("Held from the owner:");
+	println!("  budget   {} COH (rewards and royalties; the rest comes back)", coh(q.budget));
+	println!("  deposit  {} COH (storage; back when the task is pruned)", coh(q.deposit));
+	println!("  fee      {} COH", coh(r.fee));
+	println!(
+		"Bonds: a trainer at least {} COH, an aggregator at least {} COH",
+		coh(q.min_trainer_bond),
+		coh(q.min_aggregator_bond)
+	);
+}
+
+fn json(r: &Report) -> String {
+	let q = &r.quote;
+	let mut value = serde_json::json!({
+		"owner": address(&r.owner),
+		"block": r.block,
+		"blockTimeMillis": r.block_time.as_millis() as u64,
+		"parameterCount": q.parameter_count,
+		"payloadBytes": q.payload_bytes,
+		// Strings: amounts of 12 decimals overflow JSON's doubles.
+		"budget": q.budget.to_string(),
+		"deposit": q.deposit.to_string(),
+		"fee": r.fee.to_string(),
+		"minTrainerBond": q.min_trainer_bond.to_string(),
+		"minAggregatorBond": q.min_aggregator_bond.to_string(),
+		"phases": [
+			r.spec.phases.commit,
+			r.spec.phases.reveal,
+			r.spec.phases.score,
+			r.spec.phases.score_reveal,
+			r.spec.phases.aggregate,
+			r.spec.phases.aggregate_reveal,
+		],
+	});
+	if let Some((task, block)) = r.created {
+		value["task"] = task.into();
+		value["createdIn"] = block.into();
+	}
+	value.to_string()
+}
