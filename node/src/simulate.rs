@@ -18,6 +18,8 @@ use cohort_ml::{
 };
 use cohort_primitives::{task::Optimizer, AggregationRule, ModelSpec, ScoreGate};
 
+use cohort_worker::spec_file::SpecFile;
+
 use crate::chart::{svg, Point};
 
 /// `simulate`.
@@ -183,6 +185,12 @@ pub struct SimulateCmd {
 	/// Also draw validation accuracy and loss per round into this SVG file.
 	#[arg(long, value_name = "FILE")]
 	pub chart: Option<PathBuf>,
+
+	/// Also write the task that runs this simulation on chain as a spec file (TOML, for
+	/// `cohort-worker task new --spec`), and the held-out validation set it names beside it
+	/// (`FILE.validation.cohd`, for the task's aggregators). Phases and pay are defaults to edit.
+	#[arg(long, value_name = "FILE.toml")]
+	pub write_spec: Option<PathBuf>,
 }
 
 fn parse_optimizer(s: &str) -> Result<Optimizer, String> {
@@ -313,6 +321,9 @@ impl SimulateCmd {
 			)),
 			aggregator.backend(),
 		);
+		if let Some(path) = &self.write_spec {
+			self.write_spec(&simulation, path)?;
+		}
 		println!("{ROUND_HEADER}");
 		let outcome = simulation
 			.run(&aggregator, &device, |report| println!("{report}"))
@@ -347,6 +358,36 @@ impl SimulateCmd {
 	}
 }
 
+impl SimulateCmd {
+	/// Writes the spec of the task that runs `simulation` to `path`, and its validation set
+	/// beside it.
+	fn write_spec(&self, simulation: &Simulation, path: &std::path::Path) -> Result<(), String> {
+		// The ε a round spends of each dataset's budget: a simulation does not account for it,
+		// so a DP task gets 1 to edit.
+		let (file, validation) = SpecFile::of_simulation(simulation, 1.0);
+		let text = file.to_toml().map_err(|e| e.to_string())?;
+		let validation_path = path.with_extension("validation.cohd");
+		std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+		std::fs::write(&validation_path, validation.to_bytes())
+			.map_err(|e| format!("{}: {e}", validation_path.display()))?;
+		println!(
+			"spec: {} (validation set {:?}: {}, {} samples)",
+			path.display(),
+			file.validation_set,
+			validation_path.display(),
+			validation.len()
+		);
+		if simulation.scaling != Scaling::None {
+			println!(
+				"The simulation scales the features ({}): fix the task's scaling before its first \
+				 round (cohort-worker task scaling, then federated.setFeatureScaling).",
+				simulation.scaling
+			);
+		}
+		Ok(())
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -362,6 +403,34 @@ mod tests {
 		let cli = Cli::try_parse_from(std::iter::once("simulate").chain(args.iter().copied()))
 			.map_err(|e| e.to_string())?;
 		cli.cmd.simulation()
+	}
+
+	#[test]
+	fn write_spec_writes_the_task_and_the_validation_set_it_names() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("iris.toml");
+		let cli = Cli::try_parse_from([
+			"simulate",
+			"--dataset",
+			"iris",
+			"--owners",
+			"5",
+			"--aggregators",
+			"5",
+			"--write-spec",
+			path.to_str().unwrap(),
+		])
+		.unwrap();
+		let simulation = cli.cmd.simulation().unwrap();
+		cli.cmd.write_spec(&simulation, cli.cmd.write_spec.as_ref().unwrap()).unwrap();
+		let file = SpecFile::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+		let validation =
+			Dataset::from_bytes(&std::fs::read(dir.path().join("iris.validation.cohd")).unwrap())
+				.unwrap();
+		assert_eq!(file.validation_set, validation.hash());
+		let spec = file.to_spec(std::time::Duration::from_secs(6)).unwrap();
+		assert_eq!(spec.model, simulation.model);
+		assert_eq!((spec.max_trainers, spec.aggregators, spec.quorum), (5, 5, 3));
 	}
 
 	#[test]

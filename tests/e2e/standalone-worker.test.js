@@ -16,15 +16,18 @@
 //   claim, exactly as the chain computes it, and `--claim` claims it all, once;
 // - a task owner creates the documented example task (docs/examples/task.toml) with `cohort-worker
 //   task new`: the dry run sends nothing and quotes what the chain then holds, phases in this
-//   chain's blocks; a spec the chain refuses is refused with the chain's error, nothing sent.
+//   chain's blocks; a spec the chain refuses is refused with the chain's error, nothing sent; a
+//   spec written by `cohort-node simulate --write-spec` is created naming the simulation's
+//   held-out set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { startNode, connect } from './lib/node.js';
+import { startNode, connect, nodeBinary } from './lib/node.js';
 import { eventsIn, recordBlocks } from './lib/blocks.js';
 import { removeWorkerDir, runWorker, startWorker, workerDir } from './lib/worker.js';
 import { assertFullRound as assertRound, waitForDecidedRound } from './lib/rounds.js';
@@ -275,7 +278,7 @@ test('the workers claim their keys\' rewards themselves; `cohort-worker rewards`
   }
 });
 
-test('a task owner creates the documented example task from its spec file with `cohort-worker task new`: the dry run sends nothing and says what the chain then holds; a spec the chain refuses is refused with the chain\'s error', async () => {
+test('a task owner creates the documented example task from its spec file with `cohort-worker task new`: the dry run sends nothing and says what the chain then holds; a spec the chain refuses is refused with the chain\'s error; a spec written by a simulation is created', async () => {
   const example = fileURLToPath(new URL('../../docs/examples/task.toml', import.meta.url));
   const dir = workerDir('task-owner');
   dirs.push(dir);
@@ -316,4 +319,19 @@ test('a task owner creates the documented example task from its spec file with `
   assert.equal(info.spec.phases.commit.toNumber(), quote.phases[0]);
   assert.equal(info.spec.rewardPerRound.toBigInt(), 10n * 10n ** 12n);
   assert.equal(info.spec.validationSet.toHex(), readFileSync(example, 'utf8').match(/^validation_set = "(0x[0-9a-f]{64})"/m)[1]);
+
+  // A task written by a simulation: `cohort-node simulate --write-spec`, then dry-run and created.
+  const written = join(dir, 'iris.toml');
+  const simulated = await new Promise((ok) => execFile(nodeBinary(), ['simulate', '--dataset', 'iris', '--owners', '5', '--rounds', '2', '--epochs', '1', '--write-spec', written], (error, stdout, stderr) => ok({ error, stdout, stderr })));
+  assert.equal(simulated.error, null, simulated.stderr);
+  const hash = simulated.stdout.match(/^spec: .* \(validation set (0x[0-9a-f]{64}): /m)[1];
+  const irisQuote = JSON.parse((await newTask(written, '--dry-run')).stdout);
+  // 2 rounds × (10 COH + 5 trainers × 0.5 COH): the written defaults, the simulated rounds and owners.
+  assert.equal(BigInt(irisQuote.budget), 25n * 10n ** 12n);
+  const iris = await newTask(written);
+  assert.equal(iris.code, 0, iris.stderr);
+  const irisTask = (await api.query.federated.tasks(JSON.parse(iris.stdout).task)).unwrap();
+  assert.equal(irisTask.spec.validationSet.toHex(), hash, 'the task names the held-out set the simulation wrote');
+  assert.deepEqual(irisTask.spec.model.toJSON(), { mlp: { input: 4, hidden: [32], classes: 3 } });
+  assert.deepEqual([irisTask.spec.maxTrainers.toNumber(), irisTask.spec.rounds.toNumber()], [5, 2]);
 });

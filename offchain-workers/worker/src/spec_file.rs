@@ -51,13 +51,17 @@
 
 use std::time::Duration;
 
-use cohort_ml::simulate::{parse_rule, RECOMMENDED_GATE};
+use cohort_ml::{
+	dataset::Dataset,
+	simulate::{parse_rule, rule_name, Simulation, RECOMMENDED_GATE},
+};
 use cohort_primitives::{
 	dataset::DatasetRules,
+	round::MAX_SCORE,
 	task::{DpParams, InitialModel, Optimizer, PhaseLengths, TrainingParams},
 	DatasetId, ModelSpec, PayloadHeader, ScoreGate, TaskSpec,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sp_core::H256;
 use sp_runtime::Perbill;
 
@@ -82,7 +86,7 @@ fn bad(field: &'static str, reason: impl Into<String>) -> SpecFileError {
 }
 
 /// A spec file (module docs).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpecFile {
 	pub rounds: u32,
@@ -91,7 +95,7 @@ pub struct SpecFile {
 	#[serde(default = "default_scale")]
 	pub scale: u32,
 	pub max_samples: u32,
-	#[serde(default)]
+	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub max_payload_bytes: Option<u32>,
 	#[serde(default = "default_rule")]
 	pub aggregation: String,
@@ -116,7 +120,7 @@ fn default_rule() -> String {
 
 /// Where the model starts: a seed every worker builds the same model from, or the hash of a
 /// model its owner publishes (`federated.publish_initial_model`).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum StartFile {
 	Seed(u64),
@@ -124,7 +128,7 @@ pub enum StartFile {
 }
 
 /// How each trainer trains in a round.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingFile {
 	pub epochs: u16,
@@ -132,15 +136,15 @@ pub struct TrainingFile {
 	/// `sgd` or `adam`.
 	pub optimizer: String,
 	pub learning_rate: f64,
-	#[serde(default)]
+	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub fedprox_mu: Option<f64>,
-	#[serde(default)]
+	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub privacy: Option<PrivacyFile>,
 }
 
 /// Client-level differential privacy: each update clipped to `clip_norm` and noised with
 /// `noise_multiplier × clip_norm`; each round spends `epsilon` of each dataset's budget.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrivacyFile {
 	pub clip_norm: f64,
@@ -149,7 +153,7 @@ pub struct PrivacyFile {
 }
 
 /// Who takes part in each round.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParticipantsFile {
 	pub min_trainers: u32,
@@ -160,7 +164,7 @@ pub struct ParticipantsFile {
 
 /// The most each phase of a round may last, in seconds (phases close early once everyone has
 /// acted).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhasesFile {
 	pub commit: f64,
@@ -172,7 +176,7 @@ pub struct PhasesFile {
 }
 
 /// What the task pays and what it takes.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PayFile {
 	/// COH per finalized round.
@@ -186,7 +190,7 @@ pub struct PayFile {
 }
 
 /// An amount of COH: a string (`"0.5"`, exact to the planck) or a number.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Coh {
 	Text(String),
@@ -208,23 +212,33 @@ impl Coh {
 
 /// Any field of the score gate, in the chain's units (scores in millionths); the others as
 /// recommended.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GateFile {
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub accept_within: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub accept_spread_percent: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub slash_beyond: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub slash_spread_percent: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub min_score: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub clip_norm_percent: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub max_weight_percent: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub copy_distance_micros: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub min_norm_percent: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub score_tolerance: Option<u32>,
 }
 
 /// What the datasets trainers join with must meet.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetsFile {
 	#[serde(default)]
@@ -250,7 +264,111 @@ fn percent(field: &'static str, x: f64) -> Result<Perbill, SpecFileError> {
 	Ok(Perbill::from_parts((x * 1e7).round() as u32))
 }
 
+/// What a simulation cannot say about a task, as `--write-spec` writes it: the owner edits these.
+const WRITTEN_PHASES: PhasesFile = PhasesFile {
+	commit: 120.0,
+	reveal: 60.0,
+	score: 120.0,
+	score_reveal: 60.0,
+	aggregate: 120.0,
+	aggregate_reveal: 60.0,
+};
+
+/// The head of a written spec file.
+const WRITTEN_HEADER: &str = "\
+# A Cohort task spec written by `cohort-node simulate --write-spec`: the simulated model, training,
+# rule, gate, rounds, trainers and aggregators. The phases and the pay are defaults a simulation
+# cannot choose: edit them. `validation_set` is the hash of the simulation's held-out set, written
+# beside this file; the task's aggregators must hold it. Check and price it with
+# `cohort-worker task new --spec FILE --base-path DIR --dry-run`.
+";
+
 impl SpecFile {
+	/// The task that runs `simulation` on chain: the same model, training (its differential
+	/// privacy with `epsilon` a round), rule, gate, scale and rounds, the simulation's owners as
+	/// its trainers (all of them needed), its aggregators with a majority quorum, its seed as the
+	/// initial model's, and its held-out set (returned, for the aggregators) as the validation
+	/// set; phases and pay are defaults for the owner to edit.
+	pub fn of_simulation(simulation: &Simulation, epsilon: f64) -> (SpecFile, Dataset) {
+		let (train, validation) =
+			simulation.data.split(simulation.validation_percent, simulation.seed);
+		let t = &simulation.training;
+		let gate = simulation.gate.map(|g| GateFile {
+			accept_within: Some(g.accept_within),
+			accept_spread_percent: Some(g.accept_spread_percent),
+			slash_beyond: Some(g.slash_beyond),
+			slash_spread_percent: Some(g.slash_spread_percent),
+			min_score: Some(g.min_score),
+			clip_norm_percent: Some(g.clip_norm_percent),
+			max_weight_percent: Some(g.max_weight_percent),
+			copy_distance_micros: Some(g.copy_distance_micros),
+			min_norm_percent: Some(g.min_norm_percent),
+			score_tolerance: Some(g.score_tolerance),
+		});
+		let owners = simulation.owners as u32;
+		let aggregators = simulation.aggregators as u32;
+		let file = SpecFile {
+			rounds: simulation.rounds,
+			validation_set: validation.hash(),
+			initial_model: StartFile::Seed(simulation.seed),
+			scale: simulation.scale,
+			// No owner holds more than the training part.
+			max_samples: train.len() as u32,
+			max_payload_bytes: None,
+			aggregation: rule_name(&simulation.rule),
+			model: simulation.model.clone(),
+			training: TrainingFile {
+				epochs: t.epochs,
+				batch_size: t.batch_size,
+				optimizer: match t.optimizer {
+					Optimizer::Sgd => "sgd".into(),
+					Optimizer::Adam => "adam".into(),
+				},
+				learning_rate: t.learning_rate,
+				fedprox_mu: (t.fedprox_mu > 0.0).then_some(t.fedprox_mu),
+				privacy: t.dp.map(|(clip_norm, noise_multiplier)| PrivacyFile {
+					clip_norm,
+					noise_multiplier,
+					epsilon,
+				}),
+			},
+			participants: ParticipantsFile {
+				min_trainers: owners,
+				max_trainers: owners,
+				aggregators,
+				quorum: aggregators / 2 + 1,
+			},
+			phases: WRITTEN_PHASES,
+			pay: PayFile {
+				reward_per_round: Coh::Text("10".into()),
+				aggregator_share: 20.0,
+				penalty: 10.0,
+				max_royalty: Coh::Text("0.5".into()),
+			},
+			// Without a gate the chain's most permissive one: every update scoring above 0.
+			gate: gate.unwrap_or(GateFile {
+				accept_within: Some(MAX_SCORE),
+				accept_spread_percent: Some(0),
+				slash_beyond: Some(MAX_SCORE),
+				slash_spread_percent: Some(0),
+				min_score: Some(0),
+				clip_norm_percent: Some(u32::MAX),
+				max_weight_percent: Some(u32::MAX),
+				copy_distance_micros: Some(0),
+				min_norm_percent: Some(0),
+				score_tolerance: Some(MAX_SCORE),
+			}),
+			datasets: DatasetsFile::default(),
+		};
+		(file, validation)
+	}
+
+	/// The file's text, with a header saying where it came from and what to edit.
+	pub fn to_toml(&self) -> Result<String, SpecFileError> {
+		let body = toml::to_string(self).map_err(|e| SpecFileError::Parse(e.to_string()))?;
+		Ok(format!("{WRITTEN_HEADER}\n{body}"))
+	}
+
 	/// Reads a spec file's text.
 	pub fn parse(text: &str) -> Result<Self, SpecFileError> {
 		toml::from_str(text).map_err(|e| SpecFileError::Parse(e.to_string()))
@@ -438,5 +556,71 @@ mod tests {
 		refused(with("aggregation = \"fedavg\"", "aggregation = \"mean\""), "aggregation");
 		refused(with("rounds = 10", "rounds = 10\nround = 3"), "unknown field");
 		refused(with("learning_rate = 0.1", "learning_rate = -0.1"), "training.learning_rate");
+	}
+
+	#[test]
+	fn a_simulation_written_as_a_spec_reads_back_as_the_simulated_task() {
+		let mut simulation = cohort_ml::simulate::Simulation {
+			data: Dataset::bundled("iris").unwrap(),
+			validation_percent: 20,
+			model: ModelSpec::Mlp { input: 4, hidden: vec![8].try_into().unwrap(), classes: 3 },
+			owners: 5,
+			split: cohort_ml::simulate::Split::Iid,
+			scaling: cohort_ml::simulate::Scaling::None,
+			rule: cohort_primitives::AggregationRule::TrimmedMean { trim: 1 },
+			rounds: 30,
+			training: cohort_ml::train::TrainingConfig {
+				epochs: 3,
+				batch_size: 8,
+				optimizer: Optimizer::Adam,
+				learning_rate: 0.01,
+				fedprox_mu: 0.1,
+				dp: Some((1.0, 0.5)),
+				seed: 0,
+			},
+			scale: 1 << 12,
+			attackers: Vec::new(),
+			gate: Some(RECOMMENDED_GATE),
+			aggregators: 4,
+			colluding_aggregators: 0,
+			reward: 1_000_000,
+			seed: 9,
+		};
+		let (file, validation) = SpecFile::of_simulation(&simulation, 2.5);
+		let text = file.to_toml().unwrap();
+		assert!(text.starts_with("# A Cohort task spec written by"), "{text}");
+		let spec = SpecFile::parse(&text).unwrap().to_spec(Duration::from_secs(6)).unwrap();
+		assert_eq!(spec.model, simulation.model);
+		assert_eq!(spec.initial_model, InitialModel::Seed(9));
+		assert_eq!(spec.validation_set, validation.hash());
+		assert_eq!(validation.len(), 30, "20 % of iris's 150");
+		assert_eq!(spec.max_samples, 120);
+		assert_eq!(spec.aggregation, simulation.rule);
+		assert_eq!(spec.gate, RECOMMENDED_GATE);
+		assert_eq!((spec.rounds, spec.scale), (30, 1 << 12));
+		assert_eq!((spec.min_trainers, spec.max_trainers), (5, 5));
+		assert_eq!((spec.aggregators, spec.quorum), (4, 3), "a majority of four");
+		let t = spec.training;
+		assert_eq!((t.epochs, t.batch_size, t.optimizer), (3, 8, Optimizer::Adam));
+		assert_eq!((t.learning_rate_micros, t.fedprox_mu_micros), (10_000, Some(100_000)));
+		assert_eq!(
+			t.dp,
+			Some(DpParams {
+				clip_norm_micros: 1_000_000,
+				noise_multiplier_micros: 500_000,
+				epsilon_micros: 2_500_000
+			})
+		);
+		assert_eq!(spec.phases.commit, 20);
+		assert_eq!(spec.reward_per_round, 10 * 10u128.pow(12));
+		// Ungated, the chain's most permissive gate: it is valid, and scores nothing out.
+		simulation.gate = None;
+		let (file, _) = SpecFile::of_simulation(&simulation, 2.5);
+		let spec = SpecFile::parse(&file.to_toml().unwrap())
+			.unwrap()
+			.to_spec(Duration::from_secs(6))
+			.unwrap();
+		assert!(spec.gate.is_valid(), "{:?}", spec.gate);
+		assert_eq!((spec.gate.min_score, spec.gate.copy_distance_micros), (0, 0));
 	}
 }
