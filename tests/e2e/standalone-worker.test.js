@@ -18,7 +18,10 @@
 //   task new`: the dry run sends nothing and quotes what the chain then holds, phases in this
 //   chain's blocks; a spec the chain refuses is refused with the chain's error, nothing sent; a
 //   spec written by `cohort-node simulate --write-spec` is created naming the simulation's
-//   held-out set.
+//   held-out set;
+// - a data owner's dataset: `cohort-worker tasks` lists every live task with the chain's answer
+//   (can join, or the reason), a stranger is refused with the data market's error, and
+//   `cohort-worker task join` joins with the task's minimum bond.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -31,6 +34,7 @@ import { startNode, connect, nodeBinary } from './lib/node.js';
 import { eventsIn, recordBlocks } from './lib/blocks.js';
 import { removeWorkerDir, runWorker, startWorker, workerDir } from './lib/worker.js';
 import { assertFullRound as assertRound, waitForDecidedRound } from './lib/rounds.js';
+import { sendAndWait } from './lib/tx.js';
 
 // The first node's fixed network key and the peer id it gives (as in local-network.test.js).
 const NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
@@ -334,4 +338,67 @@ test('a task owner creates the documented example task from its spec file with `
   assert.equal(irisTask.spec.validationSet.toHex(), hash, 'the task names the held-out set the simulation wrote');
   assert.deepEqual(irisTask.spec.model.toJSON(), { mlp: { input: 4, hidden: [32], classes: 3 } });
   assert.deepEqual([irisTask.spec.maxTrainers.toNumber(), irisTask.spec.rounds.toNumber()], [5, 2]);
+});
+
+test('a data owner finds the tasks its dataset can join with `cohort-worker tasks` (the chain\'s own answer, with its reason where not) and joins one with `cohort-worker task join`; a stranger cannot join with it', async () => {
+  const dir = workerDir('data-owner');
+  dirs.push(dir);
+  assert.equal((await runWorker(['key', 'import', '--base-path', dir, '--suri', '//Bob'])).code, 0);
+  const keyring = new Keyring({ type: 'sr25519' });
+  const bob = keyring.addFromUri('//Bob');
+  // Bob lists a dataset that fits the digits tasks (64 features, 10 classes).
+  const listing = {
+    name: 'Bob\'s digits', description: '', schema: { features: 64, classes: 10, samples: 300, modality: 'Tabular' },
+    content: { File: `0x${'ab'.repeat(32)}` }, licence: 'FederatedOnly', royalty: 10n ** 11n, privacyBudget: null,
+  };
+  const listed = await sendAndWait(api, api.tx.dataMarket.listDataset(listing), bob);
+  assert.equal(listed.error, null);
+  const dataset = listed.events.find(({ event }) => event.method === 'DatasetListed').event.data.dataset.toNumber();
+
+  const list = async (...flags) => {
+    const run = await runWorker(['tasks', '--node', authoring.url, '--dataset', String(dataset), '--base-path', dir, '--json', ...flags]);
+    assert.equal(run.code, 0, run.stderr);
+    return JSON.parse(run.stdout);
+  };
+  // The command reads the finalized head: the tasks created above and the dataset count once final.
+  const live = (await api.query.federated.activeTasks()).map((t) => t.toNumber()).sort((a, b) => a - b);
+  const until = async (ready, what, ...flags) => {
+    for (const deadline = Date.now() + 60_000; ;) {
+      const rows = await list(...flags);
+      if (ready(rows)) return rows;
+      assert.ok(Date.now() < deadline, `${what}: ${JSON.stringify(rows)}`);
+      await new Promise((ok) => setTimeout(ok, 1000));
+    }
+  };
+  const all = await until(
+    (rows) => rows.map((t) => t.task).join() === live.join() && rows.every((t) => t.reason !== 'DataMarket::UnknownDataset'),
+    'every live task is listed',
+  );
+  // The iris task written by the simulation above does not fit 64 features.
+  const iris = all.find((t) => t.model === 'MLP 4-32-3');
+  assert.equal(iris.joinable, false);
+  assert.equal(iris.reason, 'DataMarket::SchemaMismatch');
+  const open = await list('--open');
+  assert.ok(open.length > 0 && open.every((t) => t.joinable), JSON.stringify(all));
+  const target = open.at(-1).task;
+
+  // A stranger (a funded dev key with no right to Bob's dataset) is told why not, and refused.
+  const strangerDir = workerDir('stranger');
+  dirs.push(strangerDir);
+  await runWorker(['key', 'import', '--base-path', strangerDir, '--suri', '//Dave//stash']);
+  const stranger = JSON.parse((await runWorker(['tasks', '--node', authoring.url, '--dataset', String(dataset), '--base-path', strangerDir, '--json'])).stdout);
+  assert.ok(stranger.every((t) => !t.joinable && t.reason === 'DataMarket::NotOwnerOrDelegate'), JSON.stringify(stranger));
+  const refused = await runWorker(['task', 'join', '--node', authoring.url, '--task', String(target), '--dataset', String(dataset), '--base-path', strangerDir]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /the chain refused the join: DataMarket::NotOwnerOrDelegate/);
+
+  const joined = await runWorker(['task', 'join', '--node', authoring.url, '--task', String(target), '--dataset', String(dataset), '--base-path', dir]);
+  assert.equal(joined.code, 0, joined.stderr);
+  assert.match(joined.stdout, new RegExp(`joined task ${target} as a trainer with dataset ${dataset}`));
+  const participant = (await api.query.federated.participants(target, bob.address)).unwrap();
+  assert.equal(participant.dataset.unwrap().id.toNumber(), dataset);
+  const info = (await api.query.federated.tasks(target)).unwrap();
+  assert.equal(participant.bond.toBigInt(), info.minTrainerBond.toBigInt(), 'the task\'s minimum bond by default');
+  // Once joined (and final), the chain says so for that task.
+  await until((rows) => rows.find((t) => t.task === target).reason === 'Federated::AlreadyJoined', 'the joined task');
 });

@@ -22,6 +22,7 @@ mod rewards;
 mod rpc;
 mod scaling;
 mod task;
+mod tasks;
 
 use std::{
 	io::BufRead,
@@ -55,9 +56,12 @@ enum Command {
 	/// Models: export a task's, import one to start a task from.
 	#[command(subcommand)]
 	Model(ModelCommand),
-	/// A task owner's tools: create a task from a spec file, the feature scaling to fix on it.
+	/// Tasks: create one from a spec file, join one, the feature scaling to fix on a new one.
 	#[command(subcommand)]
 	Task(TaskCommand),
+	/// The live tasks, and whether the keystore's key can join each with a dataset (the
+	/// chain's own answer, with its reason when it cannot).
+	Tasks(tasks::TasksArgs),
 	/// The emission rewards the keystore's keys can claim, per era and role; `--claim` claims
 	/// them.
 	Rewards(rewards::RewardsArgs),
@@ -69,6 +73,9 @@ enum TaskCommand {
 	/// says what it holds (budget, deposit) and asks (bonds) before the owner's key signs it;
 	/// `--dry-run` stops there.
 	New(task::NewArgs),
+	/// Joins a task as a trainer with a dataset, or as an aggregator, bonding the task's
+	/// minimum (or `--bond`), and waits until the chain says so.
+	Join(task::JoinArgs),
 	/// Pools the per-feature statistics that datasets' owners stated on chain into one
 	/// feature scaling, and writes it as the argument of `federated.setFeatureScaling`.
 	Scaling(scaling::ScalingArgs),
@@ -155,6 +162,8 @@ fn main() {
 		Some(Command::Model(ModelCommand::Export(args))) => model_export(&args),
 		Some(Command::Model(ModelCommand::Import(args))) => model_import(&args),
 		Some(Command::Task(TaskCommand::New(args))) => task::new(&args),
+		Some(Command::Task(TaskCommand::Join(args))) => task::join(&args),
+		Some(Command::Tasks(args)) => tasks::tasks(&args),
 		Some(Command::Task(TaskCommand::Scaling(args))) => task_scaling(&args),
 		Some(Command::Rewards(args)) => rewards::rewards(&args),
 		None => run(cli.run),

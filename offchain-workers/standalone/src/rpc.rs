@@ -232,6 +232,21 @@ impl<'a> RpcChain<'a> {
 		Ok(quote.map_err(|e| self.error_name(&self.at, e)))
 	}
 
+	/// Every live task, and whether `who` could join it now with `dataset` (the runtime's
+	/// name for the error `federated.join` would fail with, if not).
+	pub fn joinable_tasks(
+		&self,
+		who: &AccountId,
+		dataset: DatasetId,
+	) -> Result<Joinable, ChainError> {
+		let tasks: Vec<(TaskId, Result<(), sp_runtime::DispatchError>)> =
+			self.call("FederatedApi_joinable_tasks", (who, dataset))?;
+		Ok(tasks
+			.into_iter()
+			.map(|(task, joinable)| (task, joinable.map_err(|e| self.error_name(&self.at, e))))
+			.collect())
+	}
+
 	/// The fields, SCALE-encoded, of each `pallet.event` that the extrinsic `extrinsic` of block
 	/// `number` emitted.
 	pub fn events_of(
@@ -419,6 +434,9 @@ pub fn at_finalized_with<R>(
 		.map_err(|e| e.to_string())?;
 	act(&chain, number)
 }
+
+/// Each live task, and whether a dataset can join it (the runtime's error name if not).
+pub type Joinable = Vec<(TaskId, Result<(), String>)>;
 
 /// Where each extrinsic landed: its block, and its outcome (the runtime's error name if it
 /// failed).

@@ -5,12 +5,20 @@
 //! signed extrinsic (`TransactionPaymentApi::query_info`). With `--dry-run` nothing is sent;
 //! otherwise the owner's key signs `federated.create_task`, and the command waits for the block
 //! that holds it and prints the new task's id.
+//!
+//! `cohort-worker task join`: the keystore's key joins a task, as a trainer with a dataset or as
+//! an aggregator, bonding the task's minimum (or more), and waits for the block that says so.
 
 use std::{path::PathBuf, time::Duration};
 
 use codec::Decode;
-use cohort_primitives::{api::TaskQuote, TaskId, TaskSpec};
-use cohort_worker::{amount::coh, chain::BlockNumber, spec_file::SpecFile, Action, Chain};
+use cohort_primitives::{api::TaskQuote, DatasetId, TaskId, TaskSpec};
+use cohort_worker::{
+	amount::{coh, parse_coh},
+	chain::BlockNumber,
+	spec_file::SpecFile,
+	Action, Chain,
+};
 use sp_core::sr25519;
 
 use crate::{
@@ -62,7 +70,7 @@ pub fn new(args: &NewArgs) -> Result<(), String> {
 		std::fs::read_to_string(&args.spec).map_err(|e| format!("{}: {e}", args.spec.display()))?;
 	let file = SpecFile::parse(&text).map_err(|e| format!("{}: {e}", args.spec.display()))?;
 	let keystore = WorkerKeystore::open(&args.base_path)?;
-	let owner = pick_key(&keystore, args.owner.as_deref(), &args.base_path)?;
+	let owner = keystore.pick(args.owner.as_deref(), &args.base_path)?;
 	let report = at_finalized_with(&args.node, &keystore, |chain, number| {
 		let block_time = chain.block_time();
 		let spec = file.to_spec(block_time).map_err(|e| format!("{}: {e}", args.spec.display()))?;
@@ -98,33 +106,6 @@ pub fn new(args: &NewArgs) -> Result<(), String> {
 		print(&report);
 	}
 	Ok(())
-}
-
-/// The key named by `owner`, or the keystore's only key.
-fn pick_key(
-	keystore: &WorkerKeystore,
-	owner: Option<&str>,
-	base_path: &std::path::Path,
-) -> Result<sr25519::Public, String> {
-	let keys = keystore.list();
-	match owner {
-		Some(wanted) => keys
-			.into_iter()
-			.find(|k| address(k) == wanted)
-			.ok_or_else(|| format!("the keystore in {} has no key {wanted}", base_path.display())),
-		None => match keys.as_slice() {
-			[one] => Ok(*one),
-			[] => Err(format!(
-				"the keystore in {} has no keys (cohort-worker key import)",
-				base_path.display()
-			)),
-			_ => Err(format!(
-				"the keystore in {} holds {} keys: name the owner with --owner",
-				base_path.display(),
-				keys.len()
-			)),
-		},
-	}
 }
 
 fn print(r: &Report) {
@@ -197,4 +178,65 @@ fn json(r: &Report) -> String {
 		value["createdIn"] = block.into();
 	}
 	value.to_string()
+}
+
+#[derive(clap::Args)]
+pub struct JoinArgs {
+	/// A node's WebSocket RPC address.
+	#[arg(long, value_name = "URL", default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	/// The task to join (`cohort-worker tasks` lists them).
+	#[arg(long, value_name = "ID")]
+	task: TaskId,
+	/// Join as a trainer on this dataset (its owner's key, or a delegate's).
+	#[arg(long, value_name = "ID", required_unless_present = "aggregator")]
+	dataset: Option<DatasetId>,
+	/// Join as an aggregator instead.
+	#[arg(long, conflicts_with = "dataset")]
+	aggregator: bool,
+	/// The bond, in COH (default: the task's minimum for the role). It is committed from the
+	/// key's stake in the role (`incentives.bond`).
+	#[arg(long, value_name = "COH")]
+	bond: Option<String>,
+	/// The folder whose keystore holds the key that joins.
+	#[arg(long, short = 'd', value_name = "DIR")]
+	base_path: PathBuf,
+	/// That key's address, when the keystore holds several.
+	#[arg(long, value_name = "ADDRESS")]
+	key: Option<String>,
+}
+
+/// Joins the task and waits for the block that holds the join.
+pub fn join(args: &JoinArgs) -> Result<(), String> {
+	let keystore = WorkerKeystore::open(&args.base_path)?;
+	let who = keystore.pick(args.key.as_deref(), &args.base_path)?;
+	let bond =
+		args.bond.as_deref().map(parse_coh).transpose().map_err(|e| format!("--bond: {e}"))?;
+	let (bond, block) = at_finalized_with(&args.node, &keystore, |chain, number| {
+		let task = chain
+			.task(args.task)
+			.map_err(|e| e.to_string())?
+			.ok_or(format!("there is no task {}", args.task))?;
+		let minimum =
+			if args.aggregator { task.min_aggregator_bond } else { task.min_trainer_bond };
+		let bond = bond.unwrap_or(minimum);
+		let action = Action::Join { task: args.task, dataset: args.dataset, bond };
+		let hash = chain.submit(&who, action).map_err(|e| e.to_string())?;
+		let (block, outcome) = wait_for_inclusion(chain, number, &[hash], INCLUSION_TIMEOUT)?
+			.remove(&hash)
+			.ok_or("the join was not in a block within two minutes")?;
+		outcome.map_err(|e| format!("the chain refused the join: {e}"))?;
+		Ok((bond, block))
+	})?;
+	let role = match args.dataset {
+		Some(dataset) => format!("a trainer with dataset {dataset}"),
+		None => "an aggregator".into(),
+	};
+	println!(
+		"{} joined task {} as {role}, bonding {} COH, in block #{block}.",
+		address(&who),
+		args.task,
+		coh(bond)
+	);
+	Ok(())
 }

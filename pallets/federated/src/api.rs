@@ -1,16 +1,19 @@
 //! What the `FederatedApi` runtime API answers, and the invariants `try_state` checks.
 
 use crate::{
-	ActiveTasks, Config, FeatureScalings, Pallet, Participants, RoundSummaries, Rounds, Tasks,
+	ActiveTasks, Config, FeatureScalings, JoinAs, Pallet, Participants, RoundSummaries, Rounds,
+	Tasks,
 };
 use alloc::vec::Vec;
 use cohort_primitives::{
 	api::{AcceptedUpdate, Duty, Membership},
 	round::Phase,
 	scaling::FeatureStats,
-	RoundIndex, TaskId,
+	DatasetId, RoundIndex, TaskId,
 };
+use frame_support::storage::{with_transaction, TransactionOutcome};
 use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::DispatchError;
 
 impl<T: Config> Pallet<T> {
 	/// What `who` must do now, in every running task it has joined.
@@ -162,6 +165,31 @@ impl<T: Config> Pallet<T> {
 		// The map is keyed by Twox64Concat(round): iteration order is not round order.
 		history.sort_by_key(|(round, _)| *round);
 		history
+	}
+
+	/// Every live task, oldest first, and whether `who` could join it now as a trainer with
+	/// `dataset` and the task's minimum trainer bond: `federated.join` is run and undone, so the
+	/// answer is the call's own (the data market's checks, the stake, the allowlist).
+	pub fn joinable_tasks(
+		who: &T::AccountId,
+		dataset: DatasetId,
+	) -> Vec<(TaskId, Result<(), DispatchError>)> {
+		let mut tasks: Vec<(TaskId, Result<(), DispatchError>)> = Vec::new();
+		for task in ActiveTasks::<T>::get() {
+			let Some(info) = Tasks::<T>::get(task) else { continue };
+			let tried = with_transaction(|| {
+				let joined = Self::join(
+					frame_system::RawOrigin::Signed(who.clone()).into(),
+					task,
+					JoinAs::Trainer { dataset },
+					info.min_trainer_bond,
+				);
+				TransactionOutcome::Rollback(Ok::<_, DispatchError>(joined))
+			});
+			tasks.push((task, tried.unwrap_or_else(Err)));
+		}
+		tasks.sort_by_key(|(task, _)| *task);
+		tasks
 	}
 
 	/// The feature scaling of a task, if its owner fixed one.

@@ -160,6 +160,11 @@ sp_api::decl_runtime_apis! {
 		/// What `create_task(spec)` would hold and ask, or the error it would fail with (the
 		/// spec checked by the chain's own rules); nothing is created.
 		fn quote_task(spec: TaskSpec<Balance, BlockNumber>) -> Result<TaskQuote<Balance>, DispatchError>;
+		/// Every live task, and whether `who` could join it now as a trainer with `dataset` and
+		/// the task's minimum bond: `Ok`, or the error `federated.join` would fail with (the
+		/// join itself is tried and undone, so every rule of the chain is applied, the data
+		/// market's too). Oldest task first.
+		fn joinable_tasks(who: AccountId, dataset: DatasetId) -> Vec<(TaskId, Result<(), DispatchError>)>;
 	}
 
 	/// The data market: datasets, and the lineage that traces a model to its data.

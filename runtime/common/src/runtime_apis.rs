@@ -197,6 +197,13 @@ macro_rules! impl_runtime_apis_with_cohort {
 					Federated::quote_task(&spec)
 				}
 
+				fn joinable_tasks(
+					who: AccountId,
+					dataset: cohort_primitives::DatasetId,
+				) -> alloc::vec::Vec<(cohort_primitives::TaskId, Result<(), sp_runtime::DispatchError>)> {
+					Federated::joinable_tasks(&who, dataset)
+				}
+
 				fn round(
 					task: cohort_primitives::TaskId,
 					round: cohort_primitives::RoundIndex,

@@ -131,6 +131,48 @@ fn a_stranger_cannot_join_with_someone_elses_dataset_and_nothing_changes() {
 	});
 }
 
+/// `joinable_tasks` (the `FederatedApi` a data owner's client asks which tasks its dataset can
+/// join) answers what `join` would, task by task, and changes nothing: a stranger's answer for
+/// someone else's dataset is the data market's refusal, the owner's is `Ok` where the task takes
+/// its dataset and the refusal where it does not.
+#[test]
+fn joinable_tasks_answers_as_join_would_and_changes_nothing() {
+	test(|| {
+		let open = create(spec());
+		let mut listed = spec();
+		listed.datasets.allowlist = BoundedVec::truncate_from(vec![TRAINERS[1]]);
+		let only = create(listed);
+		let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
+		let owner = TRAINERS[0];
+		assert_eq!(
+			Federated::joinable_tasks(&owner, owner),
+			vec![(open, Ok(())), (only, Err(DispatchError::Other("NotAllowlisted")))]
+		);
+		let stranger = 30;
+		assert_eq!(
+			Federated::joinable_tasks(&stranger, owner),
+			vec![
+				(open, Err(DispatchError::Other("NotOwnerOrDelegate"))),
+				(only, Err(DispatchError::Other("NotOwnerOrDelegate")))
+			]
+		);
+		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), before, "nothing changed");
+		assert!(market_calls().is_empty() && Participants::<Test>::get(open, owner).is_none());
+		// Once joined, the answer is the join's refusal; an ended task is not listed.
+		assert_ok!(Federated::join(
+			origin(owner),
+			open,
+			JoinAs::Trainer { dataset: owner },
+			TRAINER_BOND
+		));
+		assert_ok!(Federated::cancel_task(origin(OWNER), only));
+		assert_eq!(
+			Federated::joinable_tasks(&owner, owner),
+			vec![(open, Err(Error::<Test>::AlreadyJoined.into()))]
+		);
+	});
+}
+
 // ---- budget and royalties --------------------------------------------------------------------
 
 /// The budget holds every round's reward and the most royalties its accepted updates can earn:
