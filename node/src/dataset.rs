@@ -6,25 +6,8 @@
 //! binary form the worker keeps in its data directory, or with `--shards N` the Merkle root of
 //! the hashes of `N` contiguous shards, each in binary form), prints them, and can write the
 //! argument of the data market's `list_dataset` call as JSON, in the shape `@polkadot/api`
-//! takes for `api.tx.dataMarket.listDataset(listing)`:
-//!
-//! ```json
-//! {
-//!   "name": "digits of owner 1",
-//!   "description": "",
-//!   "schema": { "features": 64, "classes": 10, "samples": 300,
-//!               "modality": "Tabular" | { "Image": { "side": 8, "channels": 1 } } },
-//!   "content": { "File": "0x…" } | { "Shards": { "root": "0x…", "shards": 4 } },
-//!   "licence": "FederatedOnly" | { "Access": { "price": "1000", "period": 100 } },
-//!   "royalty": "0",
-//!   "privacyBudget": null | 8000000
-//! }
-//! ```
-//!
-//! Balances are decimal strings (they may exceed what a JavaScript number holds exactly); the
-//! privacy budget is an ε in millionths. A name or description is a plain string, unless it
-//! reads as hex itself (`0x…`), which `@polkadot/api` would take for bytes: then it is written
-//! as the hex of its UTF-8 bytes.
+//! takes for `api.tx.dataMarket.listDataset(listing)` and `cohort-worker dataset list` reads
+//! back (`cohort_worker::listing_json` has the shape).
 
 use std::path::{Path, PathBuf};
 
@@ -41,8 +24,7 @@ use cohort_runtime::{Balance, BlockNumber};
 use serde_json::{json, Value};
 use sp_core::H256;
 
-/// A listing as the runtime takes it.
-pub type Listing = DatasetListing<Balance, BlockNumber>;
+pub use cohort_worker::listing_json::{to_json, Listing};
 
 /// `dataset`: a data owner's tools.
 #[derive(Debug, clap::Subcommand)]
@@ -178,7 +160,7 @@ impl InspectCmd {
 		}
 		if let Some(out) = &self.args_out {
 			let listing = self.listing(&inspected)?;
-			let text = serde_json::to_string_pretty(&listing_json(&listing))
+			let text = serde_json::to_string_pretty(&to_json(&listing))
 				.map_err(|e| format!("cannot write JSON: {e}"))?;
 			std::fs::write(out, text + "\n").map_err(|e| format!("{}: {e}", out.display()))?;
 			println!("list_dataset argument: {}", out.display());
@@ -329,56 +311,6 @@ pub fn summary(path: &Path, inspected: &Inspected) -> String {
 	out
 }
 
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Bytes as `@polkadot/api` reads them back: the string itself, unless it would be read as
-/// hex; then the hex of its bytes.
-fn bytes_json(bytes: &[u8]) -> Value {
-	match std::str::from_utf8(bytes) {
-		Ok(s) if !s.starts_with("0x") => Value::String(s.to_string()),
-		_ => Value::String(format!("0x{}", hex(bytes))),
-	}
-}
-
-/// `listing` as the JSON `@polkadot/api` takes for `api.tx.dataMarket.listDataset` (module
-/// docs).
-pub fn listing_json(listing: &Listing) -> Value {
-	let modality = match listing.schema.modality {
-		Modality::Tabular => json!("Tabular"),
-		Modality::Image { side, channels } => {
-			json!({ "Image": { "side": side, "channels": channels } })
-		},
-	};
-	let content = match listing.content {
-		ContentCommitment::File(hash) => json!({ "File": format!("{hash:?}") }),
-		ContentCommitment::Shards { root, shards } => {
-			json!({ "Shards": { "root": format!("{root:?}"), "shards": shards } })
-		},
-	};
-	let licence = match listing.licence {
-		Licence::FederatedOnly => json!("FederatedOnly"),
-		Licence::Access { price, period } => {
-			json!({ "Access": { "price": price.to_string(), "period": period } })
-		},
-	};
-	json!({
-		"name": bytes_json(&listing.name),
-		"description": bytes_json(&listing.description),
-		"schema": {
-			"features": listing.schema.features,
-			"classes": listing.schema.classes,
-			"samples": listing.schema.samples,
-			"modality": modality,
-		},
-		"content": content,
-		"licence": licence,
-		"royalty": listing.royalty.to_string(),
-		"privacyBudget": listing.privacy_budget,
-	})
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -465,7 +397,8 @@ mod tests {
 		assert!(inspect(&path, Some(7), None).is_err(), "more shards than samples");
 	}
 
-	/// The listing back from its JSON, as `@polkadot/api` would read it.
+	/// The listing back from its JSON, as `cohort-worker dataset list` reads it, with exactly
+	/// the keys `@polkadot/api` expects.
 	fn from_json(v: &Value) -> Listing {
 		let keys = |v: &Value| {
 			let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
@@ -477,52 +410,7 @@ mod tests {
 			["content", "description", "licence", "name", "privacyBudget", "royalty", "schema"]
 		);
 		assert_eq!(keys(&v["schema"]), ["classes", "features", "modality", "samples"]);
-		let h256 = |v: &Value| v.as_str().unwrap().parse::<H256>().unwrap();
-		let bytes = |v: &Value| {
-			let s = v.as_str().unwrap();
-			match s.strip_prefix("0x") {
-				Some(hex) => (0..hex.len())
-					.step_by(2)
-					.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-					.collect(),
-				None => s.as_bytes().to_vec(),
-			}
-		};
-		let int = |v: &Value| v.as_u64().unwrap() as u32;
-		let balance = |v: &Value| v.as_str().unwrap().parse::<Balance>().unwrap();
-		let s = &v["schema"];
-		DatasetListing {
-			name: bytes(&v["name"]).try_into().unwrap(),
-			description: bytes(&v["description"]).try_into().unwrap(),
-			schema: DatasetSchema {
-				features: int(&s["features"]),
-				classes: int(&s["classes"]),
-				samples: int(&s["samples"]),
-				modality: match &s["modality"] {
-					Value::String(t) if t == "Tabular" => Modality::Tabular,
-					m => Modality::Image {
-						side: int(&m["Image"]["side"]),
-						channels: int(&m["Image"]["channels"]),
-					},
-				},
-			},
-			content: match &v["content"] {
-				c if c.get("File").is_some() => ContentCommitment::File(h256(&c["File"])),
-				c => ContentCommitment::Shards {
-					root: h256(&c["Shards"]["root"]),
-					shards: int(&c["Shards"]["shards"]),
-				},
-			},
-			licence: match &v["licence"] {
-				Value::String(t) if t == "FederatedOnly" => Licence::FederatedOnly,
-				l => Licence::Access {
-					price: balance(&l["Access"]["price"]),
-					period: int(&l["Access"]["period"]),
-				},
-			},
-			royalty: balance(&v["royalty"]),
-			privacy_budget: v["privacyBudget"].as_u64().map(|e| e as u32),
-		}
+		cohort_worker::listing_json::from_json(v).unwrap()
 	}
 
 	#[test]
@@ -591,7 +479,7 @@ mod tests {
 		let listing = cmd.listing(&inspected).unwrap();
 		assert_eq!(from_json(&v), listing);
 		assert_eq!(v["name"], "owner one's pixels");
-		assert_eq!(v["description"], format!("0x{}", hex(b"0xnot hex")));
+		assert_eq!(v["description"], "0x3078_6e6f_7420_6865_78".replace('_', ""));
 		assert_eq!(v["royalty"], "12345678901234567890");
 		assert_eq!(v["licence"]["Access"]["price"], "1000000000000");
 		assert_eq!(v["licence"]["Access"]["period"], 600);

@@ -19,7 +19,8 @@
 //   chain's blocks; a spec the chain refuses is refused with the chain's error, nothing sent; a
 //   spec written by `cohort-node simulate --write-spec` is created naming the simulation's
 //   held-out set;
-// - a data owner's dataset: `cohort-worker tasks` lists every live task with the chain's answer
+// - a data owner lists a CSV file (`cohort-node dataset inspect`, `cohort-worker dataset list`);
+//   `cohort-worker tasks` lists every live task with the chain's answer
 //   (can join, or the reason), a stranger is refused with the data market's error, and
 //   `cohort-worker task join` joins with the task's minimum bond.
 import { test, before, after } from 'node:test';
@@ -34,7 +35,6 @@ import { startNode, connect, nodeBinary } from './lib/node.js';
 import { eventsIn, recordBlocks } from './lib/blocks.js';
 import { removeWorkerDir, runWorker, startWorker, workerDir } from './lib/worker.js';
 import { assertFullRound as assertRound, waitForDecidedRound } from './lib/rounds.js';
-import { sendAndWait } from './lib/tx.js';
 
 // The first node's fixed network key and the peer id it gives (as in local-network.test.js).
 const NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
@@ -340,20 +340,27 @@ test('a task owner creates the documented example task from its spec file with `
   assert.deepEqual([irisTask.spec.maxTrainers.toNumber(), irisTask.spec.rounds.toNumber()], [5, 2]);
 });
 
-test('a data owner finds the tasks its dataset can join with `cohort-worker tasks` (the chain\'s own answer, with its reason where not) and joins one with `cohort-worker task join`; a stranger cannot join with it', async () => {
+test('a data owner lists a CSV file with `cohort-worker dataset list`, finds the tasks it can join with `cohort-worker tasks` (the chain\'s own answer, with its reason where not) and joins one with `cohort-worker task join`; a stranger cannot join with it', async () => {
   const dir = workerDir('data-owner');
   dirs.push(dir);
   assert.equal((await runWorker(['key', 'import', '--base-path', dir, '--suri', '//Bob'])).code, 0);
-  const keyring = new Keyring({ type: 'sr25519' });
-  const bob = keyring.addFromUri('//Bob');
-  // Bob lists a dataset that fits the digits tasks (64 features, 10 classes).
-  const listing = {
-    name: 'Bob\'s digits', description: '', schema: { features: 64, classes: 10, samples: 300, modality: 'Tabular' },
-    content: { File: `0x${'ab'.repeat(32)}` }, licence: 'FederatedOnly', royalty: 10n ** 11n, privacyBudget: null,
-  };
-  const listed = await sendAndWait(api, api.tx.dataMarket.listDataset(listing), bob);
-  assert.equal(listed.error, null);
-  const dataset = listed.events.find(({ event }) => event.method === 'DatasetListed').event.data.dataset.toNumber();
+  const bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob');
+  // Bob's data, 30 rows of 64 features and a label (0..=9): it fits the digits tasks. The
+  // listing and the statistics come from `cohort-node dataset inspect`, and go on chain with
+  // `cohort-worker dataset list`.
+  const csv = join(dir, 'bob.csv');
+  const rows = Array.from({ length: 30 }, (_, r) => [...Array.from({ length: 64 }, (_, j) => ((r * 5 + j) % 17) / 16), r % 10]);
+  writeFileSync(csv, `${rows.map((row) => row.join(',')).join('\n')}\n`);
+  const [listingFile, statsFile] = [join(dir, 'listing.json'), join(dir, 'stats.json')];
+  const inspected = await new Promise((ok) => execFile(nodeBinary(), ['dataset', 'inspect', csv, '--name', 'Bob\'s digits', '--royalty', String(10n ** 11n), '--args-out', listingFile, '--stats-out', statsFile], (error, stdout, stderr) => ok({ error, stdout, stderr })));
+  assert.equal(inspected.error, null, inspected.stderr);
+  const listedRun = await runWorker(['dataset', 'list', '--node', authoring.url, '--base-path', dir, '--listing', listingFile, '--stats', statsFile]);
+  assert.equal(listedRun.code, 0, listedRun.stderr);
+  const dataset = Number(listedRun.stdout.match(/listed dataset (\d+) \(30 samples, 64 features, 10 classes\)/)[1]);
+  const onChain = (await api.query.dataMarket.datasets(dataset)).unwrap();
+  assert.equal(onChain.owner.toString(), bob.address);
+  assert.deepEqual(onChain.listing.toJSON().content, JSON.parse(readFileSync(listingFile, 'utf8')).content, 'the listing inspect wrote');
+  assert.equal(onChain.statedFeatures.toNumber(), 64, 'and its statistics');
 
   const list = async (...flags) => {
     const run = await runWorker(['tasks', '--node', authoring.url, '--dataset', String(dataset), '--base-path', dir, '--json', ...flags]);

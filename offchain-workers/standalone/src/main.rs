@@ -13,6 +13,7 @@
 //! cohort-worker rewards --node wss://rpc.example:443 --base-path ~/cohort-worker --claim
 //! ```
 
+mod dataset;
 mod export;
 mod follow;
 mod import;
@@ -53,6 +54,9 @@ enum Command {
 	/// The worker's keys: generate, import, list.
 	#[command(subcommand)]
 	Key(KeyCommand),
+	/// A data owner's datasets: list one, let a worker key train on one.
+	#[command(subcommand)]
+	Dataset(DatasetCommand),
 	/// Models: export a task's, import one to start a task from.
 	#[command(subcommand)]
 	Model(ModelCommand),
@@ -65,6 +69,15 @@ enum Command {
 	/// The emission rewards the keystore's keys can claim, per era and role; `--claim` claims
 	/// them.
 	Rewards(rewards::RewardsArgs),
+}
+
+#[derive(Subcommand)]
+enum DatasetCommand {
+	/// Lists a dataset from the listing `cohort-node dataset inspect --args-out` wrote (and
+	/// with `--stats` states its feature statistics), signed by the owner's key; prints its id.
+	List(dataset::ListArgs),
+	/// Lets a worker key join tasks with a dataset and train on it.
+	Delegate(dataset::DelegateArgs),
 }
 
 #[derive(Subcommand)]
@@ -159,6 +172,8 @@ fn main() {
 	let cli = Cli::parse();
 	let result = match cli.command {
 		Some(Command::Key(command)) => key(command),
+		Some(Command::Dataset(DatasetCommand::List(args))) => dataset::list(&args),
+		Some(Command::Dataset(DatasetCommand::Delegate(args))) => dataset::delegate(&args),
 		Some(Command::Model(ModelCommand::Export(args))) => model_export(&args),
 		Some(Command::Model(ModelCommand::Import(args))) => model_import(&args),
 		Some(Command::Task(TaskCommand::New(args))) => task::new(&args),

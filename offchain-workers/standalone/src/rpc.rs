@@ -15,7 +15,7 @@ use cohort_primitives::{
 	DatasetId, RoundIndex, TaskId, TaskSpec,
 };
 use cohort_worker::{
-	call::payload_of_call,
+	call::{payload_of_call, EncodedCall},
 	chain::{
 		AccountId, BlockNumber, ComputeOffer, ComputeWorkerDuty, DatasetView, Payload, RoundRecord,
 		Task, WorkerDuty,
@@ -163,7 +163,28 @@ impl<'a> RpcChain<'a> {
 
 	/// `action` as an extrinsic signed by `signer` with its next nonce, ready for the pool.
 	pub fn sign(&self, signer: &sr25519::Public, action: &Action) -> Result<Vec<u8>, ChainError> {
-		let encoded = action.encode_call();
+		self.sign_call(signer, &action.encode_call())
+	}
+
+	/// Sends `call`, signed by `signer`, to the pool: for the client's calls that are no worker
+	/// action (listing a dataset, say). Returns the extrinsic's hash.
+	pub fn submit_call(
+		&self,
+		signer: &sr25519::Public,
+		call: &EncodedCall,
+	) -> Result<H256, ChainError> {
+		let signed = self.sign_call(signer, call)?;
+		self.runtime
+			.block_on(self.connection.rpc.author_submit_extrinsic(&signed))
+			.map_err(err)
+	}
+
+	/// `encoded` as an extrinsic signed by `signer` with its next nonce.
+	fn sign_call(
+		&self,
+		signer: &sr25519::Public,
+		encoded: &EncodedCall,
+	) -> Result<Vec<u8>, ChainError> {
 		let metadata = self.at.metadata_ref();
 		let pallet = metadata
 			.pallet_by_name(encoded.pallet)

@@ -30,6 +30,7 @@ pub mod data;
 pub mod dev;
 pub mod durable;
 pub mod journal;
+pub mod listing_json;
 pub mod log_once;
 pub mod sealed;
 pub mod setup;
