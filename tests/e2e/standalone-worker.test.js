@@ -22,7 +22,8 @@
 // - a data owner lists a CSV file (`cohort-node dataset inspect`, `cohort-worker dataset list`);
 //   `cohort-worker tasks` lists every live task with the chain's answer
 //   (can join, or the reason), a stranger is refused with the data market's error, and
-//   `cohort-worker task join` joins with the task's minimum bond.
+//   `cohort-worker task join` joins with the task's minimum bond; `cohort-worker status` shows
+//   the key's task, stake and balance.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -408,4 +409,18 @@ test('a data owner lists a CSV file with `cohort-worker dataset list`, finds the
   assert.equal(participant.bond.toBigInt(), info.minTrainerBond.toBigInt(), 'the task\'s minimum bond by default');
   // Once joined (and final), the chain says so for that task.
   await until((rows) => rows.find((t) => t.task === target).reason === 'Federated::AlreadyJoined', 'the joined task');
+  // `cohort-worker status`: the key's task, its committed stake and its balance, as the chain keeps them.
+  const status = JSON.parse((await runWorker(['status', '--node', authoring.url, '--base-path', dir, '--json'])).stdout);
+  assert.equal(status.length, 1);
+  const [me] = status;
+  assert.equal(me.who, bob.address);
+  assert.deepEqual(me.tasks.filter((t) => t.task === target), [{ task: target, role: 'Trainer', dataset, selectedIn: null }]);
+  const ledger = (await api.query.incentives.ledgers(bob.address, 'Trainer')).unwrap();
+  const trainer = me.stake.find((x) => x.role === 'Trainer');
+  assert.deepEqual([trainer.active, trainer.committed], [ledger.active.toString(), ledger.committed.toString()]);
+  assert.ok(BigInt(trainer.committed) >= info.minTrainerBond.toBigInt());
+  // Bob sends nothing more: his balance is the same at every block since the join.
+  const { data: account } = await api.query.system.account(bob.address);
+  assert.deepEqual([me.free, me.held], [account.free.toString(), account.reserved.toString()]);
+  assert.ok(BigInt(me.held) >= BigInt(trainer.active), 'stake is held');
 });

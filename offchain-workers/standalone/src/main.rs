@@ -22,6 +22,7 @@ mod polkadot_js;
 mod rewards;
 mod rpc;
 mod scaling;
+mod status;
 mod task;
 mod tasks;
 
@@ -63,6 +64,9 @@ enum Command {
 	/// Tasks: create one from a spec file, join one, the feature scaling to fix on a new one.
 	#[command(subcommand)]
 	Task(TaskCommand),
+	/// What each key of the keystore holds and owes: balance, stake per role, tasks joined,
+	/// duties now, rewards to claim.
+	Status(status::StatusArgs),
 	/// The live tasks, and whether the keystore's key can join each with a dataset (the
 	/// chain's own answer, with its reason when it cannot).
 	Tasks(tasks::TasksArgs),
@@ -179,6 +183,7 @@ fn main() {
 		Some(Command::Task(TaskCommand::New(args))) => task::new(&args),
 		Some(Command::Task(TaskCommand::Join(args))) => task::join(&args),
 		Some(Command::Tasks(args)) => tasks::tasks(&args),
+		Some(Command::Status(args)) => status::status(&args),
 		Some(Command::Task(TaskCommand::Scaling(args))) => task_scaling(&args),
 		Some(Command::Rewards(args)) => rewards::rewards(&args),
 		None => run(cli.run),

@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 
 use codec::{Decode, DecodeAll, Encode};
 use cohort_primitives::{
-	api::{Membership, Rewards, TaskQuote},
+	api::{Membership, Rewards, RoleStake, TaskQuote},
 	scaling::FeatureStats,
 	DatasetId, RoundIndex, TaskId, TaskSpec,
 };
@@ -266,6 +266,33 @@ impl<'a> RpcChain<'a> {
 			.into_iter()
 			.map(|(task, joinable)| (task, joinable.map_err(|e| self.error_name(&self.at, e))))
 			.collect())
+	}
+
+	/// `who`'s free and held balance (`System::Account`, read from storage: no runtime API
+	/// reports balances).
+	pub fn balance(&self, who: &AccountId) -> Result<(u128, u128), ChainError> {
+		use sp_core::hashing::{blake2_128, twox_128};
+		let account: &[u8] = who.as_ref();
+		let mut key = twox_128(b"System").to_vec();
+		key.extend(twox_128(b"Account"));
+		key.extend(blake2_128(account));
+		key.extend(account);
+		let stored = self
+			.runtime
+			.block_on(self.connection.rpc.state_get_storage(&key, Some(self.at.block_hash())))
+			.map_err(err)?;
+		let Some(bytes) = stored else { return Ok((0, 0)) };
+		// `AccountInfo { nonce, consumers, providers, sufficients, data: AccountData { free,
+		// reserved, frozen, flags } }`.
+		let (_, _, _, _, free, reserved, _, _) =
+			<(u32, u32, u32, u32, u128, u128, u128, u128)>::decode(&mut &bytes[..])
+				.map_err(|e| err(format!("System::Account: {e}")))?;
+		Ok((free, reserved))
+	}
+
+	/// `who`'s stake in each role it has any in.
+	pub fn stake(&self, who: &AccountId) -> Result<Vec<RoleStake<u128>>, ChainError> {
+		self.call("IncentivesApi_stake", who)
 	}
 
 	/// The fields, SCALE-encoded, of each `pallet.event` that the extrinsic `extrinsic` of block

@@ -1,9 +1,9 @@
 //! What the `IncentivesApi` runtime API answers.
 
-use crate::{BalanceOf, Config, CurrentEra, Eras, Pallet, Points};
+use crate::{BalanceOf, Config, CurrentEra, Eras, Ledgers, Pallet, Points};
 use alloc::vec::Vec;
 use cohort_primitives::{
-	api::{PendingReward, Rewards},
+	api::{PendingReward, RoleStake, Rewards},
 	traits::Role,
 };
 use frame_support::traits::Get;
@@ -33,5 +33,25 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Rewards { current_era: current, pending }
+	}
+
+	/// `who`'s stake in each role it has any in, in `Role::ALL`'s order.
+	pub fn stake(who: &T::AccountId) -> Vec<RoleStake<BalanceOf<T>>> {
+		Role::ALL
+			.into_iter()
+			.filter_map(|role| {
+				let ledger = Ledgers::<T>::get(who, role)?;
+				let unlocking = ledger
+					.unlocking
+					.iter()
+					.fold(BalanceOf::<T>::default(), |sum, chunk| sum.saturating_add(chunk.value));
+				Some(RoleStake {
+					role,
+					active: ledger.active,
+					committed: ledger.committed,
+					unlocking,
+				})
+			})
+			.collect()
 	}
 }

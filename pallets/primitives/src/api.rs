@@ -120,6 +120,19 @@ pub struct TaskQuote<Balance> {
 	pub min_aggregator_bond: Balance,
 }
 
+/// An account's stake in one role (`IncentivesApi::stake`): what backs its bonds in tasks and
+/// leases, and what it can take out.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct RoleStake<Balance> {
+	pub role: Role,
+	/// Bonded (held), including what is committed.
+	pub active: Balance,
+	/// The part of `active` that backs task bonds and leases and cannot be unbonded.
+	pub committed: Balance,
+	/// Unbonded and waiting out the unbonding period (still held, still slashable).
+	pub unlocking: Balance,
+}
+
 /// What an account can claim now, and the era under way.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
 pub struct Rewards<Balance> {
@@ -197,6 +210,8 @@ sp_api::decl_runtime_apis! {
 		/// What `who` can claim now (`incentives.claim(who, era, role)` for each), and the era
 		/// under way.
 		fn pending_rewards(who: AccountId) -> Rewards<Balance>;
+		/// `who`'s stake in each role it has any in, in `Role::ALL`'s order.
+		fn stake(who: AccountId) -> Vec<RoleStake<Balance>>;
 	}
 
 	/// Compute leases: offers, leases, and what a worker must do for them.

@@ -13,7 +13,7 @@
 /// In scope where it is expanded: `Runtime`, `Block`, `Executive`, `InherentDataExt`,
 /// `VERSION`, `SessionKeys`, `RuntimeCall`, `RuntimeGenesisConfig`, `AccountId`, `Balance`,
 /// `BlockNumber`, `Nonce` and the pallets `System`, `Aura`, `TransactionPayment`, `Federated`,
-/// `DataMarket`, `ComputeLease`; the runtime has `crate::genesis_config_presets::{get_preset,
+/// `DataMarket`, `Incentives`, `ComputeLease`; the runtime has `crate::genesis_config_presets::{get_preset,
 /// preset_names}` and `crate::configs::RuntimeBlockWeights`.
 // `crate::…` names the runtime that expands the macro (its presets and weights), on purpose.
 #[allow(clippy::crate_in_macro_def)]
@@ -264,6 +264,10 @@ macro_rules! impl_runtime_apis_with_cohort {
 			}
 
 			impl cohort_primitives::api::IncentivesApi<Block, AccountId, Balance> for Runtime {
+				fn stake(who: AccountId) -> alloc::vec::Vec<cohort_primitives::api::RoleStake<Balance>> {
+					Incentives::stake(&who)
+				}
+
 				fn pending_rewards(who: AccountId) -> cohort_primitives::api::Rewards<Balance> {
 					Incentives::pending_rewards(&who)
 				}

@@ -40,7 +40,18 @@ fn unbonding_stake_is_still_slashed() {
 		assert_ok!(Incentives::unbond(o.clone(), Role::Aggregator, 600));
 		run_to(2);
 		assert_ok!(Incentives::unbond(o.clone(), Role::Aggregator, 300));
+		// What her client's `status` shows, before and after: bonded and unbonding.
+		let stake = |active, unlocking| {
+			vec![cohort_primitives::api::RoleStake {
+				role: Role::Aggregator,
+				active,
+				committed: 0,
+				unlocking,
+			}]
+		};
+		assert_eq!(Incentives::stake(&MALLORY), stake(100, 900));
 		assert_eq!(slash(MALLORY, Role::Aggregator, 550, None), 550);
+		assert_eq!(Incentives::stake(&MALLORY), stake(0, 450));
 		let l = ledger(MALLORY, Role::Aggregator);
 		// 100 bonded, then the 300 unbonded last, then 150 of the first 600.
 		assert_eq!(l.active, 0);
@@ -50,6 +61,7 @@ fn unbonding_stake_is_still_slashed() {
 		assert_ok!(Incentives::withdraw_unbonded(o, Role::Aggregator));
 		assert_eq!(free(MALLORY), ENDOWMENT - 550);
 		assert!(!Ledgers::<Test>::contains_key(MALLORY, Role::Aggregator));
+		assert_eq!(Incentives::stake(&MALLORY), vec![], "no stake left in any role");
 	});
 }
 
