@@ -21,7 +21,6 @@ use cohort_primitives::{
 	DatasetListing, DatasetSchema, Epsilon,
 };
 use cohort_runtime::{Balance, BlockNumber};
-use serde_json::{json, Value};
 use sp_core::H256;
 
 pub use cohort_worker::listing_json::{to_json, Listing};
@@ -316,6 +315,7 @@ mod tests {
 	use super::*;
 	use clap::Parser;
 	use cohort_primitives::dataset::merkle_root;
+	use serde_json::{json, Value};
 
 	/// The node's command line, with `dataset` the subcommand.
 	#[derive(Debug, clap::Parser)]

@@ -96,7 +96,8 @@ pub fn list(args: &ListArgs) -> Result<(), String> {
 	let keystore = WorkerKeystore::open(&s.base_path)?;
 	let who = keystore.pick(s.key.as_deref(), &s.base_path)?;
 	let (dataset, deposit, block) = at_finalized_with(&s.node, &keystore, |chain, number| {
-		let call = EncodedCall { pallet: DATA_MARKET, call: "list_dataset", args: listing.encode() };
+		let call =
+			EncodedCall { pallet: DATA_MARKET, call: "list_dataset", args: listing.encode() };
 		let (block, hash) = send(chain, number, &who, call)?;
 		let event = chain
 			.events_of(block, hash, DATA_MARKET, "DatasetListed")

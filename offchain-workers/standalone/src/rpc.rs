@@ -174,9 +174,7 @@ impl<'a> RpcChain<'a> {
 		call: &EncodedCall,
 	) -> Result<H256, ChainError> {
 		let signed = self.sign_call(signer, call)?;
-		self.runtime
-			.block_on(self.connection.rpc.author_submit_extrinsic(&signed))
-			.map_err(err)
+		self.runtime.block_on(self.connection.rpc.author_submit_extrinsic(&signed)).map_err(err)
 	}
 
 	/// `encoded` as an extrinsic signed by `signer` with its next nonce.
@@ -271,7 +269,7 @@ impl<'a> RpcChain<'a> {
 	/// `who`'s free and held balance (`System::Account`, read from storage: no runtime API
 	/// reports balances).
 	pub fn balance(&self, who: &AccountId) -> Result<(u128, u128), ChainError> {
-		use sp_core::hashing::{blake2_128, twox_128};
+		use sp_crypto_hashing::{blake2_128, twox_128};
 		let account: &[u8] = who.as_ref();
 		let mut key = twox_128(b"System").to_vec();
 		key.extend(twox_128(b"Account"));

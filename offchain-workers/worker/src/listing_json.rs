@@ -127,8 +127,9 @@ pub fn from_json(value: &Value) -> Result<Listing, String> {
 	let content = field(value, "content")?;
 	let content = match (content.get("File"), content.get("Shards")) {
 		(Some(_), _) => ContentCommitment::File(hash(&content, "File")?),
-		(_, Some(shards)) => {
-			ContentCommitment::Shards { root: hash(shards, "root")?, shards: number(shards, "shards")? }
+		(_, Some(shards)) => ContentCommitment::Shards {
+			root: hash(shards, "root")?,
+			shards: number(shards, "shards")?,
 		},
 		_ => return Err(format!("content {content} is neither File nor Shards")),
 	};
@@ -136,7 +137,10 @@ pub fn from_json(value: &Value) -> Result<Listing, String> {
 		Value::String(s) if s == "FederatedOnly" => Licence::FederatedOnly,
 		v => {
 			let access = field(&v, "Access").map_err(|_| format!("licence {v} is unknown"))?;
-			Licence::Access { price: balance(&access, "price")?, period: number(&access, "period")? }
+			Licence::Access {
+				price: balance(&access, "price")?,
+				period: number(&access, "period")?,
+			}
 		},
 	};
 	let privacy_budget = match field(value, "privacyBudget")? {
@@ -180,7 +184,12 @@ mod tests {
 		Listing {
 			name: b"digits of owner 1".to_vec().try_into().unwrap(),
 			description: b"".to_vec().try_into().unwrap(),
-			schema: DatasetSchema { features: 64, classes: 10, samples: 300, modality: Modality::Tabular },
+			schema: DatasetSchema {
+				features: 64,
+				classes: 10,
+				samples: 300,
+				modality: Modality::Tabular,
+			},
 			content: ContentCommitment::File(H256::repeat_byte(0xab)),
 			licence: Licence::FederatedOnly,
 			royalty: 5 * 10u128.pow(11),

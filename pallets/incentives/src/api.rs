@@ -3,10 +3,11 @@
 use crate::{BalanceOf, Config, CurrentEra, Eras, Ledgers, Pallet, Points};
 use alloc::vec::Vec;
 use cohort_primitives::{
-	api::{PendingReward, RoleStake, Rewards},
+	api::{PendingReward, Rewards, RoleStake},
 	traits::Role,
 };
 use frame_support::traits::Get;
+use sp_runtime::Saturating;
 
 impl<T: Config> Pallet<T> {
 	/// What `who` can claim now: its points in each role in each closed era still in the claim
