@@ -116,20 +116,29 @@ impl WorkerKeystore {
 		keys
 	}
 
+	/// [`Self::list`], or an error saying how to add a key when there is none (`base_path`
+	/// names the folder).
+	pub fn keys(&self, base_path: &Path) -> Result<Vec<sr25519::Public>, String> {
+		let keys = self.list();
+		if keys.is_empty() {
+			return Err(format!(
+				"the keystore in {} has no keys (cohort-worker key import)",
+				base_path.display()
+			));
+		}
+		Ok(keys)
+	}
+
 	/// The key to sign with: the one whose address is `wanted`, or the keystore's only key
 	/// (`base_path` names the folder in the errors).
 	pub fn pick(&self, wanted: Option<&str>, base_path: &Path) -> Result<sr25519::Public, String> {
-		let keys = self.list();
+		let keys = self.keys(base_path)?;
 		match wanted {
 			Some(wanted) => keys.into_iter().find(|k| address(k) == wanted).ok_or_else(|| {
 				format!("the keystore in {} has no key {wanted}", base_path.display())
 			}),
 			None => match keys.as_slice() {
 				[one] => Ok(*one),
-				[] => Err(format!(
-					"the keystore in {} has no keys (cohort-worker key import)",
-					base_path.display()
-				)),
 				_ => Err(format!(
 					"the keystore in {} holds {} keys: name the one to sign with by its address",
 					base_path.display(),

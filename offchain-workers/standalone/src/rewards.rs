@@ -47,13 +47,7 @@ struct Row {
 /// head.
 pub fn rewards(args: &RewardsArgs) -> Result<(), String> {
 	let keystore = WorkerKeystore::open(&args.base_path)?;
-	let keys = keystore.list();
-	if keys.is_empty() {
-		return Err(format!(
-			"the keystore in {} has no keys (cohort-worker key import)",
-			args.base_path.display()
-		));
-	}
+	let keys = keystore.keys(&args.base_path)?;
 	let (rows, era, number) = at_finalized_with(&args.node, &keystore, |chain, number| {
 		let mut rows = Vec::new();
 		let mut era = 0;

@@ -303,14 +303,8 @@ impl<'a> RpcChain<'a> {
 		event: &str,
 	) -> Result<Vec<Vec<u8>>, ChainError> {
 		let Some((hash, block)) = self.block(number)? else { return Ok(Vec::new()) };
-		let body = self
-			.runtime
-			.block_on(self.connection.rpc.chain_get_block(Some(hash)))
-			.map_err(err)?
-			.ok_or_else(|| err(format!("block {number} has no body here (pruned?)")))?
-			.block
-			.extrinsics;
-		let Some(index) = body.iter().position(|b| BlakeTwo256::hash(&b.0) == extrinsic) else {
+		let body = self.extrinsic_hashes(hash, number)?;
+		let Some(index) = body.iter().position(|h| *h == extrinsic) else {
 			return Ok(Vec::new());
 		};
 		let events = self.runtime.block_on(block.events().fetch()).map_err(err)?;
@@ -325,6 +319,22 @@ impl<'a> RpcChain<'a> {
 			}
 		}
 		Ok(found)
+	}
+
+	/// The hashes of block `number`'s extrinsics (`hash` is the block's), in order: the body as
+	/// the node serves it, each extrinsic named by the BLAKE2-256 of its bytes, as the pool named
+	/// it when it was submitted (whether or not it decodes here).
+	fn extrinsic_hashes(&self, hash: H256, number: BlockNumber) -> Result<Vec<H256>, ChainError> {
+		Ok(self
+			.runtime
+			.block_on(self.connection.rpc.chain_get_block(Some(hash)))
+			.map_err(err)?
+			.ok_or_else(|| err(format!("block {number} has no body here (pruned?)")))?
+			.block
+			.extrinsics
+			.iter()
+			.map(|bytes| BlakeTwo256::hash(&bytes.0))
+			.collect())
 	}
 
 	/// The runtime's name for a dispatch error, as the node-hosted worker names it
@@ -416,15 +426,7 @@ impl Chain for RpcChain<'_> {
 
 	fn outcomes(&self, number: BlockNumber) -> Result<Option<Vec<Outcome>>, ChainError> {
 		let Some((hash, block)) = self.block(number)? else { return Ok(None) };
-		// The body as the node serves it: each extrinsic's hash is the BLAKE2-256 of its bytes,
-		// as the pool named it when it was submitted (whether or not it decodes here).
-		let body = self
-			.runtime
-			.block_on(self.connection.rpc.chain_get_block(Some(hash)))
-			.map_err(err)?
-			.ok_or_else(|| err(format!("block {number} has no body here (pruned?)")))?
-			.block
-			.extrinsics;
+		let body = self.extrinsic_hashes(hash, number)?;
 		let events = self.runtime.block_on(block.events().fetch()).map_err(err)?;
 		let mut failed = std::collections::HashMap::new();
 		for event in events.iter() {
@@ -439,12 +441,9 @@ impl Chain for RpcChain<'_> {
 			}
 		}
 		Ok(Some(
-			body.iter()
+			body.into_iter()
 				.enumerate()
-				.map(|(index, bytes)| Outcome {
-					extrinsic: BlakeTwo256::hash(&bytes.0),
-					error: failed.remove(&index),
-				})
+				.map(|(index, extrinsic)| Outcome { extrinsic, error: failed.remove(&index) })
 				.collect(),
 		))
 	}

@@ -43,13 +43,7 @@ struct KeyStatus {
 /// Reports on every key of the keystore.
 pub fn status(args: &StatusArgs) -> Result<(), String> {
 	let keystore = WorkerKeystore::open(&args.base_path)?;
-	let keys = keystore.list();
-	if keys.is_empty() {
-		return Err(format!(
-			"the keystore in {} has no keys (cohort-worker key import)",
-			args.base_path.display()
-		));
-	}
+	let keys = keystore.keys(&args.base_path)?;
 	let (rows, block) = at_finalized_with(&args.node, &keystore, |chain, number| {
 		let mut rows = Vec::new();
 		for who in &keys {
