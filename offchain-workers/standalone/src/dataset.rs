@@ -4,7 +4,7 @@
 //! `cohort_worker::listing_json`), and with `--stats` the per-feature statistics `--stats-out`
 //! wrote, and prints the new dataset's id; `delegate` lets a worker key train on a dataset.
 
-use std::{path::PathBuf, time::Duration};
+use std::path::PathBuf;
 
 use codec::{Decode, Encode};
 use cohort_primitives::{scaling::FeatureStats, DatasetId};
@@ -13,11 +13,8 @@ use sp_core::{crypto::Ss58Codec, sr25519, H256};
 
 use crate::{
 	keys::{address, WorkerKeystore},
-	rpc::{at_finalized_with, wait_for_inclusion, RpcChain},
+	rpc::{at_finalized_with, send_and_wait, RpcChain},
 };
-
-/// How long a command waits for its extrinsics to be in blocks.
-const INCLUSION_TIMEOUT: Duration = Duration::from_secs(120);
 
 const DATA_MARKET: &str = "DataMarket";
 
@@ -59,21 +56,15 @@ pub struct DelegateArgs {
 	to: String,
 }
 
-/// Sends `call` signed by `who` and waits for its block: the block and the extrinsic's hash, or
-/// the runtime's error.
+/// Sends `call` signed by `who` and waits for its block: the block and the extrinsic's hash.
 fn send(
 	chain: &RpcChain<'_>,
 	number: u32,
 	who: &sr25519::Public,
 	call: EncodedCall,
 ) -> Result<(u32, H256), String> {
-	let what = format!("{}.{}", call.pallet, call.call);
-	let hash = chain.submit_call(who, &call).map_err(|e| e.to_string())?;
-	let (block, outcome) = wait_for_inclusion(chain, number, &[hash], INCLUSION_TIMEOUT)?
-		.remove(&hash)
-		.ok_or(format!("{what} was not in a block within two minutes"))?;
-	outcome.map_err(|e| format!("the chain refused {what}: {e}"))?;
-	Ok((block, hash))
+	let signed = chain.sign(who, &call).map_err(|e| e.to_string())?;
+	send_and_wait(chain, number, &signed, &format!("{}.{}", call.pallet, call.call))
 }
 
 fn read(path: &PathBuf) -> Result<String, String> {

@@ -4,7 +4,7 @@
 //! `incentives.claim` per era and role, signed and paid by the key itself, waiting until each is
 //! in a block.
 
-use std::{path::PathBuf, time::Duration};
+use std::path::PathBuf;
 
 use cohort_primitives::api::PendingReward;
 use cohort_worker::{amount::coh, Action, Chain};
@@ -13,9 +13,6 @@ use crate::{
 	keys::{address, WorkerKeystore},
 	rpc::{at_finalized_with, wait_for_inclusion, RpcChain},
 };
-
-/// How long `--claim` waits for its claims to be in blocks.
-const INCLUSION_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(clap::Args)]
 pub struct RewardsArgs {
@@ -86,7 +83,7 @@ fn claim(chain: &RpcChain<'_>, number: u32, rows: &mut [Row]) -> Result<(), Stri
 		}
 	}
 	let hashes: Vec<_> = sent.iter().map(|(hash, _)| *hash).collect();
-	let mut included = wait_for_inclusion(chain, number, &hashes, INCLUSION_TIMEOUT)?;
+	let mut included = wait_for_inclusion(chain, number, &hashes)?;
 	for (hash, at) in sent {
 		rows[at].claimed = Some(match included.remove(&hash) {
 			Some((_, outcome)) => outcome,

@@ -161,24 +161,9 @@ impl<'a> RpcChain<'a> {
 		Ok(Some((hash, at)))
 	}
 
-	/// `action` as an extrinsic signed by `signer` with its next nonce, ready for the pool.
-	pub fn sign(&self, signer: &sr25519::Public, action: &Action) -> Result<Vec<u8>, ChainError> {
-		self.sign_call(signer, &action.encode_call())
-	}
-
-	/// Sends `call`, signed by `signer`, to the pool: for the client's calls that are no worker
-	/// action (listing a dataset, say). Returns the extrinsic's hash.
-	pub fn submit_call(
-		&self,
-		signer: &sr25519::Public,
-		call: &EncodedCall,
-	) -> Result<H256, ChainError> {
-		let signed = self.sign_call(signer, call)?;
-		self.runtime.block_on(self.connection.rpc.author_submit_extrinsic(&signed)).map_err(err)
-	}
-
-	/// `encoded` as an extrinsic signed by `signer` with its next nonce.
-	fn sign_call(
+	/// `encoded` as an extrinsic signed by `signer` with its next nonce, ready for the pool
+	/// ([`Self::send`]).
+	pub fn sign(
 		&self,
 		signer: &sr25519::Public,
 		encoded: &EncodedCall,
@@ -221,6 +206,11 @@ impl<'a> RpcChain<'a> {
 			)
 			.map_err(err)?;
 		Ok(signed.encoded().to_vec())
+	}
+
+	/// Sends a signed extrinsic ([`Self::sign`]) to the pool; returns its hash.
+	pub fn send(&self, signed: &[u8]) -> Result<H256, ChainError> {
+		self.runtime.block_on(self.connection.rpc.author_submit_extrinsic(signed)).map_err(err)
 	}
 
 	/// What the chain charges for `extrinsic` (`TransactionPaymentApi::query_info`): its
@@ -420,8 +410,7 @@ impl Chain for RpcChain<'_> {
 	}
 
 	fn submit(&self, signer: &sr25519::Public, action: Action) -> Result<H256, ChainError> {
-		let signed = self.sign(signer, &action)?;
-		self.runtime.block_on(self.connection.rpc.author_submit_extrinsic(&signed)).map_err(err)
+		self.send(&self.sign(signer, &action.encode_call())?)
 	}
 
 	fn outcomes(&self, number: BlockNumber) -> Result<Option<Vec<Outcome>>, ChainError> {
@@ -487,16 +476,19 @@ pub type Joinable = Vec<(TaskId, Result<(), String>)>;
 /// failed).
 pub type Included = std::collections::HashMap<H256, (BlockNumber, Result<(), String>)>;
 
-/// Reads the blocks after `number` until each of `extrinsics` is in one (or `timeout` passes).
+/// How long a command waits for what it sent to be in blocks.
+pub const INCLUSION_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Reads the blocks after `number` until each of `extrinsics` is in one (or
+/// [`INCLUSION_TIMEOUT`] passes).
 pub fn wait_for_inclusion(
 	chain: &RpcChain<'_>,
 	number: BlockNumber,
 	extrinsics: &[H256],
-	timeout: Duration,
 ) -> Result<Included, String> {
 	let mut waiting: std::collections::HashSet<H256> = extrinsics.iter().copied().collect();
 	let mut included = std::collections::HashMap::new();
-	let deadline = std::time::Instant::now() + timeout;
+	let deadline = std::time::Instant::now() + INCLUSION_TIMEOUT;
 	let mut next = number + 1;
 	while !waiting.is_empty() && std::time::Instant::now() < deadline {
 		match chain.outcomes(next).map_err(|e| e.to_string())? {
@@ -513,4 +505,20 @@ pub fn wait_for_inclusion(
 		}
 	}
 	Ok(included)
+}
+
+/// Sends a signed extrinsic and waits for the block after `number` that holds it: that block
+/// and the extrinsic's hash, or why not (`what` names it in the errors: "the join").
+pub fn send_and_wait(
+	chain: &RpcChain<'_>,
+	number: BlockNumber,
+	signed: &[u8],
+	what: &str,
+) -> Result<(BlockNumber, H256), String> {
+	let hash = chain.send(signed).map_err(|e| e.to_string())?;
+	let (block, outcome) = wait_for_inclusion(chain, number, &[hash])?
+		.remove(&hash)
+		.ok_or(format!("{what} was not in a block within two minutes"))?;
+	outcome.map_err(|e| format!("the chain refused {what}: {e}"))?;
+	Ok((block, hash))
 }

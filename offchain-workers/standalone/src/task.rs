@@ -23,11 +23,8 @@ use sp_core::sr25519;
 
 use crate::{
 	keys::{address, WorkerKeystore},
-	rpc::{at_finalized_with, wait_for_inclusion},
+	rpc::{at_finalized_with, send_and_wait},
 };
-
-/// How long the command waits for its extrinsic to be in a block.
-const INCLUSION_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(clap::Args)]
 pub struct NewArgs {
@@ -78,17 +75,14 @@ pub fn new(args: &NewArgs) -> Result<(), String> {
 			.quote_task(&spec)
 			.map_err(|e| e.to_string())?
 			.map_err(|e| format!("the chain refuses this spec: {e}"))?;
-		let action = Action::CreateTask { spec: spec.clone() };
-		let fee = chain.fee(&chain.sign(&owner, &action).map_err(|e| e.to_string())?);
-		let fee = fee.map_err(|e| e.to_string())?;
+		// Signed once: the fee is that of the very extrinsic sent.
+		let call = Action::CreateTask { spec: spec.clone() }.encode_call();
+		let signed = chain.sign(&owner, &call).map_err(|e| e.to_string())?;
+		let fee = chain.fee(&signed).map_err(|e| e.to_string())?;
 		let mut report =
 			Report { owner, block: number, block_time, spec, quote, fee, created: None };
 		if !args.dry_run {
-			let hash = chain.submit(&owner, action).map_err(|e| e.to_string())?;
-			let (block, outcome) = wait_for_inclusion(chain, number, &[hash], INCLUSION_TIMEOUT)?
-				.remove(&hash)
-				.ok_or("the task was not in a block within two minutes")?;
-			outcome.map_err(|e| format!("the chain refused the task: {e}"))?;
+			let (block, hash) = send_and_wait(chain, number, &signed, "the task")?;
 			let fields = chain
 				.events_of(block, hash, "Federated", "TaskCreated")
 				.map_err(|e| e.to_string())?;
@@ -220,12 +214,9 @@ pub fn join(args: &JoinArgs) -> Result<(), String> {
 		let minimum =
 			if args.aggregator { task.min_aggregator_bond } else { task.min_trainer_bond };
 		let bond = bond.unwrap_or(minimum);
-		let action = Action::Join { task: args.task, dataset: args.dataset, bond };
-		let hash = chain.submit(&who, action).map_err(|e| e.to_string())?;
-		let (block, outcome) = wait_for_inclusion(chain, number, &[hash], INCLUSION_TIMEOUT)?
-			.remove(&hash)
-			.ok_or("the join was not in a block within two minutes")?;
-		outcome.map_err(|e| format!("the chain refused the join: {e}"))?;
+		let call = Action::Join { task: args.task, dataset: args.dataset, bond }.encode_call();
+		let signed = chain.sign(&who, &call).map_err(|e| e.to_string())?;
+		let (block, _) = send_and_wait(chain, number, &signed, "the join")?;
 		Ok((bond, block))
 	})?;
 	let role = match args.dataset {

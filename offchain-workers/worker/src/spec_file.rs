@@ -237,6 +237,57 @@ pub struct GateFile {
 	pub score_tolerance: Option<u32>,
 }
 
+/// The most permissive gate the chain takes: every update accepted that scores above 0,
+/// nothing clipped, capped, screened or penalised (what an ungated simulation amounts to).
+const NO_GATE: ScoreGate = ScoreGate {
+	accept_within: MAX_SCORE,
+	accept_spread_percent: 0,
+	slash_beyond: MAX_SCORE,
+	slash_spread_percent: 0,
+	min_score: 0,
+	clip_norm_percent: u32::MAX,
+	max_weight_percent: u32::MAX,
+	copy_distance_micros: 0,
+	min_norm_percent: 0,
+	score_tolerance: MAX_SCORE,
+};
+
+impl From<ScoreGate> for GateFile {
+	/// Every field stated.
+	fn from(g: ScoreGate) -> Self {
+		GateFile {
+			accept_within: Some(g.accept_within),
+			accept_spread_percent: Some(g.accept_spread_percent),
+			slash_beyond: Some(g.slash_beyond),
+			slash_spread_percent: Some(g.slash_spread_percent),
+			min_score: Some(g.min_score),
+			clip_norm_percent: Some(g.clip_norm_percent),
+			max_weight_percent: Some(g.max_weight_percent),
+			copy_distance_micros: Some(g.copy_distance_micros),
+			min_norm_percent: Some(g.min_norm_percent),
+			score_tolerance: Some(g.score_tolerance),
+		}
+	}
+}
+
+impl GateFile {
+	/// `base` with the fields this file states.
+	fn over(&self, base: ScoreGate) -> ScoreGate {
+		ScoreGate {
+			accept_within: self.accept_within.unwrap_or(base.accept_within),
+			accept_spread_percent: self.accept_spread_percent.unwrap_or(base.accept_spread_percent),
+			slash_beyond: self.slash_beyond.unwrap_or(base.slash_beyond),
+			slash_spread_percent: self.slash_spread_percent.unwrap_or(base.slash_spread_percent),
+			min_score: self.min_score.unwrap_or(base.min_score),
+			clip_norm_percent: self.clip_norm_percent.unwrap_or(base.clip_norm_percent),
+			max_weight_percent: self.max_weight_percent.unwrap_or(base.max_weight_percent),
+			copy_distance_micros: self.copy_distance_micros.unwrap_or(base.copy_distance_micros),
+			min_norm_percent: self.min_norm_percent.unwrap_or(base.min_norm_percent),
+			score_tolerance: self.score_tolerance.unwrap_or(base.score_tolerance),
+		}
+	}
+}
+
 /// What the datasets trainers join with must meet.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -293,18 +344,6 @@ impl SpecFile {
 		let (train, validation) =
 			simulation.data.split(simulation.validation_percent, simulation.seed);
 		let t = &simulation.training;
-		let gate = simulation.gate.map(|g| GateFile {
-			accept_within: Some(g.accept_within),
-			accept_spread_percent: Some(g.accept_spread_percent),
-			slash_beyond: Some(g.slash_beyond),
-			slash_spread_percent: Some(g.slash_spread_percent),
-			min_score: Some(g.min_score),
-			clip_norm_percent: Some(g.clip_norm_percent),
-			max_weight_percent: Some(g.max_weight_percent),
-			copy_distance_micros: Some(g.copy_distance_micros),
-			min_norm_percent: Some(g.min_norm_percent),
-			score_tolerance: Some(g.score_tolerance),
-		});
 		let owners = simulation.owners as u32;
 		let aggregators = simulation.aggregators as u32;
 		let file = SpecFile {
@@ -346,18 +385,7 @@ impl SpecFile {
 				max_royalty: Coh::Text("0.5".into()),
 			},
 			// Without a gate the chain's most permissive one: every update scoring above 0.
-			gate: gate.unwrap_or(GateFile {
-				accept_within: Some(MAX_SCORE),
-				accept_spread_percent: Some(0),
-				slash_beyond: Some(MAX_SCORE),
-				slash_spread_percent: Some(0),
-				min_score: Some(0),
-				clip_norm_percent: Some(u32::MAX),
-				max_weight_percent: Some(u32::MAX),
-				copy_distance_micros: Some(0),
-				min_norm_percent: Some(0),
-				score_tolerance: Some(MAX_SCORE),
-			}),
+			gate: simulation.gate.unwrap_or(NO_GATE).into(),
 			datasets: DatasetsFile::default(),
 		};
 		(file, validation)
@@ -442,20 +470,7 @@ impl SpecFile {
 				.and_then(|n| u32::try_from(n).ok())
 				.ok_or_else(|| bad("model", "the model has no parameters, or too many"))?,
 		};
-		let g = &self.gate;
-		let r = RECOMMENDED_GATE;
-		let gate = ScoreGate {
-			accept_within: g.accept_within.unwrap_or(r.accept_within),
-			accept_spread_percent: g.accept_spread_percent.unwrap_or(r.accept_spread_percent),
-			slash_beyond: g.slash_beyond.unwrap_or(r.slash_beyond),
-			slash_spread_percent: g.slash_spread_percent.unwrap_or(r.slash_spread_percent),
-			min_score: g.min_score.unwrap_or(r.min_score),
-			clip_norm_percent: g.clip_norm_percent.unwrap_or(r.clip_norm_percent),
-			max_weight_percent: g.max_weight_percent.unwrap_or(r.max_weight_percent),
-			copy_distance_micros: g.copy_distance_micros.unwrap_or(r.copy_distance_micros),
-			min_norm_percent: g.min_norm_percent.unwrap_or(r.min_norm_percent),
-			score_tolerance: g.score_tolerance.unwrap_or(r.score_tolerance),
-		};
+		let gate = self.gate.over(RECOMMENDED_GATE);
 		let allowlist = self.datasets.allowlist.clone().try_into().map_err(|v: Vec<_>| {
 			bad("datasets.allowlist", format!("{} datasets are more than a task may name", v.len()))
 		})?;
@@ -622,5 +637,6 @@ mod tests {
 			.unwrap();
 		assert!(spec.gate.is_valid(), "{:?}", spec.gate);
 		assert_eq!((spec.gate.min_score, spec.gate.copy_distance_micros), (0, 0));
+		assert_eq!(spec.gate, NO_GATE);
 	}
 }

@@ -174,22 +174,23 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		dataset: DatasetId,
 	) -> Vec<(TaskId, Result<(), DispatchError>)> {
-		let mut tasks: Vec<(TaskId, Result<(), DispatchError>)> = Vec::new();
-		for task in ActiveTasks::<T>::get() {
-			let Some(info) = Tasks::<T>::get(task) else { continue };
-			let tried = with_transaction(|| {
-				let joined = Self::join(
-					frame_system::RawOrigin::Signed(who.clone()).into(),
-					task,
-					JoinAs::Trainer { dataset },
-					info.min_trainer_bond,
-				);
-				TransactionOutcome::Rollback(Ok::<_, DispatchError>(joined))
-			});
-			tasks.push((task, tried.unwrap_or_else(Err)));
-		}
-		tasks.sort_by_key(|(task, _)| *task);
-		tasks
+		// The active list is appended to as tasks are created, and removals keep its order.
+		ActiveTasks::<T>::get()
+			.into_iter()
+			.filter_map(|task| {
+				let info = Tasks::<T>::get(task)?;
+				let tried = with_transaction(|| {
+					let joined = Self::join(
+						frame_system::RawOrigin::Signed(who.clone()).into(),
+						task,
+						JoinAs::Trainer { dataset },
+						info.min_trainer_bond,
+					);
+					TransactionOutcome::Rollback(Ok::<_, DispatchError>(joined))
+				});
+				Some((task, tried.unwrap_or_else(Err)))
+			})
+			.collect()
 	}
 
 	/// The feature scaling of a task, if its owner fixed one.

@@ -42,15 +42,11 @@ impl<T: Config> Pallet<T> {
 			.into_iter()
 			.filter_map(|role| {
 				let ledger = Ledgers::<T>::get(who, role)?;
-				let unlocking = ledger
-					.unlocking
-					.iter()
-					.fold(BalanceOf::<T>::default(), |sum, chunk| sum.saturating_add(chunk.value));
 				Some(RoleStake {
 					role,
 					active: ledger.active,
 					committed: ledger.committed,
-					unlocking,
+					unlocking: ledger.total().saturating_sub(ledger.active),
 				})
 			})
 			.collect()
