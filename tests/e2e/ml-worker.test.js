@@ -25,8 +25,8 @@
 //   reward (signed by someone else) and receive exactly payout × points / total points; every
 //   slash (the cheaters', the poisoner's) is a slash of the participant's stake in its role, and
 //   the treasury received exactly the slashes and its 80 % of every fee;
-// - a second task trains with differential privacy (clip 3, noise multiplier 0.1) on the honest
-//   owners' datasets: its rounds finalize, are public, no honest owner is slashed, the chain
+// - a second task trains with differential privacy (clip 3, noise multiplier 0.1) for five rounds
+//   on the honest owners' datasets: its rounds finalize, are public, no honest owner is slashed, the chain
 //   accepts what the judgement of each round's scores accepts, and the model still improves;
 // - a third task has a feature scaling: the honest owners state their datasets' statistics
 //   (`cohort-node dataset inspect --stats-out`, `dataMarket.stateFeatureStats`), the task owner
@@ -69,6 +69,12 @@ const SCALE = 1 << 16;
 // Three rounds: the model improves visibly in fewer than that, and with the cheaters every
 // round takes about 110 s (their reveals never succeed, so three reveal phases run to their end).
 const ROUNDS = 3;
+// Five rounds for the task with differential privacy: its updates are mostly noise, and over
+// three rounds its last model was no better than its first in one CI run of ten (12.5 %, 17.8 %,
+// 12.5 %). The simulator with the same settings (`--owners 4 --batch-size 16 --dp 3:0.1`, seeds
+// 1..=80) has the last round above the first in 78 of 80 runs at three rounds, 79 at four and 80
+// at five.
+const DP_ROUNDS = 5;
 const MODEL = { input: 64, hidden: [32], classes: 10 };
 // The gate docs/scoring.md recommends (lib/gate.js): judged against the round's median score.
 const GATE = RECOMMENDED_GATE;
@@ -757,15 +763,15 @@ test('a task starts from a model brought in: `cohort-worker model import` turns 
 // Differential privacy behind the gate: each owner clips its update to norm 3 and adds Gaussian
 // noise (multiplier 0.1, ε ≈ 111.5 per round at δ = 10⁻⁵, which the task states), so every
 // update is mostly noise and scores near neutral. The gate judges each round against itself, so
-// no honest owner is slashed for it (a fixed cosine gate slashed them all), and the model still
-// learns. The task admits the four honest owners' datasets only (its dataset allowlist: a
+// no honest owner is slashed for it (a fixed cosine gate slashed them all), and over its
+// `DP_ROUNDS` rounds the model still learns. The task admits the four honest owners' datasets only (its dataset allowlist: a
 // public task still), so the dev poisoners cannot join it.
 /**
  * A task on the honest owners' datasets only (their dev datasets 1..=4, allowlisted), with the
- * first task's model, gate and committee, the initial model of `seed`, and client-level DP
- * `dp` (`null`: none).
+ * first task's model, gate and committee, the initial model of `seed`, client-level DP `dp`
+ * (`null`: none) and `rounds` rounds.
  */
-function honestOwnersTask(seed, dp = null) {
+function honestOwnersTask(seed, dp = null, rounds = ROUNDS) {
   return {
     model: { Mlp: MODEL },
     initialModel: { Seed: seed },
@@ -774,7 +780,7 @@ function honestOwnersTask(seed, dp = null) {
     aggregation: 'WeightedMean',
     gate: GATE,
     maxSamples: MAX_SAMPLES,
-    rounds: ROUNDS,
+    rounds,
     minTrainers: OWNERS.length,
     maxTrainers: OWNERS.length,
     ...(cheaters
@@ -792,7 +798,7 @@ function honestOwnersTask(seed, dp = null) {
 test('a task with differential privacy runs behind the gate: rounds finalize, no honest owner is slashed, accuracy rises', async () => {
   assert.equal(rounds.length, ROUNDS, 'the task of the first test ran');
   const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
-  const spec = honestOwnersTask(11, { clipNormMicros: 3_000_000, noiseMultiplierMicros: 100_000, epsilonMicros: 120_000_000 });
+  const spec = honestOwnersTask(11, { clipNormMicros: 3_000_000, noiseMultiplierMicros: 100_000, epsilonMicros: 120_000_000 }, DP_ROUNDS);
   const recording = recordBlocks(api);
   const created = await sendAndWait(api, api.tx.federated.createTask(spec), alice);
   assert.equal(created.error, null);
@@ -800,7 +806,7 @@ test('a task with differential privacy runs behind the gate: rounds finalize, no
 
   const accuracies = [];
   const records = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
+  for (let round = 0; round < DP_ROUNDS; round += 1) {
     const record = await waitForDecidedRound(api, dp, round);
     assert.ok(record.phase.isFinalized, `DP round ${round} finalized (not ${record.phase.toString()})`);
     assert.deepEqual(new Set(record.trainers.map((t) => t.who.toString())), honestOwners(), `DP round ${round}: the honest owners trained`);
@@ -821,9 +827,9 @@ test('a task with differential privacy runs behind the gate: rounds finalize, no
     assert.deepEqual(revealed.map((t) => t.accepted.isTrue), judge(scores, GATE).map((v) => v.accepted), `DP round ${round}: accepted as judged`);
     record.trainers.filter((t) => t.reward.toBigInt() > 0n).forEach((t) => paidRounds.set(t.who.toString(), paidRounds.get(t.who.toString()) + 1));
   });
-  for (const [who, count] of paidRounds) assert.ok(count * 2 > ROUNDS, `${name(who)} was paid in ${count} of ${ROUNDS} DP rounds`);
+  for (const [who, count] of paidRounds) assert.ok(count * 2 > DP_ROUNDS, `${name(who)} was paid in ${count} of ${DP_ROUNDS} DP rounds`);
   console.log(`validation accuracy of the DP task's global model, by round: ${accuracies.map((a) => (100 * a).toFixed(1) + '%').join(', ')}`);
-  assert.ok(accuracies[ROUNDS - 1] > accuracies[0], `the noisy rounds still improved the model: ${accuracies}`);
+  assert.ok(accuracies[DP_ROUNDS - 1] > accuracies[0], `the noisy rounds still improved the model: ${accuracies}`);
 });
 
 /**
