@@ -51,6 +51,8 @@ let full;
 let api;
 let recorder;
 const dirs = [];
+// The data owner of the CSV test: its folder, dataset, the task it joined and its address.
+const dataOwner = {};
 const workers = {};
 const addressOf = {};
 
@@ -426,4 +428,184 @@ test('a data owner lists a CSV file with `cohort-worker dataset list`, finds the
   const { data: account } = await api.query.system.account(bob.address);
   assert.deepEqual([me.free, me.held], [account.free.toString(), account.reserved.toString()]);
   assert.ok(BigInt(me.held) >= BigInt(trainer.active), 'stake is held');
+  Object.assign(dataOwner, { dir, dataset, task: target, address: bob.address });
 });
+
+/** Runs `cohort-worker <args>` and asserts it succeeded: its standard output. */
+async function cli(...args) {
+  const run = await runWorker(args);
+  assert.equal(run.code, 0, `cohort-worker ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** Runs `cohort-worker <args>` and asserts the chain refused it with `error`. */
+async function refused(error, ...args) {
+  const run = await runWorker(args);
+  assert.notEqual(run.code, 0, `cohort-worker ${args.join(' ')} should fail: ${run.stdout}`);
+  assert.match(run.stderr, new RegExp(`the chain refused .*: ${error}`), run.stderr);
+}
+
+test('the data owner changes its listing, pauses and resumes it, leaves the task and delists it, and unbonds its stake, with `cohort-worker dataset`, `task leave` and `stake`; each does what the chain then shows', async () => {
+  assert.ok(dataOwner.dataset !== undefined, 'the data owner of the test before listed a dataset');
+  const { dir, dataset, task, address } = dataOwner;
+  const node = ['--node', authoring.url, '--base-path', dir];
+  const listing = async () => (await api.query.dataMarket.datasets(dataset)).unwrap();
+
+  // Update: only what is given changes; the licence turns to selling access for 0.5 COH a minute.
+  const before = await listing();
+  await cli('dataset', 'update', ...node, '--dataset', String(dataset), '--royalty', '0.2', '--access-price', '0.5', '--access-seconds', '60');
+  const after = await listing();
+  assert.equal(after.listing.royalty.toBigInt(), 2n * 10n ** 11n);
+  assert.equal(after.listing.name.toUtf8(), before.listing.name.toUtf8(), 'the name is kept');
+  assert.equal(after.listing.content.toHex(), before.listing.content.toHex(), 'the content is what the dataset is');
+  assert.ok(after.listing.licence.isAccess);
+  assert.equal(after.listing.licence.asAccess.price.toBigInt(), 5n * 10n ** 11n);
+  const blockMs = (await api.call.auraApi.slotDuration()).toNumber();
+  assert.equal(after.listing.licence.asAccess.period.toNumber(), Math.ceil(60_000 / blockMs), 'a minute, in this chain\'s blocks');
+  await cli('dataset', 'update', ...node, '--dataset', String(dataset), '--name', 'Bob\'s digits, v2', '--federated-only');
+  const renamed = await listing();
+  assert.equal(renamed.listing.name.toUtf8(), 'Bob\'s digits, v2');
+  assert.ok(renamed.listing.licence.isFederatedOnly);
+  assert.equal(renamed.listing.royalty.toBigInt(), 2n * 10n ** 11n, 'the royalty is kept');
+  // A stranger's key cannot change it.
+  const strangerDir = workerDir('stranger-update');
+  dirs.push(strangerDir);
+  await cli('key', 'import', '--base-path', strangerDir, '--suri', '//Dave//stash');
+  await refused('DataMarket::NotOwner', 'dataset', 'update', '--node', authoring.url, '--base-path', strangerDir, '--dataset', String(dataset), '--royalty', '0');
+
+  // Pause and resume.
+  await cli('dataset', 'pause', ...node, '--dataset', String(dataset));
+  assert.ok((await listing()).status.isPaused);
+  await refused('DataMarket::NotListed', 'dataset', 'pause', ...node, '--dataset', String(dataset));
+  await cli('dataset', 'resume', ...node, '--dataset', String(dataset));
+  assert.ok((await listing()).status.isListed);
+
+  // Leave the task (the chain refuses while the key is drawn into the round under way: then wait
+  // for that round to end). Its bond is released, still bonded as trainer stake.
+  const bond = (await api.query.federated.participants(task, address)).unwrap().bond.toBigInt();
+  let left;
+  for (const deadline = Date.now() + 180_000; ;) {
+    const run = await runWorker(['task', 'leave', ...node, '--task', String(task)]);
+    if (run.code === 0) { left = run.stdout; break; }
+    assert.match(run.stderr, /Federated::SelectedInOpenRound/, run.stderr);
+    assert.ok(Date.now() < deadline, 'the round Bob was drawn into ended');
+    await new Promise((ok) => setTimeout(ok, 2000));
+  }
+  assert.ok((await api.query.federated.participants(task, address)).isNone);
+  assert.match(left, new RegExp(`left task ${task} in block #\\d+; its bond of ([0-9.]+) COH`));
+  const ledger = (await api.query.incentives.ledgers(address, 'Trainer')).unwrap();
+  assert.equal(ledger.committed.toBigInt(), 0n, 'nothing committed any more');
+  assert.ok(bond > 0n);
+
+  // Delist: no task uses it now, so it is gone and its deposit is back.
+  const held = (await api.query.system.account(address)).data.reserved.toBigInt();
+  const deposit = (await listing()).deposit.toBigInt();
+  const delisted = await cli('dataset', 'delist', ...node, '--dataset', String(dataset));
+  assert.match(delisted, /no task used it, so it is gone/);
+  assert.ok((await api.query.dataMarket.datasets(dataset)).isNone);
+  assert.equal((await api.query.system.account(address)).data.reserved.toBigInt(), held - deposit, 'the deposit came back');
+
+  // Unbond the trainer stake; it cannot be withdrawn before the unbonding period ends; rebond part.
+  const active = ledger.active.toBigInt();
+  const unbonded = await cli('stake', 'unbond', ...node, '--role', 'trainer', '--amount', coh(active));
+  assert.match(unbonded, /can be withdrawn from block #(\d+)/);
+  const unbonding = (await api.query.incentives.ledgers(address, 'Trainer')).unwrap();
+  assert.equal(unbonding.active.toBigInt(), 0n);
+  assert.equal(unbonding.unlocking.reduce((sum, c) => sum + c.value.toBigInt(), 0n), active);
+  await refused('Incentives::NothingToWithdraw', 'stake', 'withdraw', ...node, '--role', 'trainer');
+  await cli('stake', 'rebond', ...node, '--role', 'trainer', '--amount', coh(active));
+  assert.equal((await api.query.incentives.ledgers(address, 'Trainer')).unwrap().active.toBigInt(), active);
+});
+
+/** An amount in COH, as the commands take it. */
+function coh(planck) {
+  const unit = 10n ** 12n;
+  return `${planck / unit}.${String(planck % unit).padStart(12, '0')}`;
+}
+
+test('a compute provider measures and offers its machine with `cohort-worker offer register`, a consumer leases it with `cohort-worker lease new` (never above the price it read), the provider settles, the consumer ends the lease, the provider withdraws its offer; the chain keeps exactly what the commands said', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [provider, consumer] = [keyring.addFromUri('//Eve//stash'), keyring.addFromUri('//Ferdie//stash')];
+  const [providerDir, consumerDir] = [workerDir('provider'), workerDir('consumer')];
+  dirs.push(providerDir, consumerDir);
+  await cli('key', 'import', '--base-path', providerDir, '--suri', '//Eve//stash');
+  await cli('key', 'import', '--base-path', consumerDir, '--suri', '//Ferdie//stash');
+  const asProvider = ['--node', authoring.url, '--base-path', providerDir];
+  const asConsumer = ['--node', authoring.url, '--base-path', consumerDir];
+  const blockMs = (await api.call.auraApi.slotDuration()).toNumber();
+
+  // The dry run measures and prices the offer, and sends nothing.
+  const terms = ['--price-per-hour', '0.6', '--min-lease', '10', '--max-lease', '3600'];
+  const dry = JSON.parse(await cli('offer', 'register', ...asProvider, ...terms, '--dry-run', '--json'));
+  assert.equal(dry.who, provider.address);
+  assert.equal(dry.registeredIn, undefined);
+  assert.equal(dry.blockTimeMillis, blockMs);
+  assert.equal(BigInt(dry.pricePerBlock), (6n * 10n ** 11n * BigInt(blockMs)) / 3_600_000n, 'an hour\'s price per block, rounded down');
+  assert.deepEqual([dry.minBlocks, dry.maxBlocks], [Math.ceil(10_000 / blockMs), Math.ceil(3_600_000 / blockMs)]);
+  assert.equal(BigInt(dry.bond), (await api.call.computeLeaseApi.minOfferBond()).toBigInt(), 'the least bond the chain takes now');
+  assert.ok(dry.claimedScore > 0 && dry.hardware.cores > 0 && dry.hardware.backends.includes('cpu'), JSON.stringify(dry));
+  assert.ok(BigInt(dry.fee) > 0n);
+  assert.ok((await api.query.computeLease.offers(provider.address)).isNone, 'nothing sent');
+
+  // Registered: the chain keeps the hardware, the score and the terms the command printed.
+  const registered = await cli('offer', 'register', ...asProvider, ...terms);
+  assert.match(registered, /registered in block #\d+/);
+  const offer = (await api.query.computeLease.offers(provider.address)).unwrap();
+  assert.ok(offer.status.isActive);
+  assert.equal(offer.hardware.cores.toNumber(), dry.hardware.cores);
+  assert.equal(offer.hardware.memoryMib.toNumber(), dry.hardware.memoryMib);
+  assert.equal(offer.terms.price.toBigInt(), BigInt(dry.pricePerBlock));
+  assert.equal(offer.terms.bond.toBigInt(), BigInt(dry.bond));
+  assert.deepEqual([offer.terms.minBlocks.toNumber(), offer.terms.maxBlocks.toNumber()], [dry.minBlocks, dry.maxBlocks]);
+  assert.ok(offer.claimedScore.toNumber() > 0);
+  assert.equal((await api.query.incentives.ledgers(provider.address, 'ComputeProvider')).unwrap().committed.toBigInt(), BigInt(dry.bond), 'the bond is committed stake');
+  const twice = await runWorker(['offer', 'register', ...asProvider, ...terms]);
+  assert.notEqual(twice.code, 0);
+  assert.match(twice.stderr, /already has an offer \(`offer withdraw` takes it off the market\)/);
+
+  // A consumer whose ceiling is under the offer's price is refused by the chain, and pays nothing.
+  await refused('ComputeLease::PriceAboveMax', 'lease', 'new', ...asConsumer, '--worker', provider.address, '--seconds', '60', '--max-price-per-hour', '0.3');
+  // At the price it read: 60 s of this chain's blocks, the whole price held in escrow.
+  const heldBefore = (await api.query.system.account(consumer.address)).data.reserved.toBigInt();
+  const leased = await cli('lease', 'new', ...asConsumer, '--worker', provider.address, '--seconds', '60');
+  const [, id, end, escrowCoh] = leased.match(/as lease (\d+) in block #\d+, until block #(\d+), at [0-9.]+ COH per slot per block; ([0-9.]+) COH held in escrow/);
+  const lease = (await api.query.computeLease.leases(Number(id))).unwrap();
+  assert.equal(lease.consumer.toString(), consumer.address);
+  assert.equal(lease.worker.toString(), provider.address);
+  assert.equal(lease.end.toNumber(), Number(end));
+  const blocks = Math.ceil(60_000 / blockMs);
+  assert.equal(lease.end.toNumber() - lease.start.toNumber(), blocks);
+  const escrow = offer.terms.price.toBigInt() * BigInt(blocks);
+  assert.equal(escrowCoh, coh(escrow));
+  assert.equal((await api.query.system.account(consumer.address)).data.reserved.toBigInt(), heldBefore + escrow);
+
+  // The provider settles what was served so far; only the consumer may end the lease.
+  const settled = await cli('lease', 'settle', ...asProvider, '--lease', id);
+  const [, paid, paidUntil] = settled.match(/its worker was paid ([0-9.]+) COH, for the blocks before #(\d+)/);
+  const afterSettle = (await api.query.computeLease.leases(Number(id))).unwrap();
+  assert.equal(afterSettle.paidUntil.toNumber(), Number(paidUntil));
+  assert.equal(paid, coh(offer.terms.price.toBigInt() * BigInt(Number(paidUntil) - lease.start.toNumber())));
+  await refused('ComputeLease::NotConsumer', 'lease', 'end', ...asProvider, '--lease', id);
+  const ended = await cli('lease', 'end', ...asConsumer, '--lease', id);
+  const [, paidAtEnd, refunded] = ended.match(/its worker was paid ([0-9.]+) COH, ([0-9.]+) COH of the escrow came back/);
+  const planck = (text) => BigInt(text.replace('.', ''));
+  assert.equal(planck(paid) + planck(paidAtEnd) + planck(refunded), escrow, 'the escrow, all accounted for');
+  assert.ok((await api.query.computeLease.leases(Number(id))).isNone);
+  assert.equal((await api.query.system.account(consumer.address)).data.reserved.toBigInt(), heldBefore, 'nothing held any more');
+
+  // The provider withdraws its offer. No lease runs: the offer goes and its bond is released at
+  // once, unless a challenge of the chain's holds it (then it waits, as the command says).
+  const withdrawn = await cli('offer', 'withdraw', ...asProvider);
+  const stored = await api.query.computeLease.offers(provider.address);
+  const committed = (await api.query.incentives.ledgers(provider.address, 'ComputeProvider')).unwrap().committed.toBigInt();
+  if (/it is gone, and its bond of ([0-9.]+) COH is released/.test(withdrawn)) {
+    assert.equal(withdrawn.match(/its bond of ([0-9.]+) COH/)[1], coh(BigInt(dry.bond)));
+    assert.ok(stored.isNone);
+    assert.equal(committed, 0n);
+  } else {
+    assert.match(withdrawn, /takes no new lease; its bond is released once/);
+    assert.ok(stored.unwrap().status.isWithdrawing);
+    assert.ok(stored.unwrap().challenge.isSome || stored.unwrap().verifying.toNumber() > 0);
+  }
+});
+

@@ -18,10 +18,14 @@ mod export;
 mod follow;
 mod import;
 mod keys;
+mod lease;
+mod offer;
 mod polkadot_js;
 mod rewards;
 mod rpc;
 mod scaling;
+mod signer;
+mod stake;
 mod status;
 mod task;
 mod tasks;
@@ -55,15 +59,26 @@ enum Command {
 	/// The worker's keys: generate, import, list.
 	#[command(subcommand)]
 	Key(KeyCommand),
-	/// A data owner's datasets: list one, let a worker key train on one.
+	/// A data owner's datasets: list, update, pause, resume, delist; let a worker key train on
+	/// one.
 	#[command(subcommand)]
 	Dataset(DatasetCommand),
 	/// Models: export a task's, import one to start a task from.
 	#[command(subcommand)]
 	Model(ModelCommand),
-	/// Tasks: create one from a spec file, join one, the feature scaling to fix on a new one.
+	/// Tasks: create one from a spec file, join or leave one, the feature scaling to fix on a
+	/// new one.
 	#[command(subcommand)]
 	Task(TaskCommand),
+	/// The key's stake in a role: bond, unbond, rebond, withdraw what has unlocked.
+	#[command(subcommand)]
+	Stake(StakeCommand),
+	/// A compute provider's offer: register this machine (measured here), withdraw it.
+	#[command(subcommand)]
+	Offer(OfferCommand),
+	/// Leases of a provider's machine: take one, settle what was served, end one early.
+	#[command(subcommand)]
+	Lease(LeaseCommand),
 	/// What each key of the keystore holds and owes: balance, stake per role, tasks joined,
 	/// duties now, rewards to claim.
 	Status(status::StatusArgs),
@@ -80,8 +95,53 @@ enum DatasetCommand {
 	/// Lists a dataset from the listing `cohort-node dataset inspect --args-out` wrote (and
 	/// with `--stats` states its feature statistics), signed by the owner's key; prints its id.
 	List(dataset::ListArgs),
+	/// Changes a dataset's name, description, royalty or licence (`--access-price` and
+	/// `--access-seconds` sell access; `--federated-only` stops selling it); what is not given
+	/// stays as the chain has it.
+	Update(dataset::UpdateArgs),
+	/// Pauses a dataset: it joins no new task and sells no new grant; tasks it is in go on.
+	Pause(dataset::DatasetArgs),
+	/// Resumes a paused dataset.
+	Resume(dataset::DatasetArgs),
+	/// Delists a dataset: gone at once if no task uses it, otherwise once the tasks it is in
+	/// let it go; its deposit comes back then.
+	Delist(dataset::DatasetArgs),
 	/// Lets a worker key join tasks with a dataset and train on it.
 	Delegate(dataset::DelegateArgs),
+}
+
+#[derive(Subcommand)]
+enum StakeCommand {
+	/// Bonds free balance as stake for a role.
+	Bond(stake::AmountArgs),
+	/// Starts unbonding stake of a role that no duty holds; `withdraw` frees it once the
+	/// chain's unbonding period has passed (it can still be slashed until then).
+	Unbond(stake::AmountArgs),
+	/// Bonds unbonding stake again, latest first.
+	Rebond(stake::AmountArgs),
+	/// Frees the role's stake that has finished unbonding.
+	Withdraw(stake::WithdrawArgs),
+}
+
+#[derive(Subcommand)]
+enum OfferCommand {
+	/// Measures this machine (hardware, benchmark score) and offers it at a price per
+	/// slot-hour, with a bond (default: the chain's minimum now); `--dry-run` prints the offer
+	/// and its fee and sends nothing.
+	Register(offer::RegisterArgs),
+	/// Takes the key's offer off the market; its bond is released once its leases ended.
+	Withdraw(offer::WithdrawArgs),
+}
+
+#[derive(Subcommand)]
+enum LeaseCommand {
+	/// Leases slots of a worker's offer for a time, at its price now at most; the price is held
+	/// in escrow.
+	New(lease::NewArgs),
+	/// Pays a lease's worker for the blocks served so far.
+	Settle(lease::LeaseArgs),
+	/// Ends the key's lease now: the worker is paid what it served, the rest comes back.
+	End(lease::LeaseArgs),
 }
 
 #[derive(Subcommand)]
@@ -93,6 +153,9 @@ enum TaskCommand {
 	/// Joins a task as a trainer with a dataset, or as an aggregator, bonding the task's
 	/// minimum (or `--bond`), and waits until the chain says so.
 	Join(task::JoinArgs),
+	/// Leaves a task (not while drawn into its round under way); the bond goes back to the
+	/// key's stake.
+	Leave(task::LeaveArgs),
 	/// Pools the per-feature statistics that datasets' owners stated on chain into one
 	/// feature scaling, and writes it as the argument of `federated.setFeatureScaling`.
 	Scaling(scaling::ScalingArgs),
@@ -177,11 +240,25 @@ fn main() {
 	let result = match cli.command {
 		Some(Command::Key(command)) => key(command),
 		Some(Command::Dataset(DatasetCommand::List(args))) => dataset::list(&args),
+		Some(Command::Dataset(DatasetCommand::Update(args))) => dataset::update(&args),
+		Some(Command::Dataset(DatasetCommand::Pause(args))) => dataset::pause(&args),
+		Some(Command::Dataset(DatasetCommand::Resume(args))) => dataset::resume(&args),
+		Some(Command::Dataset(DatasetCommand::Delist(args))) => dataset::delist(&args),
 		Some(Command::Dataset(DatasetCommand::Delegate(args))) => dataset::delegate(&args),
+		Some(Command::Stake(StakeCommand::Bond(args))) => stake::bond(&args),
+		Some(Command::Stake(StakeCommand::Unbond(args))) => stake::unbond(&args),
+		Some(Command::Stake(StakeCommand::Rebond(args))) => stake::rebond(&args),
+		Some(Command::Stake(StakeCommand::Withdraw(args))) => stake::withdraw(&args),
+		Some(Command::Offer(OfferCommand::Register(args))) => offer::register(&args),
+		Some(Command::Offer(OfferCommand::Withdraw(args))) => offer::withdraw(&args),
+		Some(Command::Lease(LeaseCommand::New(args))) => lease::new(&args),
+		Some(Command::Lease(LeaseCommand::Settle(args))) => lease::settle(&args),
+		Some(Command::Lease(LeaseCommand::End(args))) => lease::end(&args),
 		Some(Command::Model(ModelCommand::Export(args))) => model_export(&args),
 		Some(Command::Model(ModelCommand::Import(args))) => model_import(&args),
 		Some(Command::Task(TaskCommand::New(args))) => task::new(&args),
 		Some(Command::Task(TaskCommand::Join(args))) => task::join(&args),
+		Some(Command::Task(TaskCommand::Leave(args))) => task::leave(&args),
 		Some(Command::Tasks(args)) => tasks::tasks(&args),
 		Some(Command::Status(args)) => status::status(&args),
 		Some(Command::Task(TaskCommand::Scaling(args))) => task_scaling(&args),

@@ -110,6 +110,26 @@ impl<'a> RpcChain<'a> {
 		Ok(Self { runtime, connection, keystore, at, number, block_time })
 	}
 
+	/// The same chain at the node's best block: for a change computed from what the chain has
+	/// (a listing's fields), which must see what the last command changed, final or not.
+	pub fn at_best(&self) -> Result<RpcChain<'a>, ChainError> {
+		let header = self
+			.runtime
+			.block_on(self.connection.rpc.chain_get_header(None))
+			.map_err(err)?
+			.ok_or_else(|| err("the node has no best block"))?;
+		let number = header.number as BlockNumber;
+		self.at_number(number)
+	}
+
+	/// The same chain at block `number` (one after the head this one reads, say).
+	pub fn at_number(&self, number: BlockNumber) -> Result<RpcChain<'a>, ChainError> {
+		let hash = self
+			.block_hash(number)?
+			.ok_or_else(|| err(format!("the node has no block #{number}")))?;
+		Self::at(self.runtime, self.connection, self.keystore, hash, number, self.block_time)
+	}
+
 	/// Round `round` of `task` as the runtime keeps it (its full record: every payload's place),
 	/// while the chain still holds it.
 	pub fn round_record(
@@ -276,6 +296,11 @@ impl<'a> RpcChain<'a> {
 			<(u32, u32, u32, u32, u128, u128, u128, u128)>::decode(&mut &bytes[..])
 				.map_err(|e| err(format!("System::Account: {e}")))?;
 		Ok((free, reserved))
+	}
+
+	/// The least bond a new compute offer needs now (`ComputeLeaseApi::min_offer_bond`).
+	pub fn min_offer_bond(&self) -> Result<u128, ChainError> {
+		self.call("ComputeLeaseApi_min_offer_bond", ())
 	}
 
 	/// `who`'s stake in each role it has any in.

@@ -7,7 +7,8 @@
 //! that holds it and prints the new task's id.
 //!
 //! `cohort-worker task join`: the keystore's key joins a task, as a trainer with a dataset or as
-//! an aggregator, bonding the task's minimum (or more), and waits for the block that says so.
+//! an aggregator, bonding the task's minimum (or more), and waits for the block that says so;
+//! `task leave` takes it out again, its bond back to its stake.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -24,6 +25,7 @@ use sp_core::sr25519;
 use crate::{
 	keys::{address, WorkerKeystore},
 	rpc::{at_finalized_with, send_and_wait},
+	signer::{send, Signer},
 };
 
 #[derive(clap::Args)]
@@ -176,9 +178,8 @@ fn json(r: &Report) -> String {
 
 #[derive(clap::Args)]
 pub struct JoinArgs {
-	/// A node's WebSocket RPC address.
-	#[arg(long, value_name = "URL", default_value = "ws://127.0.0.1:9944")]
-	node: String,
+	#[command(flatten)]
+	signer: Signer,
 	/// The task to join (`cohort-worker tasks` lists them).
 	#[arg(long, value_name = "ID")]
 	task: TaskId,
@@ -192,21 +193,13 @@ pub struct JoinArgs {
 	/// key's stake in the role (`incentives.bond`).
 	#[arg(long, value_name = "COH")]
 	bond: Option<String>,
-	/// The folder whose keystore holds the key that joins.
-	#[arg(long, short = 'd', value_name = "DIR")]
-	base_path: PathBuf,
-	/// That key's address, when the keystore holds several.
-	#[arg(long, value_name = "ADDRESS")]
-	key: Option<String>,
 }
 
 /// Joins the task and waits for the block that holds the join.
 pub fn join(args: &JoinArgs) -> Result<(), String> {
-	let keystore = WorkerKeystore::open(&args.base_path)?;
-	let who = keystore.pick(args.key.as_deref(), &args.base_path)?;
 	let bond =
 		args.bond.as_deref().map(parse_coh).transpose().map_err(|e| format!("--bond: {e}"))?;
-	let (bond, block) = at_finalized_with(&args.node, &keystore, |chain, number| {
+	let ((bond, block), who) = args.signer.act(|chain, number, who| {
 		let task = chain
 			.task(args.task)
 			.map_err(|e| e.to_string())?
@@ -215,7 +208,7 @@ pub fn join(args: &JoinArgs) -> Result<(), String> {
 			if args.aggregator { task.min_aggregator_bond } else { task.min_trainer_bond };
 		let bond = bond.unwrap_or(minimum);
 		let call = Action::Join { task: args.task, dataset: args.dataset, bond }.encode_call();
-		let signed = chain.sign(&who, &call).map_err(|e| e.to_string())?;
+		let signed = chain.sign(who, &call).map_err(|e| e.to_string())?;
 		let (block, _) = send_and_wait(chain, number, &signed, "the join")?;
 		Ok((bond, block))
 	})?;
@@ -225,6 +218,38 @@ pub fn join(args: &JoinArgs) -> Result<(), String> {
 	};
 	println!(
 		"{} joined task {} as {role}, bonding {} COH, in block #{block}.",
+		address(&who),
+		args.task,
+		coh(bond)
+	);
+	Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct LeaveArgs {
+	#[command(flatten)]
+	signer: Signer,
+	/// The task to leave.
+	#[arg(long, value_name = "ID")]
+	task: TaskId,
+}
+
+/// Leaves the task: what is left of the bond goes back to the key's stake in its role. The
+/// chain refuses while the key is drawn into the round under way (`SelectedInOpenRound`).
+pub fn leave(args: &LeaveArgs) -> Result<(), String> {
+	let ((block, bond), who) = args.signer.act(|chain, number, who| {
+		let (block, hash) =
+			send(chain, number, who, Action::Leave { task: args.task }.encode_call())?;
+		let event = chain.events_of(block, hash, "Federated", "Left").map_err(|e| e.to_string())?;
+		// `Left { task, who, bond }`.
+		let (_, _, bond) = event
+			.first()
+			.and_then(|f| <(TaskId, [u8; 32], u128)>::decode(&mut &f[..]).ok())
+			.ok_or("the block has no Left event")?;
+		Ok((block, bond))
+	})?;
+	println!(
+		"{} left task {} in block #{block}; its bond of {} COH is free stake again.",
 		address(&who),
 		args.task,
 		coh(bond)

@@ -408,19 +408,8 @@ impl SpecFile {
 		&self,
 		block_time: Duration,
 	) -> Result<TaskSpec<Balance, BlockNumber>, SpecFileError> {
-		let block = block_time.as_secs_f64();
-		if block <= 0.0 {
-			return Err(bad("phases", "the chain reports no block time"));
-		}
 		let blocks = |field: &'static str, seconds: f64| -> Result<BlockNumber, SpecFileError> {
-			if !seconds.is_finite() || seconds <= 0.0 {
-				return Err(bad(field, format!("{seconds} is not a positive number of seconds")));
-			}
-			let n = (seconds / block).ceil();
-			if n > BlockNumber::MAX as f64 {
-				return Err(bad(field, format!("{seconds} s is too long")));
-			}
-			Ok((n as BlockNumber).max(1))
+			blocks_for(seconds, block_time).map_err(|e| bad(field, e))
 		};
 		let p = &self.phases;
 		let phases = PhaseLengths {
@@ -503,6 +492,22 @@ impl SpecFile {
 			},
 		})
 	}
+}
+
+/// A length in seconds as whole blocks of `block_time`: rounded up, at least one block.
+pub fn blocks_for(seconds: f64, block_time: Duration) -> Result<BlockNumber, String> {
+	let block = block_time.as_secs_f64();
+	if block <= 0.0 {
+		return Err("the chain reports no block time".into());
+	}
+	if !seconds.is_finite() || seconds <= 0.0 {
+		return Err(format!("{seconds} is not a positive number of seconds"));
+	}
+	let n = (seconds / block).ceil();
+	if n > BlockNumber::MAX as f64 {
+		return Err(format!("{seconds} s is too long"));
+	}
+	Ok((n as BlockNumber).max(1))
 }
 
 #[cfg(test)]

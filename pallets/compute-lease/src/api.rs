@@ -6,7 +6,7 @@ use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::Saturating;
 
-use crate::{Challenges, Config, LeaseOf, Leases, LeasesOf, Offers, Pallet};
+use crate::{BalanceOf, Challenges, Config, LeaseOf, Leases, LeasesOf, Offers, Pallet, Workers};
 
 impl<T: Config> Pallet<T> {
 	/// What `worker` must do now: a heartbeat once half the interval has passed while leases
@@ -64,6 +64,13 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		duties
+	}
+
+	/// The least bond `register_offer` takes now: [`Pallet::min_offer_bond`] for the offers
+	/// registered, and at least [`Config::MinBond`].
+	pub fn new_offer_bond() -> BalanceOf<T> {
+		let others = Workers::<T>::decode_len().unwrap_or(0) as u32;
+		Self::min_offer_bond(others).max(T::MinBond::get())
 	}
 
 	/// The running leases of `worker`'s offer.

@@ -615,8 +615,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
 			ensure!(!Offers::<T>::contains_key(&worker), Error::<T>::AlreadyRegistered);
-			let others = Workers::<T>::decode_len().unwrap_or(0) as u32;
-			Self::check_offer(&hardware, claimed_score, &terms, Self::min_offer_bond(others))?;
+			Self::check_offer(&hardware, claimed_score, &terms, Self::new_offer_bond())?;
 			Workers::<T>::try_append(worker.clone()).map_err(|_| Error::<T>::TooManyOffers)?;
 			T::Stake::commit(&worker, Role::ComputeProvider, terms.bond)?;
 			let now = frame_system::Pallet::<T>::block_number();

@@ -230,5 +230,7 @@ sp_api::decl_runtime_apis! {
 		fn lease(lease: LeaseId) -> Option<Lease<AccountId, Balance, BlockNumber>>;
 		/// The running leases of `worker`'s offer, by id.
 		fn leases_of(worker: AccountId) -> Vec<(LeaseId, Lease<AccountId, Balance, BlockNumber>)>;
+		/// The least bond a new offer needs now (it grows as the list of offers fills).
+		fn min_offer_bond() -> Balance;
 	}
 }

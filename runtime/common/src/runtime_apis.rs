@@ -293,6 +293,10 @@ macro_rules! impl_runtime_apis_with_cohort {
 				) -> alloc::vec::Vec<(cohort_primitives::compute::LeaseId, pallet_compute_lease::LeaseOf<Runtime>)> {
 					ComputeLease::leases_of(worker)
 				}
+
+				fn min_offer_bond() -> Balance {
+					ComputeLease::new_offer_bond()
+				}
 			}
 
 			impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {

@@ -82,10 +82,22 @@ fn invalid_offers_are_refused() {
 	});
 }
 
-/// Registers `who` with the least bond the list's fill asks for; returns it.
+/// Registers `who` with the least bond the list's fill asks for — what the runtime API quotes
+/// (`ComputeLeaseApi::min_offer_bond`), and no less: a planck under it is refused — and returns
+/// it.
 fn register_at_minimum(who: AccountId) -> Balance {
-	let bond = ComputeLease::min_offer_bond(Workers::<Test>::decode_len().unwrap_or(0) as u32);
+	let bond = ComputeLease::new_offer_bond();
+	assert_eq!(
+		bond,
+		ComputeLease::min_offer_bond(Workers::<Test>::decode_len().unwrap_or(0) as u32)
+			.max(MIN_BOND)
+	);
 	let mut t = terms();
+	t.bond = bond - 1;
+	assert_noop!(
+		ComputeLease::register_offer(origin(who), hardware(), SCORE, t.clone()),
+		Error::<Test>::BondTooLow
+	);
 	t.bond = bond;
 	assert_ok!(ComputeLease::register_offer(origin(who), hardware(), SCORE, t));
 	bond
