@@ -23,7 +23,18 @@
 //   `cohort-worker tasks` lists every live task with the chain's answer
 //   (can join, or the reason), a stranger is refused with the data market's error, and
 //   `cohort-worker task join` joins with the task's minimum bond; `cohort-worker status` shows
-//   the key's task, stake and balance.
+//   the key's task, stake and balance;
+// - the same data owner changes its listing with `cohort-worker dataset update` (only what is
+//   given changes, two updates in a row do not undo each other; a stranger is refused), pauses
+//   and resumes it, leaves the task (`task leave`, waiting out a round it was drawn into),
+//   delists it (gone, its deposit back), unbonds its trainer stake (not withdrawable yet) and
+//   rebonds it (`cohort-worker stake`);
+// - a compute provider measures and offers its machine with `cohort-worker offer register` (the
+//   dry run prices it at the chain's block time with the chain's least bond and sends nothing;
+//   the chain keeps what it printed; `status` shows it; a second offer is refused), a consumer
+//   is refused a lease above its ceiling and leases at the price it read (`lease new`, the
+//   escrow held), the provider settles, only the consumer ends the lease (paid + refunded =
+//   escrow), and the provider withdraws its offer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -559,6 +570,19 @@ test('a compute provider measures and offers its machine with `cohort-worker off
   assert.deepEqual([offer.terms.minBlocks.toNumber(), offer.terms.maxBlocks.toNumber()], [dry.minBlocks, dry.maxBlocks]);
   assert.ok(offer.claimedScore.toNumber() > 0);
   assert.equal((await api.query.incentives.ledgers(provider.address, 'ComputeProvider')).unwrap().committed.toBigInt(), BigInt(dry.bond), 'the bond is committed stake');
+  // `cohort-worker status` shows the offer once it is final.
+  for (const deadline = Date.now() + 60_000; ;) {
+    const [me] = JSON.parse(await cli('status', ...asProvider, '--json'));
+    if (me.offer !== null) {
+      assert.deepEqual(me.offer, {
+        status: 'Active', slots: 1, leasedSlots: 0, pricePerBlock: dry.pricePerBlock, bond: dry.bond,
+        claimedScore: offer.claimedScore.toNumber(), verifiedScore: null,
+      });
+      break;
+    }
+    assert.ok(Date.now() < deadline, 'the offer became final');
+    await new Promise((ok) => setTimeout(ok, 1000));
+  }
   const twice = await runWorker(['offer', 'register', ...asProvider, ...terms]);
   assert.notEqual(twice.code, 0);
   assert.match(twice.stderr, /already has an offer \(`offer withdraw` takes it off the market\)/);
@@ -566,7 +590,11 @@ test('a compute provider measures and offers its machine with `cohort-worker off
   // A consumer whose ceiling is under the offer's price is refused by the chain, and pays nothing.
   await refused('ComputeLease::PriceAboveMax', 'lease', 'new', ...asConsumer, '--worker', provider.address, '--seconds', '60', '--max-price-per-hour', '0.3');
   // At the price it read: 60 s of this chain's blocks, the whole price held in escrow.
-  const heldBefore = (await api.query.system.account(consumer.address)).data.reserved.toBigInt();
+  // What the consumer holds in lease escrow (its other holds, a task's budget say, move as they will).
+  const escrowHeld = async () => (await api.query.balances.holds(consumer.address))
+    .filter((h) => h.id.isComputeLease && h.id.asComputeLease.isEscrow)
+    .reduce((sum, h) => sum + h.amount.toBigInt(), 0n);
+  const heldBefore = await escrowHeld();
   const leased = await cli('lease', 'new', ...asConsumer, '--worker', provider.address, '--seconds', '60');
   const [, id, end, escrowCoh] = leased.match(/as lease (\d+) in block #\d+, until block #(\d+), at [0-9.]+ COH per slot per block; ([0-9.]+) COH held in escrow/);
   const lease = (await api.query.computeLease.leases(Number(id))).unwrap();
@@ -577,7 +605,7 @@ test('a compute provider measures and offers its machine with `cohort-worker off
   assert.equal(lease.end.toNumber() - lease.start.toNumber(), blocks);
   const escrow = offer.terms.price.toBigInt() * BigInt(blocks);
   assert.equal(escrowCoh, coh(escrow));
-  assert.equal((await api.query.system.account(consumer.address)).data.reserved.toBigInt(), heldBefore + escrow);
+  assert.equal(await escrowHeld(), heldBefore + escrow);
 
   // The provider settles what was served so far; only the consumer may end the lease.
   const settled = await cli('lease', 'settle', ...asProvider, '--lease', id);
@@ -591,7 +619,7 @@ test('a compute provider measures and offers its machine with `cohort-worker off
   const planck = (text) => BigInt(text.replace('.', ''));
   assert.equal(planck(paid) + planck(paidAtEnd) + planck(refunded), escrow, 'the escrow, all accounted for');
   assert.ok((await api.query.computeLease.leases(Number(id))).isNone);
-  assert.equal((await api.query.system.account(consumer.address)).data.reserved.toBigInt(), heldBefore, 'nothing held any more');
+  assert.equal(await escrowHeld(), heldBefore, 'nothing held in escrow any more');
 
   // The provider withdraws its offer. No lease runs: the offer goes and its bond is released at
   // once, unless a challenge of the chain's holds it (then it waits, as the command says).

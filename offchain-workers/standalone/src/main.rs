@@ -12,6 +12,11 @@
 //! cohort-worker model import --file pretrained.safetensors --out initial.cohp
 //! cohort-worker rewards --node wss://rpc.example:443 --base-path ~/cohort-worker --claim
 //! ```
+//!
+//! Besides running the worker, it is the client for every role, each command signing with a key
+//! of the keystore: a data owner's `dataset`, `tasks`, `task join | leave`; a task owner's
+//! `task new | scaling` and `model`; a provider's `offer` and a consumer's `lease`; everyone's
+//! `stake`, `status` and `rewards`.
 
 mod dataset;
 mod export;

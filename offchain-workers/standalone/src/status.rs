@@ -1,13 +1,13 @@
 //! `cohort-worker status`: for each key of the keystore, as of the finalized head, what it holds
 //! and owes — its balance (free, and held: stake, deposits, budgets), its stake in each role
 //! (committed to tasks and leases, unbonding), the tasks it has joined (its role, its dataset,
-//! whether it is drawn into the round under way), the duties it has now, and the rewards it can
-//! claim.
+//! whether it is drawn into the round under way), its compute offer (slots leased, price, bond,
+//! scores), the duties it has now, and the rewards it can claim.
 
 use std::path::PathBuf;
 
 use cohort_primitives::api::{Membership, RoleStake};
-use cohort_worker::{amount::coh, Chain};
+use cohort_worker::{amount::coh, chain::ComputeOffer, Chain};
 use sp_core::sr25519;
 
 use crate::{
@@ -35,6 +35,7 @@ struct KeyStatus {
 	held: u128,
 	stake: Vec<RoleStake<u128>>,
 	memberships: Vec<Membership>,
+	offer: Option<ComputeOffer>,
 	duties: usize,
 	claimable: u128,
 	rewards: usize,
@@ -57,6 +58,7 @@ pub fn status(args: &StatusArgs) -> Result<(), String> {
 				held,
 				stake: chain.stake(&account).map_err(e)?,
 				memberships: chain.memberships(&account).map_err(e)?,
+				offer: chain.offer(&account).map_err(e)?,
 				duties: chain.duties(&account).map_err(e)?.len(),
 				claimable: rewards.iter().map(|r| r.amount).sum(),
 				rewards: rewards.len(),
@@ -87,6 +89,20 @@ pub fn status(args: &StatusArgs) -> Result<(), String> {
 				.map_or("not drawn now".to_string(), |round| format!("drawn into round {round}"));
 			println!("  task {}: {:?}{dataset}, {drawn}", m.task, m.role);
 		}
+		if let Some(o) = &r.offer {
+			let verified =
+				o.verified_score.map_or("not yet challenged".into(), |v| format!("{v} verified"));
+			println!(
+				"  offer ({:?}): {} of {} slot(s) leased at {} COH per slot per block, bonding {} COH; \
+				 benchmark score {} claimed, {verified}",
+				o.status,
+				o.leased_slots,
+				o.terms.slots,
+				coh(o.terms.price),
+				coh(o.terms.bond),
+				o.claimed_score,
+			);
+		}
 		println!(
 			"  {} duties now; {} rewards to claim, {} COH (cohort-worker rewards --claim)",
 			r.duties,
@@ -115,6 +131,15 @@ fn json(r: &KeyStatus) -> serde_json::Value {
 			"dataset": m.dataset,
 			"selectedIn": m.selected_in,
 		})).collect::<Vec<_>>(),
+		"offer": r.offer.as_ref().map(|o| serde_json::json!({
+			"status": format!("{:?}", o.status),
+			"slots": o.terms.slots,
+			"leasedSlots": o.leased_slots,
+			"pricePerBlock": o.terms.price.to_string(),
+			"bond": o.terms.bond.to_string(),
+			"claimedScore": o.claimed_score,
+			"verifiedScore": o.verified_score,
+		})),
 		"duties": r.duties,
 		"rewards": r.rewards,
 		"claimable": r.claimable.to_string(),

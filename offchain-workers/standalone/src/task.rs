@@ -249,7 +249,8 @@ pub fn leave(args: &LeaveArgs) -> Result<(), String> {
 		Ok((block, bond))
 	})?;
 	println!(
-		"{} left task {} in block #{block}; its bond of {} COH is free stake again.",
+		"{} left task {} in block #{block}; its bond of {} COH is released: still bonded as \
+		 stake in its role, for other tasks or `stake unbond`.",
 		address(&who),
 		args.task,
 		coh(bond)
