@@ -163,6 +163,7 @@ fn runtime_call(action: Action) -> Result<RuntimeCall, ChainError> {
 			ComputeLeaseCall::reveal_challenge { challenge: id, answer, salt }.into()
 		},
 		Action::Leave { task } => FederatedCall::leave { task }.into(),
+		Action::Settle { lease } => ComputeLeaseCall::settle { lease }.into(),
 		Action::Claim { who, era, role } => IncentivesCall::claim { who, era, role }.into(),
 	})
 }
@@ -462,6 +463,7 @@ mod tests {
 			Action::CommitChallenge { id: 14, commitment: H256::repeat_byte(15) },
 			Action::RevealChallenge { id: 14, answer: H256::repeat_byte(16), salt: [17; 32] },
 			Action::Leave { task: 20 },
+			Action::Settle { lease: 21 },
 			Action::Claim {
 				who: AccountId::new([18; 32]),
 				era: 19,

@@ -70,6 +70,7 @@ impl Action {
 				(COMPUTE_LEASE, "commit_challenge", (id, commitment).encode())
 			},
 			Action::Leave { task } => (FEDERATED, "leave", task.encode()),
+			Action::Settle { lease } => (COMPUTE_LEASE, "settle", lease.encode()),
 			Action::Claim { who, era, role } => (INCENTIVES, "claim", (who, era, role).encode()),
 			Action::RevealChallenge { id, answer, salt } => {
 				(COMPUTE_LEASE, "reveal_challenge", (id, answer, salt).encode())

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use cohort_primitives::{
 	api::{Duty, Membership, Rewards},
-	compute::{ChallengeId, ComputeDuty, Hardware, Offer, OfferTerms},
+	compute::{ChallengeId, ComputeDuty, Hardware, LeaseId, Offer, OfferTerms},
 	scaling::FeatureStats,
 	traits::Role,
 	DatasetId, DatasetInfo, PayloadRef, RoundIndex, RoundMetrics, Score, TaskId, TaskInfo,
@@ -59,6 +59,8 @@ pub enum Action {
 	},
 	/// `Federated::leave`.
 	Leave { task: TaskId },
+	/// `ComputeLease::settle`: the lease's worker is paid for the blocks served so far.
+	Settle { lease: LeaseId },
 	/// `Incentives::claim`: `who`'s reward for `role` in closed `era`.
 	Claim { who: AccountId, era: u32, role: Role },
 	/// `ComputeLease::register_offer`: the worker's detected hardware, its own benchmark

@@ -30,7 +30,7 @@ use cohort_worker::{
 	},
 	data::DataDir,
 	journal::{Journal, Key, Kind, Status, RETRY_BLOCKS},
-	worker::{COMPUTE_RESEND_BLOCKS, DATA_CHECK_EVERY, REWARDS_EVERY},
+	worker::{COMPUTE_RESEND_BLOCKS, DATA_CHECK_EVERY, REWARDS_EVERY, SETTLE_EVERY},
 	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
 };
 use sp_core::{sr25519, Pair, H256};
@@ -1532,7 +1532,8 @@ fn a_leased_worker_joins_its_consumers_live_tasks_as_an_aggregator() {
 	.into();
 	let joined = Membership { task: 4, role: Role::Aggregator, dataset: None, selected_in: None };
 	chain.memberships.insert(leased.into(), vec![joined]);
-	let serve = ComputeDuty::Serve { lease: 0, consumer: consumer.clone(), until: 100 };
+	let serve =
+		ComputeDuty::Serve { lease: 0, consumer: consumer.clone(), until: 100, paid_until: 10 };
 	chain.compute_duties.insert(leased.into(), vec![serve]);
 	let mut w = worker(dir.path(), participants("serve", &["//Ferdie//stash"]));
 	w.on_block(&chain);
@@ -1552,4 +1553,50 @@ fn a_leased_worker_joins_its_consumers_live_tasks_as_an_aggregator() {
 	chain.tasks.insert(6, task(&consumer, TaskStatus::Active));
 	run_blocks(&mut w, &mut chain, 2);
 	assert!(chain.take().is_empty());
+}
+
+#[test]
+fn a_leased_worker_settles_an_hour_of_unpaid_blocks_once_and_leaves_a_lease_about_to_end_to_its_end(
+) {
+	let (dir, mut chain) = setup(10);
+	chain.now = 5_000;
+	let leased = key("//Ferdie//stash");
+	let consumer = AccountId::from(key("//Dave"));
+	// An hour of the chain's 6-s blocks.
+	let hour = (SETTLE_EVERY.as_secs() / chain.block_time.as_secs()) as BlockNumber;
+	// Blocks served unpaid, and blocks before the lease ends, as of the chain's block.
+	let serve = |chain: &mut FakeChain, unpaid: BlockNumber, left: BlockNumber| {
+		let (paid_until, until) = (chain.now - unpaid, chain.now + left);
+		let duty = ComputeDuty::Serve { lease: 3, consumer: consumer.clone(), until, paid_until };
+		chain.compute_duties.insert(leased.into(), vec![duty]);
+	};
+	let settles = |chain: &FakeChain| {
+		chain
+			.take()
+			.into_iter()
+			.filter(|(who, action, _)| *who == leased && *action == Action::Settle { lease: 3 })
+			.count()
+	};
+	let mut w = worker(dir.path(), participants("settle", &["//Ferdie//stash"]));
+
+	// Less than an hour unpaid: not yet.
+	serve(&mut chain, hour - 1, 10 * hour);
+	w.on_block(&chain);
+	assert_eq!(settles(&chain), 0);
+	// An hour unpaid: settled, once (and again only if the chain has not taken it).
+	serve(&mut chain, hour - 1, 10 * hour);
+	run_blocks(&mut w, &mut chain, 1);
+	assert_eq!(settles(&chain), 1);
+	run_blocks(&mut w, &mut chain, COMPUTE_RESEND_BLOCKS - 1);
+	assert_eq!(settles(&chain), 0, "not every block");
+	// Paid: nothing more to settle for an hour.
+	serve(&mut chain, 0, 10 * hour);
+	run_blocks(&mut w, &mut chain, 2 * COMPUTE_RESEND_BLOCKS);
+	assert_eq!(settles(&chain), 0);
+
+	// A lease unpaid for two hours that ends within the hour is left to its end, which pays it.
+	let mut w = worker(dir.path(), participants("settle", &["//Ferdie//stash"]));
+	serve(&mut chain, 2 * hour, hour - 1);
+	run_blocks(&mut w, &mut chain, 2);
+	assert_eq!(settles(&chain), 0);
 }

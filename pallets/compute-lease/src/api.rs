@@ -60,7 +60,12 @@ impl<T: Config> Pallet<T> {
 		}
 		for (lease, l) in leases {
 			if now < l.end {
-				duties.push(ComputeDuty::Serve { lease, consumer: l.consumer, until: l.end });
+				duties.push(ComputeDuty::Serve {
+					lease,
+					consumer: l.consumer,
+					until: l.end,
+					paid_until: l.paid_until,
+				});
 			}
 		}
 		duties

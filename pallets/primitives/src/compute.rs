@@ -209,8 +209,9 @@ pub enum ComputeDuty<AccountId, BlockNumber> {
 	/// Reveal the answer and salt behind `commitment` before the end of block `reveal_by`.
 	RevealChallenge { id: ChallengeId, commitment: H256, reveal_by: BlockNumber },
 	/// Serve `consumer` under lease `lease` until block `until`: aggregate its tasks, train on
-	/// the datasets it authorises.
-	Serve { lease: LeaseId, consumer: AccountId, until: BlockNumber },
+	/// the datasets it authorises. The blocks before `paid_until` are paid (`settle` pays the
+	/// rest served so far).
+	Serve { lease: LeaseId, consumer: AccountId, until: BlockNumber, paid_until: BlockNumber },
 }
 
 /// The size of the challenge for a worker claiming `score` (thousands of values per second):

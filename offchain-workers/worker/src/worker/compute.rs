@@ -19,7 +19,11 @@
 //!   aggregator with the task's least aggregator bond, every live task of the consumer that
 //!   this key has not joined (through the journal, as joins are), if it holds the task's
 //!   validation set (without it, it could not score, and would be slashed for it: that is
-//!   logged once instead).
+//!   logged once instead). And it asks to be paid: once [`SETTLE_EVERY`] of the lease's served
+//!   blocks are unpaid, it settles them (`settle`), unless the lease ends within that time
+//!   anyway (its end pays the rest by itself). Like the other submissions below, a settle no
+//!   block holds yet is sent again after [`RESEND_BLOCKS`]; one a block holds is not sent again
+//!   while the worker remembers it (by then the lease shows those blocks paid).
 //!
 //! Offers, commits and reveals the chain has not taken are sent again after
 //! [`RESEND_BLOCKS`]; once a block carries one, refused or not, it is not sent again, and a
@@ -48,6 +52,8 @@ use crate::{
 /// Blocks after which an offer, commit or reveal the chain has not taken is sent again, and
 /// between two heartbeats.
 pub const RESEND_BLOCKS: BlockNumber = 3;
+/// How long a lease's served blocks may go unpaid before its worker settles them.
+pub const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 /// Blocks after it was last sent that a heartbeat, commit or reveal is remembered.
 const FORGET_AFTER: BlockNumber = 256;
 /// Challenge answers kept in memory (each is computed once for every key that answers).
@@ -68,6 +74,7 @@ enum Submission {
 	Heartbeat,
 	Commit(ChallengeId),
 	Reveal(ChallengeId),
+	Settle(LeaseId),
 }
 
 impl Submission {
@@ -78,6 +85,7 @@ impl Submission {
 			Submission::Heartbeat => "heartbeat".into(),
 			Submission::Commit(id) => format!("challenge {id}: commit_challenge"),
 			Submission::Reveal(id) => format!("challenge {id}: reveal_challenge"),
+			Submission::Settle(lease) => format!("lease {lease}: settle"),
 		}
 	}
 }
@@ -234,7 +242,11 @@ impl Worker {
 						format!("challenge {id}"),
 						self.reveal_challenge(chain, &p, id, commitment, reveal_by, now),
 					),
-					ComputeDuty::Serve { lease, consumer, .. } => {
+					ComputeDuty::Serve { lease, consumer, until, paid_until } => {
+						if let Err(e) = self.settle_lease(chain, &p, lease, until, paid_until, now)
+						{
+							self.once.warn(format!("{}: lease {lease}: not settling: {e}", p.name));
+						}
 						serving.push((p.clone(), lease, consumer));
 						continue;
 					},
@@ -346,6 +358,33 @@ impl Worker {
 		);
 		let action = Action::RegisterOffer { hardware, claimed_score, terms };
 		self.submit_compute(chain, p, Submission::Offer, action, now)
+	}
+
+	/// Asks to be paid for lease `lease` once [`SETTLE_EVERY`] of its blocks have gone unpaid,
+	/// unless it ends within that time anyway (its end pays the rest by itself).
+	fn settle_lease(
+		&mut self,
+		chain: &impl Chain,
+		p: &Participant,
+		lease: LeaseId,
+		until: BlockNumber,
+		paid_until: BlockNumber,
+		now: BlockNumber,
+	) -> Result<(), DutyError> {
+		let block_millis = chain.block_time().as_millis().max(1);
+		let every = (SETTLE_EVERY.as_millis() / block_millis).max(1) as BlockNumber;
+		if now.saturating_sub(paid_until) < every || until.saturating_sub(now) < every {
+			return Ok(());
+		}
+		if !self.compute.due(&p.public.0, Submission::Settle(lease), now) {
+			return Ok(());
+		}
+		log::info!(
+			target: LOG,
+			"🧠 {}: settling lease {lease}: blocks {paid_until} to {now} served, unpaid",
+			p.name
+		);
+		self.submit_compute(chain, p, Submission::Settle(lease), Action::Settle { lease }, now)
 	}
 
 	fn heartbeat(

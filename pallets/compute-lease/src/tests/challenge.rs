@@ -532,7 +532,7 @@ fn duties_tell_each_worker_what_to_do_now() {
 		let lease = lease(1, 20);
 		assert_eq!(
 			ComputeLease::compute_duties(WORKER),
-			vec![ComputeDuty::Serve { lease, consumer: CONSUMER, until: 28 }]
+			vec![ComputeDuty::Serve { lease, consumer: CONSUMER, until: 28, paid_until: 8 }]
 		);
 		assert!(ComputeLease::serves(&WORKER, &CONSUMER));
 		assert!(!ComputeLease::serves(&WORKER, &STRANGER));
