@@ -27,7 +27,9 @@
 // - the same data owner changes its listing with `cohort-worker dataset update` (only what is
 //   given changes, two updates in a row do not undo each other; a stranger is refused), pauses
 //   and resumes it, leaves the task (`task leave`, waiting out a round it was drawn into),
-//   delists it (gone, its deposit back), unbonds its trainer stake (not withdrawable yet) and
+//   joins again and runs its worker on a file that is not the listed data (one value changed):
+//   the worker commits nothing, leaves the task by itself and says why; the owner then
+//   delists the dataset (gone, its deposit back), unbonds its trainer stake (not withdrawable yet) and
 //   rebonds it (`cohort-worker stake`);
 // - a compute provider measures and offers its machine with `cohort-worker offer register` (the
 //   dry run prices it at the chain's block time with the chain's least bond and sends nothing;
@@ -38,7 +40,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
@@ -456,7 +458,7 @@ async function refused(error, ...args) {
   assert.match(run.stderr, new RegExp(`the chain refused .*: ${error}`), run.stderr);
 }
 
-test('the data owner changes its listing, pauses and resumes it, leaves the task and delists it, and unbonds its stake, with `cohort-worker dataset`, `task leave` and `stake`; each does what the chain then shows', async () => {
+test('the data owner changes its listing, pauses and resumes it, leaves the task, delists it and unbonds its stake, with `cohort-worker dataset`, `task leave` and `stake`, each doing what the chain then shows; its worker, given a file that is not the listed data, commits nothing, leaves the task by itself and says why', async () => {
   assert.ok(dataOwner.dataset !== undefined, 'the data owner of the test before listed a dataset');
   const { dir, dataset, task, address } = dataOwner;
   const node = ['--node', authoring.url, '--base-path', dir];
@@ -504,9 +506,41 @@ test('the data owner changes its listing, pauses and resumes it, leaves the task
   }
   assert.ok((await api.query.federated.participants(task, address)).isNone);
   assert.match(left, new RegExp(`left task ${task} in block #\\d+; its bond of ([0-9.]+) COH`));
-  const ledger = (await api.query.incentives.ledgers(address, 'Trainer')).unwrap();
-  assert.equal(ledger.committed.toBigInt(), 0n, 'nothing committed any more');
+  assert.equal((await api.query.incentives.ledgers(address, 'Trainer')).unwrap().committed.toBigInt(), 0n, 'nothing committed any more');
   assert.ok(bond > 0n);
+
+  // Bob joins another task (a dataset that left a task cannot join it again: its lineage there
+  // is kept): one he creates from the example spec, for his dataset alone (so no round draws
+  // him before his worker runs). Then he runs his worker on a file that is not the data his
+  // listing commits to (one value changed). The worker trains nothing on it: it leaves the task
+  // by itself before a round draws the key (or, drawn already, once that round is over), and
+  // says why.
+  await refused('DataMarket::AlreadyInTask', 'task', 'join', ...node, '--task', String(task), '--dataset', String(dataset));
+  const example = fileURLToPath(new URL('../../docs/examples/task.toml', import.meta.url));
+  const spec = join(dir, 'bobs-task.toml');
+  writeFileSync(spec, `${readFileSync(example, 'utf8')}\n[datasets]\nallowlist = [${dataset}]\n`);
+  const other = JSON.parse(await cli('task', 'new', ...node, '--spec', spec, '--json')).task;
+  await cli('task', 'join', ...node, '--task', String(other), '--dataset', String(dataset));
+  mkdirSync(join(dir, 'data', 'datasets'), { recursive: true });
+  const altered = readFileSync(join(dir, 'bob.csv'), 'utf8').replace(/^[^,]+/, '0.5');
+  writeFileSync(join(dir, 'data', 'datasets', `${dataset}.csv`), altered);
+  const recording = recordBlocks(api);
+  const bobWorker = startWorker({ name: 'bob', nodes: [authoring.url], basePath: dir });
+  try {
+    const said = await bobWorker.waitForLog(new RegExp(`leaving task ${other} before a round draws it \\(its bond back\\): the file of dataset ${dataset} .* is not the listed data`), { timeoutMs: 240_000 });
+    assert.match(said, /put the listed file there, restart the worker and join again/);
+    for (const deadline = Date.now() + 60_000; (await api.query.federated.participants(other, address)).isSome;) {
+      assert.ok(Date.now() < deadline, 'the worker\'s leave is in a block');
+      await new Promise((ok) => setTimeout(ok, 1000));
+    }
+  } finally {
+    await bobWorker.stop();
+  }
+  const blocks = await recording.stop();
+  const committed = eventsIn(blocks, 'federated', 'UpdateCommitted').filter((e) => e.data.who.toString() === address);
+  assert.deepEqual(committed, [], 'no update committed on data that is not the listed data');
+  const ledger = (await api.query.incentives.ledgers(address, 'Trainer')).unwrap();
+  assert.equal(ledger.committed.toBigInt(), 0n, 'its bond released');
 
   // Delist: no task uses it now, so it is gone and its deposit is back.
   const held = (await api.query.system.account(address)).data.reserved.toBigInt();

@@ -186,11 +186,10 @@ pub fn update(args: &UpdateArgs) -> Result<(), String> {
 		.transpose()
 		.map_err(|e| format!("--access-price: {e}"))?;
 	let ((royalty, block), _) = args.signer.act(|chain, number, who| {
-		// The best block, not the finalized head: fields not given are sent back as they are,
-		// so they must include the last change (a command just before this one, say).
+		// Read at the best block (`Signer::act`): fields not given are sent back as they are, so
+		// they must include the last change (a command just before this one, say).
 		let info = chain
-			.at_best()
-			.and_then(|best| best.dataset(args.dataset))
+			.dataset(args.dataset)
 			.map_err(|e| e.to_string())?
 			.ok_or(format!("there is no dataset {}", args.dataset))?;
 		let mut listing = info.listing;

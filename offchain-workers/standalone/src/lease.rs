@@ -79,10 +79,9 @@ pub fn new(args: &NewArgs) -> Result<(), String> {
 		.transpose()
 		.map_err(|e| format!("--max-price-per-hour: {e}"))?;
 	let ((lease, price, end, escrow, block), who) = args.signer.act(|chain, number, who| {
-		// At the best block: an offer registered or repriced a moment ago counts.
+		// At the best block (`Signer::act`): an offer registered or repriced a moment ago counts.
 		let offer = chain
-			.at_best()
-			.and_then(|best| best.offer(&worker.into()))
+			.offer(&worker.into())
 			.map_err(|e| e.to_string())?
 			.ok_or(format!("{} has no offer", args.worker))?;
 		let block_time = chain.block_time();

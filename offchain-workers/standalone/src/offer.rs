@@ -120,9 +120,8 @@ pub fn register(args: &RegisterArgs) -> Result<(), String> {
 	let score = challenge::benchmark_score_with(&aggregator);
 	let measured_in = started.elapsed();
 	let (r, who) = args.signer.act(|chain, number, who| {
-		// At the best block: an offer registered a moment ago counts.
-		let best = chain.at_best().map_err(|e| e.to_string())?;
-		if best.offer(&(*who).into()).map_err(|e| e.to_string())?.is_some() {
+		// At the best block (`Signer::act`): an offer registered a moment ago counts.
+		if chain.offer(&(*who).into()).map_err(|e| e.to_string())?.is_some() {
 			return Err(format!(
 				"{} already has an offer (`offer withdraw` takes it off the market)",
 				address(who)

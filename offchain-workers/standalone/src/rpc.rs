@@ -110,18 +110,6 @@ impl<'a> RpcChain<'a> {
 		Ok(Self { runtime, connection, keystore, at, number, block_time })
 	}
 
-	/// The same chain at the node's best block: for a change computed from what the chain has
-	/// (a listing's fields), which must see what the last command changed, final or not.
-	pub fn at_best(&self) -> Result<RpcChain<'a>, ChainError> {
-		let header = self
-			.runtime
-			.block_on(self.connection.rpc.chain_get_header(None))
-			.map_err(err)?
-			.ok_or_else(|| err("the node has no best block"))?;
-		let number = header.number as BlockNumber;
-		self.at_number(number)
-	}
-
 	/// The same chain at block `number` (one after the head this one reads, say).
 	pub fn at_number(&self, number: BlockNumber) -> Result<RpcChain<'a>, ChainError> {
 		let hash = self
@@ -478,16 +466,39 @@ pub fn at_finalized_with<R>(
 	keystore: &WorkerKeystore,
 	act: impl FnOnce(&RpcChain<'_>, BlockNumber) -> Result<R, String>,
 ) -> Result<R, String> {
+	at_head_with(node, keystore, Head::Finalized, act)
+}
+
+/// Which block of the node a command reads.
+pub enum Head {
+	/// Its finalized head: what will not change (for reports).
+	Finalized,
+	/// Its best block: what the last command changed counts, final or not (for commands
+	/// that decide from the chain's state what to send).
+	Best,
+}
+
+/// Runs `act` against `node`'s chain as of `head` (block number given), with `keystore`'s keys
+/// to sign what it submits.
+pub fn at_head_with<R>(
+	node: &str,
+	keystore: &WorkerKeystore,
+	head: Head,
+	act: impl FnOnce(&RpcChain<'_>, BlockNumber) -> Result<R, String>,
+) -> Result<R, String> {
 	let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 	let connection = runtime.block_on(Connection::open(node))?;
 	let (hash, number) = runtime
 		.block_on(async {
-			let hash = connection.rpc.chain_get_finalized_head().await?;
+			let hash = match head {
+				Head::Finalized => connection.rpc.chain_get_finalized_head().await?,
+				Head::Best => connection.rpc.chain_get_block_hash(None).await?.unwrap_or_default(),
+			};
 			let header = connection.rpc.chain_get_header(Some(hash)).await?;
 			Ok::<_, subxt::rpcs::Error>((hash, header.map(|h| h.number)))
 		})
 		.map_err(|e| format!("{node}: {e}"))?;
-	let number = number.ok_or("the node has no header for its finalized head")? as BlockNumber;
+	let number = number.ok_or("the node has no header for the head it named")? as BlockNumber;
 	let block_time = runtime.block_on(connection.block_time(hash))?;
 	let chain = RpcChain::at(runtime.handle(), &connection, keystore, hash, number, block_time)
 		.map_err(|e| e.to_string())?;

@@ -1,10 +1,9 @@
 //! Who signs a command's calls: a node to send them to, a keystore folder and the key in it.
 //! Every command that changes the chain (`dataset`, `task join|leave`, `stake`, `offer`,
-//! `lease`) takes these same three options and sends its calls the same way: signed at the
-//! finalized head, then waited for until a block holds them. What a command decides from the
-//! chain's state (a listing's fields to keep, an offer's price to accept) it reads at the best
-//! block instead (`RpcChain::at_best`), so that what the command before it changed counts,
-//! final or not.
+//! `lease`) takes these same three options and sends its calls the same way: read and signed at
+//! the node's best block — so that what the command before it changed counts, final or not (a
+//! listing's fields kept, a task just created, an offer's price) — then waited for until a
+//! block holds them.
 
 use std::path::PathBuf;
 
@@ -13,7 +12,7 @@ use sp_core::{sr25519, H256};
 
 use crate::{
 	keys::WorkerKeystore,
-	rpc::{at_finalized_with, send_and_wait, RpcChain},
+	rpc::{at_head_with, send_and_wait, Head, RpcChain},
 };
 
 #[derive(clap::Args)]
@@ -30,7 +29,7 @@ pub struct Signer {
 }
 
 impl Signer {
-	/// Runs `act` against the chain as of its finalized head (block number given) with the
+	/// Runs `act` against the chain as of the node's best block (block number given) with the
 	/// signing key; returns what it returns and the key.
 	pub fn act<R>(
 		&self,
@@ -38,8 +37,9 @@ impl Signer {
 	) -> Result<(R, sr25519::Public), String> {
 		let keystore = WorkerKeystore::open(&self.base_path)?;
 		let who = keystore.pick(self.key.as_deref(), &self.base_path)?;
-		let out =
-			at_finalized_with(&self.node, &keystore, |chain, number| act(chain, number, &who))?;
+		let out = at_head_with(&self.node, &keystore, Head::Best, |chain, number| {
+			act(chain, number, &who)
+		})?;
 		Ok((out, who))
 	}
 }
