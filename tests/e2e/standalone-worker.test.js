@@ -36,7 +36,8 @@
 //   the chain keeps what it printed; `status` shows it; a second offer is refused), a consumer
 //   is refused a lease above its ceiling and leases at the price it read (`lease new`, the
 //   escrow held), the provider settles, only the consumer ends the lease (paid + refunded =
-//   escrow), and the provider withdraws its offer.
+//   escrow); the provider reprices its offer (`offer update`: the rest kept), pauses it (a lease
+//   is refused), resumes it and withdraws it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -568,7 +569,7 @@ function coh(planck) {
   return `${planck / unit}.${String(planck % unit).padStart(12, '0')}`;
 }
 
-test('a compute provider measures and offers its machine with `cohort-worker offer register`, a consumer leases it with `cohort-worker lease new` (never above the price it read), the provider settles, the consumer ends the lease, the provider withdraws its offer; the chain keeps exactly what the commands said', async () => {
+test('a compute provider measures and offers its machine with `cohort-worker offer register`, a consumer leases it with `cohort-worker lease new` (never above the price it read), the provider settles, the consumer ends the lease, the provider reprices, pauses, resumes and withdraws its offer; the chain keeps exactly what the commands said', async () => {
   const keyring = new Keyring({ type: 'sr25519' });
   const [provider, consumer] = [keyring.addFromUri('//Eve//stash'), keyring.addFromUri('//Ferdie//stash')];
   const [providerDir, consumerDir] = [workerDir('provider'), workerDir('consumer')];
@@ -619,7 +620,7 @@ test('a compute provider measures and offers its machine with `cohort-worker off
   }
   const twice = await runWorker(['offer', 'register', ...asProvider, ...terms]);
   assert.notEqual(twice.code, 0);
-  assert.match(twice.stderr, /already has an offer \(`offer withdraw` takes it off the market\)/);
+  assert.match(twice.stderr, /already has an offer \(`offer update` changes it, `offer withdraw` takes it off the market\)/);
 
   // A consumer whose ceiling is under the offer's price is refused by the chain, and pays nothing.
   await refused('ComputeLease::PriceAboveMax', 'lease', 'new', ...asConsumer, '--worker', provider.address, '--seconds', '60', '--max-price-per-hour', '0.3');
@@ -654,6 +655,21 @@ test('a compute provider measures and offers its machine with `cohort-worker off
   assert.equal(planck(paid) + planck(paidAtEnd) + planck(refunded), escrow, 'the escrow, all accounted for');
   assert.ok((await api.query.computeLease.leases(Number(id))).isNone);
   assert.equal(await escrowHeld(), heldBefore, 'nothing held in escrow any more');
+
+  // The provider doubles its price (everything else kept: slots, lengths, bond), pauses the
+  // offer (a lease is then refused) and resumes it.
+  const updated = JSON.parse(await cli('offer', 'update', ...asProvider, '--price-per-hour', '1.2', '--json'));
+  assert.ok(updated.updatedIn > 0);
+  const repriced = (await api.query.computeLease.offers(provider.address)).unwrap();
+  assert.equal(repriced.terms.price.toBigInt(), (12n * 10n ** 11n * BigInt(blockMs)) / 3_600_000n);
+  assert.equal(repriced.terms.slots.toNumber(), 1);
+  assert.deepEqual([repriced.terms.minBlocks.toNumber(), repriced.terms.maxBlocks.toNumber()], [dry.minBlocks, dry.maxBlocks]);
+  assert.equal(repriced.terms.bond.toBigInt(), BigInt(dry.bond));
+  await cli('offer', 'pause', ...asProvider);
+  assert.ok((await api.query.computeLease.offers(provider.address)).unwrap().status.isPaused);
+  await refused('ComputeLease::NotActive', 'lease', 'new', ...asConsumer, '--worker', provider.address, '--seconds', '60');
+  await cli('offer', 'resume', ...asProvider);
+  assert.ok((await api.query.computeLease.offers(provider.address)).unwrap().status.isActive);
 
   // The provider withdraws its offer. No lease runs: the offer goes and its bond is released at
   // once, unless a challenge of the chain's holds it (then it waits, as the command says).

@@ -78,7 +78,8 @@ enum Command {
 	/// The key's stake in a role: bond, unbond, rebond, withdraw what has unlocked.
 	#[command(subcommand)]
 	Stake(StakeCommand),
-	/// A compute provider's offer: register this machine (measured here), withdraw it.
+	/// A compute provider's offer: register this machine (measured here), update, pause,
+	/// resume, withdraw it.
 	#[command(subcommand)]
 	Offer(OfferCommand),
 	/// Leases of a provider's machine: take one, settle what was served, end one early.
@@ -134,8 +135,15 @@ enum OfferCommand {
 	/// slot-hour, with a bond (default: the chain's minimum now); `--dry-run` prints the offer
 	/// and its fee and sends nothing.
 	Register(offer::RegisterArgs),
+	/// Measures this machine again and changes the key's offer: hardware and score as measured
+	/// now, the terms given (the others kept); running leases keep their price and length.
+	Update(offer::RegisterArgs),
+	/// Pauses the key's offer: no new lease; running ones go on.
+	Pause(offer::KeyArgs),
+	/// Resumes the key's paused offer.
+	Resume(offer::KeyArgs),
 	/// Takes the key's offer off the market; its bond is released once its leases ended.
-	Withdraw(offer::WithdrawArgs),
+	Withdraw(offer::KeyArgs),
 }
 
 #[derive(Subcommand)]
@@ -255,6 +263,9 @@ fn main() {
 		Some(Command::Stake(StakeCommand::Rebond(args))) => stake::rebond(&args),
 		Some(Command::Stake(StakeCommand::Withdraw(args))) => stake::withdraw(&args),
 		Some(Command::Offer(OfferCommand::Register(args))) => offer::register(&args),
+		Some(Command::Offer(OfferCommand::Update(args))) => offer::update(&args),
+		Some(Command::Offer(OfferCommand::Pause(args))) => offer::pause(&args),
+		Some(Command::Offer(OfferCommand::Resume(args))) => offer::resume(&args),
 		Some(Command::Offer(OfferCommand::Withdraw(args))) => offer::withdraw(&args),
 		Some(Command::Lease(LeaseCommand::New(args))) => lease::new(&args),
 		Some(Command::Lease(LeaseCommand::Settle(args))) => lease::settle(&args),

@@ -1,4 +1,4 @@
-//! `cohort-worker offer register | withdraw`: a compute provider's offer.
+//! `cohort-worker offer register | update | pause | resume | withdraw`: a compute provider's offer.
 //!
 //! `register` measures the machine as the worker does before it offers compute — its hardware
 //! (`cohort_ml::challenge::detect_hardware`) and its own benchmark score with the aggregator it
@@ -11,11 +11,14 @@
 //! registered, the worker run with the same key keeps it alive: it sends the heartbeats that
 //! leases need and answers the challenges that verify the score.
 //!
-//! `withdraw` takes the offer off the market: its bond is released once its leases have ended.
+//! `update` measures the machine again and changes the offer: its hardware and score as measured
+//! now, the terms given, the others as the offer has them (running leases keep their price and
+//! length). `pause` stops new leases and `resume` takes them again; `withdraw` takes the offer
+//! off the market: its bond is released once its leases have ended.
 
 use std::time::{Duration, Instant};
 
-use codec::Decode;
+use codec::{Decode, Encode};
 use cohort_ml::{challenge, opencl::Aggregator};
 use cohort_primitives::compute::{Backends, Hardware};
 use cohort_worker::{
@@ -38,21 +41,22 @@ const COMPUTE_LEASE: &str = "ComputeLease";
 pub struct RegisterArgs {
 	#[command(flatten)]
 	signer: Signer,
-	/// Leases the machine serves at once (one slot each; a lease may take several).
-	#[arg(long, default_value_t = 1)]
-	slots: u32,
-	/// The price of one slot for an hour, in COH.
+	/// Leases the machine serves at once (one slot each; a lease may take several). Default:
+	/// 1, or the offer's for `update`.
+	#[arg(long)]
+	slots: Option<u32>,
+	/// The price of one slot for an hour, in COH (needed to register).
 	#[arg(long, value_name = "COH")]
-	price_per_hour: String,
-	/// The shortest lease it takes, in seconds.
-	#[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
-	min_lease: f64,
-	/// The longest lease it takes, in seconds (default: a week).
-	#[arg(long, value_name = "SECONDS", default_value_t = 604_800.0)]
-	max_lease: f64,
+	price_per_hour: Option<String>,
+	/// The shortest lease it takes, in seconds. Default: ten minutes, or the offer's.
+	#[arg(long, value_name = "SECONDS")]
+	min_lease: Option<f64>,
+	/// The longest lease it takes, in seconds. Default: a week, or the offer's.
+	#[arg(long, value_name = "SECONDS")]
+	max_lease: Option<f64>,
 	/// The bond, in COH, committed from the key's compute-provider stake (bonding from its
 	/// free balance what that lacks); a slash for a missed heartbeat or a failed challenge
-	/// takes from it. Default: the least the chain takes now.
+	/// takes from it. Default: the least the chain takes now, or the offer's bond.
 	#[arg(long, value_name = "COH")]
 	bond: Option<String>,
 	/// Measure and price the offer, print it and its fee, and send nothing.
@@ -63,8 +67,14 @@ pub struct RegisterArgs {
 	json: bool,
 }
 
+/// A new offer's shortest lease, in seconds.
+const MIN_LEASE: f64 = 600.0;
+/// A new offer's longest lease, in seconds: a week.
+const MAX_LEASE: f64 = 604_800.0;
+
+/// A command that only needs the provider's key.
 #[derive(clap::Args)]
-pub struct WithdrawArgs {
+pub struct KeyArgs {
 	#[command(flatten)]
 	signer: Signer,
 }
@@ -107,11 +117,32 @@ struct Registration {
 	block_time: Duration,
 	fee: u128,
 	registered_in: Option<BlockNumber>,
+	/// An existing offer changed, not a new one.
+	update: bool,
 }
 
 /// Measures the machine, prices the offer and registers it (not with `--dry-run`).
 pub fn register(args: &RegisterArgs) -> Result<(), String> {
-	let per_hour = parse_coh(&args.price_per_hour).map_err(|e| format!("--price-per-hour: {e}"))?;
+	offer(args, false)
+}
+
+/// Measures the machine again and changes the key's offer: its hardware and score as measured
+/// now, and the terms given (the others as the offer has them).
+pub fn update(args: &RegisterArgs) -> Result<(), String> {
+	offer(args, true)
+}
+
+/// `register`, or with `update` the same for the key's existing offer.
+fn offer(args: &RegisterArgs, update: bool) -> Result<(), String> {
+	let per_hour = args
+		.price_per_hour
+		.as_deref()
+		.map(parse_coh)
+		.transpose()
+		.map_err(|e| format!("--price-per-hour: {e}"))?;
+	if per_hour.is_none() && !update {
+		return Err("--price-per-hour is needed to register an offer".into());
+	}
 	let bond =
 		args.bond.as_deref().map(parse_coh).transpose().map_err(|e| format!("--bond: {e}"))?;
 	let started = Instant::now();
@@ -121,37 +152,75 @@ pub fn register(args: &RegisterArgs) -> Result<(), String> {
 	let measured_in = started.elapsed();
 	let (r, who) = args.signer.act(|chain, number, who| {
 		// At the best block (`Signer::act`): an offer registered a moment ago counts.
-		if chain.offer(&(*who).into()).map_err(|e| e.to_string())?.is_some() {
-			return Err(format!(
-				"{} already has an offer (`offer withdraw` takes it off the market)",
-				address(who)
-			));
+		let current = chain.offer(&(*who).into()).map_err(|e| e.to_string())?;
+		match (&current, update) {
+			(Some(_), false) => {
+				return Err(format!(
+					"{} already has an offer (`offer update` changes it, `offer withdraw` takes \
+					 it off the market)",
+					address(who)
+				))
+			},
+			(None, true) => return Err(format!("{} has no offer to update", address(who))),
+			_ => {},
 		}
 		let block_time = chain.block_time();
-		let lease = |flag: &str, seconds| {
-			blocks_for(seconds, block_time).map_err(|e| format!("{flag}: {e}"))
-		};
-		let terms = Terms {
-			slots: args.slots,
-			price: price_per_block(per_hour, block_time)?,
-			min_blocks: lease("--min-lease", args.min_lease)?,
-			max_blocks: lease("--max-lease", args.max_lease)?,
-			bond: match bond {
-				Some(bond) => bond,
-				None => chain.min_offer_bond().map_err(|e| e.to_string())?,
+		let lease = |flag: &str, seconds: Option<f64>, new: f64, kept: Option<BlockNumber>| match (
+			seconds, kept,
+		) {
+			(None, Some(kept)) => Ok(kept),
+			(seconds, _) => {
+				blocks_for(seconds.unwrap_or(new), block_time).map_err(|e| format!("{flag}: {e}"))
 			},
 		};
-		let action = Action::RegisterOffer {
-			hardware: hardware.clone(),
-			claimed_score: score,
-			terms: terms.clone(),
+		let kept = current.as_ref().map(|o| &o.terms);
+		let terms = Terms {
+			slots: args.slots.or(kept.map(|t| t.slots)).unwrap_or(1),
+			price: match (per_hour, kept) {
+				(Some(per_hour), _) => price_per_block(per_hour, block_time)?,
+				(None, Some(kept)) => kept.price,
+				(None, None) => unreachable!("checked above"),
+			},
+			min_blocks: lease(
+				"--min-lease",
+				args.min_lease,
+				MIN_LEASE,
+				kept.map(|t| t.min_blocks),
+			)?,
+			max_blocks: lease(
+				"--max-lease",
+				args.max_lease,
+				MAX_LEASE,
+				kept.map(|t| t.max_blocks),
+			)?,
+			bond: match (bond, kept) {
+				(Some(bond), _) => bond,
+				(None, Some(kept)) => kept.bond,
+				(None, None) => chain.min_offer_bond().map_err(|e| e.to_string())?,
+			},
 		};
-		let signed = chain.sign(who, &action.encode_call()).map_err(|e| e.to_string())?;
+		let call = if update {
+			cohort_worker::call::EncodedCall {
+				pallet: COMPUTE_LEASE,
+				call: "update_offer",
+				args: (&hardware, score, &terms).encode(),
+			}
+		} else {
+			Action::RegisterOffer {
+				hardware: hardware.clone(),
+				claimed_score: score,
+				terms: terms.clone(),
+			}
+			.encode_call()
+		};
+		let signed = chain.sign(who, &call).map_err(|e| e.to_string())?;
 		let fee = chain.fee(&signed).map_err(|e| e.to_string())?;
 		let registered_in = if args.dry_run {
 			None
 		} else {
-			Some(send_and_wait(chain, number, &signed, "the offer")?.0)
+			Some(
+				send_and_wait(chain, number, &signed, &format!("{}.{}", call.pallet, call.call))?.0,
+			)
 		};
 		Ok(Registration {
 			who: *who,
@@ -163,6 +232,7 @@ pub fn register(args: &RegisterArgs) -> Result<(), String> {
 			block_time,
 			fee,
 			registered_in,
+			update,
 		})
 	})?;
 	debug_assert_eq!(r.who, who);
@@ -207,6 +277,9 @@ fn registration_text(r: &Registration) -> String {
 		fee = coh(r.fee),
 	);
 	match r.registered_in {
+		Some(block) if r.update => out.push_str(&format!(
+			"updated in block #{block}: running leases keep their price and length.\n"
+		)),
 		Some(block) => out.push_str(&format!(
 			"registered in block #{block}. Keep `cohort-worker` running with this key: it sends \
 			 the heartbeats leases need and answers the challenges that verify the score.\n"
@@ -241,14 +314,40 @@ fn registration_json(r: &Registration) -> String {
 		"fee": r.fee.to_string(),
 	});
 	if let Some(block) = r.registered_in {
-		value["registeredIn"] = block.into();
+		value[if r.update { "updatedIn" } else { "registeredIn" }] = block.into();
 	}
 	value.to_string()
 }
 
+/// Sends `compute_lease.<call>()` signed by the key: `pause_offer`, `resume_offer`.
+fn switch(args: &KeyArgs, call: &'static str) -> Result<(BlockNumber, sr25519::Public), String> {
+	args.signer.act(|chain, number, who| {
+		let call =
+			cohort_worker::call::EncodedCall { pallet: COMPUTE_LEASE, call, args: Vec::new() };
+		Ok(send(chain, number, who, call)?.0)
+	})
+}
+
+/// Pauses the key's offer: no new lease; running ones go on.
+pub fn pause(args: &KeyArgs) -> Result<(), String> {
+	let (block, who) = switch(args, "pause_offer")?;
+	println!(
+		"{} paused its offer in block #{block}: it takes no new lease; running ones go on.",
+		address(&who)
+	);
+	Ok(())
+}
+
+/// Resumes the key's paused offer.
+pub fn resume(args: &KeyArgs) -> Result<(), String> {
+	let (block, who) = switch(args, "resume_offer")?;
+	println!("{} resumed its offer in block #{block}.", address(&who));
+	Ok(())
+}
+
 /// Withdraws the key's offer, saying whether its bond is released now or once its leases (or a
 /// challenge it is in) have ended.
-pub fn withdraw(args: &WithdrawArgs) -> Result<(), String> {
+pub fn withdraw(args: &KeyArgs) -> Result<(), String> {
 	let ((block, released), who) = args.signer.act(|chain, number, who| {
 		let call = cohort_worker::call::EncodedCall {
 			pallet: COMPUTE_LEASE,
