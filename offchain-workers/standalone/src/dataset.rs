@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use codec::{Decode, Encode};
+use codec::Encode;
 use cohort_primitives::{dataset::Licence, scaling::FeatureStats, DatasetId};
 use cohort_worker::{
 	amount::{coh, parse_coh},
@@ -72,13 +72,9 @@ pub fn list(args: &ListArgs) -> Result<(), String> {
 		let call =
 			EncodedCall { pallet: DATA_MARKET, call: "list_dataset", args: listing.encode() };
 		let (block, hash) = send(chain, number, who, call)?;
-		let event = chain
-			.events_of(block, hash, DATA_MARKET, "DatasetListed")
-			.map_err(|e| e.to_string())?;
 		// `DatasetListed { dataset, owner, deposit }`.
-		let (dataset, _owner, deposit) = event
-			.first()
-			.and_then(|f| <(DatasetId, [u8; 32], u128)>::decode(&mut &f[..]).ok())
+		let (dataset, _owner, deposit) = chain
+			.event_of::<(DatasetId, [u8; 32], u128)>(block, hash, DATA_MARKET, "DatasetListed")?
 			.ok_or("the listing's block has no DatasetListed event")?;
 		if let Some(stats) = &stats {
 			let call = EncodedCall {
@@ -265,13 +261,9 @@ pub fn delist(args: &DatasetArgs) -> Result<(), String> {
 			args: args.dataset.encode(),
 		};
 		let (block, hash) = send(chain, number, who, call)?;
-		let event = chain
-			.events_of(block, hash, DATA_MARKET, "DatasetDelisted")
-			.map_err(|e| e.to_string())?;
 		// `DatasetDelisted { dataset, tasks }`.
-		let (_, tasks) = event
-			.first()
-			.and_then(|f| <(DatasetId, u32)>::decode(&mut &f[..]).ok())
+		let (_, tasks) = chain
+			.event_of::<(DatasetId, u32)>(block, hash, DATA_MARKET, "DatasetDelisted")?
 			.ok_or("the block has no DatasetDelisted event")?;
 		Ok((block, tasks))
 	})?;

@@ -54,17 +54,15 @@ pub struct LeaseArgs {
 	lease: LeaseId,
 }
 
-/// Reads the one `event` the extrinsic `hash` of `block` emitted, decoded as `T`.
+/// The `event` of this pallet that extrinsic `hash` of `block` emitted, decoded as `T`.
 fn event<T: Decode>(
 	chain: &crate::rpc::RpcChain<'_>,
 	block: u32,
 	hash: sp_core::H256,
 	event: &str,
 ) -> Result<T, String> {
-	let fields = chain.events_of(block, hash, COMPUTE_LEASE, event).map_err(|e| e.to_string())?;
-	fields
-		.first()
-		.and_then(|f| T::decode(&mut &f[..]).ok())
+	chain
+		.event_of(block, hash, COMPUTE_LEASE, event)?
 		.ok_or(format!("the block has no {event} event"))
 }
 

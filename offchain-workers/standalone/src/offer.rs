@@ -18,7 +18,7 @@
 
 use std::time::{Duration, Instant};
 
-use codec::{Decode, Encode};
+use codec::Encode;
 use cohort_ml::{challenge, opencl::Aggregator};
 use cohort_primitives::compute::{Backends, Hardware};
 use cohort_worker::{
@@ -357,10 +357,7 @@ pub fn withdraw(args: &KeyArgs) -> Result<(), String> {
 		let (block, hash) = send(chain, number, who, call)?;
 		// `OfferWithdrawn { worker, bond }`, when nothing held the offer back.
 		let released = chain
-			.events_of(block, hash, COMPUTE_LEASE, "OfferWithdrawn")
-			.map_err(|e| e.to_string())?
-			.first()
-			.and_then(|f| <([u8; 32], u128)>::decode(&mut &f[..]).ok())
+			.event_of::<([u8; 32], u128)>(block, hash, COMPUTE_LEASE, "OfferWithdrawn")?
 			.map(|(_, bond)| bond);
 		Ok((block, released))
 	})?;

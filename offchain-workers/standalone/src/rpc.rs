@@ -296,6 +296,22 @@ impl<'a> RpcChain<'a> {
 		self.call("IncentivesApi_stake", who)
 	}
 
+	/// The first `pallet.event` that extrinsic `extrinsic` of block `number` emitted, its fields
+	/// decoded as `T` (a tuple of the first fields: only what `T` needs is read), or `None`.
+	pub fn event_of<T: Decode>(
+		&self,
+		number: BlockNumber,
+		extrinsic: H256,
+		pallet: &str,
+		event: &str,
+	) -> Result<Option<T>, String> {
+		let fields = self.events_of(number, extrinsic, pallet, event).map_err(|e| e.to_string())?;
+		fields
+			.first()
+			.map(|f| T::decode(&mut &f[..]).map_err(|e| format!("{pallet}.{event}: {e}")))
+			.transpose()
+	}
+
 	/// The fields, SCALE-encoded, of each `pallet.event` that the extrinsic `extrinsic` of block
 	/// `number` emitted.
 	pub fn events_of(

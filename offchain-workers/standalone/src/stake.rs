@@ -5,7 +5,7 @@
 //! committed to a duty (a task joined, an offer) cannot be unbonded: leave the task or withdraw
 //! the offer first. Each command prints the role's stake as the chain has it afterwards.
 
-use codec::{Decode, Encode};
+use codec::Encode;
 use cohort_primitives::traits::Role;
 use cohort_worker::{
 	amount::{coh, parse_coh},
@@ -85,15 +85,18 @@ fn stake_call(
 	signer.act(|chain, number, who| {
 		let (block, hash) =
 			send(chain, number, who, EncodedCall { pallet: INCENTIVES, call, args })?;
-		let fields = chain.events_of(block, hash, INCENTIVES, event).map_err(|e| e.to_string())?;
-		let fields = fields.first().ok_or(format!("the block has no {event} event"))?;
-		let mut input = &fields[..];
-		let (_who, _role, amount) =
-			<([u8; 32], Role, u128)>::decode(&mut input).map_err(|e| format!("{event}: {e}"))?;
-		let unlocks_at = if event == "Unbonding" {
-			Some(u32::decode(&mut input).map_err(|e| format!("{event}: {e}"))?)
+		let missing = || format!("the block has no {event} event");
+		// `{ who, role, amount }`, and `unlocks_at` after them in `Unbonding`.
+		let (amount, unlocks_at) = if event == "Unbonding" {
+			let (_, _, amount, unlocks_at) = chain
+				.event_of::<([u8; 32], Role, u128, u32)>(block, hash, INCENTIVES, event)?
+				.ok_or_else(missing)?;
+			(amount, Some(unlocks_at))
 		} else {
-			None
+			let (_, _, amount) = chain
+				.event_of::<([u8; 32], Role, u128)>(block, hash, INCENTIVES, event)?
+				.ok_or_else(missing)?;
+			(amount, None)
 		};
 		// The stake as of the block that holds the call (the finalized head may lag it).
 		let stake = chain

@@ -12,7 +12,6 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use codec::Decode;
 use cohort_primitives::{api::TaskQuote, DatasetId, TaskId, TaskSpec};
 use cohort_worker::{
 	amount::{coh, parse_coh},
@@ -85,12 +84,8 @@ pub fn new(args: &NewArgs) -> Result<(), String> {
 			Report { owner, block: number, block_time, spec, quote, fee, created: None };
 		if !args.dry_run {
 			let (block, hash) = send_and_wait(chain, number, &signed, "the task")?;
-			let fields = chain
-				.events_of(block, hash, "Federated", "TaskCreated")
-				.map_err(|e| e.to_string())?;
-			let task = fields
-				.first()
-				.and_then(|f| TaskId::decode(&mut &f[..]).ok())
+			let task = chain
+				.event_of::<TaskId>(block, hash, "Federated", "TaskCreated")?
 				.ok_or("the task's block has no TaskCreated event")?;
 			report.created = Some((task, block));
 		}
@@ -240,11 +235,9 @@ pub fn leave(args: &LeaveArgs) -> Result<(), String> {
 	let ((block, bond), who) = args.signer.act(|chain, number, who| {
 		let (block, hash) =
 			send(chain, number, who, Action::Leave { task: args.task }.encode_call())?;
-		let event = chain.events_of(block, hash, "Federated", "Left").map_err(|e| e.to_string())?;
 		// `Left { task, who, bond }`.
-		let (_, _, bond) = event
-			.first()
-			.and_then(|f| <(TaskId, [u8; 32], u128)>::decode(&mut &f[..]).ok())
+		let (_, _, bond) = chain
+			.event_of::<(TaskId, [u8; 32], u128)>(block, hash, "Federated", "Left")?
 			.ok_or("the block has no Left event")?;
 		Ok((block, bond))
 	})?;
