@@ -529,7 +529,7 @@ test('the data owner changes its listing, pauses and resumes it, leaves the task
   const bobWorker = startWorker({ name: 'bob', nodes: [authoring.url], basePath: dir });
   try {
     const said = await bobWorker.waitForLog(new RegExp(`leaving task ${other} before a round draws it \\(its bond back\\): the file of dataset ${dataset} .* is not the listed data`), { timeoutMs: 240_000 });
-    assert.match(said, /put the listed file there, restart the worker and join again/);
+    assert.match(said, /put the listed file there and restart the worker, then join another task \(a dataset that left a task cannot join it again\)/);
     for (const deadline = Date.now() + 60_000; (await api.query.federated.participants(other, address)).isSome;) {
       assert.ok(Date.now() < deadline, 'the worker\'s leave is in a block');
       await new Promise((ok) => setTimeout(ok, 1000));

@@ -107,7 +107,8 @@ impl Worker {
 				}
 				let what = format!(
 					"{}: leaving task {} before a round draws it (its bond back): {why}; put the \
-					 listed file there, restart the worker and join again",
+					 listed file there and restart the worker, then join another task (a dataset \
+					 that left a task cannot join it again)",
 					p.name, m.task
 				);
 				match chain.submit(&p.public, Action::Leave { task: m.task }) {
