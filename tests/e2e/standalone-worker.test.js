@@ -656,15 +656,20 @@ test('a compute provider measures and offers its machine with `cohort-worker off
   assert.ok((await api.query.computeLease.leases(Number(id))).isNone);
   assert.equal(await escrowHeld(), heldBefore, 'nothing held in escrow any more');
 
-  // The provider doubles its price (everything else kept: slots, lengths, bond), pauses the
+  // The provider doubles its price (everything else kept: slots, lengths, bond, its claimed
+  // score and hardware), pauses the
   // offer (a lease is then refused) and resumes it.
   const updated = JSON.parse(await cli('offer', 'update', ...asProvider, '--price-per-hour', '1.2', '--json'));
   assert.ok(updated.updatedIn > 0);
+  assert.equal(updated.remeasured, false);
   const repriced = (await api.query.computeLease.offers(provider.address)).unwrap();
   assert.equal(repriced.terms.price.toBigInt(), (12n * 10n ** 11n * BigInt(blockMs)) / 3_600_000n);
   assert.equal(repriced.terms.slots.toNumber(), 1);
   assert.deepEqual([repriced.terms.minBlocks.toNumber(), repriced.terms.maxBlocks.toNumber()], [dry.minBlocks, dry.maxBlocks]);
   assert.equal(repriced.terms.bond.toBigInt(), BigInt(dry.bond));
+  // Its claim and hardware are kept (not measured again: a benchmark varies from run to run).
+  assert.equal(repriced.claimedScore.toNumber(), offer.claimedScore.toNumber());
+  assert.equal(repriced.hardware.toHex(), offer.hardware.toHex());
   await cli('offer', 'pause', ...asProvider);
   assert.ok((await api.query.computeLease.offers(provider.address)).unwrap().status.isPaused);
   await refused('ComputeLease::NotActive', 'lease', 'new', ...asConsumer, '--worker', provider.address, '--seconds', '60');

@@ -135,8 +135,8 @@ enum OfferCommand {
 	/// slot-hour, with a bond (default: the chain's minimum now); `--dry-run` prints the offer
 	/// and its fee and sends nothing.
 	Register(offer::RegisterArgs),
-	/// Measures this machine again and changes the key's offer: hardware and score as measured
-	/// now, the terms given (the others kept); running leases keep their price and length.
+	/// Changes the key's offer: the terms given (the others kept; running leases keep their
+	/// price and length); `--remeasure` also claims the machine as measured now.
 	Update(offer::RegisterArgs),
 	/// Pauses the key's offer: no new lease; running ones go on.
 	Pause(offer::KeyArgs),

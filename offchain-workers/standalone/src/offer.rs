@@ -11,9 +11,10 @@
 //! registered, the worker run with the same key keeps it alive: it sends the heartbeats that
 //! leases need and answers the challenges that verify the score.
 //!
-//! `update` measures the machine again and changes the offer: its hardware and score as measured
-//! now, the terms given, the others as the offer has them (running leases keep their price and
-//! length). `pause` stops new leases and `resume` takes them again; `withdraw` takes the offer
+//! `update` changes the offer's terms: those given, the others as the offer has them (running
+//! leases keep their price and length); its hardware and claimed score stay as they are unless
+//! `--remeasure` measures the machine again (a benchmark varies from run to run, and a lower
+//! claim would lower the verified score with it). `pause` stops new leases and `resume` takes them again; `withdraw` takes the offer
 //! off the market: its bond is released once its leases have ended.
 
 use std::time::{Duration, Instant};
@@ -59,6 +60,11 @@ pub struct RegisterArgs {
 	/// takes from it. Default: the least the chain takes now, or the offer's bond.
 	#[arg(long, value_name = "COH")]
 	bond: Option<String>,
+	/// For `update`: measure the machine again and claim what it measures now. Without it the
+	/// offer keeps its hardware and claimed score (a benchmark varies from run to run, and a
+	/// lower claim lowers the verified score with it).
+	#[arg(long)]
+	remeasure: bool,
 	/// Measure and price the offer, print it and its fee, and send nothing.
 	#[arg(long)]
 	dry_run: bool,
@@ -106,13 +112,31 @@ fn backend_names(backends: Backends) -> Vec<&'static str> {
 		.collect()
 }
 
+/// The machine as the worker measures it before it offers compute.
+struct Measured {
+	hardware: Hardware,
+	score: u32,
+	backend: String,
+	took: Duration,
+}
+
+/// Measures the machine: its hardware, and its benchmark with the aggregator it would use.
+fn measure() -> Measured {
+	let started = Instant::now();
+	let aggregator = Aggregator::detect();
+	let hardware = challenge::detect_hardware();
+	let score = challenge::benchmark_score_with(&aggregator);
+	Measured { hardware, score, backend: aggregator.backend().to_string(), took: started.elapsed() }
+}
+
 /// What `register` measured, priced and did.
 struct Registration {
 	who: sr25519::Public,
 	hardware: Hardware,
 	score: u32,
-	backend: String,
-	measured_in: Duration,
+	/// The backend the benchmark ran on and how long measuring took; `None`: kept from the
+	/// offer.
+	measured: Option<(String, Duration)>,
 	terms: Terms,
 	block_time: Duration,
 	fee: u128,
@@ -145,11 +169,7 @@ fn offer(args: &RegisterArgs, update: bool) -> Result<(), String> {
 	}
 	let bond =
 		args.bond.as_deref().map(parse_coh).transpose().map_err(|e| format!("--bond: {e}"))?;
-	let started = Instant::now();
-	let aggregator = Aggregator::detect();
-	let hardware = challenge::detect_hardware();
-	let score = challenge::benchmark_score_with(&aggregator);
-	let measured_in = started.elapsed();
+	let measured = (!update || args.remeasure).then(measure);
 	let (r, who) = args.signer.act(|chain, number, who| {
 		// At the best block (`Signer::act`): an offer registered a moment ago counts.
 		let current = chain.offer(&(*who).into()).map_err(|e| e.to_string())?;
@@ -172,6 +192,11 @@ fn offer(args: &RegisterArgs, update: bool) -> Result<(), String> {
 			(seconds, _) => {
 				blocks_for(seconds.unwrap_or(new), block_time).map_err(|e| format!("{flag}: {e}"))
 			},
+		};
+		let (hardware, score) = match (&measured, &current) {
+			(Some(m), _) => (m.hardware.clone(), m.score),
+			(None, Some(offer)) => (offer.hardware.clone(), offer.claimed_score),
+			(None, None) => unreachable!("measured unless an offer is updated"),
 		};
 		let kept = current.as_ref().map(|o| &o.terms);
 		let terms = Terms {
@@ -224,10 +249,9 @@ fn offer(args: &RegisterArgs, update: bool) -> Result<(), String> {
 		};
 		Ok(Registration {
 			who: *who,
-			hardware: hardware.clone(),
+			hardware,
 			score,
-			backend: aggregator.backend().to_string(),
-			measured_in,
+			measured: measured.as_ref().map(|m| (m.backend.clone(), m.took)),
 			terms,
 			block_time,
 			fee,
@@ -255,8 +279,7 @@ fn registration_text(r: &Registration) -> String {
 	let block_ms = r.block_time.as_millis();
 	let mut out = format!(
 		"{who}: {cores} cores, {memory} MiB, GPUs: {gpus}; backends: {backends}\n\
-		 benchmark score {score} (thousand values aggregated per second on {backend}, measured \
-		 in {secs:.1} s)\n\
+		 benchmark score {score} ({measured})\n\
 		 offer: {slots} slot(s) at {per_block} COH per slot per {block_ms}-ms block ({per_hour} \
 		 COH per slot-hour), leases of {min} to {max} blocks, bonding {bond} COH\n\
 		 fee: {fee} COH\n",
@@ -266,8 +289,13 @@ fn registration_text(r: &Registration) -> String {
 		gpus = if gpus.is_empty() { "none".into() } else { gpus.join(", ") },
 		backends = backend_names(h.backends).join(", "),
 		score = r.score,
-		backend = r.backend,
-		secs = r.measured_in.as_secs_f32(),
+		measured = match &r.measured {
+			Some((backend, took)) => format!(
+				"thousand values aggregated per second on {backend}, measured in {:.1} s",
+				took.as_secs_f32()
+			),
+			None => "as the offer claimed it; `--remeasure` measures again".into(),
+		},
 		slots = t.slots,
 		per_block = coh(t.price),
 		per_hour = coh(t.price * 3_600_000 / block_ms.max(1)),
@@ -304,6 +332,7 @@ fn registration_json(r: &Registration) -> String {
 			"backends": backend_names(h.backends),
 		},
 		"claimedScore": r.score,
+		"remeasured": r.measured.is_some(),
 		"blockTimeMillis": r.block_time.as_millis() as u64,
 		"slots": t.slots,
 		// Strings: amounts of 12 decimals overflow JSON's doubles.
