@@ -6,6 +6,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use codec::{Decode, Encode};
 use cohort_primitives::{
 	api::{ComputeLeaseApi, DataMarketApi, FederatedApi, IncentivesApi, Membership, Rewards},
+	compute::LeaseId,
 	scaling::FeatureStats,
 	DatasetId, RoundIndex, TaskId,
 };
@@ -13,7 +14,10 @@ use cohort_runtime::{
 	opaque::Block, AccountId, Hash, RuntimeCall, RuntimeError, RuntimeEvent, UncheckedExtrinsic,
 };
 use cohort_worker::{
-	chain::{BlockNumber, ComputeOffer, ComputeWorkerDuty, DatasetView, Payload, Task, WorkerDuty},
+	chain::{
+		BlockNumber, ComputeLease, ComputeOffer, ComputeWorkerDuty, DatasetView, Payload, Task,
+		WorkerDuty,
+	},
 	data::DataDir,
 	setup::{DevOptions, Served},
 	Action, Chain, ChainError, Outcome, RoundView, Worker, WORKER_KEY_TYPE,
@@ -187,6 +191,10 @@ impl Chain for NodeChain {
 
 	fn offer(&self, who: &AccountId) -> Result<Option<ComputeOffer>, ChainError> {
 		self.client.runtime_api().offer(self.best(), who.clone()).map_err(err)
+	}
+
+	fn lease(&self, lease: LeaseId) -> Result<Option<ComputeLease>, ChainError> {
+		self.client.runtime_api().lease(self.best(), lease).map_err(err)
 	}
 
 	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError> {

@@ -11,14 +11,15 @@ use std::{sync::Arc, time::Duration};
 use codec::{Decode, DecodeAll, Encode};
 use cohort_primitives::{
 	api::{Membership, Rewards, RoleStake, TaskQuote},
+	compute::LeaseId,
 	scaling::FeatureStats,
 	DatasetId, RoundIndex, TaskId, TaskSpec,
 };
 use cohort_worker::{
 	call::{payload_of_call, EncodedCall},
 	chain::{
-		AccountId, BlockNumber, ComputeOffer, ComputeWorkerDuty, DatasetView, Payload, RoundRecord,
-		Task, WorkerDuty,
+		AccountId, BlockNumber, ComputeLease, ComputeOffer, ComputeWorkerDuty, DatasetView,
+		Payload, RoundRecord, Task, WorkerDuty,
 	},
 	Action, Chain, ChainError, Outcome, RoundView,
 };
@@ -390,6 +391,10 @@ impl Chain for RpcChain<'_> {
 
 	fn offer(&self, who: &AccountId) -> Result<Option<ComputeOffer>, ChainError> {
 		self.call("ComputeLeaseApi_offer", who)
+	}
+
+	fn lease(&self, lease: LeaseId) -> Result<Option<ComputeLease>, ChainError> {
+		self.call("ComputeLeaseApi_lease", lease)
 	}
 
 	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use cohort_primitives::{
 	api::{Duty, Membership, Rewards},
-	compute::{ChallengeId, ComputeDuty, Hardware, LeaseId, Offer, OfferTerms},
+	compute::{ChallengeId, ComputeDuty, Hardware, Lease, LeaseId, Offer, OfferTerms},
 	scaling::FeatureStats,
 	traits::Role,
 	DatasetId, DatasetInfo, PayloadRef, RoundIndex, RoundMetrics, Score, TaskId, TaskInfo,
@@ -27,6 +27,8 @@ pub type ComputeWorkerDuty = ComputeDuty<AccountId, BlockNumber>;
 pub type ComputeOffer = Offer<Balance, BlockNumber>;
 /// What a compute offer asks: slots, price, lease lengths, bond.
 pub type Terms = OfferTerms<Balance, BlockNumber>;
+/// A running compute lease.
+pub type ComputeLease = Lease<AccountId, Balance, BlockNumber>;
 
 /// An extrinsic the worker wants signed by one of its keys and submitted.
 // A task spec is large and the other actions small; actions are made one at a time and sent at
@@ -198,6 +200,8 @@ pub trait Chain {
 	fn compute_duties(&self, who: &AccountId) -> Result<Vec<ComputeWorkerDuty>, ChainError>;
 	/// `who`'s compute offer, if it registered one (`ComputeLeaseApi::offer`).
 	fn offer(&self, who: &AccountId) -> Result<Option<ComputeOffer>, ChainError>;
+	/// A running lease (`ComputeLeaseApi::lease`).
+	fn lease(&self, lease: LeaseId) -> Result<Option<ComputeLease>, ChainError>;
 	/// The tasks `who` has joined.
 	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError>;
 	/// A task, or `None` past the last one (or once it is pruned).

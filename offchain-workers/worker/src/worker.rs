@@ -31,7 +31,7 @@ use crate::{
 	log_once::LogOnce,
 };
 
-pub use compute::{RESEND_BLOCKS as COMPUTE_RESEND_BLOCKS, SETTLE_EVERY};
+pub use compute::{RESEND_BLOCKS as COMPUTE_RESEND_BLOCKS, SETTLE_AT_LEAST, SETTLE_EVERY};
 use data_check::DataCheck;
 pub use data_check::DATA_CHECK_EVERY;
 use duties::TrainDuty;

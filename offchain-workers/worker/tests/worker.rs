@@ -15,7 +15,9 @@ use cohort_ml::codec;
 use cohort_primitives::{
 	api::{AcceptedUpdate, Duty, Membership, PendingReward, Rewards},
 	commitment::{aggregate_commitment, score_commitment, update_commitment},
-	compute::{challenge_commitment, Backends, ComputeDuty, Hardware, Offer, OfferStatus},
+	compute::{
+		challenge_commitment, Backends, ComputeDuty, Hardware, Lease, LeaseId, Offer, OfferStatus,
+	},
 	dataset::ContentCommitment,
 	scaling::FeatureStats,
 	task::{DpParams, Optimizer, PhaseLengths, TrainingParams},
@@ -25,12 +27,12 @@ use cohort_primitives::{
 };
 use cohort_worker::{
 	chain::{
-		AccountId, AggregatorView, BlockNumber, ComputeOffer, ComputeWorkerDuty, DatasetView,
-		Payload, Task, TrainerView, WorkerDuty,
+		AccountId, AggregatorView, Balance, BlockNumber, ComputeLease, ComputeOffer,
+		ComputeWorkerDuty, DatasetView, Payload, Task, TrainerView, WorkerDuty,
 	},
 	data::DataDir,
 	journal::{Journal, Key, Kind, Status, RETRY_BLOCKS},
-	worker::{COMPUTE_RESEND_BLOCKS, DATA_CHECK_EVERY, REWARDS_EVERY, SETTLE_EVERY},
+	worker::{COMPUTE_RESEND_BLOCKS, DATA_CHECK_EVERY, REWARDS_EVERY, SETTLE_AT_LEAST, SETTLE_EVERY},
 	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
 };
 use sp_core::{sr25519, Pair, H256};
@@ -42,6 +44,7 @@ struct FakeChain {
 	duties: HashMap<AccountId, Vec<WorkerDuty>>,
 	compute_duties: HashMap<AccountId, Vec<ComputeWorkerDuty>>,
 	offers: HashMap<AccountId, ComputeOffer>,
+	leases: HashMap<LeaseId, ComputeLease>,
 	memberships: HashMap<AccountId, Vec<Membership>>,
 	tasks: HashMap<TaskId, Task>,
 	scalings: HashMap<TaskId, Vec<FeatureStats>>,
@@ -67,6 +70,7 @@ impl FakeChain {
 			duties: HashMap::new(),
 			compute_duties: HashMap::new(),
 			offers: HashMap::new(),
+			leases: HashMap::new(),
 			memberships: HashMap::new(),
 			tasks: [(0, task)].into(),
 			scalings: HashMap::new(),
@@ -110,6 +114,9 @@ impl Chain for FakeChain {
 	}
 	fn offer(&self, who: &AccountId) -> Result<Option<ComputeOffer>, ChainError> {
 		Ok(self.offers.get(who).cloned())
+	}
+	fn lease(&self, lease: LeaseId) -> Result<Option<ComputeLease>, ChainError> {
+		Ok(self.leases.get(&lease).cloned())
 	}
 	fn memberships(&self, who: &AccountId) -> Result<Vec<Membership>, ChainError> {
 		Ok(self.memberships.get(who).cloned().unwrap_or_default())
@@ -1564,11 +1571,23 @@ fn a_leased_worker_settles_an_hour_of_unpaid_blocks_once_and_leaves_a_lease_abou
 	let consumer = AccountId::from(key("//Dave"));
 	// An hour of the chain's 6-s blocks.
 	let hour = (SETTLE_EVERY.as_secs() / chain.block_time.as_secs()) as BlockNumber;
+	// A price at which an hour of one slot is worth a settle's while, twice over.
+	let worth = 2 * SETTLE_AT_LEAST / Balance::from(hour);
 	// Blocks served unpaid, and blocks before the lease ends, as of the chain's block.
-	let serve = |chain: &mut FakeChain, unpaid: BlockNumber, left: BlockNumber| {
+	let serve = |chain: &mut FakeChain, unpaid: BlockNumber, left: BlockNumber, price: Balance| {
 		let (paid_until, until) = (chain.now - unpaid, chain.now + left);
 		let duty = ComputeDuty::Serve { lease: 3, consumer: consumer.clone(), until, paid_until };
 		chain.compute_duties.insert(leased.into(), vec![duty]);
+		let lease = Lease {
+			worker: leased.into(),
+			consumer: consumer.clone(),
+			slots: 1,
+			price,
+			start: paid_until,
+			end: until,
+			paid_until,
+		};
+		chain.leases.insert(3, lease);
 	};
 	let settles = |chain: &FakeChain| {
 		chain
@@ -1580,23 +1599,28 @@ fn a_leased_worker_settles_an_hour_of_unpaid_blocks_once_and_leaves_a_lease_abou
 	let mut w = worker(dir.path(), participants("settle", &["//Ferdie//stash"]));
 
 	// Less than an hour unpaid: not yet.
-	serve(&mut chain, hour - 1, 10 * hour);
+	serve(&mut chain, hour - 1, 10 * hour, worth);
 	w.on_block(&chain);
 	assert_eq!(settles(&chain), 0);
 	// An hour unpaid: settled, once (and again only if the chain has not taken it).
-	serve(&mut chain, hour - 1, 10 * hour);
+	serve(&mut chain, hour - 1, 10 * hour, worth);
 	run_blocks(&mut w, &mut chain, 1);
 	assert_eq!(settles(&chain), 1);
 	run_blocks(&mut w, &mut chain, COMPUTE_RESEND_BLOCKS - 1);
 	assert_eq!(settles(&chain), 0, "not every block");
 	// Paid: nothing more to settle for an hour.
-	serve(&mut chain, 0, 10 * hour);
+	serve(&mut chain, 0, 10 * hour, worth);
 	run_blocks(&mut w, &mut chain, 2 * COMPUTE_RESEND_BLOCKS);
 	assert_eq!(settles(&chain), 0);
 
 	// A lease unpaid for two hours that ends within the hour is left to its end, which pays it.
 	let mut w = worker(dir.path(), participants("settle", &["//Ferdie//stash"]));
-	serve(&mut chain, 2 * hour, hour - 1);
+	serve(&mut chain, 2 * hour, hour - 1, worth);
+	run_blocks(&mut w, &mut chain, 2);
+	assert_eq!(settles(&chain), 0);
+
+	// Nor a lease so cheap that two hours of it pay less than a settle is worth: its end pays.
+	serve(&mut chain, 2 * hour, 10 * hour, SETTLE_AT_LEAST / Balance::from(4 * hour));
 	run_blocks(&mut w, &mut chain, 2);
 	assert_eq!(settles(&chain), 0);
 }

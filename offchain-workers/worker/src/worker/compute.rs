@@ -20,8 +20,9 @@
 //!   this key has not joined (through the journal, as joins are), if it holds the task's
 //!   validation set (without it, it could not score, and would be slashed for it: that is
 //!   logged once instead). And it asks to be paid: once [`SETTLE_EVERY`] of the lease's served
-//!   blocks are unpaid, it settles them (`settle`), unless the lease ends within that time
-//!   anyway (its end pays the rest by itself). Like the other submissions below, a settle no
+//!   blocks are unpaid and they are worth at least [`SETTLE_AT_LEAST`] (a settle costs a fee),
+//!   it settles them (`settle`), unless the lease ends within that time anyway (its end pays
+//!   the rest by itself). Like the other submissions below, a settle no
 //!   block holds yet is sent again after [`RESEND_BLOCKS`]; one a block holds is not sent again
 //!   while the worker remembers it (by then the lease shows those blocks paid).
 //!
@@ -54,6 +55,9 @@ use crate::{
 pub const RESEND_BLOCKS: BlockNumber = 3;
 /// How long a lease's served blocks may go unpaid before its worker settles them.
 pub const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// The least a settle must pay for the worker to send it: a settle costs a fee (about 0.005 COH
+/// on Cohort's runtimes), and a lease at a tiny price is paid at its end anyway.
+pub const SETTLE_AT_LEAST: Balance = COH / 2;
 /// Blocks after it was last sent that a heartbeat, commit or reveal is remembered.
 const FORGET_AFTER: BlockNumber = 256;
 /// Challenge answers kept in memory (each is computed once for every key that answers).
@@ -379,10 +383,20 @@ impl Worker {
 		if !self.compute.due(&p.public.0, Submission::Settle(lease), now) {
 			return Ok(());
 		}
+		// What settling now would pay at most (heartbeats late pay less): worth a fee or not.
+		let Some(l) = chain.lease(lease).map_err(fail)? else { return Ok(()) };
+		let owed = l
+			.price
+			.saturating_mul(Balance::from(l.slots))
+			.saturating_mul(Balance::from(now.min(l.end).saturating_sub(l.paid_until)));
+		if owed < SETTLE_AT_LEAST {
+			return Ok(());
+		}
 		log::info!(
 			target: LOG,
-			"🧠 {}: settling lease {lease}: blocks {paid_until} to {now} served, unpaid",
-			p.name
+			"🧠 {}: settling lease {lease}: blocks {paid_until} to {now} served, {} unpaid",
+			p.name,
+			coh(owed),
 		);
 		self.submit_compute(chain, p, Submission::Settle(lease), Action::Settle { lease }, now)
 	}
