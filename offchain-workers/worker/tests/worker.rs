@@ -32,7 +32,9 @@ use cohort_worker::{
 	},
 	data::DataDir,
 	journal::{Journal, Key, Kind, Status, RETRY_BLOCKS},
-	worker::{COMPUTE_RESEND_BLOCKS, DATA_CHECK_EVERY, REWARDS_EVERY, SETTLE_AT_LEAST, SETTLE_EVERY},
+	worker::{
+		COMPUTE_RESEND_BLOCKS, DATA_CHECK_EVERY, REWARDS_EVERY, SETTLE_AT_LEAST, SETTLE_EVERY,
+	},
 	Action, AutoJoin, Behaviour, Chain, ChainError, Outcome, Participant, RoundView, Worker,
 };
 use sp_core::{sr25519, Pair, H256};
