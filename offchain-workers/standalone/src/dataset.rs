@@ -73,9 +73,12 @@ pub fn list(args: &ListArgs) -> Result<(), String> {
 			EncodedCall { pallet: DATA_MARKET, call: "list_dataset", args: listing.encode() };
 		let (block, hash) = send(chain, number, who, call)?;
 		// `DatasetListed { dataset, owner, deposit }`.
-		let (dataset, _owner, deposit) = chain
-			.event_of::<(DatasetId, [u8; 32], u128)>(block, hash, DATA_MARKET, "DatasetListed")?
-			.ok_or("the listing's block has no DatasetListed event")?;
+		let (dataset, _owner, deposit) = chain.event::<(DatasetId, [u8; 32], u128)>(
+			block,
+			hash,
+			DATA_MARKET,
+			"DatasetListed",
+		)?;
 		if let Some(stats) = &stats {
 			let call = EncodedCall {
 				pallet: DATA_MARKET,
@@ -262,9 +265,8 @@ pub fn delist(args: &DatasetArgs) -> Result<(), String> {
 		};
 		let (block, hash) = send(chain, number, who, call)?;
 		// `DatasetDelisted { dataset, tasks }`.
-		let (_, tasks) = chain
-			.event_of::<(DatasetId, u32)>(block, hash, DATA_MARKET, "DatasetDelisted")?
-			.ok_or("the block has no DatasetDelisted event")?;
+		let (_, tasks) =
+			chain.event::<(DatasetId, u32)>(block, hash, DATA_MARKET, "DatasetDelisted")?;
 		Ok((block, tasks))
 	})?;
 	if tasks == 0 {

@@ -9,7 +9,7 @@
 //! to be paid before the lease ends); `end` ends the consumer's lease now and returns the rest
 //! of the escrow.
 
-use codec::{Decode, Encode};
+use codec::Encode;
 use cohort_primitives::compute::LeaseId;
 use cohort_worker::{
 	amount::{coh, parse_coh},
@@ -54,18 +54,6 @@ pub struct LeaseArgs {
 	lease: LeaseId,
 }
 
-/// The `event` of this pallet that extrinsic `hash` of `block` emitted, decoded as `T`.
-fn event<T: Decode>(
-	chain: &crate::rpc::RpcChain<'_>,
-	block: u32,
-	hash: sp_core::H256,
-	event: &str,
-) -> Result<T, String> {
-	chain
-		.event_of(block, hash, COMPUTE_LEASE, event)?
-		.ok_or(format!("the block has no {event} event"))
-}
-
 /// Leases the worker's slots, printing the lease's id, end and escrow.
 pub fn new(args: &NewArgs) -> Result<(), String> {
 	let worker = sr25519::Public::from_ss58check(&args.worker)
@@ -96,10 +84,10 @@ pub fn new(args: &NewArgs) -> Result<(), String> {
 		let (block, hash) = send(chain, number, who, call)?;
 		// `LeaseStarted { lease, worker, consumer, slots, price, end, escrow }`.
 		let (lease, _, _, _, price, end, escrow) =
-			event::<(LeaseId, [u8; 32], [u8; 32], u32, u128, u32, u128)>(
-				chain,
+			chain.event::<(LeaseId, [u8; 32], [u8; 32], u32, u128, u32, u128)>(
 				block,
 				hash,
+				COMPUTE_LEASE,
 				"LeaseStarted",
 			)?;
 		Ok((lease, price, end, escrow, block))
@@ -123,7 +111,7 @@ pub fn settle(args: &LeaseArgs) -> Result<(), String> {
 		let (block, hash) = send(chain, number, who, call)?;
 		// `Settled { lease, worker, amount, paid_until }`.
 		let (_, _, amount, paid_until) =
-			event::<(LeaseId, [u8; 32], u128, u32)>(chain, block, hash, "Settled")?;
+			chain.event::<(LeaseId, [u8; 32], u128, u32)>(block, hash, COMPUTE_LEASE, "Settled")?;
 		Ok((amount, paid_until, block))
 	})?;
 	println!(
@@ -143,7 +131,7 @@ pub fn end(args: &LeaseArgs) -> Result<(), String> {
 		let (block, hash) = send(chain, number, who, call)?;
 		// `LeaseEnded { lease, reason, paid, refunded }` (`reason` is one byte).
 		let (_, _, paid, refunded) =
-			event::<(LeaseId, u8, u128, u128)>(chain, block, hash, "LeaseEnded")?;
+			chain.event::<(LeaseId, u8, u128, u128)>(block, hash, COMPUTE_LEASE, "LeaseEnded")?;
 		Ok((paid, refunded, block))
 	})?;
 	println!(

@@ -24,6 +24,7 @@ use cohort_ml::{challenge, opencl::Aggregator};
 use cohort_primitives::compute::{Backends, Hardware};
 use cohort_worker::{
 	amount::{coh, parse_coh},
+	call::EncodedCall,
 	chain::{BlockNumber, Terms},
 	spec_file::blocks_for,
 	Action, Chain,
@@ -225,7 +226,7 @@ fn offer(args: &RegisterArgs, update: bool) -> Result<(), String> {
 			},
 		};
 		let call = if update {
-			cohort_worker::call::EncodedCall {
+			EncodedCall {
 				pallet: COMPUTE_LEASE,
 				call: "update_offer",
 				args: (&hardware, score, &terms).encode(),
@@ -351,8 +352,7 @@ fn registration_json(r: &Registration) -> String {
 /// Sends `compute_lease.<call>()` signed by the key: `pause_offer`, `resume_offer`.
 fn switch(args: &KeyArgs, call: &'static str) -> Result<(BlockNumber, sr25519::Public), String> {
 	args.signer.act(|chain, number, who| {
-		let call =
-			cohort_worker::call::EncodedCall { pallet: COMPUTE_LEASE, call, args: Vec::new() };
+		let call = EncodedCall { pallet: COMPUTE_LEASE, call, args: Vec::new() };
 		Ok(send(chain, number, who, call)?.0)
 	})
 }
@@ -378,11 +378,7 @@ pub fn resume(args: &KeyArgs) -> Result<(), String> {
 /// challenge it is in) have ended.
 pub fn withdraw(args: &KeyArgs) -> Result<(), String> {
 	let ((block, released), who) = args.signer.act(|chain, number, who| {
-		let call = cohort_worker::call::EncodedCall {
-			pallet: COMPUTE_LEASE,
-			call: "withdraw_offer",
-			args: Vec::new(),
-		};
+		let call = EncodedCall { pallet: COMPUTE_LEASE, call: "withdraw_offer", args: Vec::new() };
 		let (block, hash) = send(chain, number, who, call)?;
 		// `OfferWithdrawn { worker, bond }`, when nothing held the offer back.
 		let released = chain

@@ -313,9 +313,21 @@ impl<'a> RpcChain<'a> {
 			.transpose()
 	}
 
+	/// [`Self::event_of`] for an event the call always emits: its absence is an error.
+	pub fn event<T: Decode>(
+		&self,
+		number: BlockNumber,
+		extrinsic: H256,
+		pallet: &str,
+		event: &str,
+	) -> Result<T, String> {
+		self.event_of(number, extrinsic, pallet, event)?
+			.ok_or_else(|| format!("block #{number} has no {pallet}.{event} of the extrinsic"))
+	}
+
 	/// The fields, SCALE-encoded, of each `pallet.event` that the extrinsic `extrinsic` of block
 	/// `number` emitted.
-	pub fn events_of(
+	fn events_of(
 		&self,
 		number: BlockNumber,
 		extrinsic: H256,

@@ -85,17 +85,14 @@ fn stake_call(
 	signer.act(|chain, number, who| {
 		let (block, hash) =
 			send(chain, number, who, EncodedCall { pallet: INCENTIVES, call, args })?;
-		let missing = || format!("the block has no {event} event");
 		// `{ who, role, amount }`, and `unlocks_at` after them in `Unbonding`.
 		let (amount, unlocks_at) = if event == "Unbonding" {
-			let (_, _, amount, unlocks_at) = chain
-				.event_of::<([u8; 32], Role, u128, u32)>(block, hash, INCENTIVES, event)?
-				.ok_or_else(missing)?;
+			let (_, _, amount, unlocks_at) =
+				chain.event::<([u8; 32], Role, u128, u32)>(block, hash, INCENTIVES, event)?;
 			(amount, Some(unlocks_at))
 		} else {
-			let (_, _, amount) = chain
-				.event_of::<([u8; 32], Role, u128)>(block, hash, INCENTIVES, event)?
-				.ok_or_else(missing)?;
+			let (_, _, amount) =
+				chain.event::<([u8; 32], Role, u128)>(block, hash, INCENTIVES, event)?;
 			(amount, None)
 		};
 		// The stake as of the block that holds the call (the finalized head may lag it).

@@ -84,9 +84,7 @@ pub fn new(args: &NewArgs) -> Result<(), String> {
 			Report { owner, block: number, block_time, spec, quote, fee, created: None };
 		if !args.dry_run {
 			let (block, hash) = send_and_wait(chain, number, &signed, "the task")?;
-			let task = chain
-				.event_of::<TaskId>(block, hash, "Federated", "TaskCreated")?
-				.ok_or("the task's block has no TaskCreated event")?;
+			let task = chain.event::<TaskId>(block, hash, "Federated", "TaskCreated")?;
 			report.created = Some((task, block));
 		}
 		Ok(report)
@@ -236,9 +234,8 @@ pub fn leave(args: &LeaveArgs) -> Result<(), String> {
 		let (block, hash) =
 			send(chain, number, who, Action::Leave { task: args.task }.encode_call())?;
 		// `Left { task, who, bond }`.
-		let (_, _, bond) = chain
-			.event_of::<(TaskId, [u8; 32], u128)>(block, hash, "Federated", "Left")?
-			.ok_or("the block has no Left event")?;
+		let (_, _, bond) =
+			chain.event::<(TaskId, [u8; 32], u128)>(block, hash, "Federated", "Left")?;
 		Ok((block, bond))
 	})?;
 	println!(
